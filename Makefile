@@ -1,0 +1,32 @@
+# Two commands set up a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Remake the install stamps when the declared dependencies change.
+DEPS := pyproject.toml
+
+.PHONY: demo test bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.demo-installed: $(PY) $(DEPS)
+	$(PY) -m pip install -q -e '.[demo]'
+	touch $@
+
+$(VENV)/.test-installed: $(PY) $(DEPS)
+	$(PY) -m pip install -q -e '.[test,demo]'
+	touch $@
+
+demo: $(VENV)/.demo-installed
+	$(PY) examples/digits.py
+
+test: $(VENV)/.test-installed
+	$(PY) -m pytest -n 2 tests
+
+bench: $(VENV)/.test-installed
+	$(PY) bench/ops.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,24 @@
+"""Ember: a deep-learning framework with PyTorch's API, on NumPy (and CuPy for GPUs).
+
+>>> import ember as torch
+>>> x = torch.randn(4, 3, requires_grad=True)
+>>> (x @ x.T).sum().backward()
+"""
+from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16,
+                     bfloat16, float32, float64, complex64, complex128,
+                     get_default_dtype, set_default_dtype, promote_types)
+from ._dtype import ALIASES as _ALIASES
+from ._device import device
+from ._tensor import Tensor, Size
+from ._creation import (tensor, as_tensor, asarray, from_numpy, from_dlpack, zeros, ones,
+                        empty, full, zeros_like, ones_like, empty_like, full_like, arange,
+                        linspace, logspace, eye)
+from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                       is_grad_enabled, is_inference_mode_enabled)
+from . import autograd, ops
+from ._functions import *  # noqa: F401,F403  ember.<op> for every op in the table
+from . import _operators  # noqa: F401  Tensor's Python operators
+
+globals().update(_ALIASES)
+
+__version__ = "0.1.0"

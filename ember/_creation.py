@@ -1,0 +1,263 @@
+"""Making tensors: from data, filled, ranges, and identity."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _dtype as dt
+from . import backend
+from ._device import CPU, as_device
+from ._tensor import Tensor, _init, _new, wrap
+
+
+def _infer_dtype(data) -> dt.dtype:
+    """The dtype PyTorch gives Python data: bools, int64, the default float, complex."""
+    kinds = set()
+    stack = [data]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, Tensor):
+            kinds.add(x.dtype)
+        elif isinstance(x, bool):
+            kinds.add(dt.bool_)
+        elif isinstance(x, numbers.Integral):
+            kinds.add(dt.int64)
+        elif isinstance(x, numbers.Real):
+            kinds.add(dt.get_default_dtype())
+        elif isinstance(x, numbers.Complex):
+            kinds.add(dt.get_default_dtype().to_complex())
+        else:
+            raise TypeError(f"Could not infer dtype of {type(x).__name__}")
+    result = None
+    for k in kinds:
+        result = k if result is None else dt.promote_types(result, k)
+    return result or dt.get_default_dtype()
+
+
+def to_array(data, dtype=None, device=None):
+    """A fresh backend array holding ``data`` (nested lists, numbers, arrays, tensors)."""
+    if isinstance(data, Tensor):
+        arr = data._host().copy() if device is None or as_device(device) == CPU else data._data
+        target = dt.as_dtype(dtype) if dtype is not None else data.dtype
+    elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        arr = np.array(data)
+        target = dt.as_dtype(dtype) if dtype is not None else dt.from_numpy_dtype(arr.dtype)
+    elif hasattr(data, "__array__") and not isinstance(data, (list, tuple)):
+        arr = np.array(data)
+        target = dt.as_dtype(dtype) if dtype is not None else dt.from_numpy_dtype(arr.dtype)
+    else:
+        target = dt.as_dtype(dtype) if dtype is not None else _infer_dtype(data)
+        if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+            data = _to_nested_lists(data)
+        try:
+            arr = np.array(data, dtype=target.np if target is not dt.bfloat16 else np.float32)
+        except ValueError as e:
+            raise ValueError(f"tensor(): could not build a tensor from the data: {e}") from None
+    if arr.dtype != target.np:
+        arr = arr.astype(target.np)
+    if device is not None:
+        arr = backend.to_device(arr, as_device(device))
+    return arr
+
+
+def _flat(data):
+    for x in data:
+        if isinstance(x, (list, tuple)):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _to_nested_lists(data):
+    if isinstance(data, Tensor):
+        if data.numel() != 1 and data.dim() != 0 and not isinstance(data, (list, tuple)):
+            return data.tolist()
+        return data.item() if data.dim() == 0 else data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_to_nested_lists(x) for x in data]
+    return data
+
+
+def _leaf(arr, requires_grad: bool) -> Tensor:
+    t = wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor copying ``data`` (a number, nested lists, a NumPy array or a tensor).
+
+    >>> ember.tensor([[1, 2], [3, 4]]).dtype
+    ember.int64
+    """
+    return _leaf(to_array(data, dtype, device), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like `tensor`, but shares memory with ``data`` when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or dt.as_dtype(dtype).np == data.dtype) \
+            and (device is None or as_device(device) == CPU):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
+    return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with the NumPy ``array``.
+
+    >>> a = np.zeros(3); t = ember.from_numpy(a); t[0] = 1; a[0]
+    1.0
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    dt.from_numpy_dtype(array.dtype)  # refuses unsupported types with a clear message
+    return wrap(array)
+
+
+def from_dlpack(ext) -> Tensor:
+    """A tensor sharing memory with any object that speaks DLPack."""
+    if isinstance(ext, Tensor):
+        return ext
+    dev_type, _ = ext.__dlpack_device__() if hasattr(ext, "__dlpack_device__") else (1, 0)
+    if dev_type == 1:
+        return wrap(np.from_dlpack(ext))
+    from .backend import cuda
+    return wrap(cuda.xp.from_dlpack(ext))
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = tuple(int(s) for s in size)
+    for s in out:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
+    return out
+
+
+def _xp(device):
+    return np if device is None else backend.for_device(as_device(device)).xp
+
+
+def empty_array(size, dtype, device=None):
+    return _xp(device).empty(size, dtype=dt.as_dtype(dtype).np)
+
+
+def _filled(size, value, dtype, device, requires_grad):
+    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    return _leaf(_xp(device).full(_size(size), value, dtype=dtype.np), requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of zeros: ``ember.zeros(2, 3)`` or ``ember.zeros((2, 3))``."""
+    return _filled(size, 0, dtype, device, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of ones."""
+    return _filled(size, 1, dtype, device, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          memory_format=None, pin_memory=False):
+    """An uninitialized tensor (its values are whatever the memory held)."""
+    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    return _leaf(empty_array(_size(size), dtype, device), requires_grad)
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False):
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value)."""
+    if dtype is None:
+        dtype = dt.scalar_dtype(fill_value.item() if isinstance(fill_value, Tensor)
+                                else fill_value)
+    return _filled((size,) if isinstance(size, int) else size, fill_value, dtype, device,
+                   requires_grad)
+
+
+def _like(x, dtype, device):
+    return (x.dtype if dtype is None else dtype), (x.device if device is None else device)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    dtype, device = _like(input, dtype, device)
+    return _filled(input.shape, 0, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    dtype, device = _like(input, dtype, device)
+    return _filled(input.shape, 1, dtype, device, requires_grad)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    dtype, device = _like(input, dtype, device)
+    return _leaf(empty_array(tuple(input.shape), dtype, device), requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None,
+              requires_grad=False, memory_format=None):
+    dtype, device = _like(input, dtype, device)
+    return _filled(input.shape, fill_value, dtype, device, requires_grad)
+
+
+def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Values from ``start`` up to (not including) ``end`` by ``step``.
+
+    >>> ember.arange(5)
+    tensor([0, 1, 2, 3, 4])
+    """
+    if end is None:
+        start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = dt.result_dtype([start, end, step])
+    dtype = dt.as_dtype(dtype)
+    import math
+    n = max(0, math.ceil((end - start) / step))
+    values = start + step * np.arange(n, dtype=np.float64 if dtype.category >= 2 or
+                                      any(isinstance(v, float) for v in (start, end, step))
+                                      else np.int64)
+    return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    values = np.linspace(float(start), float(end), int(steps))
+    if dtype.category < 2:
+        values = np.trunc(values)
+    return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
+    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    values = np.logspace(float(start), float(end), int(steps), base=base)
+    return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """The ``n`` x ``m`` identity matrix."""
+    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    return _leaf(_xp(device).eye(n, n if m is None else m, dtype=dtype.np), requires_grad)

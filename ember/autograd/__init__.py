@@ -1,0 +1,84 @@
+"""Reverse-mode automatic differentiation (`ember.autograd`)."""
+from __future__ import annotations
+
+from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
+                        is_grad_enabled, is_inference_mode_enabled)
+from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
+from .graph import Node
+from . import graph
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return tuple(x)
+    return (x,)
+
+
+def _make_grads(outputs, grad_outputs, create_graph):
+    from .. import _creation
+    grads = []
+    for i, t in enumerate(outputs):
+        g = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; the output has "
+                    f"shape {list(t.shape)}: pass a gradient of that shape (e.g. "
+                    f"backward(ember.ones_like(out)))")
+            g = _creation.ones_like(t)
+        elif not hasattr(g, "_data"):
+            g = _creation.tensor(g, dtype=t.dtype)
+        elif g.shape != t.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{g.shape} and output[{i}] has a shape of {t.shape}.")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None):
+    """Add the gradients of ``tensors`` into the ``.grad`` of the leaves they depend on.
+
+    >>> x = ember.ones(3, requires_grad=True); ember.autograd.backward((x * 2).sum()); x.grad
+    tensor([2., 2., 2.])
+    """
+    from .engine import run_backward
+    tensors = _as_tuple(tensors)
+    grads = _make_grads(tensors, _as_tuple(grad_tensors), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    inputs = _as_tuple(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned (not accumulated).
+
+    >>> x = ember.tensor(3., requires_grad=True)
+    >>> ember.autograd.grad(x ** 2, x)
+    (tensor(6.),)
+    """
+    from .engine import run_backward
+    from .. import _creation
+    outputs = _as_tuple(outputs)
+    single = not isinstance(inputs, (tuple, list))
+    inputs = _as_tuple(inputs)
+    grads = _make_grads(outputs, _as_tuple(grad_outputs), create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs,
+                          accumulate=False, allow_unused=bool(allow_unused or materialize_grads))
+    if materialize_grads:
+        result = tuple(_creation.zeros_like(i) if r is None else r
+                       for r, i in zip(result, inputs))
+    return result
+
+
+from .function import Function, once_differentiable  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+

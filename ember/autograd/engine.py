@@ -1,0 +1,194 @@
+"""The backward pass: walk the graph from the outputs to the leaves, without recursion.
+
+First a depth-first sweep (an explicit stack) counts, for every reachable node, how many
+edges lead into it. Then nodes run once all their incoming gradients have arrived, so each
+node runs exactly once however the graph branches, and a chain of any length needs no
+Python recursion. Gradient buffers are dropped as soon as their node has run.
+"""
+from __future__ import annotations
+
+from .graph import AccumulateGrad, edge_of
+from .grad_mode import STATE
+from . import anomaly
+
+
+def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
+                 inputs=None, accumulate: bool = True, allow_unused: bool = False):
+    """Propagate ``grad_outputs`` from ``outputs``.
+
+    With ``accumulate`` the leaves' ``.grad`` grow (``backward``); without it the gradients
+    reaching ``inputs`` are returned instead (``autograd.grad``).
+    """
+    roots = []
+    for t, g in zip(outputs, grad_outputs):
+        edge = edge_of(t)
+        if edge is None:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn")
+        roots.append((edge, g))
+
+    captures = {}  # (node, nr) -> slot in result, for autograd.grad's inputs
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            edge = edge_of(t)
+            if edge is None:
+                raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not "
+                                   "require grad")
+            captures.setdefault(edge, []).append(i)
+    results = [None] * (len(inputs) if inputs is not None else 0)
+
+    dependencies = _count_dependencies([e[0] for e, _ in roots])
+    buffers = {}
+    for (node, nr), g in roots:
+        _add_to_buffer(buffers, node, nr, g)
+    ready = [node for node in dict.fromkeys(e[0] for e, _ in roots) if not dependencies.get(node)]
+    fresh = _FreshGrads(g for _, g in roots)
+
+    prev_mode = STATE.grad_enabled
+    STATE.grad_enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node)
+            grads = _run_tensor_hooks(node, grads)
+            for nr, g in enumerate(grads):
+                for i in captures.get((node, nr), ()):
+                    results[i] = g
+            if type(node) is AccumulateGrad:
+                if accumulate and (inputs is None or (node, 0) in captures):
+                    _accumulate(node.variable, grads[0], create_graph, fresh)
+                continue
+            grad_inputs = _apply(node, grads, retain_graph)
+            for (nxt, nr), g in zip(node.next_functions, grad_inputs):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    _add_to_buffer(buffers, nxt, nr, g)
+                left = dependencies[nxt] - 1
+                dependencies[nxt] = left
+                if left == 0:
+                    if nxt in buffers:
+                        ready.append(nxt)
+                    else:
+                        _skip_branch(nxt, dependencies, buffers, ready)
+    finally:
+        STATE.grad_enabled = prev_mode
+
+    if inputs is not None and not accumulate:
+        for i, r in enumerate(results):
+            if r is None and not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+        return tuple(results)
+    return None
+
+
+def _count_dependencies(root_nodes) -> dict:
+    dependencies = {}
+    seen = set(root_nodes)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            dependencies[nxt] = dependencies.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return dependencies
+
+
+def _skip_branch(node, dependencies, buffers, ready) -> None:
+    # A node all of whose incoming gradients were None never runs; its inputs lose one
+    # dependency each, and those may become ready (or skippable) in turn.
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        for nxt, _ in n.next_functions:
+            if nxt is None:
+                continue
+            left = dependencies[nxt] - 1
+            dependencies[nxt] = left
+            if left == 0:
+                (ready.append(nxt) if nxt in buffers else stack.append(nxt))
+
+
+def _add_to_buffer(buffers, node, nr, g) -> None:
+    slots = buffers.get(node)
+    if slots is None:
+        slots = buffers[node] = [None] * node.n_outputs
+    prev = slots[nr]
+    slots[nr] = g if prev is None else prev + g
+
+
+def _run_tensor_hooks(node, grads):
+    if node._tensor_hooks is None and node._pre_hooks is None:
+        return grads
+    if node._tensor_hooks is not None:
+        for nr, hooks in node._tensor_hooks.items():
+            for hook in list(hooks.values()):
+                if grads[nr] is None:
+                    break
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
+    if node._pre_hooks is not None:
+        for hook in list(node._pre_hooks.values()):
+            new = hook(tuple(grads))
+            if new is not None:
+                grads = list(new)
+    return grads
+
+
+def _apply(node, grads, retain_graph: bool):
+    grad_inputs = node.apply(grads)
+    if anomaly.enabled():
+        anomaly.check_grads(node, grad_inputs)
+    if node._hooks is not None:
+        for hook in list(node._hooks.values()):
+            new = hook(tuple(grad_inputs), tuple(grads))
+            if new is not None:
+                grad_inputs = new
+    if not retain_graph:
+        node.release()
+    return grad_inputs
+
+
+class _FreshGrads:
+    """Tracks which gradient arrays a leaf may keep as its own `.grad`.
+
+    A backward formula may pass one gradient on to several inputs (``add`` does), and
+    the root gradients belong to the caller; a leaf that kept such an array would share it,
+    and an in-place update of one `.grad` would change the others. Those get copied.
+    """
+
+    def __init__(self, root_grads):
+        self.taken = {id(g._data) for g in root_grads}
+
+    def own(self, g):
+        data = g._data
+        if id(data) in self.taken or not data.flags.owndata or not data.flags.writeable:
+            return g.clone()
+        self.taken.add(id(data))
+        return g
+
+
+def _accumulate(t, g, create_graph: bool, fresh: _FreshGrads) -> None:
+    if t._hooks:
+        for hook in list(t._hooks.values()):
+            new = hook(g)
+            if new is not None:
+                g = new
+    if g.dtype != t.dtype:
+        g = g.to(t.dtype)
+    if t._grad is None:
+        t._grad = g if create_graph else fresh.own(g.detach())
+    elif create_graph or t._grad._requires_grad or not t._grad._data.flags.writeable:
+        t._grad = t._grad + g
+    else:
+        t._grad._data += g._data
+    if t._post_acc_hooks:
+        for hook in list(t._post_acc_hooks.values()):
+            hook(t)

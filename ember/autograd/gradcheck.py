@@ -1,0 +1,122 @@
+"""Check analytic gradients against finite differences (use float64 inputs)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class GradcheckError(RuntimeError):
+    pass
+
+
+def _differentiable_inputs(inputs):
+    from .._tensor import Tensor
+    return [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+
+
+def _outputs(fn, inputs):
+    from .._tensor import Tensor
+    out = fn(*inputs)
+    out = out if isinstance(out, (tuple, list)) else (out,)
+    return [o for o in out if isinstance(o, Tensor) and o.dtype.category >= 2]
+
+
+def _numerical_jacobian(fn, inputs, eps):
+    """J[i][j]: d(output j, flattened) / d(input i, flattened), by central differences."""
+    from .grad_mode import no_grad
+    jac = []
+    with no_grad():
+        for x in _differentiable_inputs(inputs):
+            flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
+            if flat is None:
+                raise GradcheckError("gradcheck needs contiguous inputs")
+            columns = []
+            for k in range(flat.size):
+                orig = flat[k].copy()
+                flat[k] = orig + eps
+                plus = [o._data.astype(np.complex128 if o.is_complex() else np.float64).ravel()
+                        .copy() for o in _outputs(fn, inputs)]
+                flat[k] = orig - eps
+                minus = [o._data.astype(plus[i].dtype).ravel().copy()
+                         for i, o in enumerate(_outputs(fn, inputs))]
+                flat[k] = orig
+                columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+            jac.append(columns)
+    return jac
+
+
+def _analytical_jacobian(fn, inputs):
+    from . import grad as autograd_grad
+    from .. import _creation
+    xs = _differentiable_inputs(inputs)
+    outs = _outputs(fn, inputs)
+    rows = {}  # (output j, element m) -> grads per input
+    for j, o in enumerate(outs):
+        for m in range(o.numel()):
+            g = _creation.zeros_like(o)
+            g._data.reshape(-1)[m] = 1
+            grads = autograd_grad([o], xs, [g], retain_graph=True, allow_unused=True)
+            rows[j, m] = [np.zeros(x.numel()) if gi is None else
+                          gi._data.astype(np.float64).ravel() for gi, x in zip(grads, xs)]
+    return outs, rows
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+              check_batched_grad=False, fast_mode=False, masked=None) -> bool:
+    """Compare the gradients autograd computes for ``func`` with finite differences.
+
+    >>> x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    >>> ember.autograd.gradcheck(ember.sin, (x,))
+    True
+    """
+    from .._tensor import Tensor
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    for x in _differentiable_inputs(inputs):
+        if x.dtype.name not in ("float64", "complex128"):
+            import warnings
+            warnings.warn(f"gradcheck: input of dtype {x.dtype} is not double precision; the "
+                          "finite differences will be inaccurate")
+    numerical = _numerical_jacobian(func, inputs, eps)
+    outs, rows = _analytical_jacobian(func, inputs)
+    for i, x in enumerate(_differentiable_inputs(inputs)):
+        for j, o in enumerate(outs):
+            num = np.stack([numerical[i][k][j] for k in range(x.numel())], axis=1) \
+                if x.numel() else np.zeros((o.numel(), 0))
+            ana = np.stack([rows[j, m][i] for m in range(o.numel())], axis=0) \
+                if o.numel() else np.zeros((0, x.numel()))
+            if not np.allclose(ana, num.real if not np.iscomplexobj(ana) else num,
+                               rtol=rtol, atol=atol):
+                msg = (f"Jacobian mismatch for output {j} with respect to input {i},\n"
+                       f"numerical:{num}\nanalytical:{ana}\n")
+                if raise_exception:
+                    raise GradcheckError(msg)
+                return False
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False) -> bool:
+    """Check second derivatives: gradcheck of the function that computes ``func``'s gradients."""
+    from . import grad as autograd_grad
+    from .. import _creation
+    inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    outs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        grad_outputs = [_creation.tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype,
+                                         requires_grad=True) for o in outs]
+    grad_outputs = tuple(grad_outputs)
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        ins, gos = args[:n], args[n:]
+        xs = _differentiable_inputs(ins)
+        grads = autograd_grad(_outputs(func, ins), xs, gos, create_graph=True,
+                              allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -1,0 +1,168 @@
+"""The nodes of the autograd graph.
+
+Every op that records produces one `Node`: it knows which nodes its inputs came from
+(`next_functions`), holds what its derivative needs (saved tensors and plain arguments), and
+computes the gradients of its inputs from those of its outputs. Leaves that require grad end
+in an `AccumulateGrad` node, which adds what arrives into the leaf's `.grad`.
+"""
+from __future__ import annotations
+
+import weakref
+
+
+class SavedTensorError(RuntimeError):
+    pass
+
+
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class Node:
+    """A step of the backward pass. Subclasses implement `apply(grads) -> grads`."""
+
+    __slots__ = ("next_functions", "_saved", "_pre_hooks", "_hooks", "_tensor_hooks",
+                 "metadata", "__weakref__")
+    n_outputs = 1
+
+    def __init__(self, next_functions=()):
+        self.next_functions = next_functions
+        self._saved = ()
+        self._pre_hooks = self._hooks = self._tensor_hooks = None
+        self.metadata = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # -- saved tensors -------------------------------------------------------------------
+    def save(self, tensors, outputs=()) -> None:
+        """Keep ``tensors`` (inputs) and ``outputs`` for backward, with their versions."""
+        # Python numbers among the inputs (``x * 2``) are kept as they are.
+        entries = [(t, t._vc[0], False) if hasattr(t, "_vc") else (t, None, False)
+                   for t in tensors]
+        for t in outputs:
+            # An output saved on its own node would form a cycle; keep a detached alias that
+            # shares data and version counter, and reattach it to this node on unpack.
+            entries.append((t._alias(), t._vc[0], True))
+        self._saved = tuple(entries)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        out = []
+        for t, version, is_output in saved:
+            if version is None:
+                out.append(t)
+                continue
+            if t._vc[0] != version:
+                raise RuntimeError(_modified_message(t, version, self, is_output))
+            if is_output:
+                t = t._alias(grad_fn=self)
+            out.append(t)
+        return tuple(out)
+
+    def release(self) -> None:
+        self._saved = None
+
+    # -- hooks ---------------------------------------------------------------------------
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = {}
+        return _add_hook(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return _add_hook(self._pre_hooks, fn)
+
+    def tensor_hooks(self, output_nr: int) -> dict:
+        """The hooks of the tensor that is this node's output ``output_nr``."""
+        if self._tensor_hooks is None:
+            self._tensor_hooks = {}
+        return self._tensor_hooks.setdefault(output_nr, {})
+
+
+def _modified_message(t, version, node, is_output) -> str:
+    where = f", which is output 0 of {node.name()}," if is_output else ""
+    return (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{t.dtype} {list(t.shape)}]{where} is at version {t._vc[0]}; "
+        f"expected version {version} instead. Hint: the operation that saved it is "
+        f"{node.name()}; compute on a .clone() of the tensor, or do the inplace change after "
+        "backward.")
+
+
+class RemovableHandle:
+    """Returned by every `register_*hook`; ``handle.remove()`` takes the hook out."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: dict):
+        self._hooks = weakref.ref(hooks) if _weakrefable(hooks) else (lambda: hooks)
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        hooks = self._hooks()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _weakrefable(obj) -> bool:
+    try:
+        weakref.ref(obj)
+        return True
+    except TypeError:
+        return False
+
+
+def _add_hook(hooks: dict, fn) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+class AccumulateGrad(Node):
+    """The end of the graph for a leaf tensor: adds the incoming gradient to ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__(())
+        self.variable = variable
+
+
+def grad_accumulator(t) -> AccumulateGrad:
+    """The one AccumulateGrad node of leaf ``t`` (the tensor keeps it weakly, as PyTorch does)."""
+    ref = t._grad_acc
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(t)
+        t._grad_acc = weakref.ref(node)
+    return node
+
+
+def edge_of(t):
+    """The (node, output_nr) pair gradients for ``t`` flow into, or None when it needs none."""
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
+    if t._requires_grad:
+        return (grad_accumulator(t), 0)
+    return None

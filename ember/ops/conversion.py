@@ -1,0 +1,41 @@
+"""Casts, device moves and copies."""
+from __future__ import annotations
+
+from .. import backend
+from ._op import op
+
+
+@op(method=False, function=False, stash=True)
+def _to_copy(xp, x, dtype=None, device=None):
+    source = backend.device_of(x)
+    if device is not None:
+        x = backend.to_device(x, device)
+    if dtype is not None and x.dtype != dtype.np:
+        return x.astype(dtype.np), source
+    return (x.copy() if device is None else x), source
+
+
+@_to_copy.derivative
+def _to_copy(ctx, grad, dtype=None, device=None):
+    (source_dtype,) = ctx.dtypes
+    return to(grad, ctx.stash, source_dtype)
+
+
+def to(x, device=None, dtype=None, copy=False):
+    """`Tensor.to`: the tensor itself when nothing changes (unless ``copy``), else a copy."""
+    same_device = device is None or device == x.device
+    same_dtype = dtype is None or dtype is x.dtype
+    if same_device and same_dtype and not copy:
+        return x
+    return _to_copy.fn(x, None if same_dtype else dtype, None if same_device else device)
+
+
+@op()
+def clone(xp, x, *, memory_format=None):
+    """A copy of ``x`` with its own memory; gradients flow back unchanged."""
+    return x.copy()
+
+
+@clone.derivative
+def clone(ctx, grad, *, memory_format=None):
+    return grad

@@ -1,14 +1,19 @@
 """The op table, one module per family; importing this package fills `TABLE`.
 
-Where to find an op: elementwise math in `pointwise`, comparisons and logic in `compare`,
-reductions in `reduce`, scans/sorts in `sorting`, views and shape changes in `shape`,
-joining and rearranging in `join`, indexing and scatter/gather in `index`, products and
-`linalg` in `linalg`, casts and device moves in `conversion`.
+Every module in this folder registers the ops of one family (its name says which), so the
+folder listing is the index: elementwise math in `pointwise`, comparisons and logic in
+`compare`, reductions in `reduce`, views and shape changes in `shape`, and so on.
 """
+import importlib
+import pkgutil
+
 from ._op import TABLE, Op, op, apply
-from . import conversion, pointwise, reduce, shape  # noqa: F401  (each registers its ops)
 from ._inplace import make_method
 from .._tensor import Tensor
+
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def _bind_methods() -> None:

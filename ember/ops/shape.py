@@ -98,3 +98,59 @@ def unsqueeze(xp, x, dim):
 @unsqueeze.derivative
 def unsqueeze(ctx, grad, dim):
     return grad.reshape(ctx.shapes[0])
+
+
+@op(view="always")
+def squeeze(xp, x, dim=None):
+    """Drop dimensions of size one (all of them, or those in ``dim``)."""
+    if dim is None:
+        return xp.squeeze(x)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    n = max(x.ndim, 1)
+    dims = tuple(d % n for d in dims if -n <= d < n or _out_of_range(d, n))
+    return xp.squeeze(x, axis=tuple(d for d in dims if x.ndim and x.shape[d] == 1))
+
+
+def _out_of_range(d, n):
+    raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                     f"but got {d})")
+
+
+@squeeze.derivative
+def squeeze(ctx, grad, dim=None):
+    return grad.reshape(ctx.shapes[0])
+
+
+@op(view="always")
+def permute(xp, x, *dims):
+    """Reorder the dimensions: ``x.permute(2, 0, 1)``."""
+    dims = _size_arg(dims)
+    if len(dims) != x.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}")
+    return xp.transpose(x, tuple(d % max(x.ndim, 1) for d in dims))
+
+
+@permute.derivative
+def permute(ctx, grad, *dims):
+    dims = tuple(d % max(len(ctx.shapes[0]), 1) for d in _size_arg(dims))
+    inverse = [0] * len(dims)
+    for i, d in enumerate(dims):
+        inverse[d] = i
+    return grad.permute(*inverse)
+
+
+@op(view="always")
+def transpose(xp, x, dim0, dim1):
+    """Swap two dimensions."""
+    n = max(x.ndim, 1)
+    for d in (dim0, dim1):
+        if not -n <= d < n:
+            _out_of_range(d, n)
+    return xp.swapaxes(x, dim0 % n, dim1 % n) if x.ndim else x
+
+
+@transpose.derivative
+def transpose(ctx, grad, dim0, dim1):
+    return grad.transpose(dim0, dim1)

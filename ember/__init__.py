@@ -6,7 +6,8 @@
 """
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16,
                      bfloat16, float32, float64, complex64, complex128,
-                     get_default_dtype, set_default_dtype, promote_types)
+                     get_default_dtype, set_default_dtype, promote_types, result_type,
+                     can_cast, finfo, iinfo)
 from ._dtype import ALIASES as _ALIASES
 from ._device import device
 from ._tensor import Tensor, Size

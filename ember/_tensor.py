@@ -42,6 +42,7 @@ class Tensor:
             data = _creation.to_array(args[0], dtype or dt.get_default_dtype(), device)
         else:
             size = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            size = size or (0,)  # ember.Tensor() is an empty 1-d tensor
             data = _creation.empty_array(tuple(size), dtype or dt.get_default_dtype(), device)
         t = object.__new__(cls)
         _init(t, data)

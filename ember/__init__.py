@@ -10,6 +10,7 @@ from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, flo
                      can_cast, finfo, iinfo)
 from ._dtype import ALIASES as _ALIASES
 from ._device import device
+from ._formatting import set_printoptions
 from ._tensor import Tensor, Size
 from ._creation import (tensor, as_tensor, asarray, from_numpy, from_dlpack, zeros, ones,
                         empty, full, zeros_like, ones_like, empty_like, full_like, arange,

@@ -53,7 +53,9 @@ def to_array(data, dtype=None, device=None):
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
             data = _to_nested_lists(data)
         try:
-            arr = np.array(data, dtype=target.np if target is not dt.bfloat16 else np.float32)
+            with np.errstate(over="ignore"):  # 1e40 as float32 is inf, as in PyTorch
+                arr = np.array(data, dtype=target.np if target is not dt.bfloat16
+                               else np.float32)
         except ValueError as e:
             raise ValueError(f"tensor(): could not build a tensor from the data: {e}") from None
     if arr.dtype != target.np:

@@ -261,26 +261,20 @@ def _custom_functions(m):
         def backward(ctx, grad, grad_index):
             return grad * 2
 
-    class Lazy(m.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.set_materialize_grads(False)
-            return x * 2, x * 3
+    def two_outputs(materialize: bool):
+        class TwoOutputs(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.set_materialize_grads(materialize)
+                return x * 2, x * 3
 
-        @staticmethod
-        def backward(ctx, g1, g2):
-            Lazy.seen = g2
-            return g1 * 2
+            @staticmethod
+            def backward(ctx, g1, g2):
+                TwoOutputs.seen = g2  # the gradient of the unused second output
+                return g1 * 2
+        return TwoOutputs
 
-    class Eager(m.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2, x * 3
-
-        @staticmethod
-        def backward(ctx, g1, g2):
-            Eager.seen = g2
-            return g1 * 2
+    Lazy, Eager = two_outputs(False), two_outputs(True)
 
     class Once(m.autograd.Function):
         @staticmethod

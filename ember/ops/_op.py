@@ -29,8 +29,10 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap, _new
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, edge_of
+from ..autograd.graph import Node, grad_accumulator
 from ..autograd import anomaly
+
+_anomaly = anomaly._enabled
 from .. import backend
 
 TABLE: dict[str, "Op"] = {}
@@ -93,7 +95,12 @@ def op(**flags):
 class OpNode(Node):
     """The graph node of an op call: runs that op's derivative."""
 
-    __slots__ = ("args", "kwargs", "shapes", "dtypes", "stash")
+    __slots__ = ("args", "kwargs", "shapes", "np_dtypes", "stash")
+
+    @property
+    def dtypes(self) -> tuple:
+        """The input tensors' dtypes (None for Python-number operands)."""
+        return tuple(None if d is None else dt.from_numpy_dtype(d) for d in self.np_dtypes)
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -108,9 +115,8 @@ class OpNode(Node):
             grads_in = tuple(_sum_to(g, shape) if g is not None and shape is not None and
                              g._data.shape != shape else g
                              for g, shape in zip(grads_in, self.shapes))
-        dtypes = self.dtypes
-        return tuple(g.to(d) if g is not None and d is not None and g._data.dtype != d.np
-                     else g for g, d in zip(grads_in, dtypes))
+        return tuple(g.to(dt.from_numpy_dtype(d)) if g is not None and d is not None
+                     and g._data.dtype != d else g for g, d in zip(grads_in, self.np_dtypes))
 
 
 def _sum_to(g, shape):
@@ -124,11 +130,89 @@ def _sum_to(g, shape):
 
 
 def _make_function(op: Op):
-    def fn(*args, **kwargs):
-        return apply(op, args, kwargs)
+    if op.elementwise and op.promote is not None and op.nin == 2 and not op.stash:
+        fn = _binary_fast_path(op)
+    elif op.elementwise and op.nin == 1 and not op.stash:
+        fn = _unary_fast_path(op)
+    else:
+        def fn(*args, **kwargs):
+            return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = op.forward.__doc__
     return fn
+
+
+# The fast paths cover the most frequent calls (float CPU tensors of one dtype, maybe with a
+# Python number): there NumPy's own promotion already equals PyTorch's, so they skip the
+# general promotion and argument handling. Anything else takes `apply`.
+
+def _binary_fast_path(op: Op):
+    forward = op.forward
+    differentiable = op.differentiable
+
+    def fn(a, b, *args, **kwargs):
+        if args or kwargs:
+            return apply(op, (a, b) + args, kwargs)
+        if isinstance(a, Tensor):
+            x = a._data
+            if isinstance(b, Tensor):
+                y = b._data
+                if x.dtype is not y.dtype or type(y) is not _ndarray:
+                    return apply(op, (a, b), {})
+                requires_grad = a._requires_grad or b._requires_grad
+            elif type(b) is float or type(b) is int:
+                y = b
+                requires_grad = a._requires_grad
+            else:
+                return apply(op, (a, b), {})
+            array = x
+        elif isinstance(b, Tensor) and (type(a) is float or type(a) is int):
+            x, y = a, b._data
+            requires_grad = b._requires_grad
+            array = y
+        else:
+            return apply(op, (a, b), {})
+        if type(array) is not _ndarray or array.dtype.kind != "f":
+            return apply(op, (a, b), {})
+        r = forward(np, x, y)
+        if type(r) is not _ndarray:
+            r = np.asarray(r)
+        out = _new(Tensor)
+        out._data = r
+        out._requires_grad = False
+        out._grad_fn = None
+        out._vc = [0]
+        if requires_grad and differentiable and STATE.grad_enabled:
+            _record(op, (a, b), (out,), (), _NO_KWARGS, None)
+        return out
+    return fn
+
+
+def _unary_fast_path(op: Op):
+    forward = op.forward
+    differentiable = op.differentiable
+
+    def fn(a, *args, **kwargs):
+        if args or kwargs or not isinstance(a, Tensor):
+            return apply(op, (a,) + args, kwargs)
+        x = a._data
+        if type(x) is not _ndarray or x.dtype.kind != "f":
+            return apply(op, (a,), {})
+        r = forward(np, x)
+        if type(r) is not _ndarray:
+            r = np.asarray(r)
+        out = _new(Tensor)
+        out._data = r
+        out._requires_grad = False
+        out._grad_fn = None
+        out._vc = [0]
+        if a._requires_grad and differentiable and STATE.grad_enabled:
+            _record(op, (a,), (out,), (), _NO_KWARGS, None)
+        return out
+    return fn
+
+
+_NO_KWARGS: dict = {}
 
 
 def apply(op: Op, args: tuple, kwargs: dict):
@@ -180,36 +264,63 @@ def apply(op: Op, args: tuple, kwargs: dict):
         raise type(e)(f"{op.name}(): {e}") from None
     if op.stash:
         result, stash = result
-    record = requires_grad and op.differentiable and STATE.grad_enabled
     if op.n_outputs == 1:
         outs = (_wrap_out(result),)
     else:
         outs = tuple(_wrap_out(r) for r in result)
     if op.view is not None:
         _share_version(op, operands[0], outs)
-    if record:
-        node = op.node_type()
-        node.next_functions = tuple(edge_of(x) if isinstance(x, Tensor) and x._requires_grad
-                                    else (None, 0) for x in operands)
-        node.args = rest
-        node.kwargs = kwargs
-        node.shapes = tuple(a.shape if type(a) is arrays_type else None for a in arrays)
-        node.dtypes = tuple(x.dtype if isinstance(x, Tensor) else None for x in operands)
-        node.stash = stash if op.stash else None
-        node._saved = ()
-        node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
-        if op.save or op.save_output:
-            node.save([operands[i] for i in op.save],
-                      [o for o in outs] if op.save_output else ())
-        if anomaly.enabled():
-            anomaly.record_stack(node)
-        for nr, (o, diff) in enumerate(zip(outs, op.differentiable_outputs)):
-            if diff and o._data.dtype.kind in "fc" or diff and o._data.dtype.kind == "V":
-                o._grad_fn = node
-                o._requires_grad = True
-                if nr:
-                    o._output_nr = nr
+    if requires_grad and op.differentiable and STATE.grad_enabled:
+        _record(op, operands, outs, rest, kwargs, stash if op.stash else None)
     return outs[0] if op.n_outputs == 1 else outs
+
+
+def _record(op, operands, outs, args, kwargs, stash) -> None:
+    """Make the graph node of one op call and hang the outputs on it."""
+    node = _new(op.node_type)
+    edges, shapes, dtypes = [], [], []
+    for x in operands:
+        if isinstance(x, Tensor):
+            data = x._data
+            shapes.append(data.shape)
+            dtypes.append(data.dtype)
+            if x._requires_grad:
+                fn = x._grad_fn
+                edges.append((fn, x._output_nr) if fn is not None else (grad_accumulator(x), 0))
+            else:
+                edges.append(_NO_EDGE)
+        else:
+            edges.append(_NO_EDGE)
+            shapes.append(None)
+            dtypes.append(None)
+    node.next_functions = tuple(edges)
+    node.shapes = tuple(shapes)
+    node.np_dtypes = tuple(dtypes)
+    node.args = args
+    node.kwargs = kwargs
+    node.stash = stash
+    node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
+    if op.save or op.save_output:
+        node.save([operands[i] for i in op.save], outs if op.save_output else ())
+    else:
+        node._saved = ()
+    if _anomaly[0]:
+        anomaly.record_stack(node)
+    if len(outs) == 1:
+        o = outs[0]
+        if o._data.dtype.kind in "fcV":  # V: bfloat16 from ml_dtypes
+            o._grad_fn = node
+            o._requires_grad = True
+        return
+    for nr, (o, diff) in enumerate(zip(outs, op.differentiable_outputs)):
+        if diff and o._data.dtype.kind in "fcV":
+            o._grad_fn = node
+            o._requires_grad = True
+            if nr:
+                o._output_nr = nr
+
+
+_NO_EDGE = (None, 0)
 
 
 def _wrap_out(r):

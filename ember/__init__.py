@@ -24,6 +24,7 @@ from ._sampling import (rand, randn, randint, randperm, normal, bernoulli, multi
 from . import random
 from ._functions import *  # noqa: F401,F403  ember.<op> for every op in the table
 from . import _operators  # noqa: F401  Tensor's Python operators
+from . import nn, optim  # noqa: E402  library layers, on top of everything above
 
 globals().update(_ALIASES)
 

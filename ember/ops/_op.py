@@ -47,12 +47,15 @@ class Op:
     def __init__(self, forward, *, name=None, nin=1, promote=None, save=(), save_output=False,
                  stash=False, n_outputs=1, differentiable_outputs=None, broadcasts=False,
                  elementwise=False, view=None, method=True, function=True, inplace=False,
-                 differentiable=True, tensor_args=None):
+                 differentiable=True, tensor_args=None, aliases=()):
         self.name = name or forward.__name__
         self.forward = forward
         self.backward = None
         self.nin = nin                  # tensor operands first; -1: one sequence of tensors
-        self.promote = promote          # None | "common" | "float" | "compare"
+        self.promote = promote          # None | "common" | "float" | "compare" | a function
+        # A function ``promote(operands, arrays) -> arrays`` serves ops whose operands don't
+        # all take part in promotion (a mask, a condition).
+        self.promote_fn = promote if callable(promote) else None
         self.save = save                # indices of the inputs the derivative needs
         self.save_output = save_output
         self.stash = stash              # forward returns (result, stash) for the derivative
@@ -65,6 +68,7 @@ class Op:
         self.method = method
         self.function = function
         self.inplace = inplace
+        self.aliases = aliases          # other public names of the same op (arcsin for asin)
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -343,6 +347,8 @@ def _share_version(op, base, outs) -> None:
 
 
 def _promote(op, operands, arrays):
+    if op.promote_fn is not None:
+        return op.promote_fn(operands, arrays)
     first = arrays[0]
     if len(arrays) == 1:
         if op.promote == "float" and first.dtype.kind in "biu":

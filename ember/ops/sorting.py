@@ -69,7 +69,7 @@ sort = _selecting(sort, return_types.sort)
 
 
 @op(differentiable=False)
-def argsort(xp, x, dim=-1, descending=False, stable=False):
+def argsort(xp, x, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim`` (stably)."""
     flat, d = along(xp, x, dim)
     return xp.reshape(_argsort(xp, flat, d, descending), x.shape)
@@ -220,7 +220,7 @@ def unique_consecutive(xp, x, return_inverse=False, return_counts=False, dim=Non
     else:
         d = one_dim(dim, x.ndim)
     n = x.shape[d]
-    rows = xp.reshape(xp.moveaxis(x, d, 0), (n, -1))
+    rows = xp.reshape(xp.moveaxis(x, d, 0), (n, x.size // max(n, 1)))
     starts_run = xp.concatenate([xp.ones(min(n, 1), bool),
                                  xp.any(rows[1:] != rows[:-1], axis=1)])
     starts = xp.flatnonzero(starts_run)

@@ -92,25 +92,26 @@ def returning(entry: Op, result_type) -> Op:
     return entry
 
 
-def require_float(x, dtype, name: str) -> None:
+def require_float(x, dtype) -> None:
     if x.dtype.kind not in "fc" and (dtype is None or dt.as_dtype(dtype).category < dt._FLOAT):
-        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
+        raise RuntimeError(f"could not infer output dtype. Input dtype must be either "
                            f"a floating point or complex dtype. Got: "
                            f"{_legacy(dt.from_numpy_dtype(x.dtype))}")
 
 
-def _check_nonempty(x, axes, name: str, whole: bool) -> None:
+def _check_nonempty(x, axes, whole: bool) -> None:
+    # Extrema have no identity: reducing an empty dimension is an error, as in PyTorch.
     if x.size:
         return
     if whole:
-        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
-                           f"== 0. Specify the reduction dim with the 'dim' argument.")
+        raise RuntimeError("Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
     for d in axes:
         if x.shape[d] == 0:
-            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+            raise IndexError(f"Expected reduction dim {d} to have non-zero size.")
 
 
-def _acc_dtype(x, dtype):
+def acc_dtype(x, dtype):
     # Integer sums accumulate in int64, as PyTorch's do.
     if dtype is not None:
         return dt.as_dtype(dtype).np
@@ -127,7 +128,7 @@ def sum(xp, x, dim=None, keepdim=False, *, dtype=None):
     tensor([3, 7])
     """
     axes = dims_of(dim, x.ndim, "sum")
-    return xp.sum(x, axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
+    return xp.sum(x, axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
 @sum.derivative
@@ -139,7 +140,7 @@ def sum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
 def nansum(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` treating NaN as zero."""
     axes = dims_of(dim, x.ndim, "nansum")
-    return xp.nansum(x, axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
+    return xp.nansum(x, axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
 @nansum.derivative
@@ -151,7 +152,7 @@ def nansum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
 @op()
 def mean(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` (all dims by default); integer inputs need a float ``dtype``."""
-    require_float(x, dtype, "mean")
+    require_float(x, dtype)
     axes = dims_of(dim, x.ndim, "mean")
     return xp.mean(x, axis=axes, keepdims=keepdim,
                    dtype=None if dtype is None else dt.as_dtype(dtype).np)
@@ -177,7 +178,7 @@ def mean_backward(grad, shape, dim, keepdim):
 @op(save=(0,))
 def nanmean(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` of the elements that are not NaN."""
-    require_float(x, dtype, "nanmean")
+    require_float(x, dtype)
     if dtype is not None:
         x = x.astype(dt.as_dtype(dtype).np)
     axes = dims_of(dim, x.ndim, "nanmean")
@@ -199,7 +200,7 @@ def prod(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Product over one ``dim`` (all elements by default); integers multiply in int64."""
     axis = None if dim is None else one_dim(dim, x.ndim)
     return xp.prod(x, axis=axis if x.ndim else None, keepdims=keepdim,
-                   dtype=_acc_dtype(x, dtype))
+                   dtype=acc_dtype(x, dtype))
 
 
 @prod.derivative
@@ -223,7 +224,7 @@ def _extreme(name: str, pick, arg_pick):
     """The reduce-to-a-value (amax) and along-a-dim (max) ops for one kind of extreme."""
     def whole(xp, x, dim=(), keepdim=False):
         axes = dims_of(dim, x.ndim, name)
-        _check_nonempty(x, axes, name, dim in ((), None))
+        _check_nonempty(x, axes, dim in ((), None))
         return getattr(xp, pick)(x, axis=axes, keepdims=keepdim)
     whole.__name__ = name
     whole.__doc__ = f"The {pick}imum over ``dim`` (all dims by default); ties share the gradient."
@@ -238,7 +239,7 @@ def _extreme(name: str, pick, arg_pick):
         d = one_dim(dim, x.ndim)
         if x.ndim == 0:
             return x.copy(), xp.zeros((), xp.int64)
-        _check_nonempty(x, (d,), pick, False)
+        _check_nonempty(x, (d,), False)
         return (getattr(xp, pick)(x, axis=d, keepdims=keepdim),
                 getattr(xp, arg_pick)(x, axis=d, keepdims=keepdim))
     along.__name__ = pick
@@ -251,28 +252,29 @@ def _extreme(name: str, pick, arg_pick):
     along = op(n_outputs=2, differentiable_outputs=(True, False), save_output=True)(along)
 
     @along.derivative
-    def _(ctx, grad, _, dim, keepdim=False):
+    def _(ctx, grad, grad_indices, dim, keepdim=False):
         indices = ctx.saved_tensors[1]
         return value_selecting_backward(grad, indices, one_dim(dim, len(ctx.shapes[0])),
                                         ctx.shapes[0], keepdim)
 
-    along.fn = _dispatch_extreme(along, whole, getattr(return_types, pick), f"{pick}imum")
-    return whole, along
+    return whole, whole_or_along(along, whole, getattr(return_types, pick), f"{pick}imum")
 
 
-def _dispatch_extreme(along: Op, whole: Op, result_type, elementwise: str):
-    def extreme(input, dim=None, keepdim=False, *, other=None, out=None):
+def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = None):
+    """The public function of an op like `max`: without ``dim`` it reduces the whole tensor
+    (``whole``), with ``dim`` it returns ``(values, indices)`` along it (``along``), and
+    given a second tensor it is the ``elementwise`` op."""
+    def select(input, dim=None, keepdim=False, *, other=None, out=None):
         kwargs = {} if out is None else {"out": out}
-        if other is not None or hasattr(dim, "_data"):
+        if elementwise and (other is not None or hasattr(dim, "_data")):
             return TABLE[elementwise].fn(input, dim if other is None else other, **kwargs)
         if dim is None:
-            if hasattr(input, "_data") and input._data.size == 0:
-                _check_nonempty(input._data, (), along.name, True)
             return apply(whole, (input,), kwargs)
         return result_type(*apply(along, (input, dim, keepdim), kwargs))
-    extreme.__name__ = extreme.__qualname__ = along.name
-    extreme.__doc__ = along.forward.__doc__
-    return extreme
+    select.__name__ = select.__qualname__ = along.name
+    select.__doc__ = along.forward.__doc__
+    along.fn = select
+    return along
 
 
 amax, max = _extreme("amax", "max", "argmax")
@@ -284,7 +286,7 @@ def aminmax(xp, x, *, dim=None, keepdim=False):
     """``(min, max)`` of ``input`` over one ``dim`` (all elements by default)."""
     axes = dims_of(dim, x.ndim, "aminmax")
     if 0 in [x.shape[d] for d in axes]:
-        raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+        raise RuntimeError("cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
     return xp.min(x, axis=axes, keepdims=keepdim), xp.max(x, axis=axes, keepdims=keepdim)
 
@@ -302,13 +304,13 @@ returning(aminmax, return_types.aminmax)
 def _arg_extreme(name: str, pick):
     def arg(xp, x, dim=None, keepdim=False):
         if dim is None:
-            _check_nonempty(x, (), name, True)
+            _check_nonempty(x, (), True)
             flat = getattr(xp, pick)(x)
             return xp.reshape(flat, (1,) * x.ndim) if keepdim else flat
         d = one_dim(dim, x.ndim)
         if x.ndim == 0:
             return xp.zeros((), xp.int64)
-        _check_nonempty(x, (d,), name, False)
+        _check_nonempty(x, (d,), False)
         return getattr(xp, pick)(x, axis=d, keepdims=keepdim)
     arg.__name__ = name
     arg.__doc__ = (f"Index of the {name[3:]}imum along ``dim`` (of the flattened input by "

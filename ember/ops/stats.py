@@ -27,7 +27,7 @@ def _correction(dim, unbiased, correction):
 def _moments(xp, x, dim, unbiased, keepdim, correction, name):
     """``(variance, mean)`` over ``dim``, dividing by ``N - correction`` like PyTorch."""
     if x.dtype.kind not in "fc":
-        raise RuntimeError(f"{name}(): std and var only support floating point and complex "
+        raise RuntimeError(f"std and var only support floating point and complex "
                            f"dtypes, got {_legacy(dt.from_numpy_dtype(x.dtype))}")
     dim, correction = _correction(dim, unbiased, correction)
     axes = dims_of(dim, x.ndim, name)

@@ -1,4 +1,4 @@
-"""OpInfos for reductions, shapes and conversions defined in the core skeleton."""
+"""OpInfos for shapes and conversions defined in the core skeleton."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,15 +7,7 @@ from . import OpInfo, Sample
 from . import samples as S
 
 
-def _reduce_samples(rng, dt):
-    x = S.randn(rng, (3, 4, 5), dt)
-    return [Sample((x,)), Sample((x, 1)), Sample((x, (0, 2), True)), Sample((x, -1, False)),
-            Sample((S.randn(rng, (), dt),))]
-
-
 OPINFOS = [
-    OpInfo("sum", _reduce_samples),
-    OpInfo("mean", _reduce_samples),
     OpInfo("view", lambda rng, dt: [Sample((S.randn(rng, (3, 4), dt), 4, 3)),
                                     Sample((S.randn(rng, (2, 3, 4), dt), (-1, 4)))],
            ember_fn=lambda x, *s: x.view(*s), torch_fn=lambda x, *s: x.view(*s),

@@ -18,11 +18,15 @@ declaration. The rest of Ember reads `TABLE`; nothing describes an op a second t
 
 ``ctx`` is the graph node: it offers ``saved_tensors``, ``shapes`` (the inputs' shapes),
 ``needs_input_grad``, ``stash`` (whatever the forward handed over with ``stash=True``),
-and receives the forward's non-tensor arguments as the backward's own arguments.
+and receives the forward's non-tensor arguments as the backward's own arguments. An op
+with ``n_outputs=None`` returns a tuple of any length (``split``); its derivative gets the
+output gradients as one tuple, with None for outputs that received no gradient.
 """
 from __future__ import annotations
 
 import inspect
+import itertools
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -34,6 +38,7 @@ from ..autograd import anomaly
 from .. import backend
 
 TABLE: dict[str, "Op"] = {}
+COMPOSITES: dict[str, "Composite"] = {}
 
 _ndarray = np.ndarray
 _FLOAT = dt._FLOAT
@@ -49,13 +54,14 @@ class Op:
         self.name = name or forward.__name__
         self.forward = forward
         self.backward = None
-        self.nin = nin                  # tensor operands first; -1: one sequence of tensors
+        self.nin = nin                  # tensor operands first; -1: a sequence (forward: a list)
         self.promote = promote          # None | "common" | "float" | "compare"
         self.save = save                # indices of the inputs the derivative needs
         self.save_output = save_output
         self.stash = stash              # forward returns (result, stash) for the derivative
-        self.n_outputs = n_outputs
-        self.differentiable_outputs = differentiable_outputs or (True,) * n_outputs
+        self.n_outputs = n_outputs      # None: the forward returns a tuple of any length
+        self.differentiable_outputs = differentiable_outputs or (
+            (True,) * n_outputs if n_outputs is not None else itertools.repeat(True))
         self.broadcasts = broadcasts    # gradients are summed back to each input's shape
         self.elementwise = elementwise
         self.view = view                # None | "always" | "maybe": output shares memory
@@ -66,8 +72,9 @@ class Op:
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
-        self.node_type = type(f"{camel}Backward0", (OpNode,), {"__slots__": (), "op": self,
-                                                               "n_outputs": n_outputs})
+        fields = ({"__slots__": (), "n_outputs": n_outputs} if n_outputs is not None
+                  else {"__slots__": ("n_outputs",)})
+        self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
         self.fn = _make_function(self)
         if self.name in TABLE:
             raise ValueError(f"op {self.name!r} is defined twice")
@@ -90,6 +97,29 @@ def op(**flags):
     return lambda forward: Op(forward, **flags)
 
 
+class Composite(NamedTuple):
+    fn: Callable
+    method: bool
+    function: bool
+
+
+def composite(name: str | None = None, *, method: bool = True, function: bool = True):
+    """Declare an op written with other ops (or an alias of one): it needs no derivative of
+    its own, and becomes ``ember.<name>`` and/or ``Tensor.<name>`` like a table op.
+
+        @composite()
+        def flatten(x, start_dim=0, end_dim=-1): ...
+        composite("swapaxes")(transpose.fn)
+    """
+    def register(fn):
+        key = name or fn.__name__
+        if key in COMPOSITES:
+            raise ValueError(f"composite {key!r} is defined twice")
+        COMPOSITES[key] = Composite(fn, method, function)
+        return fn
+    return register
+
+
 class OpNode(Node):
     """The graph node of an op call: runs that op's derivative."""
 
@@ -101,7 +131,10 @@ class OpNode(Node):
 
     def apply(self, grads):
         op = self.op
-        grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
+        if op.n_outputs is None:  # any number of outputs: their grads come as one tuple
+            grads_in = op.backward(self, tuple(grads), *self.args, **self.kwargs)
+        else:
+            grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
         if type(grads_in) is not tuple:
             grads_in = (grads_in,)
         if op.broadcasts:
@@ -170,18 +203,24 @@ def apply(op: Op, args: tuple, kwargs: dict):
             raise TypeError(f"{op.name}(): argument '{_arg_name(op, i)}' (position {i + 1}) "
                             f"must be Tensor, not {type(x).__name__}")
     if xp is None:
-        raise TypeError(f"{op.name}(): expected at least one Tensor argument")
-    if op.promote is not None:
+        if nin != -1:
+            raise TypeError(f"{op.name}(): expected at least one Tensor argument")
+        xp = np  # an empty sequence: the forward raises the op's own error
+    if op.promote is not None and arrays:
         arrays = _promote(op, operands, arrays)
 
     try:
-        result = op.forward(xp, *arrays, *rest, **kwargs)
+        if nin == -1:
+            result = op.forward(xp, arrays, *rest, **kwargs)
+        else:
+            result = op.forward(xp, *arrays, *rest, **kwargs)
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
         raise type(e)(f"{op.name}(): {e}") from None
     if op.stash:
         result, stash = result
     record = requires_grad and op.differentiable and STATE.grad_enabled
-    if op.n_outputs == 1:
+    n_outputs = op.n_outputs
+    if n_outputs == 1:
         outs = (_wrap_out(result),)
     else:
         outs = tuple(_wrap_out(r) for r in result)
@@ -189,6 +228,8 @@ def apply(op: Op, args: tuple, kwargs: dict):
         _share_version(op, operands[0], outs)
     if record:
         node = op.node_type()
+        if n_outputs is None:
+            node.n_outputs = len(outs)
         node.next_functions = tuple(edge_of(x) if isinstance(x, Tensor) and x._requires_grad
                                     else (None, 0) for x in operands)
         node.args = rest
@@ -209,7 +250,7 @@ def apply(op: Op, args: tuple, kwargs: dict):
                 o._requires_grad = True
                 if nr:
                     o._output_nr = nr
-    return outs[0] if op.n_outputs == 1 else outs
+    return outs[0] if n_outputs == 1 else outs
 
 
 def _wrap_out(r):

@@ -18,11 +18,15 @@ declaration. The rest of Ember reads `TABLE`; nothing describes an op a second t
 
 ``ctx`` is the graph node: it offers ``saved_tensors``, ``shapes`` (the inputs' shapes),
 ``needs_input_grad``, ``stash`` (whatever the forward handed over with ``stash=True``),
-and receives the forward's non-tensor arguments as the backward's own arguments.
+and receives the forward's non-tensor arguments as the backward's own arguments. An op
+with ``n_outputs=None`` returns a tuple of any length (``split``); its derivative gets the
+output gradients as one tuple, with None for outputs that received no gradient.
 """
 from __future__ import annotations
 
 import inspect
+import itertools
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -36,6 +40,7 @@ _anomaly = anomaly._enabled
 from .. import backend
 
 TABLE: dict[str, "Op"] = {}
+COMPOSITES: dict[str, "Composite"] = {}
 
 _ndarray = np.ndarray
 _FLOAT = dt._FLOAT
@@ -51,7 +56,7 @@ class Op:
         self.name = name or forward.__name__
         self.forward = forward
         self.backward = None
-        self.nin = nin                  # tensor operands first; -1: one sequence of tensors
+        self.nin = nin                  # tensor operands first; -1: a sequence (forward: a list)
         self.promote = promote          # None | "common" | "float" | "compare" | a function
         # A function ``promote(operands, arrays) -> arrays`` serves ops whose operands don't
         # all take part in promotion (a mask, a condition).
@@ -59,8 +64,9 @@ class Op:
         self.save = save                # indices of the inputs the derivative needs
         self.save_output = save_output
         self.stash = stash              # forward returns (result, stash) for the derivative
-        self.n_outputs = n_outputs
-        self.differentiable_outputs = differentiable_outputs or (True,) * n_outputs
+        self.n_outputs = n_outputs      # None: the forward returns a tuple of any length
+        self.differentiable_outputs = differentiable_outputs or (
+            (True,) * n_outputs if n_outputs is not None else itertools.repeat(True))
         self.broadcasts = broadcasts    # gradients are summed back to each input's shape
         self.elementwise = elementwise
         self.view = view                # None | "always" | "maybe": output shares memory
@@ -72,8 +78,9 @@ class Op:
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
-        self.node_type = type(f"{camel}Backward0", (OpNode,), {"__slots__": (), "op": self,
-                                                               "n_outputs": n_outputs})
+        fields = ({"__slots__": (), "n_outputs": n_outputs} if n_outputs is not None
+                  else {"__slots__": ("n_outputs",)})
+        self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
         self.fn = _make_function(self)
         if self.name in TABLE:
             raise ValueError(f"op {self.name!r} is defined twice")
@@ -96,6 +103,29 @@ def op(**flags):
     return lambda forward: Op(forward, **flags)
 
 
+class Composite(NamedTuple):
+    fn: Callable
+    method: bool
+    function: bool
+
+
+def composite(name: str | None = None, *, method: bool = True, function: bool = True):
+    """Declare an op written with other ops (or an alias of one): it needs no derivative of
+    its own, and becomes ``ember.<name>`` and/or ``Tensor.<name>`` like a table op.
+
+        @composite()
+        def flatten(x, start_dim=0, end_dim=-1): ...
+        composite("swapaxes")(transpose.fn)
+    """
+    def register(fn):
+        key = name or fn.__name__
+        if key in COMPOSITES:
+            raise ValueError(f"composite {key!r} is defined twice")
+        COMPOSITES[key] = Composite(fn, method, function)
+        return fn
+    return register
+
+
 class OpNode(Node):
     """The graph node of an op call: runs that op's derivative."""
 
@@ -112,7 +142,10 @@ class OpNode(Node):
 
     def apply(self, grads):
         op = self.op
-        grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
+        if op.n_outputs is None:  # any number of outputs: their grads come as one tuple
+            grads_in = op.backward(self, tuple(grads), *self.args, **self.kwargs)
+        else:
+            grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
         if type(grads_in) is not tuple:
             grads_in = (grads_in,)
         if op.broadcasts:
@@ -258,12 +291,17 @@ def apply(op: Op, args: tuple, kwargs: dict):
             raise TypeError(f"{op.name}(): argument '{_arg_name(op, i)}' (position {i + 1}) "
                             f"must be Tensor, not {type(x).__name__}")
     if xp is None:
-        raise TypeError(f"{op.name}(): expected at least one Tensor argument")
-    if op.promote is not None:
+        if nin != -1:
+            raise TypeError(f"{op.name}(): expected at least one Tensor argument")
+        xp = np  # an empty sequence: the forward raises the op's own error
+    if op.promote is not None and arrays:
         arrays = _promote(op, operands, arrays)
 
     try:
-        result = op.forward(xp, *arrays, *rest, **kwargs)
+        if nin == -1:
+            result = op.forward(xp, arrays, *rest, **kwargs)
+        else:
+            result = op.forward(xp, *arrays, *rest, **kwargs)
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
         raise type(e)(f"{op.name}(): {e}") from None
     if op.stash:
@@ -303,6 +341,8 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
     node.args = args
     node.kwargs = kwargs
     node.stash = stash
+    if op.n_outputs is None:
+        node.n_outputs = len(outs)
     node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
     if op.save or op.save_output:
         node.save([operands[i] for i in op.save], outs if op.save_output else ())

@@ -45,7 +45,7 @@ class Op:
     def __init__(self, forward, *, name=None, nin=1, promote=None, save=(), save_output=False,
                  stash=False, n_outputs=1, differentiable_outputs=None, broadcasts=False,
                  elementwise=False, view=None, method=True, function=True, inplace=False,
-                 differentiable=True, tensor_args=None):
+                 differentiable=True, tensor_args=None, signature=None):
         self.name = name or forward.__name__
         self.forward = forward
         self.backward = None
@@ -63,6 +63,10 @@ class Op:
         self.method = method
         self.function = function
         self.inplace = inplace
+        # PyTorch's argument order, when it interleaves plain arguments before a tensor
+        # operand (``scatter(input, dim, index, src)``): maps a call to (args, kwargs) with
+        # the tensor operands first, as the forward takes them.
+        self.signature = signature
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -124,8 +128,14 @@ def _sum_to(g, shape):
 
 
 def _make_function(op: Op):
-    def fn(*args, **kwargs):
-        return apply(op, args, kwargs)
+    signature = op.signature
+    if signature is None:
+        def fn(*args, **kwargs):
+            return apply(op, args, kwargs)
+    else:
+        def fn(*args, **kwargs):
+            args, kwargs = signature(*args, **kwargs)
+            return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = op.forward.__doc__
     return fn
@@ -229,6 +239,8 @@ def _share_version(op, base, outs) -> None:
             continue
         o._vc = base._vc
         o._base = base._base if base._base is not None else base
+        if base._requires_grad:
+            o._view_version = base._vc[0]  # its history is current until the memory changes
 
 
 def _promote(op, operands, arrays):

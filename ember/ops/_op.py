@@ -52,7 +52,7 @@ class Op:
     def __init__(self, forward, *, name=None, nin=1, promote=None, save=(), save_output=False,
                  stash=False, n_outputs=1, differentiable_outputs=None, broadcasts=False,
                  elementwise=False, view=None, method=True, function=True, inplace=False,
-                 differentiable=True, tensor_args=None, aliases=()):
+                 differentiable=True, tensor_args=None, aliases=(), signature=None):
         self.name = name or forward.__name__
         self.forward = forward
         self.backward = None
@@ -75,6 +75,10 @@ class Op:
         self.function = function
         self.inplace = inplace
         self.aliases = aliases          # other public names of the same op (arcsin for asin)
+        # PyTorch's argument order, when it interleaves plain arguments before a tensor
+        # operand (``scatter(input, dim, index, src)``): maps a call to (args, kwargs) with
+        # the tensor operands first, as the forward takes them.
+        self.signature = signature
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -171,8 +175,14 @@ def _make_function(op: Op):
         fn = _binary_fast_path(op)
     elif op.elementwise and op.nin == 1 and not op.stash:
         fn = _unary_fast_path(op)
-    else:
+    elif op.signature is None:
         def fn(*args, **kwargs):
+            return apply(op, args, kwargs)
+    else:
+        signature = op.signature
+
+        def fn(*args, **kwargs):
+            args, kwargs = signature(*args, **kwargs)
             return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = op.forward.__doc__
@@ -384,6 +394,8 @@ def _share_version(op, base, outs) -> None:
             continue
         o._vc = base._vc
         o._base = base._base if base._base is not None else base
+        if base._requires_grad:
+            o._view_version = base._vc[0]  # its history is current until the memory changes
 
 
 def _promote(op, operands, arrays):

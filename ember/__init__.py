@@ -17,6 +17,8 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                        is_grad_enabled, is_inference_mode_enabled)
 from . import autograd, ops
 from ._functions import *  # noqa: F401,F403  ember.<op> for every op in the table
+from . import linalg  # noqa: E402  ember.linalg
+globals().update(linalg.TOPLEVEL)
 from . import _operators  # noqa: F401  Tensor's Python operators
 
 globals().update(_ALIASES)

@@ -51,7 +51,7 @@ class Op:
         self.backward = None
         self.nin = nin                  # tensor operands first; -1: one sequence of tensors
         self.promote = promote          # None | "common" | "float" | "compare"
-        self.save = save                # indices of the inputs the derivative needs
+        self.save = save                # indices of the inputs the derivative needs, or "all"
         self.save_output = save_output
         self.stash = stash              # forward returns (result, stash) for the derivative
         self.n_outputs = n_outputs
@@ -199,7 +199,7 @@ def apply(op: Op, args: tuple, kwargs: dict):
         node._saved = ()
         node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
         if op.save or op.save_output:
-            node.save([operands[i] for i in op.save],
+            node.save(operands if op.save == "all" else [operands[i] for i in op.save],
                       [o for o in outs] if op.save_output else ())
         if anomaly.enabled():
             anomaly.record_stack(node)

@@ -61,7 +61,7 @@ class Op:
         # A function ``promote(operands, arrays) -> arrays`` serves ops whose operands don't
         # all take part in promotion (a mask, a condition).
         self.promote_fn = promote if callable(promote) else None
-        self.save = save                # indices of the inputs the derivative needs
+        self.save = save                # indices of the inputs the derivative needs, or "all"
         self.save_output = save_output
         self.stash = stash              # forward returns (result, stash) for the derivative
         self.n_outputs = n_outputs      # None: the forward returns a tuple of any length
@@ -355,7 +355,8 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
         node.n_outputs = len(outs)
     node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
     if op.save or op.save_output:
-        node.save([operands[i] for i in op.save], outs if op.save_output else ())
+        node.save(operands if op.save == "all" else [operands[i] for i in op.save],
+                  outs if op.save_output else ())
     else:
         node._saved = ()
     if _anomaly[0]:

@@ -10,10 +10,12 @@ from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, flo
                      can_cast, finfo, iinfo)
 from ._dtype import ALIASES as _ALIASES
 from ._device import device
+from ._formatting import set_printoptions
 from ._tensor import Tensor, Size
 from ._creation import (tensor, as_tensor, asarray, from_numpy, from_dlpack, zeros, ones,
                         empty, full, zeros_like, ones_like, empty_like, full_like, arange,
-                        linspace, logspace, eye)
+                        linspace, logspace, eye, empty_strided, scalar_tensor, is_tensor,
+                        numel, is_floating_point, is_complex)
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                        is_grad_enabled, is_inference_mode_enabled)
 from . import autograd, ops

@@ -28,6 +28,7 @@ class Tensor:
     _output_nr = 0
     _grad = None
     _base = None
+    _view_version = -1  # the version at which a view's grad_fn was last made current
     _grad_acc = None
     _hooks = None
     _post_acc_hooks = None
@@ -77,6 +78,9 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._base is not None and self._grad_fn is not None:
+            from .autograd.graph import edge_of
+            return edge_of(self)[0]
         return self._grad_fn
 
     @property

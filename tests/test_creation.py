@@ -171,3 +171,24 @@ def test_creation_errors_match_torch():
     ]
     for case in cases:
         assert_raises_like_torch(lambda: case(ember), lambda: case(torch))
+
+
+@pytest.mark.parametrize("fn", ["complex", "polar"])
+def test_complex_builders_match_torch_with_complex_gradients(fn, rng):
+    a, b = rng.uniform(0.1, 2.0, (3, 2)), rng.standard_normal((3, 2))
+    g = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+    grads = []
+    for m in (ember, torch):
+        x, y = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        out = getattr(m, fn)(x, y)
+        out.backward(m.tensor(g))
+        grads.append((out, x.grad, y.grad))
+    for e, t in zip(*grads):
+        assert_close(e, t)
+
+
+def test_complex_builder_errors_match_torch():
+    for case in (lambda m: m.complex(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)),
+                 lambda m: m.complex(m.ones(2), m.ones(2, dtype=m.float64)),
+                 lambda m: m.polar(m.ones(2), m.ones(3))):
+        assert_raises_like_torch(lambda: case(ember), lambda: case(torch))

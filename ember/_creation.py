@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import operator
 
 import numpy as np
 
@@ -172,11 +173,16 @@ def from_dlpack(ext) -> Tensor:
 
 def _size(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = tuple(int(s) for s in size)
-    for s in out:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
+        size = size[0]
+    try:
+        out = tuple(map(operator.index, size))
+    except TypeError:
+        bad = next(s for s in size if not hasattr(s, "__index__"))
+        raise TypeError(f"argument 'size' must be tuple of ints, but found element of type "
+                        f"{type(bad).__name__}") from None
+    if out and min(out) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: "
+                           f"{list(out)}")
     return out
 
 
@@ -189,8 +195,12 @@ def empty_array(size, dtype, device=None):
 
 
 def _filled(size, value, dtype, device, requires_grad):
-    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
-    return _leaf(_xp(device).full(_size(size), value, dtype=dtype.np), requires_grad)
+    np_dtype = (dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)).np
+    xp = _xp(device)
+    shape = _size(size)
+    zero = type(value) is int and value == 0  # calloc'd zeros are cheaper than a fill
+    data = xp.zeros(shape, np_dtype) if zero else xp.full(shape, value, np_dtype)
+    return _leaf(data, requires_grad)
 
 
 @supports_out

@@ -114,14 +114,14 @@ def as_dtype(d) -> dtype:
     """Accept an ember dtype, a NumPy dtype, a Python type or a name; return an ember dtype."""
     if type(d) is dtype:
         return d
-    if d is float:
-        return _default[0]
+    if d is float:  # Python's float is a double whatever the default dtype, as in PyTorch
+        return float64
     if d is int:
         return int64
     if d is bool:
         return bool_
     if d is complex:
-        return _default[0].to_complex()
+        return complex128
     if isinstance(d, str):
         name = d.removeprefix("torch.").removeprefix("ember.")
         found = _BY_NAME.get(name) or ALIASES.get(name)

@@ -100,6 +100,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   masked=False) -> bool:
     """Check second derivatives: gradcheck of the function that computes ``func``'s gradients."""
     from . import grad as autograd_grad
+    from .grad_mode import enable_grad
     from .. import _creation
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     outs = _outputs(func, inputs)
@@ -111,10 +112,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     n = len(inputs)
 
     def first_derivatives(*args):
-        ins, gos = args[:n], args[n:]
-        xs = _differentiable_inputs(ins)
-        grads = autograd_grad(_outputs(func, ins), xs, gos, create_graph=True,
-                              allow_unused=True)
+        # The finite differences run under no_grad; the first derivatives need a graph.
+        with enable_grad():
+            ins, gos = args[:n], args[n:]
+            xs = _differentiable_inputs(ins)
+            grads = autograd_grad(_outputs(func, ins), xs, gos, create_graph=True,
+                                  allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,

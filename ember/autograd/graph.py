@@ -164,6 +164,11 @@ def grad_accumulator(t) -> AccumulateGrad:
 def edge_of(t):
     """The (node, output_nr) pair gradients for ``t`` flow into, or None when it needs none."""
     if t._grad_fn is not None:
+        if t._base is not None and t._view_version != t._vc[0]:
+            # The memory of this view changed in place since its history was recorded
+            # (through its base or another view): its history is now a view of the base's.
+            from ..ops._inplace import refresh_view
+            return (refresh_view(t), 0)
         return (t._grad_fn, t._output_nr)
     if t._requires_grad:
         return (grad_accumulator(t), 0)

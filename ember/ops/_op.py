@@ -18,11 +18,15 @@ declaration. The rest of Ember reads `TABLE`; nothing describes an op a second t
 
 ``ctx`` is the graph node: it offers ``saved_tensors``, ``shapes`` (the inputs' shapes),
 ``needs_input_grad``, ``stash`` (whatever the forward handed over with ``stash=True``),
-and receives the forward's non-tensor arguments as the backward's own arguments.
+and receives the forward's non-tensor arguments as the backward's own arguments. An op
+with ``n_outputs=None`` returns a tuple of any length (``split``); its derivative gets the
+output gradients as one tuple, with None for outputs that received no gradient.
 """
 from __future__ import annotations
 
 import inspect
+import itertools
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -36,6 +40,7 @@ _anomaly = anomaly._enabled
 from .. import backend
 
 TABLE: dict[str, "Op"] = {}
+COMPOSITES: dict[str, "Composite"] = {}
 
 _ndarray = np.ndarray
 _FLOAT = dt._FLOAT
@@ -47,17 +52,21 @@ class Op:
     def __init__(self, forward, *, name=None, nin=1, promote=None, save=(), save_output=False,
                  stash=False, n_outputs=1, differentiable_outputs=None, broadcasts=False,
                  elementwise=False, view=None, method=True, function=True, inplace=False,
-                 differentiable=True, tensor_args=None):
+                 differentiable=True, tensor_args=None, aliases=(), signature=None):
         self.name = name or forward.__name__
         self.forward = forward
         self.backward = None
-        self.nin = nin                  # tensor operands first; -1: one sequence of tensors
-        self.promote = promote          # None | "common" | "float" | "compare"
-        self.save = save                # indices of the inputs the derivative needs
+        self.nin = nin                  # tensor operands first; -1: a sequence (forward: a list)
+        self.promote = promote          # None | "common" | "float" | "compare" | a function
+        # A function ``promote(operands, arrays) -> arrays`` serves ops whose operands don't
+        # all take part in promotion (a mask, a condition).
+        self.promote_fn = promote if callable(promote) else None
+        self.save = save                # indices of the inputs the derivative needs, or "all"
         self.save_output = save_output
         self.stash = stash              # forward returns (result, stash) for the derivative
-        self.n_outputs = n_outputs
-        self.differentiable_outputs = differentiable_outputs or (True,) * n_outputs
+        self.n_outputs = n_outputs      # None: the forward returns a tuple of any length
+        self.differentiable_outputs = differentiable_outputs or (
+            (True,) * n_outputs if n_outputs is not None else itertools.repeat(True))
         self.broadcasts = broadcasts    # gradients are summed back to each input's shape
         self.elementwise = elementwise
         self.view = view                # None | "always" | "maybe": output shares memory
@@ -65,11 +74,17 @@ class Op:
         self.method = method
         self.function = function
         self.inplace = inplace
+        self.aliases = aliases          # other public names of the same op (arcsin for asin)
+        # PyTorch's argument order, when it interleaves plain arguments before a tensor
+        # operand (``scatter(input, dim, index, src)``): maps a call to (args, kwargs) with
+        # the tensor operands first, as the forward takes them.
+        self.signature = signature
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
-        self.node_type = type(f"{camel}Backward0", (OpNode,), {"__slots__": (), "op": self,
-                                                               "n_outputs": n_outputs})
+        fields = ({"__slots__": (), "n_outputs": n_outputs} if n_outputs is not None
+                  else {"__slots__": ("n_outputs",)})
+        self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
         self.fn = _make_function(self)
         if self.name in TABLE:
             raise ValueError(f"op {self.name!r} is defined twice")
@@ -92,6 +107,29 @@ def op(**flags):
     return lambda forward: Op(forward, **flags)
 
 
+class Composite(NamedTuple):
+    fn: Callable
+    method: bool
+    function: bool
+
+
+def composite(name: str | None = None, *, method: bool = True, function: bool = True):
+    """Declare an op written with other ops (or an alias of one): it needs no derivative of
+    its own, and becomes ``ember.<name>`` and/or ``Tensor.<name>`` like a table op.
+
+        @composite()
+        def flatten(x, start_dim=0, end_dim=-1): ...
+        composite("swapaxes")(transpose.fn)
+    """
+    def register(fn):
+        key = name or fn.__name__
+        if key in COMPOSITES:
+            raise ValueError(f"composite {key!r} is defined twice")
+        COMPOSITES[key] = Composite(fn, method, function)
+        return fn
+    return register
+
+
 class OpNode(Node):
     """The graph node of an op call: runs that op's derivative."""
 
@@ -108,7 +146,10 @@ class OpNode(Node):
 
     def apply(self, grads):
         op = self.op
-        grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
+        if op.n_outputs is None:  # any number of outputs: their grads come as one tuple
+            grads_in = op.backward(self, tuple(grads), *self.args, **self.kwargs)
+        else:
+            grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
         if type(grads_in) is not tuple:
             grads_in = (grads_in,)
         if op.broadcasts:
@@ -134,8 +175,14 @@ def _make_function(op: Op):
         fn = _binary_fast_path(op)
     elif op.elementwise and op.nin == 1 and not op.stash:
         fn = _unary_fast_path(op)
-    else:
+    elif op.signature is None:
         def fn(*args, **kwargs):
+            return apply(op, args, kwargs)
+    else:
+        signature = op.signature
+
+        def fn(*args, **kwargs):
+            args, kwargs = signature(*args, **kwargs)
             return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = op.forward.__doc__
@@ -254,12 +301,17 @@ def apply(op: Op, args: tuple, kwargs: dict):
             raise TypeError(f"{op.name}(): argument '{_arg_name(op, i)}' (position {i + 1}) "
                             f"must be Tensor, not {type(x).__name__}")
     if xp is None:
-        raise TypeError(f"{op.name}(): expected at least one Tensor argument")
-    if op.promote is not None:
+        if nin != -1:
+            raise TypeError(f"{op.name}(): expected at least one Tensor argument")
+        xp = np  # an empty sequence: the forward raises the op's own error
+    if op.promote is not None and arrays:
         arrays = _promote(op, operands, arrays)
 
     try:
-        result = op.forward(xp, *arrays, *rest, **kwargs)
+        if nin == -1:
+            result = op.forward(xp, arrays, *rest, **kwargs)
+        else:
+            result = op.forward(xp, *arrays, *rest, **kwargs)
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
         raise type(e)(f"{op.name}(): {e}") from None
     if op.stash:
@@ -299,9 +351,12 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
     node.args = args
     node.kwargs = kwargs
     node.stash = stash
+    if op.n_outputs is None:
+        node.n_outputs = len(outs)
     node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
     if op.save or op.save_output:
-        node.save([operands[i] for i in op.save], outs if op.save_output else ())
+        node.save(operands if op.save == "all" else [operands[i] for i in op.save],
+                  outs if op.save_output else ())
     else:
         node._saved = ()
     if _anomaly[0]:
@@ -340,9 +395,13 @@ def _share_version(op, base, outs) -> None:
             continue
         o._vc = base._vc
         o._base = base._base if base._base is not None else base
+        if base._requires_grad:
+            o._view_version = base._vc[0]  # its history is current until the memory changes
 
 
 def _promote(op, operands, arrays):
+    if op.promote_fn is not None:
+        return op.promote_fn(operands, arrays)
     first = arrays[0]
     if len(arrays) == 1:
         if op.promote == "float" and first.dtype.kind in "biu":

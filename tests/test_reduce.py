@@ -306,7 +306,7 @@ TIE_GRADIENTS = [
     lambda m, x: m.cummax(x, 1).values.sum(),
     lambda m, x: (m.aminmax(x)[0] + 2 * m.aminmax(x)[1]),
     lambda m, x: m.norm(x, float("inf")),
-    lambda m, x: m.sort(x, 1, stable=True).values[:, :2].sum(),
+    lambda m, x: m.sort(x, dim=1, stable=True).values[:, :2].sum(),
 ]
 
 

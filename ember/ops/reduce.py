@@ -192,9 +192,10 @@ def nanmean(xp, x, dim=None, keepdim=False, *, dtype=None):
 @nanmean.derivative
 def nanmean(ctx, grad, dim=None, keepdim=False, *, dtype=None):
     (x,) = ctx.saved_tensors
-    nan = x.isnan()
-    count = nan.logical_not().sum(dim, keepdim=True)
-    return (expand_reduced(grad, ctx.shapes[0], dim, keepdim) / count).masked_fill(nan, 0)
+    present = x.isnan().logical_not()
+    # Multiplying (not masking) keeps PyTorch's NaN gradient for an all-NaN slice (inf * 0).
+    return expand_reduced(grad, ctx.shapes[0], dim, keepdim) / present.sum(dim, keepdim=True) \
+        * present
 
 
 @op(save=(0,), save_output=True)

@@ -113,8 +113,8 @@ def _median_indices(xp, flat, d: int, ignore_nan: bool):
         raise IndexError(f"Expected reduction dim {d} to have non-zero size.")
     order = xp.argsort(flat, axis=d, kind="stable")  # NaN last
     nans = xp.sum(flat != flat, axis=d, keepdims=True)  # only NaN differs from itself
-    if ignore_nan:
-        rank = xp.maximum((n - nans - 1) // 2, 0)
+    if ignore_nan:  # an all-NaN slice picks its middle NaN
+        rank = xp.where(nans == n, (n - 1) // 2, (n - nans - 1) // 2)
     else:  # any NaN makes the median NaN: pick the first one
         rank = xp.where(nans > 0, n - nans, (n - 1) // 2)
     return xp.take_along_axis(order, rank, axis=d)

@@ -112,10 +112,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     n = len(inputs)
 
     def first_derivatives(*args):
+        from .grad_mode import enable_grad
         ins, gos = args[:n], args[n:]
         xs = _differentiable_inputs(ins)
-        grads = autograd_grad(_outputs(func, ins), xs, gos, create_graph=True,
-                              allow_unused=True)
+        with enable_grad():  # the finite differences run this under no_grad
+            grads = autograd_grad(_outputs(func, ins), xs, gos, create_graph=True,
+                                  allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,

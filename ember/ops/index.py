@@ -14,7 +14,7 @@ from .. import _dtype as dt
 from .._creation import zeros, tensor as _tensor
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ._inplace import apply_inplace, check_writable
+from ._inplace import apply_inplace, check_writable, sum_to_shape
 from ._op import apply, op
 
 _ndarray = np.ndarray
@@ -193,7 +193,7 @@ def _index_put_signature(input, indices, values, accumulate=False):
     return (input, values, key, accumulate), {}
 
 
-@op(nin=2, broadcasts=True, inplace=True, signature=_index_put_signature)
+@op(nin=2, inplace=True, signature=_index_put_signature)
 def index_put(xp, x, values, key, accumulate=False):
     """A copy of ``x`` with ``x[indices] = values`` (``+=`` with ``accumulate``).
 
@@ -212,11 +212,7 @@ def index_put(ctx, grad, key, accumulate=False):
         grad_x = grad if accumulate else apply(
             index_put, (grad, zeros((), dtype=grad.dtype, device=grad.device), key), {})
     if ctx.needs_input_grad[1]:
-        grad_values = apply(getitem, (grad, key), {})
-        shape = ctx.shapes[1]
-        if grad_values.ndim < len(shape):  # NumPy lets values carry extra leading ones
-            grad_values = grad_values.reshape((1,) * (len(shape) - grad_values.ndim) +
-                                              tuple(grad_values.shape))
+        grad_values = sum_to_shape(apply(getitem, (grad, key), {}), ctx.shapes[1])
     return grad_x, grad_values
 
 
@@ -296,7 +292,7 @@ def index_select(xp, x, dim, index):
         if idx.size != 1:
             raise RuntimeError(f"Index to scalar can have only 1 value, got {idx.size} value(s)")
         check_bounds(idx, 1, 0, error=IndexError)
-        return x.reshape(1).copy() if idx.ndim else x.copy()
+        return x.copy()
     dim = wrap_dim(dim, x.ndim)
     size = x.shape[dim]
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
@@ -390,7 +386,7 @@ def _mask_of(mask, name: str):
     return mask
 
 
-@op(nin=2, save=(1,), broadcasts=True)
+@op(nin=2, save=(1,))
 def masked_select(xp, x, mask):
     """The entries of ``x`` where ``mask`` (broadcast with it) is True, as a 1-D tensor."""
     _mask_of(mask, "masked_select")
@@ -403,7 +399,7 @@ def masked_select(ctx, grad):
     (mask,) = ctx.saved_tensors
     shape = np.broadcast_shapes(*ctx.shapes)
     zero = zeros(shape, dtype=grad.dtype, device=grad.device)
-    return zero.masked_scatter(mask, grad), None
+    return sum_to_shape(zero.masked_scatter(mask, grad), ctx.shapes[0]), None
 
 
 @op(nin=3, save=(1,), inplace=True)
@@ -431,7 +427,7 @@ def masked_scatter(ctx, grad):
     if ctx.needs_input_grad[0]:
         grad_x = apply(index_put, (grad, zeros((), dtype=grad.dtype, device=grad.device),
                                    prepare_key(grad, mask.expand(grad.shape))), {})
-        grad_x = _sum_to_shape(grad_x, ctx.shapes[0])
+        grad_x = sum_to_shape(grad_x, ctx.shapes[0])
     if ctx.needs_input_grad[2]:
         chosen = grad.masked_select(mask)
         n = 1
@@ -441,11 +437,6 @@ def masked_scatter(ctx, grad):
         grad_source = apply(index_put, (padded, chosen, (slice(0, chosen.shape[0]),)), {})
         grad_source = grad_source.reshape(ctx.shapes[2])
     return grad_x, None, grad_source
-
-
-def _sum_to_shape(g: Tensor, shape) -> Tensor:
-    from ._op import _sum_to
-    return g if tuple(g.shape) == tuple(shape) else _sum_to(g, shape)
 
 
 # ----------------------------------------------------------------------------- positions

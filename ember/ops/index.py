@@ -59,6 +59,11 @@ def prepare_key(x: Tensor, key):
             has_ellipsis = True
         else:
             a = _index_array(x, k)
+            if a.ndim == 0 and a.dtype != bool:  # a 0-d integer tensor acts as an int
+                items.append(int(a))
+                consumed += 1
+                has_int = True
+                continue
             items.append(a)
             consumed += a.ndim if a.dtype == bool else 1
             has_array = True
@@ -90,9 +95,11 @@ def _index_array(x: Tensor, k):
         a = np.asarray(k)
         if a.size == 0 and a.dtype.kind == "f":
             a = a.astype(np.int64)
-    else:
+    elif isinstance(k, (float, complex)):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                          f"Variables are valid indices (got {type(k).__name__})")
+    else:
+        raise TypeError(f"invalid index of type {type(k).__name__}")
     if a.dtype.name not in _INDEX_KINDS:
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if a.dtype == np.uint8:
@@ -144,9 +151,8 @@ def _is_advanced(key) -> bool:
 # ----------------------------------------------------------------------------- x[key]
 
 
-@op(view="maybe", method=False, function=False)
-def getitem(xp, x, key):
-    """``x[key]`` for a key made by `prepare_key`: a view for basic indexing, else a copy."""
+def _read(xp, x, key):
+    """``x[key]`` for a key made by `prepare_key`."""
     try:
         if type(key) is TwoStep:
             return x[key.first][key.second]
@@ -155,10 +161,16 @@ def getitem(xp, x, key):
         raise _torch_index_error(e) from None
 
 
-@getitem.derivative
-def getitem(ctx, grad, key):
+def _place_into_zeros(ctx, grad, key):
     zero = zeros(ctx.shapes[0], dtype=grad.dtype, device=grad.device)
     return apply(index_put, (zero, grad, key, True), {})
+
+
+# Basic indexing (ints, slices, None, Ellipsis) is a view; advanced indexing a copy.
+getitem = op(view="always", method=False, function=False, name="getitem")(_read)
+index = op(method=False, function=False, name="index")(_read)
+getitem.derivative(_place_into_zeros)
+index.derivative(_place_into_zeros)
 
 
 def write_at(xp, out, key, values, accumulate: bool) -> None:
@@ -212,14 +224,19 @@ def index_put(ctx, grad, key, accumulate=False):
         grad_x = grad if accumulate else apply(
             index_put, (grad, zeros((), dtype=grad.dtype, device=grad.device), key), {})
     if ctx.needs_input_grad[1]:
-        grad_values = sum_to_shape(apply(getitem, (grad, key), {}), ctx.shapes[1])
+        grad_values = sum_to_shape(read(grad, key), ctx.shapes[1])
     return grad_x, grad_values
+
+
+def read(x: Tensor, key) -> Tensor:
+    """``x[key]`` for a prepared key: the view op or the copying one."""
+    return apply(index if _is_advanced(key) else getitem, (x, key), {})
 
 
 def _getitem(self: Tensor, key) -> Tensor:
     if type(key) is int and self._data.ndim:
         return apply(getitem, (self, (key, Ellipsis)), {})
-    return apply(getitem, (self, prepare_key(self, key)), {})
+    return read(self, prepare_key(self, key))
 
 
 def _setitem(self: Tensor, key, value) -> None:

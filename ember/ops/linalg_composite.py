@@ -159,7 +159,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> LstsqResult:
     rank = linalg_matrix_rank(A, rtol=rcond) if driver != "gels" else \
         empty(0, dtype=dt.int64, device=A.device)
     residuals = empty(0, dtype=A.dtype, device=A.device)
-    if driver != "gelsy" and m > n and bool((rank == n).all() if driver != "gels" else True):
+    full_rank = driver == "gels" or bool((rank._data == n).all())
+    if driver != "gelsy" and m > n and full_rank:
         residuals = ((matmul(A, solution) - B).abs() ** 2).sum(-2)
     singular_values = linalg_svdvals(A) if driver in ("gelsd", "gelss") else \
         empty(0, dtype=A.dtype, device=A.device)
@@ -213,12 +214,10 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
 def old_svd(A: Tensor, some: bool = True, compute_uv: bool = True) -> OldSVDResult:
     """PyTorch's older SVD: ``A = U diag(S) V^H``, returning ``V`` (not ``Vh``)."""
     if not compute_uv:
-        S = linalg_svdvals(A)
         m, n = A.shape[-2:]
-        return OldSVDResult(zeros(*A.shape[:-2], m, m if not some else min(m, n),
-                                  dtype=A.dtype, device=A.device), S,
-                            zeros(*A.shape[:-2], n, n if not some else min(m, n),
-                                  dtype=A.dtype, device=A.device))
+        return OldSVDResult(zeros(*A.shape[:-2], m, m, dtype=A.dtype, device=A.device),
+                            linalg_svdvals(A),
+                            zeros(*A.shape[:-2], n, n, dtype=A.dtype, device=A.device))
     U, S, Vh = linalg_svd(A, not some)
     return OldSVDResult(U, S, adjoint(Vh))
 

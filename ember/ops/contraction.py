@@ -95,7 +95,7 @@ def _contract(xp, equation: str, arrays):
 
 
 @op(nin=-1, save="all", broadcasts=True, method=False, function=False)
-def einsum(xp, *operands, equation):
+def einsum(xp, operands, *, equation):
     first = operands[0].dtype
     for a in operands[1:]:
         if a.dtype != first:

@@ -143,3 +143,38 @@ def _sorted_eig(lib, A):
     vecs = np.abs(np.asarray(vectors.detach().numpy()))
     return (_lib(lib).tensor(np.take_along_axis(array, order, -1)),
             _lib(lib).tensor(np.take_along_axis(vecs, order[..., None, :], -1)))
+
+
+def _top(name):
+    return {"ember_fn": getattr(__import__("ember"), name),
+            "torch_fn": getattr(__import__("torch"), name)}
+
+
+def _power_samples(rng, dt):
+    return [Sample((conditioned(rng, s, dt), n)) for s, n in [((3, 3), 3), ((2, 3, 3), -2),
+                                                               ((3, 3), 1), ((3, 3), 0)]]
+
+
+# PyTorch's top-level (and older) forms of the same functions: composites of the ops above.
+OPINFOS += [
+    OpInfo("det", _square, **_top("det")),
+    OpInfo("inverse", _square, **_top("inverse")),
+    OpInfo("logdet", lambda rng, dt: [Sample((spd(rng, s, dt),)) for s in SQUARE],
+           **_top("logdet")),
+    OpInfo("slogdet", _square, **_top("slogdet")),
+    OpInfo("cholesky", lambda rng, dt: [Sample((spd(rng, (3, 3), dt), upper))
+                                        for upper in (False, True)],
+           **_pair(lambda lib: lambda A, upper: _lib(lib).cholesky(_sym(A), upper))),
+    OpInfo("svd", lambda rng, dt: [Sample((conditioned(rng, s, dt),)) for s in RECT],
+           **_pair(lambda lib: _abs_outputs(_lib(lib).svd, 0, 2))),
+    OpInfo("qr", lambda rng, dt: [Sample((conditioned(rng, (4, 3), dt),)),
+                                  Sample((conditioned(rng, (2, 3, 3), dt), False))],
+           **_pair(lambda lib: _abs_outputs(_lib(lib).qr, 0, 1))),
+    OpInfo("pinverse", _rect, **_top("pinverse")),
+    OpInfo("matrix_power", _power_samples, **_top("matrix_power")),
+    OpInfo("vander", lambda rng, dt: [Sample((rng.standard_normal(4).astype(dt),)),
+                                      Sample((rng.standard_normal(3).astype(dt), 5))],
+           # torch.vander's own backward fails (an in-place write): its linalg twin, flipped
+           ember_fn=_top("vander")["ember_fn"],
+           torch_fn=lambda x, N=None: _lib("torch").linalg.vander(x, N=N).flip(-1)),
+]

@@ -18,6 +18,8 @@ from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
 from . import autograd, ops
 from ._functions import *  # noqa: F401,F403  ember.<op> for every op in the table
 from . import _operators  # noqa: F401  Tensor's Python operators
+from .serialization import save, load
+from . import utils  # noqa: F401  ember.utils.data without a separate import
 
 globals().update(_ALIASES)
 

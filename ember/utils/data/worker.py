@@ -25,7 +25,7 @@ from ._fetch import make_fetcher
 from .dataset import IterableDataset
 
 # How often a blocked worker or main process wakes up to check that its peer is still alive.
-POLL_INTERVAL = 0.5
+POLL_INTERVAL = 0.2
 
 
 class WorkerInfo:
@@ -126,7 +126,7 @@ def seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
-def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: bool,
+def worker_loop(dataset, index_queue, result_queue, done, auto_collation: bool,
                 collate_fn, drop_last: bool, base_seed: int, init_fn, worker_id: int,
                 num_workers: int, parent_pid: int) -> None:
     """The body of worker process ``worker_id``: fetch batches until told to stop."""
@@ -145,7 +145,8 @@ def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: 
             init_error = ExceptionWrapper(where=where)
         streaming = isinstance(dataset, IterableDataset)
         stream_ended = False
-        while True:
+        # `done` is polled too: an iterator collected with its queues may never send None.
+        while not done.value:
             try:
                 task = index_queue.get(timeout=POLL_INTERVAL)
             except queue.Empty:
@@ -160,7 +161,7 @@ def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: 
                 if init_error is None:
                     fetcher = make_fetcher(dataset, auto_collation, collate_fn, drop_last)
                 continue
-            if done_event.is_set() or stream_ended:
+            if done.value or stream_ended:
                 continue
             task_id, index = task
             if init_error is not None:
@@ -175,7 +176,7 @@ def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: 
             del batch, task, index
     except KeyboardInterrupt:
         pass  # the main process sees the interrupt too and shuts the workers down
-    if done_event.is_set():
+    if done.value:
         # The main process stopped reading: don't block exit on flushing unread batches.
         result_queue.cancel_join_thread()
         result_queue.close()

@@ -402,3 +402,18 @@ def test_pin_memory_warns_without_accelerator():
 
 def test_get_worker_info_is_none_in_main_process():
     assert edata.get_worker_info() is None
+
+
+def test_tensor_dataset_batch_fetch_matches_per_sample(rng):
+    x = ember.from_numpy(rng.standard_normal((6, 2, 3)).astype(np.float32))
+    y = ember.from_numpy(rng.integers(0, 4, 6))
+    ds = edata.TensorDataset(x, y)
+    indices = [4, 0, 5, 0]
+    for got, want in zip(ds.__getitems__(indices), [ds[i] for i in indices], strict=True):
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(g.numpy(), w.numpy())
+    with pytest.raises(IndexError, match="index 6 is out of bounds for dimension 0 with size 6"):
+        ds.__getitems__([6])
+    grads = edata.TensorDataset(ember.zeros(3, 2, requires_grad=True))
+    assert grads.__getitems__([1])[0][0].requires_grad  # rows keep their autograd history

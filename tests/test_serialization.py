@@ -404,3 +404,18 @@ def test_safetensors_errors(tmp_path):
     (tmp_path / "junk.safetensors").write_bytes(b"\x05\x00\x00\x00\x00\x00\x00\x00{oops")
     with pytest.raises(RuntimeError, match="not a valid safetensors"):
         est.load_file(tmp_path / "junk.safetensors")
+
+
+def test_parameters_and_module_state_dicts(rng):
+    class Net(ember.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = ember.nn.Parameter(ember.from_numpy(
+                rng.standard_normal((3, 2)).astype(np.float32)))
+            self.register_buffer("steps", ember.zeros(1, dtype=ember.int64))
+
+    net, fresh = Net(), Net()
+    back = roundtrip({"model": net.state_dict(), "param": net.weight})
+    assert type(back["param"]) is ember.nn.Parameter and back["param"].requires_grad
+    fresh.load_state_dict(back["model"])
+    np.testing.assert_array_equal(host(fresh.weight), host(net.weight))

@@ -249,3 +249,32 @@ def test_iterable_dataset_with_persistent_workers_restarts_each_epoch():
     loader = edata.DataLoader(Shards(10), batch_size=3, num_workers=2, persistent_workers=True)
     for _ in range(3):
         assert sorted(v for b in loader for v in b.tolist()) == list(range(10))
+
+
+ORPHANING_SCRIPT = """
+import os, signal, sys, time
+import ember, ember.utils.data as edata
+class Slow(edata.Dataset):
+    def __len__(self): return 1000
+    def __getitem__(self, i): time.sleep(0.05); return i
+it = iter(edata.DataLoader(Slow(), num_workers=2))
+next(it)
+print(*[w.pid for w in it._workers], flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no shutdown, no atexit: the workers are orphaned
+"""
+
+
+def test_workers_exit_when_the_main_process_is_killed():
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-c", ORPHANING_SCRIPT], cwd=root,
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": root})
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    pids = [int(p) for p in proc.stdout.split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(p) for p in pids)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 import queue
 import time
 import warnings
@@ -234,7 +233,7 @@ class _MultiProcessIter(_BaseIter):
                 target=_worker.worker_loop, daemon=True,
                 args=(loader.dataset, index_queue, self._result_queue, self._done,
                       loader._auto_collation, loader.collate_fn, loader.drop_last, self._base_seed,
-                      loader.worker_init_fn, worker_id, self._num_workers, os.getpid()))
+                      loader.worker_init_fn, worker_id, self._num_workers))
             process.start()
             self._index_queues.append(index_queue)
             self._workers.append(process)

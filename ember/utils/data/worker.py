@@ -128,9 +128,10 @@ def seed_worker(base_seed: int, worker_id: int) -> int:
 
 def worker_loop(dataset, index_queue, result_queue, done, auto_collation: bool,
                 collate_fn, drop_last: bool, base_seed: int, init_fn, worker_id: int,
-                num_workers: int, parent_pid: int) -> None:
+                num_workers: int) -> None:
     """The body of worker process ``worker_id``: fetch batches until told to stop."""
     global _worker_info
+    parent = os.getppid()  # the main process, or the fork server that started us
     try:
         seed = seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
@@ -150,7 +151,7 @@ def worker_loop(dataset, index_queue, result_queue, done, auto_collation: bool,
             try:
                 task = index_queue.get(timeout=POLL_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent_pid:  # orphaned: the main process is gone
+                if os.getppid() != parent:  # orphaned: our parent is gone
                     break
                 continue
             if task is None:

@@ -214,6 +214,8 @@ def test_dead_worker_is_reported_not_hung(action, reason):
                                            rf"unexpectedly.*{reason}"):
         list(it)
     assert time.monotonic() - start < 10
+    with pytest.raises(RuntimeError, match="exited unexpectedly"):  # not a silent end
+        next(it)
     assert not any(alive(w.pid) for w in it._workers)
 
 

@@ -217,6 +217,7 @@ class _MultiProcessIter(_BaseIter):
 
     def __init__(self, loader: DataLoader) -> None:
         self._shutdown = True  # until the workers exist, there is nothing to shut down
+        self._death = None     # what killed a worker, once one died
         self._num_workers = loader.num_workers
         self._prefetch = loader.prefetch_factor * loader.num_workers
         self._timeout = loader.timeout
@@ -232,8 +233,8 @@ class _MultiProcessIter(_BaseIter):
             process = ctx.Process(
                 target=_worker.worker_loop, daemon=True,
                 args=(loader.dataset, index_queue, self._result_queue, self._done,
-                      loader._auto_collation, loader.collate_fn, loader.drop_last, self._base_seed,
-                      loader.worker_init_fn, worker_id, self._num_workers))
+                      loader._auto_collation, loader.collate_fn, loader.drop_last,
+                      self._base_seed, loader.worker_init_fn, worker_id, self._num_workers))
             process.start()
             self._index_queues.append(index_queue)
             self._workers.append(process)
@@ -277,6 +278,10 @@ class _MultiProcessIter(_BaseIter):
         self._next_task += 1
 
     def _next_batch(self):
+        if self._shutdown:  # the epoch ended, or a worker died: nothing more will come
+            if self._death is not None:
+                raise RuntimeError(self._death)
+            raise StopIteration
         while True:
             # Skip tasks given to workers whose stream has ended: they will never answer.
             while self._next_result < self._next_task:
@@ -327,10 +332,10 @@ class _MultiProcessIter(_BaseIter):
             dead = [w for w, active in zip(self._workers, self._active)
                     if active and not w.is_alive()]
             if dead:
+                self._death = "DataLoader worker " + ", ".join(
+                    f"(pid {w.pid}) exited unexpectedly{_exit_reason(w.exitcode)}" for w in dead)
                 self._shutdown_workers()
-                raise RuntimeError("DataLoader worker " + ", ".join(
-                    f"(pid {w.pid}) exited unexpectedly{_exit_reason(w.exitcode)}"
-                    for w in dead))
+                raise RuntimeError(self._death)
             if deadline is not None and time.monotonic() >= deadline:
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 

@@ -162,7 +162,7 @@ def worker_loop(dataset, index_queue, result_queue, done, auto_collation: bool,
                 if init_error is None:
                     fetcher = make_fetcher(dataset, auto_collation, collate_fn, drop_last)
                 continue
-            if done.value or stream_ended:
+            if stream_ended:
                 continue
             task_id, index = task
             if init_error is not None:

@@ -179,7 +179,7 @@ def test_lbfgs_matches_torch_on_rosenbrock(line_search, history_size, max_iter):
             loss = ((1 - x) ** 2 + 100 * (y - x * x) ** 2).sum()
             loss.backward()
             return loss
-        losses = [float(opt.step(closure)) for _ in range(4)]
+        losses = [float(opt.step(closure).detach()) for _ in range(4)]
         state = opt.state[x]
         results.append((np.array([x.item(), y.item()]), losses, state["func_evals"],
                         state["n_iter"]))

@@ -22,25 +22,24 @@ def _outputs(fn, inputs):
 
 def _numerical_jacobian(fn, inputs, eps):
     """J[i][j]: d(output j, flattened) / d(input i, flattened), by central differences."""
-    from .grad_mode import no_grad
+    # Runs with grad mode on: ``fn`` may itself differentiate (gradgradcheck's does).
     jac = []
-    with no_grad():
-        for x in _differentiable_inputs(inputs):
-            flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
-            if flat is None:
-                raise GradcheckError("gradcheck needs contiguous inputs")
-            columns = []
-            for k in range(flat.size):
-                orig = flat[k].copy()
-                flat[k] = orig + eps
-                plus = [o._data.astype(np.complex128 if o.is_complex() else np.float64).ravel()
-                        .copy() for o in _outputs(fn, inputs)]
-                flat[k] = orig - eps
-                minus = [o._data.astype(plus[i].dtype).ravel().copy()
-                         for i, o in enumerate(_outputs(fn, inputs))]
-                flat[k] = orig
-                columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
-            jac.append(columns)
+    for x in _differentiable_inputs(inputs):
+        flat = x._data.reshape(-1) if x._data.flags.c_contiguous else None
+        if flat is None:
+            raise GradcheckError("gradcheck needs contiguous inputs")
+        columns = []
+        for k in range(flat.size):
+            orig = flat[k].copy()
+            flat[k] = orig + eps
+            plus = [o._data.astype(np.complex128 if o.is_complex() else np.float64).ravel()
+                    .copy() for o in _outputs(fn, inputs)]
+            flat[k] = orig - eps
+            minus = [o._data.astype(plus[i].dtype).ravel().copy()
+                     for i, o in enumerate(_outputs(fn, inputs))]
+            flat[k] = orig
+            columns.append([(p - m) / (2 * eps) for p, m in zip(plus, minus)])
+        jac.append(columns)
     return jac
 
 
@@ -101,6 +100,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   masked=False) -> bool:
     """Check second derivatives: gradcheck of the function that computes ``func``'s gradients."""
     from . import grad as autograd_grad
+    from .grad_mode import enable_grad
     from .. import _creation
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     outs = _outputs(func, inputs)
@@ -112,10 +112,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     n = len(inputs)
 
     def first_derivatives(*args):
-        ins, gos = args[:n], args[n:]
-        xs = _differentiable_inputs(ins)
-        grads = autograd_grad(_outputs(func, ins), xs, gos, create_graph=True,
-                              allow_unused=True)
+        # The finite differences run under no_grad; the first derivatives need a graph.
+        with enable_grad():
+            ins, gos = args[:n], args[n:]
+            xs = _differentiable_inputs(ins)
+            grads = autograd_grad(_outputs(func, ins), xs, gos, create_graph=True,
+                                  allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,

@@ -7,7 +7,7 @@ folder listing is the index: elementwise math in `pointwise`, comparisons and lo
 import importlib
 import pkgutil
 
-from ._op import TABLE, Op, op, apply
+from ._op import TABLE, COMPOSITES, Op, op, apply, composite
 from ._inplace import make_method
 from .._tensor import Tensor
 
@@ -17,11 +17,15 @@ for _module in pkgutil.iter_modules(__path__):
 
 
 def _bind_methods() -> None:
-    for name, entry in TABLE.items():
-        if entry.method and not name.startswith("_") and name not in Tensor.__dict__:
+    for name, entry in COMPOSITES.items():
+        if entry.method and name not in Tensor.__dict__:
             setattr(Tensor, name, entry.fn)
-        if entry.inplace and name + "_" not in Tensor.__dict__:
-            setattr(Tensor, name + "_", make_method(entry))
+    for entry in TABLE.values():
+        for name in (entry.name,) + entry.aliases:
+            if entry.method and not name.startswith("_") and name not in Tensor.__dict__:
+                setattr(Tensor, name, entry.fn)
+            if entry.inplace and name + "_" not in Tensor.__dict__:
+                setattr(Tensor, name + "_", make_method(entry))
 
 
 _bind_methods()

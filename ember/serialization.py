@@ -2,7 +2,7 @@
 
 A checkpoint is a zip archive (stored, not compressed) holding
 
-- ``archive/version``: the format's version,
+- ``archive/ember_version``: the format's version,
 - ``archive/data.pkl``: the saved object as a pickle in which every tensor is a call to
   `_rebuild_tensor` on a *storage* reference,
 - ``archive/storages/<n>``: each storage's raw little-endian bytes, once, however many
@@ -11,6 +11,8 @@ A checkpoint is a zip archive (stored, not compressed) holding
 Loading is safe: the pickle is read by an unpickler that resolves only an allow-list of
 plain containers and ember's own rebuild functions (plus what the user adds with
 `add_safe_globals`), so a hostile file can't name ``os.system`` or any other callable.
+Checkpoints written by PyTorch's ``torch.save`` load too, through the same restricted
+unpickler with PyTorch's rebuild functions mapped onto ember's (`ember._torch_checkpoint`).
 Saving to a path is atomic: the archive goes to a temporary file in the same directory,
 is flushed to disk, then renamed over the target.
 """
@@ -207,7 +209,7 @@ def _write_archive(obj, f: BinaryIO, protocol: int) -> None:
     pickler = _Pickler(data, protocol)
     pickler.dump(obj)
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        archive.writestr(_PREFIX + "version", FORMAT_VERSION)
+        archive.writestr(_PREFIX + "ember_version", FORMAT_VERSION)
         archive.writestr(_PREFIX + "data.pkl", data.getvalue())
         for key, root, location in pickler.storages.values():
             info = zipfile.ZipInfo(_PREFIX + "storages/" + key)
@@ -293,12 +295,17 @@ class _Storage:
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, storages: Callable[[str], _Storage]):
+    """Resolves only allow-listed globals; storages come from ``open_storage(key, location)``
+    (None: the location the archive recorded)."""
+
+    allowed = _ALLOWED
+
+    def __init__(self, file, open_storage: Callable[[str, str | None], _Storage]):
         super().__init__(file)
-        self._storages = storages
+        self._open_storage = open_storage
 
     def find_class(self, module: str, name: str):
-        found = _ALLOWED.get((module, name)) or _user_allowed.get((module, name))
+        found = self.allowed.get((module, name)) or _user_allowed.get((module, name))
         if found is None:
             raise pickle.UnpicklingError(
                 f"ember.load refuses to load {module}.{name}: checkpoints may hold only "
@@ -310,7 +317,7 @@ class _Unpickler(pickle.Unpickler):
         if not (isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "storage"
                 and isinstance(pid[1], str)):
             raise pickle.UnpicklingError(f"ember.load: unknown persistent id {pid!r}")
-        return self._storages(pid[1])
+        return self._open_storage(pid[1], None)
 
 
 def _target_device(location: str, map_location) -> device:
@@ -321,14 +328,16 @@ def _target_device(location: str, map_location) -> device:
     return as_device(map_location)
 
 
-def _open_storage(archive: zipfile.ZipFile, name: str, key: str, map_location) -> _Storage:
-    entry = _PREFIX + "storages/" + key
+def _open_storage(archive: zipfile.ZipFile, name: str, entry: str, location: str | None,
+                  map_location) -> _Storage:
     try:
         info = archive.getinfo(entry)
     except KeyError:
-        raise RuntimeError(f"ember.load: {name} is damaged: storage {key!r} is missing") from None
+        raise RuntimeError(f"ember.load: {name} is damaged: storage {entry!r} is "
+                           f"missing") from None
     host = _read_storage(archive, info, name)
-    location = info.comment.decode() or "cpu"
+    if location is None:
+        location = info.comment.decode() or "cpu"
     if callable(map_location):
         moved = map_location(wrap(host), location)
         if moved is not None:
@@ -397,24 +406,34 @@ def _load(f: BinaryIO, name: str, map_location) -> Any:
         f.seek(start)
     try:
         archive = zipfile.ZipFile(f)
-        version = archive.read(_PREFIX + "version").decode()
-        data = archive.read(_PREFIX + "data.pkl")
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, UnicodeDecodeError) as e:
+        names = archive.namelist()
+        pickles = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
+        prefix = pickles[0][:-len("data.pkl")]
+        data = archive.read(prefix + "data.pkl")
+        version = archive.read(prefix + "ember_version").decode() \
+            if prefix + "ember_version" in names else None
+    except (zipfile.BadZipFile, IndexError, EOFError, OSError, UnicodeDecodeError) as e:
         raise RuntimeError(f"ember.load: {name} is not a readable ember checkpoint (truncated "
                            f"or damaged archive): {e}") from None
-    if version != FORMAT_VERSION:
+    if version is None:  # no ember marker: a checkpoint written by PyTorch
+        from ._torch_checkpoint import TorchUnpickler as unpickler
+        storage_dir = prefix + "data/"
+    elif version != FORMAT_VERSION:
         raise RuntimeError(f"ember.load: {name} has format version {version!r}; this ember "
                            f"reads version {FORMAT_VERSION}")
+    else:
+        unpickler, storage_dir = _Unpickler, prefix + "storages/"
     opened: dict[str, _Storage] = {}
 
-    def storage(key: str) -> _Storage:
+    def storage(key: str, location: str | None) -> _Storage:
         if key not in opened:
-            opened[key] = _open_storage(archive, name, key, map_location)
+            opened[key] = _open_storage(archive, name, storage_dir + key, location,
+                                        map_location)
         return opened[key]
 
     with archive:
         try:
-            return _Unpickler(io.BytesIO(data), storage).load()
+            return unpickler(io.BytesIO(data), storage).load()
         except _MALFORMED as e:  # a damaged pickle fails in many ways: name the file
             if str(e).startswith("ember.load"):
                 raise

@@ -419,3 +419,40 @@ def test_parameters_and_module_state_dicts(rng):
     assert type(back["param"]) is ember.nn.Parameter and back["param"].requires_grad
     fresh.load_state_dict(back["model"])
     np.testing.assert_array_equal(host(fresh.weight), host(net.weight))
+
+
+# -- checkpoints written by PyTorch ----------------------------------------------------------
+
+def test_loads_checkpoints_written_by_torch(tmp_path):
+    import torch
+    torch.manual_seed(0)
+    base = torch.randn(4, 5)
+    saved = collections.OrderedDict(
+        weight=torch.randn(3, 2), steps=torch.arange(4), half=torch.randn(3).half(),
+        bf16=torch.randn(2).bfloat16(), flags=torch.tensor([True, False]),
+        z=torch.randn(2, dtype=torch.complex128), base=base, view=base[1:, ::2],
+        param=torch.nn.Parameter(torch.ones(2)), meta={"dtype": torch.float16, "n": 3,
+                                                       "size": torch.Size([2, 3]),
+                                                       "device": torch.device("cpu")})
+    torch.save(saved, tmp_path / "torch.pt")
+    back = ember.load(tmp_path / "torch.pt")
+    assert type(back) is collections.OrderedDict and list(back) == list(saved)
+    for k, v in saved.items():
+        if isinstance(v, torch.Tensor):
+            assert back[k].dtype.name == str(v.dtype).removeprefix("torch."), k
+            np.testing.assert_array_equal(host(back[k]).astype(np.complex128),
+                                          v.detach().to(torch.complex128).numpy(), err_msg=k)
+    assert type(back["param"]) is ember.nn.Parameter and back["param"].requires_grad
+    assert back["meta"] == {"dtype": ember.float16, "n": 3, "size": ember.Size([2, 3]),
+                            "device": ember.device("cpu")}
+    back["base"].numpy()[1, 0] = 42.0  # views of one storage still share it
+    assert back["view"].numpy()[0, 0] == 42.0
+
+
+def test_torch_checkpoint_with_hostile_pickle_is_refused(tmp_path):
+    import torch
+    marker = tmp_path / "pwned"
+    torch.save({"w": torch.zeros(2), "evil": Exploit(marker)}, tmp_path / "evil.pt")
+    with pytest.raises(pickle.UnpicklingError, match="refuses"):
+        ember.load(tmp_path / "evil.pt")
+    assert not marker.exists()

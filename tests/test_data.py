@@ -444,3 +444,21 @@ def test_distributed_sampler_shuffles_alike_on_every_rank():
             tdata.DistributedSampler(range(4), 3, bad_rank)
         with pytest.raises(ValueError):
             edata.DistributedSampler(range(4), 3, bad_rank)
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("float32", "float64"), ("bool", "uint8"),
+                                    ("int32", "int64", "float16")])
+def test_default_collate_promotes_like_torch(dtypes):
+    samples = [np.arange(3).astype(d) for d in dtypes]
+    assert_same_batch(edata.default_collate(samples), tdata.default_collate(samples))
+    scalars = [np.zeros((), d) for d in dtypes]
+    assert_same_batch(edata.default_collate(scalars), tdata.default_collate(scalars))
+
+
+def test_default_collate_keeps_autograd_history():
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    b = ember.tensor([3.0, 4.0], requires_grad=True)
+    batch = edata.default_collate([a, b])
+    assert batch.requires_grad and tuple(batch.shape) == (2, 2)
+    (batch * ember.tensor([[1.0, 1.0], [2.0, 2.0]])).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [2.0, 2.0]

@@ -280,3 +280,12 @@ def test_workers_exit_when_the_main_process_is_killed():
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(p) for p in pids)
+
+
+def test_worker_init_fn_error_is_reported():
+    def broken_init(worker_id):
+        raise ValueError(f"cannot open shard {worker_id}")
+    loader = edata.DataLoader(Echo(n=4), num_workers=1, worker_init_fn=broken_init)
+    with pytest.raises(ValueError, match="cannot open shard 0") as caught:
+        next(iter(loader))
+    assert "broken_init" in str(caught.value)

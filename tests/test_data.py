@@ -462,3 +462,19 @@ def test_default_collate_keeps_autograd_history():
     assert batch.requires_grad and tuple(batch.shape) == (2, 2)
     (batch * ember.tensor([[1.0, 1.0], [2.0, 2.0]])).sum().backward()
     assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [2.0, 2.0]
+
+
+def test_tensor_dataset_fast_batches_equal_collated_samples(rng):
+    x = ember.from_numpy(rng.standard_normal((9, 2, 3)).astype(np.float32))
+    y = ember.from_numpy(rng.integers(0, 4, 9))
+    ds = edata.TensorDataset(x, y)
+    fast = list(edata.DataLoader(ds, batch_size=4, shuffle=True,
+                                 generator=ember.Generator().manual_seed(1)))
+    slow = list(edata.DataLoader(ds, batch_size=4, shuffle=True, collate_fn=lambda b:
+                                 edata.default_collate(b),
+                                 generator=ember.Generator().manual_seed(1)))
+    for f, s in zip(fast, slow, strict=True):
+        assert type(f) is list and len(f) == 2
+        for a, b in zip(f, s, strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a.numpy(), b.numpy())

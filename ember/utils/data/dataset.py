@@ -55,17 +55,24 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices: list) -> list:
-        if any(t.requires_grad for t in self.tensors):
+        columns = self.gather(indices)
+        if columns is None:
             return [self[i] for i in indices]
-        # The DataLoader's hot path: one gather per tensor, then cheap per-sample rows.
+        return [tuple(map(wrap, row)) for row in zip(*(c._data for c in columns))]
+
+    def gather(self, indices: list) -> list[ember.Tensor] | None:
+        """The rows at ``indices`` of every tensor, one indexing per tensor: exactly what
+        `default_collate` makes of those samples. None when a tensor requires grad (its rows
+        must then be taken one by one to keep their history)."""
+        if any(t.requires_grad for t in self.tensors):
+            return None
         try:
-            columns = [t._data[indices] for t in self.tensors]
+            return [wrap(t._data[indices]) for t in self.tensors]
         except IndexError:
             n = len(self)
             bad = next((i for i in indices if not -n <= i < n), indices)
             raise IndexError(f"TensorDataset: index {bad} is out of bounds for dimension 0 "
                              f"with size {n}") from None
-        return [tuple(wrap(col[k]) for col in columns) for k in range(len(indices))]
 
     def __len__(self) -> int:
         return self.tensors[0].size(0)

@@ -52,8 +52,8 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, bac
     item = storage.dtype.itemsize
     (offset,) = _ints([storage_offset], "offset")
     strides = tuple(s * item for s in _ints(stride, "stride"))
-    return _rebuild_tensor(storage.storage, storage.dtype.name, offset * item,
-                           _ints(size, "size"), strides, requires_grad)
+    return _rebuild_tensor(storage.storage, offset * item, _ints(size, "size"), strides,
+                           storage.dtype.name, requires_grad)
 
 
 def _rebuild_parameter(data, requires_grad, backward_hooks):

@@ -38,6 +38,7 @@ from ._tensor import Size, Tensor, _init, _new, wrap
 FORMAT_VERSION = "1"
 _PREFIX = "archive/"
 _MAGIC = b"PK\x03\x04"
+_NUMERIC = "biufc"  # the NumPy kinds a checkpoint may hold as raw bytes
 _PROTOCOL = 4
 
 FileLike = str | os.PathLike | BinaryIO
@@ -45,7 +46,7 @@ FileLike = str | os.PathLike | BinaryIO
 
 # -- rebuild functions: the only callables a checkpoint may name ----------------------------
 
-def _rebuild_tensor(storage, dtype_name: str, offset: int, shape: tuple, strides: tuple,
+def _rebuild_tensor(storage, offset: int, shape: tuple, strides: tuple, dtype_name: str,
                     requires_grad: bool, cls_name: str = "") -> Tensor:
     """A tensor viewing ``storage`` (bytes) from byte ``offset`` with byte ``strides``."""
     if not isinstance(storage, _Storage):
@@ -78,7 +79,37 @@ def _rebuild_size(dims: tuple) -> Size:
     return Size(dims)
 
 
+def _plain_numpy_dtype(spec: str) -> np.dtype:
+    # Only numbers: an object or structured dtype over raw bytes would forge pointers.
+    try:
+        np_dtype = np.dtype(spec)
+    except (TypeError, ValueError):
+        np_dtype = None
+    if np_dtype is None or np_dtype.kind not in _NUMERIC or np_dtype.fields is not None:
+        raise pickle.UnpicklingError(f"ember.load: refusing NumPy dtype {spec!r}: only "
+                                     f"numeric arrays can be loaded")
+    return np_dtype
+
+
+def _rebuild_array(storage, offset: int, shape: tuple, strides: tuple,
+                   dtype_spec: str) -> np.ndarray:
+    """A NumPy array (always on the host) viewing ``storage``."""
+    if not isinstance(storage, _Storage):
+        raise pickle.UnpicklingError("ember.load: an array's data must be a storage of the "
+                                     f"archive, got {type(storage).__name__}")
+    return storage.view(_plain_numpy_dtype(dtype_spec), offset, shape, strides, on_host=True)
+
+
+def _rebuild_numpy_scalar(dtype_spec: str, raw: bytes) -> np.generic:
+    np_dtype = _plain_numpy_dtype(dtype_spec)
+    if not isinstance(raw, bytes) or len(raw) != np_dtype.itemsize:
+        raise pickle.UnpicklingError(f"ember.load: bad NumPy {np_dtype} scalar {raw!r}")
+    return np.frombuffer(raw, np_dtype)[0]
+
+
 _ALLOWED: dict[tuple[str, str], Any] = {
+    (__name__, "_rebuild_array"): _rebuild_array,
+    (__name__, "_rebuild_numpy_scalar"): _rebuild_numpy_scalar,
     (__name__, "_rebuild_tensor"): _rebuild_tensor,
     (__name__, "_rebuild_dtype"): _rebuild_dtype,
     (__name__, "_rebuild_device"): _rebuild_device,
@@ -161,7 +192,15 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
-            return self._reduce_tensor(obj)
+            args = (*self._storage_args(obj._data, str(obj.device)), obj.dtype.name,
+                    obj._requires_grad)
+            if type(obj) is not Tensor:
+                args += (f"{type(obj).__module__}:{type(obj).__qualname__}",)
+            return _rebuild_tensor, args
+        if type(obj) is np.ndarray and obj.dtype.kind in _NUMERIC and obj.dtype.fields is None:
+            return _rebuild_array, (*self._storage_args(obj, "cpu"), obj.dtype.str)
+        if isinstance(obj, np.generic) and obj.dtype.kind in _NUMERIC:
+            return _rebuild_numpy_scalar, (obj.dtype.str, obj.tobytes())
         if type(obj) is dt.dtype:
             return _rebuild_dtype, (obj.name,)
         if type(obj) is device:
@@ -170,8 +209,9 @@ class _Pickler(pickle.Pickler):
             return _rebuild_size, (tuple(obj),)
         return NotImplemented
 
-    def _reduce_tensor(self, t: Tensor):
-        array = t._data
+    def _storage_args(self, array, location: str) -> tuple:
+        """(storage reference, byte offset, shape, byte strides) of ``array`` in the storage
+        of the memory block it views, registering that block once."""
         root = array
         while isinstance(root.base, type(array)):
             root = root.base
@@ -179,14 +219,10 @@ class _Pickler(pickle.Pickler):
             root = array = array.copy()  # memory we can't describe as one block: save a copy
         entry = self.storages.get(id(root))
         if entry is None:
-            entry = (str(len(self.storages)), root, str(t.device))
+            entry = (str(len(self.storages)), root, location)
             self.storages[id(root)] = entry
         offset = _address(array) - _address(root)
-        args = (_StorageRef(entry[0]), t.dtype.name, offset, tuple(array.shape),
-                tuple(array.strides), t._requires_grad)
-        if type(t) is not Tensor:
-            args += (f"{type(t).__module__}:{type(t).__qualname__}",)
-        return _rebuild_tensor, args
+        return _StorageRef(entry[0]), offset, tuple(array.shape), tuple(array.strides)
 
 
 def _address(array) -> int:
@@ -278,16 +314,17 @@ class _Storage:
         self.target = target
         self.array = host if target == CPU else backend.to_device(host, target)
 
-    def view(self, np_dtype: np.dtype, offset: int, shape: tuple, strides: tuple):
+    def view(self, np_dtype: np.dtype, offset: int, shape: tuple, strides: tuple,
+             on_host: bool = False):
         try:
             # The ndarray constructor checks that the view stays inside the buffer.
             checked = np.ndarray(tuple(shape), np_dtype, self.host, int(offset), tuple(strides))
         except (TypeError, ValueError) as e:
             raise pickle.UnpicklingError(
-                f"ember.load: a tensor of shape {tuple(shape)} with strides {tuple(strides)} "
+                f"ember.load: a view of shape {tuple(shape)} with strides {tuple(strides)} "
                 f"at offset {offset} does not fit its storage of {self.host.nbytes} bytes: "
                 f"{e}") from None
-        if self.target == CPU:
+        if on_host or self.target == CPU:
             return checked
         xp = backend.for_device(self.target).xp
         return xp.ndarray(checked.shape, np_dtype, memptr=self.array.data + int(offset),

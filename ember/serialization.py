@@ -3,8 +3,8 @@
 A checkpoint is a zip archive (stored, not compressed) holding
 
 - ``archive/ember_version``: the format's version,
-- ``archive/data.pkl``: the saved object as a pickle in which every tensor is a call to
-  `_rebuild_tensor` on a *storage* reference,
+- ``archive/data.pkl``: the saved object as a pickle in which every tensor (and numeric
+  NumPy array) is a call to `_rebuild_tensor` (`_rebuild_array`) on a *storage* reference,
 - ``archive/storages/<n>``: each storage's raw little-endian bytes, once, however many
   tensors view it, so views and repeated tensors come back sharing memory.
 

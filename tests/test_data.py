@@ -478,3 +478,15 @@ def test_tensor_dataset_fast_batches_equal_collated_samples(rng):
         for a, b in zip(f, s, strict=True):
             assert a.dtype == b.dtype
             np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_classes_are_generic_like_torch():
+    class Squares(edata.Dataset[int]):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return i * i
+    loader: edata.DataLoader[int] = edata.DataLoader(Squares(), batch_size=3)
+    assert next(iter(loader)).tolist() == [0, 1, 4]
+    assert edata.Sampler[int] is not None and edata.IterableDataset[str] is not None

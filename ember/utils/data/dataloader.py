@@ -6,11 +6,12 @@ import multiprocessing
 import queue
 import time
 import warnings
+from typing import Generic
 
 from . import worker as _worker
 from ._fetch import make_fetcher
 from .collate import default_collate, default_convert
-from .dataset import IterableDataset
+from .dataset import IterableDataset, T_co
 from .sampler import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
                       draw_seed)
 
@@ -20,7 +21,7 @@ _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
            "persistent_workers")
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over ``dataset`` in batches.
 
     Map-style datasets are read in the order of ``sampler`` (sequential, or random with

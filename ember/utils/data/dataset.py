@@ -5,13 +5,15 @@ import bisect
 import itertools
 import math
 import warnings
-from typing import Iterable, Sequence
+from typing import Generic, Iterable, Sequence, TypeVar
 
 import ember
 from ember._tensor import wrap
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """A map-style dataset: ``dataset[i]`` is the i-th sample. Subclasses define
     ``__getitem__`` and usually ``__len__``; they may add ``__getitems__(indices)`` to fetch a
     whole batch at once.
@@ -28,7 +30,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A dataset that is a stream: subclasses define ``__iter__``. With several DataLoader
     workers each worker iterates its own copy; use `get_worker_info` to shard the stream."""
 

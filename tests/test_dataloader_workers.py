@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import random
 import signal
 import time
@@ -289,3 +290,15 @@ def test_worker_init_fn_error_is_reported():
     with pytest.raises(ValueError, match="cannot open shard 0") as caught:
         next(iter(loader))
     assert "broken_init" in str(caught.value)
+
+
+def test_unpicklable_dataset_under_spawn_fails_cleanly():
+    class Local(edata.Dataset):  # defined in a function: spawn can't pickle it
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return i
+    loader = edata.DataLoader(Local(), num_workers=2, multiprocessing_context="spawn")
+    with pytest.raises((AttributeError, pickle.PicklingError, TypeError)):
+        iter(loader)

@@ -28,6 +28,7 @@ def apply_inplace(op, self: Tensor, args: tuple, kwargs: dict) -> Tensor:
     if recording and 0 in op.save:
         src = self._alias(self._grad_fn)  # the derivative needs the old value: keep a copy
         src._data = self._data.copy()
+        src._vc = [0]  # the copy is not changed by later writes into self
         src._requires_grad = self._requires_grad
         src._output_nr = self._output_nr
     result = _op.apply(op, (src,) + args, kwargs)

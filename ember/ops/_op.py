@@ -180,7 +180,11 @@ def apply(op: Op, args: tuple, kwargs: dict):
 
     try:
         result = op.forward(xp, *arrays, *rest, **kwargs)
-    except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
+    except ValueError as e:
+        if op.broadcasts and "broadcast" in str(e):
+            raise RuntimeError(f"{op.name}(): {_mismatch(arrays)}") from None
+        raise ValueError(f"{op.name}(): {e}") from None
+    except (TypeError, IndexError, RuntimeError, NotImplementedError) as e:
         raise type(e)(f"{op.name}(): {e}") from None
     if op.stash:
         result, stash = result
@@ -262,6 +266,17 @@ def _tensor_kwargs_to_args(op, args, kwargs):
             break
         args.append(kwargs.pop(n))
     return tuple(args)
+
+
+def _mismatch(arrays) -> str:
+    """PyTorch's message for operands whose shapes do not broadcast."""
+    shapes = [a.shape for a in arrays if hasattr(a, "shape")]
+    for i, (a, b) in enumerate(zip(shapes, shapes[1:])):
+        for d in range(1, min(len(a), len(b)) + 1):
+            if a[-d] != b[-d] and 1 not in (a[-d], b[-d]):
+                return (f"The size of tensor a ({a[-d]}) must match the size of tensor b "
+                        f"({b[-d]}) at non-singleton dimension {max(len(a), len(b)) - d}")
+    return f"shapes {[list(s) for s in shapes]} cannot be broadcast together"
 
 
 def _arg_name(op, i):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from ._op import op
+from ._op import common_kind, op
 
 # PyTorch computes log(0) = -inf and 1/0 = inf without a word; NumPy would warn on each such
 # call, and a per-call `errstate` costs four times a small op.
@@ -126,8 +126,10 @@ def tensors_only(name: str, to_float: bool = False):
             if not isinstance(x, Tensor):
                 raise TypeError(f"{name}(): argument '{('input', 'other')[i]}' (position "
                                 f"{i + 1}) must be Tensor, not {type(x).__name__}")
+        if not to_float:
+            return common_types(operands, arrays)
         target = dt.result_dtype(operands)
-        if to_float and target.category < dt._FLOAT:
+        if target.category < dt._FLOAT:
             target = dt.get_default_dtype()
         return cast_all(arrays, target.np)
     return promote
@@ -141,6 +143,8 @@ def _reject_float_alpha(a, b, alpha) -> None:
 
 def common_types(operands, arrays):
     """PyTorch's usual promotion, as a function for custom promotions to end with."""
+    if common_kind(arrays) is not None:
+        return arrays
     return cast_all(arrays, dt.result_dtype(operands).np)
 
 

@@ -2,7 +2,7 @@
 
 A reduction takes ``dim`` (None for all dims, an int, or a tuple where PyTorch allows one)
 and ``keepdim``; its derivative broadcasts the incoming gradient back over the reduced dims
-(`expand_reduced`). Statistics and norms live in `stats.py`; ops that select elements
+(`expand_reduced`). Variance and friends live in `stats.py`; ops that select elements
 (max along a dim, sort, median...) send their gradient back to the selected positions with
 `value_selecting_backward`.
 """
@@ -106,6 +106,7 @@ def returning(entry: Op, result_type) -> Op:
 
 
 def require_float(x, dtype) -> None:
+    """Refuse an integer input unless a float ``dtype`` says what to compute in (mean)."""
     if x.dtype.kind not in "fc" and (dtype is None or dt.as_dtype(dtype).category < dt._FLOAT):
         raise RuntimeError(f"could not infer output dtype. Input dtype must be either "
                            f"a floating point or complex dtype. Got: "

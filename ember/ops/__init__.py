@@ -20,11 +20,12 @@ def _bind_methods() -> None:
     for name, entry in COMPOSITES.items():
         if entry.method and name not in Tensor.__dict__:
             setattr(Tensor, name, entry.fn)
-    for name, entry in TABLE.items():
-        if entry.method and not name.startswith("_") and name not in Tensor.__dict__:
-            setattr(Tensor, name, entry.fn)
-        if entry.inplace and name + "_" not in Tensor.__dict__:
-            setattr(Tensor, name + "_", make_method(entry))
+    for entry in TABLE.values():
+        for name in (entry.name,) + entry.aliases:
+            if entry.method and not name.startswith("_") and name not in Tensor.__dict__:
+                setattr(Tensor, name, entry.fn)
+            if entry.inplace and name + "_" not in Tensor.__dict__:
+                setattr(Tensor, name + "_", make_method(entry))
 
 
 _bind_methods()

@@ -1,46 +1,171 @@
-"""Elementwise math: arithmetic, powers, exponentials, trigonometry, rounding.
+"""Elementwise arithmetic: sums, products, quotients, powers, and the helpers elementwise ops share.
 
 Binary ops broadcast; their gradients are summed back to each input's shape by the op
-machinery (``broadcasts=True``), so each derivative below is the plain calculus.
+machinery (``broadcasts=True``), so each derivative below is the plain calculus. Complex
+gradients follow PyTorch's convention: the incoming gradient times the conjugate slope.
 """
 from __future__ import annotations
 
-import math
+import numpy as np
 
+from .. import _dtype as dt
+from .._tensor import Tensor
 from ._op import op
 
+# PyTorch computes log(0) = -inf and 1/0 = inf without a word; NumPy would warn on each such
+# call, and a per-call `errstate` costs four times a small op.
+np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
-def unary(name, forward, derivative, *, saves="x", promote="float", inplace=True):
-    """Declare a one-input elementwise op from its forward and ``derivative(grad, x, y)``.
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
+                "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+                "bfloat16": "BFloat16"}
+
+
+def type_name(array) -> str:
+    """PyTorch's name for an array's element type ('Float', 'Long'...), for error messages."""
+    return _TORCH_NAMES[dt.from_numpy_dtype(array.dtype).name]
+
+
+def array_of(*operands):
+    """The first operand that is an array (the others may be Python numbers)."""
+    for a in operands:
+        if hasattr(a, "dtype") and hasattr(a, "shape"):
+            return a
+    return operands[0]
+
+
+def refuse(name: str, kinds: str, *operands) -> None:
+    """Raise PyTorch's NotImplementedError when the operands' type kind is one of ``kinds``."""
+    a = array_of(*operands)
+    if a.dtype.kind in kinds:
+        raise NotImplementedError(f'"{name}" not implemented for \'{type_name(a)}\'')
+
+
+def guarded(name, forward, kinds):
+    """``forward`` preceded by a dtype check that refuses the element kinds in ``kinds``."""
+    if not kinds:
+        return forward
+
+    def checked(xp, *arrays, **kwargs):
+        refuse(name, kinds, *arrays)
+        return forward(xp, *arrays, **kwargs)
+    return checked
+
+
+def conjugate(t):
+    """The complex conjugate of a complex tensor; anything else passes through."""
+    return t.conj() if type(t) is Tensor and t._data.dtype.kind == "c" else t
+
+
+def zeros_like(t):
+    from .._creation import zeros_like as make
+    return make(t)
+
+
+def unary(name, forward, derivative=None, *, saves="x", promote="float", refuse="",
+          inplace=True, aliases=(), method=True, doc=None):
+    """Declare a one-input elementwise op from ``forward(xp, x)`` and ``derivative(grad, x, y)``.
 
     ``saves`` says which of the input ``x`` and the output ``y`` the derivative reads, so
-    the graph keeps only those.
+    the graph keeps only those; ``refuse`` lists NumPy dtype kinds PyTorch rejects. With no
+    derivative the op is piecewise constant: its gradient is zero. The op's own keyword
+    arguments reach the derivative after ``y``.
     """
-    forward.__name__ = name
-    entry = op(promote=promote, save=(0,) if "x" in saves else (), save_output="y" in saves,
-               elementwise=True, inplace=inplace)(forward)
+    checked = guarded(name, forward, refuse)
+    checked.__name__ = name
+    checked.__doc__ = doc
+    entry = op(promote=promote, save=(0,) if "x" in saves else (),
+               save_output="y" in saves, elementwise=True, inplace=inplace, aliases=aliases,
+               method=method)(checked)
 
     @entry.derivative
-    def _(ctx, grad):
+    def _(ctx, grad, *args, **kwargs):
+        if derivative is None:
+            return zeros_like(grad)
         saved = ctx.saved_tensors
         x = saved[0] if "x" in saves else None
         y = saved[-1] if "y" in saves else None
-        return derivative(grad, x, y)
+        return derivative(grad, x, y, *args, **kwargs)
     return entry
 
 
-def binary(name, forward, *, promote="common", save=(0, 1), save_output=False, inplace=True):
-    forward.__name__ = name
-    return op(nin=2, promote=promote, save=save, save_output=save_output, broadcasts=True,
-              elementwise=True, inplace=inplace)(forward)
+def binary(name, forward, da, db, *, saves="ab", promote="common", refuse="", inplace=True,
+           aliases=(), method=True, doc=None):
+    """Declare a broadcasting two-input op from ``forward(xp, a, b)`` and the gradient formulas
+    ``da(grad, a, b, y)`` and ``db(grad, a, b, y)``; each runs only when its input needs it.
+    """
+    checked = guarded(name, forward, refuse)
+    checked.__name__ = name
+    checked.__doc__ = doc
+    save = tuple(i for i, s in enumerate("ab") if s in saves)
+    entry = op(nin=2, promote=promote, save=save, save_output="y" in saves, broadcasts=True,
+               elementwise=True, inplace=inplace, aliases=aliases, method=method)(checked)
+
+    @entry.derivative
+    def _(ctx, grad):
+        saved = list(ctx.saved_tensors)
+        a = saved.pop(0) if "a" in saves else None
+        b = saved.pop(0) if "b" in saves else None
+        y = saved[0] if saved else None
+        need = ctx.needs_input_grad
+        return (da(grad, a, b, y) if need[0] else None, db(grad, a, b, y) if need[1] else None)
+    return entry
 
 
-# ----------------------------------------------------------------------------- arithmetic
+def cast_all(arrays, target: np.dtype) -> list:
+    """``arrays`` (and numbers among them) as ``target``: the end of a custom promotion."""
+    return [a if getattr(a, "dtype", None) == target else
+            a.astype(target) if hasattr(a, "dtype") else target.type(a) for a in arrays]
+
+
+def tensors_only(name: str, to_float: bool = False):
+    """The promotion of a binary op that, like PyTorch's, takes no Python numbers."""
+    def promote(operands, arrays):
+        for i, x in enumerate(operands):
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{name}(): argument '{('input', 'other')[i]}' (position "
+                                f"{i + 1}) must be Tensor, not {type(x).__name__}")
+        target = dt.result_dtype(operands)
+        if to_float and target.category < dt._FLOAT:
+            target = dt.get_default_dtype()
+        return cast_all(arrays, target.np)
+    return promote
+
+
+def _reject_float_alpha(a, b, alpha) -> None:
+    if type(alpha) is float and array_of(a, b).dtype.kind in "biu":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+
+
+def _reject_bool_sub(a, b) -> None:
+    if getattr(a, "dtype", None) == bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+def _reject_integer_zero(name, a, b) -> None:
+    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises.
+    if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
+            type(b) is int and b == 0 and array_of(a, b).dtype.kind in "biu":
+        raise RuntimeError("ZeroDivisionError")
+
+
+# ----------------------------------------------------------------------------- sums
+
 
 @op(nin=2, promote="common", broadcasts=True, elementwise=True, inplace=True)
-def add(xp, a, b, *, alpha=1):
-    """``a + alpha * b``, broadcasting."""
-    return xp.add(a, b) if alpha == 1 else xp.add(a, xp.multiply(b, alpha))
+def add(xp, input, other, *, alpha=1):
+    """``input + alpha * other``, broadcasting.
+
+    >>> ember.add(ember.tensor([1., 2.]), 10, alpha=2)
+    tensor([21., 22.])
+    """
+    if alpha == 1:
+        return xp.add(input, other)
+    _reject_float_alpha(input, other, alpha)
+    return xp.add(input, xp.multiply(other, alpha))
 
 
 @add.derivative
@@ -48,13 +173,15 @@ def add(ctx, grad, *, alpha=1):
     return grad, (grad if alpha == 1 else grad * alpha)
 
 
-@op(nin=2, promote="common", broadcasts=True, elementwise=True, inplace=True)
-def sub(xp, a, b, *, alpha=1):
-    """``a - alpha * b``, broadcasting."""
-    if a.dtype == bool if hasattr(a, "dtype") else False:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
-    return xp.subtract(a, b) if alpha == 1 else xp.subtract(a, xp.multiply(b, alpha))
+@op(nin=2, promote="common", broadcasts=True, elementwise=True, inplace=True,
+    aliases=("subtract",))
+def sub(xp, input, other, *, alpha=1):
+    """``input - alpha * other``, broadcasting."""
+    _reject_bool_sub(input, other)
+    if alpha == 1:
+        return xp.subtract(input, other)
+    _reject_float_alpha(input, other, alpha)
+    return xp.subtract(input, xp.multiply(other, alpha))
 
 
 @sub.derivative
@@ -62,52 +189,29 @@ def sub(ctx, grad, *, alpha=1):
     return grad, -grad if alpha == 1 else grad * -alpha
 
 
-@op(nin=2, promote="common", save=(0, 1), broadcasts=True, elementwise=True, inplace=True)
-def mul(xp, a, b):
-    """``a * b``, broadcasting."""
-    return xp.multiply(a, b)
+@op(nin=2, promote="common", broadcasts=True, elementwise=True, method=False)
+def rsub(xp, input, other, *, alpha=1):
+    """``other - alpha * input`` (subtraction with the operands swapped)."""
+    _reject_bool_sub(input, other)
+    if alpha != 1:
+        _reject_float_alpha(input, other, alpha)
+        input = xp.multiply(input, alpha)
+    return xp.subtract(other, input)
 
 
-@mul.derivative
-def mul(ctx, grad):
-    a, b = ctx.saved_tensors
-    ga = grad * _conj(b) if ctx.needs_input_grad[0] else None
-    gb = grad * _conj(a) if ctx.needs_input_grad[1] else None
-    return ga, gb
+@rsub.derivative
+def rsub(ctx, grad, *, alpha=1):
+    return (-grad if alpha == 1 else grad * -alpha), grad
 
 
-@op(nin=2, promote="float", save=(0, 1), broadcasts=True, elementwise=True, inplace=True)
-def div(xp, a, b, *, rounding_mode=None):
-    """``a / b``; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient."""
-    if rounding_mode is None:
-        return xp.true_divide(a, b)
-    if rounding_mode == "floor":
-        return xp.floor_divide(a, b)
-    if rounding_mode == "trunc":
-        q = xp.true_divide(a, b)
-        return xp.trunc(q).astype(q.dtype)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                     f"found '{rounding_mode}'")
-
-
-@div.derivative
-def div(ctx, grad, *, rounding_mode=None):
-    a, b = ctx.saved_tensors
-    if rounding_mode is not None:
-        return grad * 0, grad * 0
-    ga = grad / _conj(b) if ctx.needs_input_grad[0] else None
-    gb = -grad * _conj(a) / _conj(b * b) if ctx.needs_input_grad[1] else None
-    return ga, gb
-
-
-@op(promote="common", elementwise=True, inplace=True)
-def neg(xp, x):
-    """``-x``."""
-    if getattr(x, "dtype", None) == bool:
+@op(promote="common", elementwise=True, inplace=True, aliases=("negative",))
+def neg(xp, input):
+    """``-input``."""
+    if input.dtype == bool:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    return xp.negative(x)
+    return xp.negative(input)
 
 
 @neg.derivative
@@ -115,44 +219,269 @@ def neg(ctx, grad):
     return -grad
 
 
-@op(nin=2, promote="common", save=(0, 1), save_output=True, broadcasts=True,
-    elementwise=True, inplace=True)
-def pow(xp, a, b):
-    """``a ** b``, broadcasting."""
-    if hasattr(b, "dtype") and b.dtype.kind in "iu" and hasattr(a, "dtype") and \
-            a.dtype.kind in "iu" and (b < 0).any():
+# ----------------------------------------------------------------------------- products
+
+
+mul = binary("mul", lambda xp, a, b: xp.multiply(a, b),
+             lambda g, a, b, y: g * conjugate(b), lambda g, a, b, y: g * conjugate(a),
+             aliases=("multiply",), doc="""``input * other``, broadcasting.
+
+    >>> ember.mul(ember.tensor([1., 2.]), 3)
+    tensor([3., 6.])
+    """)
+
+
+def _true_divide(xp, a, b):
+    if array_of(a, b).dtype.kind in "biu":  # integers divide into the default float type
+        return xp.true_divide(a, b, dtype=dt.get_default_dtype().np)
+    return xp.true_divide(a, b)
+
+
+@op(nin=2, promote="common", save=(0, 1), broadcasts=True, elementwise=True, inplace=True,
+    aliases=("divide", "true_divide"))
+def div(xp, input, other, *, rounding_mode=None):
+    """``input / other``; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient.
+
+    >>> ember.div(ember.tensor([7, -7]), 2, rounding_mode="floor")
+    tensor([ 3, -4])
+    """
+    if rounding_mode is None:
+        return _true_divide(xp, input, other)
+    if rounding_mode == "floor":
+        return _floor_divide(xp, input, other)
+    if rounding_mode == "trunc":
+        _reject_integer_zero("div", input, other)
+        if array_of(input, other).dtype.kind in "biu":
+            q = xp.floor_divide(input, other)
+            # floor and trunc differ where the exact quotient is negative and inexact
+            return q + ((q < 0) & (q * other != input))
+        return xp.trunc(xp.true_divide(input, other))
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       f"found '{rounding_mode}'")
+
+
+@div.derivative
+def div(ctx, grad, *, rounding_mode=None):
+    a, b = ctx.saved_tensors
+    if rounding_mode is not None:
+        return zeros_like(grad), zeros_like(grad)
+    need = ctx.needs_input_grad
+    return (grad / conjugate(b) if need[0] else None,
+            -grad * conjugate(a / (b * b)) if need[1] else None)
+
+
+def _floor_divide(xp, a, b):
+    _reject_integer_zero("floor_divide", a, b)
+    return xp.floor_divide(a, b)
+
+
+def _no_derivative(g, a, b, y):
+    raise RuntimeError("derivative for floor_divide is not implemented")
+
+
+floor_divide = binary("floor_divide", _floor_divide, _no_derivative, _no_derivative, saves="",
+                      doc="``input // other``: the quotient rounded down, as Python's ``//``.")
+
+
+def _remainder(xp, a, b):
+    _reject_integer_zero("remainder", a, b)
+    return xp.remainder(a, b)
+
+
+def _fmod(xp, a, b):
+    _reject_integer_zero("fmod", a, b)
+    return xp.fmod(a, b)
+
+
+remainder = binary("remainder", _remainder, lambda g, a, b, y: g,
+                   lambda g, a, b, y: -g * a.div(b, rounding_mode="floor"), refuse="c")
+fmod = binary("fmod", _fmod, lambda g, a, b, y: g,
+              lambda g, a, b, y: -g * a.div(b, rounding_mode="trunc"), refuse="c")
+
+
+@op(nin=3, promote="common", save=(1, 2), broadcasts=True, elementwise=True, inplace=True)
+def addcmul(xp, input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 * tensor2``, broadcasting."""
+    product = xp.multiply(tensor1, tensor2)
+    return xp.add(input, product if value == 1 else xp.multiply(product, value))
+
+
+@addcmul.derivative
+def addcmul(ctx, grad, *, value=1):
+    t1, t2 = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    scaled = grad if value == 1 else grad * value
+    return (grad, scaled * conjugate(t2) if need[1] else None,
+            scaled * conjugate(t1) if need[2] else None)
+
+
+@op(nin=3, promote="common", save=(1, 2), broadcasts=True, elementwise=True, inplace=True)
+def addcdiv(xp, input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``, broadcasting; integer tensors are refused."""
+    if array_of(tensor1, tensor2).dtype.kind in "biu":
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future release addcdiv will perform a true division of tensor1 "
+                           "and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead.")
+    quotient = xp.true_divide(tensor1, tensor2)
+    return xp.add(input, quotient if value == 1 else xp.multiply(quotient, value))
+
+
+@addcdiv.derivative
+def addcdiv(ctx, grad, *, value=1):
+    t1, t2 = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    scaled = grad if value == 1 else grad * value
+    return (grad, scaled / conjugate(t2) if need[1] else None,
+            -scaled * conjugate(t1 / (t2 * t2)) if need[2] else None)
+
+
+@op(nin=3, promote="common", save=(0, 1, 2), broadcasts=True, elementwise=True, inplace=True)
+def lerp(xp, input, end, weight):
+    """``input + weight * (end - input)``: linear interpolation, ``weight`` a number or tensor."""
+    refuse("lerp", "biu", input, end)
+    return xp.add(input, xp.multiply(weight, xp.subtract(end, input)))
+
+
+@lerp.derivative
+def lerp(ctx, grad):
+    a, b, w = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    return (grad * conjugate(1 - w) if need[0] else None,
+            grad * conjugate(w) if need[1] else None,
+            grad * conjugate(b - a) if need[2] else None)
+
+
+square = unary("square", lambda xp, x: xp.square(x if x.dtype != bool else x.astype(np.int64)),
+               lambda g, x, y: g * conjugate(2 * x), promote="common")
+reciprocal = unary("reciprocal", lambda xp, x: xp.reciprocal(x),
+                   lambda g, x, y: -g * conjugate(y * y), saves="y")
+
+
+# ----------------------------------------------------------------------------- powers
+
+
+def _pow(xp, a, b):
+    if array_of(a, b).dtype.kind not in "biu":
+        return xp.power(a, b)
+    if not hasattr(a, "dtype"):
+        # a number to integer powers: 2 ** -1 truncates to 0 as PyTorch's does
+        return xp.trunc(xp.power(float(a), b)).astype(b.dtype)
+    if hasattr(b, "dtype") and (b < 0).any() or type(b) is int and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     return xp.power(a, b)
 
 
-@pow.derivative
-def pow(ctx, grad):
-    a, b, y = ctx.saved_tensors
-    ga = gb = None
-    if ctx.needs_input_grad[0]:
-        ga = grad * b * a ** (b - 1)
-        ga = ga.masked_fill((b == 0) & (a == 0), 0) if hasattr(b, "_data") else ga
-    if ctx.needs_input_grad[1]:
-        gb = grad * (y * a.log()).masked_fill(a == 0, 0)
-    return ga, gb
+def _pow_base_grad(grad, a, b, y):
+    if type(b) is not Tensor:
+        return zeros_like(grad) if b == 0 else grad * conjugate(b * a ** (b - 1))
+    # d/da a**b is b*a**(b-1); PyTorch defines it as 0 where b == 0, even at a == 0
+    return (grad * conjugate(b * a ** (b - 1))).masked_fill(b == 0, 0)
 
 
-def _conj(t):
-    # Complex gradients use the conjugate (PyTorch's convention); numbers pass through.
-    return t.conj() if hasattr(t, "_data") and t._data.dtype.kind == "c" else t
+def _pow_exponent_grad(grad, a, b, y):
+    if type(a) is not Tensor:
+        from .._creation import tensor
+        a = tensor(a, dtype=y.dtype)
+    # d/db a**b is a**b * log(a); taken as 0 at a == 0 for b >= 0, where it has a limit
+    slope = (y * a.log()).masked_fill((a == 0) & (b >= 0), 0)
+    return grad * conjugate(slope)
 
 
-# ----------------------------------------------------------------------------- unary math
+pow = binary("pow", _pow, _pow_base_grad, _pow_exponent_grad, saves="aby",
+             doc="""``input ** exponent``, broadcasting; either side may be a number.
 
-exp = unary("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * y, saves="y")
-log = unary("log", lambda xp, x: xp.log(x), lambda g, x, y: g / x)
-sqrt = unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / (2 * y), saves="y")
-sin = unary("sin", lambda xp, x: xp.sin(x), lambda g, x, y: g * x.cos())
-cos = unary("cos", lambda xp, x: xp.cos(x), lambda g, x, y: -g * x.sin())
-tanh = unary("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * (1 - y * y), saves="y")
-abs = unary("abs", lambda xp, x: xp.abs(x), lambda g, x, y: g * x.sign(), promote="common")
-sign = unary("sign", lambda xp, x: xp.sign(x), lambda g, x, y: g * 0, saves="",
-             promote="common")
-relu = unary("relu", lambda xp, x: xp.maximum(x, 0),
-             lambda g, x, y: g * (y > 0), saves="y", promote="common")
+    >>> ember.pow(ember.tensor([2., 3.]), 2)
+    tensor([4., 9.])
+    """)
 
+
+def _float_power_types(operands, arrays):
+    wide = np.complex128 if any(getattr(a, "dtype", None) is not None and a.dtype.kind == "c"
+                                or isinstance(a, complex) for a in arrays) else np.float64
+    return [a.astype(wide) if hasattr(a, "dtype") else a for a in arrays]
+
+
+float_power = binary("float_power", lambda xp, a, b: xp.power(a, b), _pow_base_grad,
+                     _pow_exponent_grad, saves="aby", promote=_float_power_types,
+                     doc="``input ** exponent`` computed in double precision.")
+
+
+# ----------------------------------------------------------------------------- signs
+
+
+@op(promote="common", save=(0,), elementwise=True, inplace=True, aliases=("absolute",))
+def abs(xp, input):
+    """``|input|``; for complex numbers, the modulus."""
+    refuse("abs", "b", input)
+    return xp.abs(input)
+
+
+@abs.derivative
+def abs(ctx, grad):
+    (x,) = ctx.saved_tensors
+    return grad * x.sgn()
+
+
+def _sign(xp, x):
+    if x.dtype.kind == "c":
+        raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
+                                  "numbers. Please use torch.sgn instead.")
+    return x.copy() if x.dtype == bool else xp.sign(x)
+
+
+def _sgn(xp, x):
+    if x.dtype.kind != "c":
+        return _sign(xp, x)
+    modulus = xp.abs(x)
+    return xp.where(modulus == 0, 0, x / xp.where(modulus == 0, 1, modulus)).astype(x.dtype)
+
+
+def _sgn_grad(grad, x, y):
+    if not x.is_complex():
+        return zeros_like(grad)
+    # sgn(z) = z/|z|: the tangential part of grad, divided by |z| (0 at z == 0)
+    modulus = x.abs()
+    tangential = grad - (grad * y.conj()).real * y
+    return (tangential / modulus).masked_fill(modulus == 0, 0)
+
+
+sign = unary("sign", _sign, promote="common")
+sgn = unary("sgn", _sgn, _sgn_grad, saves="xy", promote="common")
+
+
+# ----------------------------------------------------------------------------- complex parts
+
+
+@op(view="maybe", elementwise=True)
+def conj(xp, input):
+    """The complex conjugate; a real tensor is returned as it is."""
+    return xp.conj(input) if input.dtype.kind == "c" else input
+
+
+@conj.derivative
+def conj(ctx, grad):
+    return grad.conj()
+
+
+@op(view="always", elementwise=True)
+def real(xp, input):
+    """The real part (a view); a real tensor is returned as it is."""
+    return input.real
+
+
+@real.derivative
+def real(ctx, grad):
+    return grad
+
+
+@op(view="always", elementwise=True)
+def imag(xp, input):
+    """The imaginary part of a complex tensor (a view)."""
+    if input.dtype.kind != "c":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return input.imag
+
+
+@imag.derivative
+def imag(ctx, grad):
+    return grad * 1j

@@ -1,4 +1,4 @@
-"""OpInfos for the reductions and conversions defined in the core skeleton."""
+"""OpInfos for the conversions defined in the core skeleton."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,15 +7,7 @@ from . import OpInfo, Sample
 from . import samples as S
 
 
-def _reduce_samples(rng, dt):
-    x = S.randn(rng, (3, 4, 5), dt)
-    return [Sample((x,)), Sample((x, 1)), Sample((x, (0, 2), True)), Sample((x, -1, False)),
-            Sample((S.randn(rng, (), dt),))]
-
-
 OPINFOS = [
-    OpInfo("sum", _reduce_samples),
-    OpInfo("mean", _reduce_samples),
     OpInfo("clone", S.unary()),
     OpInfo("_to_copy", lambda rng, dt: [Sample((S.randn(rng, (3, 4), dt),))],
            ember_fn=lambda x: x.to(__import__("ember").float64 if x.dtype.name == "float32"

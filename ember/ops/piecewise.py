@@ -1,0 +1,280 @@
+"""Elementwise choices and roundings: where, masked_fill, clamps, maxima, relu, floor and kin.
+
+Each of these picks between values (or snaps them to integers), so its gradient routes the
+incoming gradient to whichever operand was chosen: ties and boundaries follow PyTorch's
+conventions exactly, since tests compare gradients at those points too.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _dtype as dt
+from .._tensor import Tensor, wrap
+from . import _inplace
+from ._op import apply, op
+from .pointwise import (array_of, binary, cast_all, refuse, tensors_only, unary,
+                        zeros_like)
+
+# ----------------------------------------------------------------------------- where
+
+
+def _where_types(operands, arrays):
+    # The condition takes no part in promotion: where(mask, int_tensor, 2.5) is float.
+    target = dt.result_dtype(operands[1:]).np
+    return [arrays[0]] + cast_all(arrays[1:], target)
+
+
+@op(nin=3, promote=_where_types, save=(0,), broadcasts=True, elementwise=True, method=False,
+    function=False)
+def where(xp, condition, input, other):
+    """Elementwise ``input if condition else other``, broadcasting all three."""
+    if not hasattr(condition, "dtype"):
+        raise TypeError(f"argument 'condition' must be Tensor, not {type(condition).__name__}")
+    if condition.dtype != bool:
+        if condition.dtype != np.uint8:
+            raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                               f"tensor with dtype {dt.from_numpy_dtype(condition.dtype).name}")
+        condition = condition.astype(bool)
+    return xp.where(condition, input, other)
+
+
+@where.derivative
+def where(ctx, grad):
+    (condition,) = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    return (None, where_op(condition, grad, 0) if need[1] else None,
+            where_op(condition, 0, grad) if need[2] else None)
+
+
+where_op = where.fn
+
+
+def where(condition: Tensor, input=None, other=None, *, out=None):
+    """``input`` where ``condition`` holds, else ``other`` (tensors or numbers, broadcasting).
+
+    With only a condition, the indices of its nonzero elements, one tensor per dimension.
+
+    >>> ember.where(ember.tensor([True, False]), ember.tensor([1., 2.]), 0.)
+    tensor([1., 0.])
+    """
+    if input is None and other is None:
+        return tuple(wrap(i) for i in condition._xp.nonzero(condition._data))
+    if out is not None:
+        return where_op(condition, input, other, out=out)
+    return where_op(condition, input, other)
+
+
+def _where_method(self: Tensor, condition: Tensor, other) -> Tensor:
+    """``self`` where ``condition`` holds, else ``other``."""
+    return where_op(condition, self, other)
+
+
+Tensor.where = _where_method
+
+
+# ----------------------------------------------------------------------------- masked_fill
+
+
+def _masked_fill_types(operands, arrays):
+    # The result keeps the input's dtype; the value is cast to it, the mask is left alone.
+    input, mask, value = arrays
+    return [input, mask] + cast_all([value], input.dtype)
+
+
+@op(nin=3, promote=_masked_fill_types, save=(1,), broadcasts=True, elementwise=True,
+    inplace=True)
+def masked_fill(xp, input, mask, value):
+    """``input`` with ``value`` (a number or 0-dim tensor) written where ``mask`` is True.
+
+    >>> ember.zeros(3).masked_fill(ember.tensor([True, False, True]), 5.)
+    tensor([5., 0., 5.])
+    """
+    if mask.dtype != bool:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{dt.from_numpy_dtype(mask.dtype).name}")
+    if getattr(value, "ndim", 0):
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    return xp.where(mask, value, input)
+
+
+@masked_fill.derivative
+def masked_fill(ctx, grad):
+    (mask,) = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    return (grad.masked_fill(mask, 0) if need[0] else None, None,
+            where_op(mask, grad, 0) if need[2] else None)
+
+
+# ----------------------------------------------------------------------------- clamps
+
+
+def _relu(xp, x):
+    if x.dtype == bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
+    refuse("relu", "c", x)
+    return xp.maximum(x, 0)
+
+
+relu = unary("relu", _relu, lambda g, x, y: where_op(y > 0, g, 0), saves="y", promote="common",
+             doc="``max(input, 0)`` elementwise; its gradient at 0 is 0, as PyTorch's.")
+
+
+def _clamp(xp, x, lo, hi):
+    refuse("clamp", "c", x)
+    return xp.clip(x, lo, hi)
+
+
+@op(nin=3, promote="common", save=(0, 1, 2), broadcasts=True, elementwise=True,
+    aliases=("clip",))
+def clamp(xp, input, min, max):
+    """``input`` limited to ``[min, max]``; either bound may be None, a number or a tensor.
+
+    >>> ember.clamp(ember.tensor([-2., 0.5, 3.]), min=0, max=1)
+    tensor([0.0000, 0.5000, 1.0000])
+    """
+    return _clamp(xp, input, min, max)
+
+
+@clamp.derivative
+def clamp(ctx, grad):
+    x, lo, hi = ctx.saved_tensors
+    need = ctx.needs_input_grad
+    # The gradient passes where min <= x <= max, both ends included. With min > max the
+    # result is max everywhere, so max takes the whole gradient, as in PyTorch.
+    return (where_op((x >= lo) & (x <= hi), grad, 0) if need[0] else None,
+            where_op((x < lo) & (lo < hi), grad, 0) if need[1] else None,
+            where_op((x > hi) | (hi < lo), grad, 0) if need[2] else None)
+
+
+clamp_min = binary("clamp_min", lambda xp, x, lo: _clamp(xp, x, lo, None),
+                   lambda g, x, lo, y: where_op(x >= lo, g, 0),
+                   lambda g, x, lo, y: where_op(x < lo, g, 0),
+                   doc="``input`` limited from below by ``min``.")
+clamp_max = binary("clamp_max", lambda xp, x, hi: _clamp(xp, x, None, hi),
+                   lambda g, x, hi, y: where_op(x <= hi, g, 0),
+                   lambda g, x, hi, y: where_op(x > hi, g, 0),
+                   doc="``input`` limited from above by ``max``.")
+
+
+def _clamp_entry(min, max):
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if max is None:
+        return clamp_min, (min,)
+    if min is None:
+        return clamp_max, (max,)
+    return clamp, (min, max)
+
+
+def _clamp_function(input: Tensor, min=None, max=None, *, out=None) -> Tensor:
+    entry, bounds = _clamp_entry(min, max)
+    return apply(entry, (input,) + bounds, {} if out is None else {"out": out})
+
+
+def _clamp_method_(self: Tensor, min=None, max=None) -> Tensor:
+    """In-place version of :func:`ember.clamp`."""
+    entry, bounds = _clamp_entry(min, max)
+    return _inplace.apply_inplace(entry, self, bounds, {})
+
+
+_clamp_function.__name__ = "clamp"
+_clamp_function.__doc__ = clamp.fn.__doc__
+clamp.fn = _clamp_function
+Tensor.clamp_ = Tensor.clip_ = _clamp_method_
+
+
+# ----------------------------------------------------------------------------- extrema
+
+
+def _real_only(name):
+    def forward(xp, a, b):
+        if array_of(a, b).dtype.kind == "c":
+            raise RuntimeError(f"{name} not implemented for complex tensors.")
+        return getattr(xp, name)(a, b)
+    return forward
+
+
+def _split_ties(grad, chosen, tied):
+    # maximum/minimum send half of the gradient to each side of a tie, as PyTorch does
+    return where_op(tied, grad / 2, where_op(chosen, grad, 0))
+
+
+maximum = binary("maximum", _real_only("maximum"),
+                 lambda g, a, b, y: _split_ties(g, a > b, a == b),
+                 lambda g, a, b, y: _split_ties(g, b > a, a == b),
+                 promote=tensors_only("maximum"), inplace=False,
+                 doc="The elementwise maximum of two tensors (NaN if either is NaN).")
+minimum = binary("minimum", _real_only("minimum"),
+                 lambda g, a, b, y: _split_ties(g, a < b, a == b),
+                 lambda g, a, b, y: _split_ties(g, b < a, a == b),
+                 promote=tensors_only("minimum"), inplace=False,
+                 doc="The elementwise minimum of two tensors (NaN if either is NaN).")
+fmax = binary("fmax", _real_only("fmax"),
+              lambda g, a, b, y: where_op((a >= b) | b.isnan(), g, 0),
+              lambda g, a, b, y: where_op((a >= b) | b.isnan(), 0, g),
+              promote=tensors_only("fmax"), inplace=False,
+              doc="The elementwise maximum, ignoring NaN where the other side is a number.")
+fmin = binary("fmin", _real_only("fmin"),
+              lambda g, a, b, y: where_op((a <= b) | b.isnan(), g, 0),
+              lambda g, a, b, y: where_op((a <= b) | b.isnan(), 0, g),
+              promote=tensors_only("fmin"), inplace=False,
+              doc="The elementwise minimum, ignoring NaN where the other side is a number.")
+
+
+# ----------------------------------------------------------------------------- rounding
+
+
+def _integral_as_is(forward):
+    # Rounding an integer tensor is the identity (and keeps its dtype), as in PyTorch.
+    def rounded(xp, x):
+        return x.copy() if x.dtype.kind in "iu" else forward(xp, x)
+    return rounded
+
+
+floor = unary("floor", _integral_as_is(lambda xp, x: xp.floor(x)), promote="common",
+              refuse="bc", doc="The largest integer not greater than each element.")
+ceil = unary("ceil", _integral_as_is(lambda xp, x: xp.ceil(x)), promote="common",
+             refuse="bc", doc="The smallest integer not less than each element.")
+trunc = unary("trunc", _integral_as_is(lambda xp, x: xp.trunc(x)), promote="common",
+              refuse="bc", aliases=("fix",), doc="Each element rounded toward zero.")
+frac = unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, saves="",
+             promote="common", refuse="biuc", doc="The fractional part, ``x - trunc(x)``.")
+
+
+def _round(xp, x, *, decimals=0):
+    if x.dtype.kind in "iu":
+        if decimals:
+            raise NotImplementedError(f'"round" not implemented for integer tensors with '
+                                      f'decimals={decimals}')
+        return x.copy()
+    return xp.round(x, decimals)  # half to even, as PyTorch's
+
+
+round = unary("round", _round, promote="common", refuse="bc",
+              doc="Each element rounded to ``decimals`` places, halves to even.")
+
+
+# ----------------------------------------------------------------------------- cleaning
+
+
+def _nan_to_num(xp, x, nan=0.0, posinf=None, neginf=None):
+    if x.dtype.kind not in "fc":
+        return x.copy()
+    return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+
+nan_to_num = unary("nan_to_num", _nan_to_num,
+                   lambda g, x, y, *args, **kwargs: where_op(x.isfinite(), g, 0),
+                   promote="common",
+                   doc="NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` "
+                       "(by default 0 and the dtype's largest and smallest values).")
+
+
+def _copysign_slope(g, a, b, y):
+    return g * where_op(a == 0, 0, y / a)
+
+
+copysign = binary("copysign", lambda xp, a, b: xp.copysign(a, b), _copysign_slope,
+                  lambda g, a, b, y: zeros_like(g), saves="aby", promote="float", refuse="c",
+                  doc="The magnitude of ``input`` with the sign of ``other``.")

@@ -2,8 +2,8 @@
 
 Everything here is an op of the table (`ember/ops/decompositions.py`, `norms.py`,
 `linalg.py`) or composed from them (`ember/ops/linalg_composite.py`); this module only names
-them. `TOPLEVEL` holds the functions PyTorch also offers as ``torch.<name>`` (and as tensor
-methods), some with its older signatures (``torch.svd`` returns V, not Vh).
+them. The top-level ``ember.det``, ``ember.svd`` (PyTorch's older API)... are registered as
+composites in `ember/ops/linalg_composite.py`.
 """
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from ._tensor import Tensor
 from .ops import TABLE
 from .ops.decompositions import LinAlgError
 from .ops.linalg_composite import (slogdet, eigh, eig, qr, svd, multi_dot, matrix_power,
-                                   lstsq, inv_ex, cholesky_ex, vander, vecdot, old_svd,
-                                   old_qr, old_slogdet, pinverse, logdet, chain_matmul, einsum,
-                                   vander_decreasing)
+                                   lstsq, inv_ex, cholesky_ex, vander, vecdot)
 from .ops.norms import matrix_norm, norm
 
 inv = TABLE["linalg_inv"].fn
@@ -37,13 +35,3 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """The diagonals of a batch of matrices (a view)."""
     return A.diagonal(offset, dim1, dim2)
-
-
-TOPLEVEL = {"det": det, "inverse": inv, "cholesky": cholesky, "svd": old_svd, "qr": old_qr,
-            "pinverse": pinverse, "matrix_power": matrix_power, "logdet": logdet,
-            "slogdet": old_slogdet, "einsum": einsum, "chain_matmul": chain_matmul,
-            "vander": vander_decreasing, "ger": TABLE["outer"].fn}
-
-for _name in ("det", "inverse", "cholesky", "svd", "qr", "pinverse", "matrix_power", "logdet",
-              "slogdet", "ger"):
-    setattr(Tensor, _name, TOPLEVEL[_name])

@@ -40,11 +40,11 @@ def parse(equation: str, shapes: tuple) -> Equation:
     terms = lhs.split(",")
     if len(terms) != len(shapes):
         more = "more" if len(shapes) > len(terms) else "fewer"
-        raise ValueError(f"einsum(): {more} operands were provided than specified in the "
+        raise RuntimeError(f"einsum(): {more} operands were provided than specified in the "
                          f"equation")
     for ch in equation.replace("...", "").replace(",", "").replace("->", ""):
         if ch not in _LABELS:
-            raise ValueError(f"einsum(): invalid subscript given in the equation string, "
+            raise RuntimeError(f"einsum(): invalid subscript given in the equation string, "
                              f"subscripts must be in [a-zA-Z], got {ch!r}")
     spare = [c for c in _LABELS if c not in equation]
     n_ellipsis = max((len(s) - len(t) + 3 for t, s in zip(terms, shapes) if "..." in t),
@@ -81,7 +81,7 @@ def parse(equation: str, shapes: tuple) -> Equation:
             sizes[label] = max(seen, size)
     for label in output:
         if label not in sizes:
-            raise ValueError(f"einsum(): output subscript {label} does not appear in the "
+            raise RuntimeError(f"einsum(): output subscript {label} does not appear in the "
                              f"equation for any input operand")
     return Equation(tuple(inputs), output, sizes, "".join(spare))
 
@@ -95,7 +95,7 @@ def _contract(xp, equation: str, arrays):
 
 
 @op(nin=-1, save="all", broadcasts=True, method=False, function=False)
-def einsum(xp, *operands, equation):
+def einsum(xp, operands, *, equation):
     first = operands[0].dtype
     for a in operands[1:]:
         if a.dtype != first:

@@ -213,23 +213,24 @@ def linalg_qr(ctx, grad_Q, grad_R, mode="reduced"):
     if m >= n:
         return _qr_pullback(Q, R, grad_Q, grad_R)
     # A = Q [U | V] with U square: the first m columns are a square QR, and V = Q^H A_2.
-    from .._tensor import Tensor  # noqa: F401  (indexing comes with the Tensor API)
-    U, V = R[..., :, :m], R[..., :, m:]
-    grad_U, grad_V = grad_R[..., :, :m], grad_R[..., :, m:]
-    A_2 = matmul(Q, V)
-    grad_A1 = _qr_pullback(Q, U, grad_Q + matmul(A_2, adjoint(grad_V)), grad_U)
-    return _cat_last(grad_A1, matmul(Q, grad_V))
+    first, rest = _selector(R, n, 0, m), _selector(R, n, m, n)
+    U, V = matmul(R, first), matmul(R, rest)
+    grad_U, grad_V = matmul(grad_R, first), matmul(grad_R, rest)
+    grad_A1 = _qr_pullback(Q, U, grad_Q + matmul(matmul(Q, V), adjoint(grad_V)), grad_U)
+    return matmul(grad_A1, adjoint(first)) + matmul(matmul(Q, grad_V), adjoint(rest))
 
 
-def _cat_last(a, b):
-    from .. import cat
-    return cat([a, b], -1)
+def _selector(like, n: int, start: int, stop: int):
+    """The (n, stop - start) 0/1 matrix whose product with ``x`` keeps columns start:stop."""
+    from .._creation import tensor
+    xp = like._xp
+    return tensor(xp.eye(n, dtype=like._data.dtype)[:, start:stop], device=like.device)
 
 
 def _qr_pullback(Q, R, grad_Q, grad_R):
-    # grad_A = (grad_Q + Q copyltu(M)) R^-H with M = R grad_R^H - grad_Q^H Q, where copyltu
+    # grad_A = (grad_Q + Q copyutl(M)) R^-H with M = grad_R R^H - Q^H grad_Q, where copyutl
     # mirrors the upper triangle onto the lower one.
-    M = matmul(R, adjoint(grad_R)) - matmul(adjoint(grad_Q), Q)
+    M = matmul(grad_R, adjoint(R)) - matmul(adjoint(Q), grad_Q)
     M = _triangle(M, upper=True) + adjoint(_triangle(M, upper=True, diagonal=0.0))
     B = grad_Q + matmul(Q, M)
     return adjoint(linalg_solve(R, adjoint(B)))
@@ -253,9 +254,11 @@ def linalg_svd(ctx, grad_U, grad_S, grad_Vh, full_matrices=True, *, driver=None)
     m, n = ctx.shapes[0][-2:]
     k = min(m, n)
     if full_matrices and m != n:
-        U, Vh = U[..., :, :k], Vh[..., :k, :]
-        grad_U = None if grad_U is None else grad_U[..., :, :k]
-        grad_Vh = None if grad_Vh is None else grad_Vh[..., :k, :]
+        # Only the first k singular vectors are determined by A.
+        keep_u, keep_v = _selector(U, m, 0, k), _selector(U, n, 0, k)
+        U, Vh = matmul(U, keep_u), matmul(adjoint(keep_v), Vh)
+        grad_U = None if grad_U is None else matmul(grad_U, keep_u)
+        grad_Vh = None if grad_Vh is None else matmul(adjoint(keep_v), grad_Vh)
     return svd_pullback(U, S, Vh, grad_U, grad_S, grad_Vh)
 
 

@@ -175,7 +175,7 @@ dot = _fixed_rank_product("dot", _check_dot, matmul_pullback,
                           "The dot product of two 1-d tensors (no complex conjugation).")
 
 
-@op(nin=2, promote="common", save=(0, 1))
+@op(nin=2, promote="common", save=(0, 1), aliases=("ger",))
 def outer(xp, a, b):
     """The outer product of two 1-d tensors: ``out[i, j] = a[i] * b[j]``."""
     if a.ndim != 1 or b.ndim != 1:

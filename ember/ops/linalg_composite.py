@@ -10,12 +10,12 @@ from collections import namedtuple
 from .._tensor import Tensor
 from .._creation import eye, full, zeros, empty
 from .. import _dtype as dt
+from ._op import composite
 from .contraction import contract
-from .decompositions import (LinAlgError, linalg_cholesky, linalg_eig, linalg_eigh, linalg_inv,
+from .decompositions import (LinAlgError, linalg_cholesky, linalg_det, linalg_eig, linalg_eigh, linalg_inv,
                              linalg_matrix_rank, linalg_pinv, linalg_qr, linalg_slogdet,
                              linalg_svd, linalg_svdvals)
 from .linalg import adjoint, matmul, mm
-from .norms import linalg_vector_norm
 
 
 def _result_type(name: str, fields: str):
@@ -114,6 +114,7 @@ def _chain(tensors, split, i, j):
     return mm(_chain(tensors, split, i, k), _chain(tensors, split, k + 1, j))
 
 
+@composite()
 def matrix_power(A: Tensor, n: int) -> Tensor:
     """``A`` multiplied by itself ``n`` times; negative ``n`` powers the inverse.
 
@@ -124,8 +125,8 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
     if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"they are {' by '.join(map(str, A.shape[-2:]))} matrices")
-    if n == 0:
-        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(*A.shape).clone()
+    if n == 0:  # the identity, still connected to A's graph (with a zero gradient)
+        return A * 0 + eye(A.shape[-1], dtype=A.dtype, device=A.device)
     if n < 0:
         A, n = linalg_inv(A), -n
     result = None
@@ -159,7 +160,8 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> LstsqResult:
     rank = linalg_matrix_rank(A, rtol=rcond) if driver != "gels" else \
         empty(0, dtype=dt.int64, device=A.device)
     residuals = empty(0, dtype=A.dtype, device=A.device)
-    if driver != "gelsy" and m > n and bool((rank == n).all() if driver != "gels" else True):
+    full_rank = driver == "gels" or bool((rank._data == n).all())
+    if driver != "gelsy" and m > n and full_rank:
         residuals = ((matmul(A, solution) - B).abs() ** 2).sum(-2)
     singular_values = linalg_svdvals(A) if driver in ("gelsd", "gelss") else \
         empty(0, dtype=A.dtype, device=A.device)
@@ -210,40 +212,54 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
 
 # ----------------------------------------------------------------------------- top level
 
+@composite()
+def cholesky(A: Tensor, upper: bool = False) -> Tensor:
+    """The Cholesky factor of each positive-definite matrix (``linalg.cholesky``)."""
+    return linalg_cholesky(A, upper=upper)
+
+
+composite("det")(linalg_det.fn)
+composite("inverse")(linalg_inv.fn)
+
+
+@composite("svd")
 def old_svd(A: Tensor, some: bool = True, compute_uv: bool = True) -> OldSVDResult:
     """PyTorch's older SVD: ``A = U diag(S) V^H``, returning ``V`` (not ``Vh``)."""
     if not compute_uv:
-        S = linalg_svdvals(A)
         m, n = A.shape[-2:]
-        return OldSVDResult(zeros(*A.shape[:-2], m, m if not some else min(m, n),
-                                  dtype=A.dtype, device=A.device), S,
-                            zeros(*A.shape[:-2], n, n if not some else min(m, n),
-                                  dtype=A.dtype, device=A.device))
+        return OldSVDResult(zeros(*A.shape[:-2], m, m, dtype=A.dtype, device=A.device),
+                            linalg_svdvals(A),
+                            zeros(*A.shape[:-2], n, n, dtype=A.dtype, device=A.device))
     U, S, Vh = linalg_svd(A, not some)
     return OldSVDResult(U, S, adjoint(Vh))
 
 
+@composite("qr")
 def old_qr(A: Tensor, some: bool = True) -> OldQRResult:
     """PyTorch's older QR: ``some`` chooses the reduced (True) or complete factorization."""
     return OldQRResult(*linalg_qr(A, "reduced" if some else "complete"))
 
 
+@composite("slogdet")
 def old_slogdet(A: Tensor) -> OldSlogdetResult:
     """``(sign, logabsdet)`` of each square matrix."""
     return OldSlogdetResult(*linalg_slogdet(A))
 
 
+@composite()
 def pinverse(A: Tensor, rcond: float = 1e-15) -> Tensor:
     """The pseudo-inverse, dropping singular values below ``rcond`` times the largest."""
     return linalg_pinv(A, rtol=rcond)
 
 
+@composite()
 def logdet(A: Tensor) -> Tensor:
     """``log(det(A))``: NaN where the determinant is negative, -inf where it is 0."""
     sign, logabsdet = linalg_slogdet(A)
     return logabsdet + sign.log()
 
 
+@composite(method=False)
 def chain_matmul(*matrices) -> Tensor:
     """The product of 2-d matrices (``linalg.multi_dot`` without vector ends)."""
     if len(matrices) == 1:
@@ -251,6 +267,7 @@ def chain_matmul(*matrices) -> Tensor:
     return multi_dot(matrices)
 
 
+@composite(method=False)
 def einsum(equation, *operands) -> Tensor:
     """Sum products of the operands' elements over the labels an equation names.
 
@@ -267,6 +284,7 @@ def einsum(equation, *operands) -> Tensor:
     return contract(equation, *operands)
 
 
+@composite("vander", method=False)
 def vander_decreasing(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     """``ember.vander``: powers of a 1-d ``x`` as columns, decreasing unless ``increasing``."""
     if x.ndim != 1:

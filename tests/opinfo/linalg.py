@@ -83,3 +83,12 @@ OPINFOS += [
                             ((3,), ())])),
     OpInfo("cross", _cross_samples),
 ]
+
+OPINFOS += [
+    OpInfo("chain_matmul", _pairs([((3, 4), (4, 5))]), ember_fn=lambda *m: _lib("ember").chain_matmul(*m),
+           torch_fn=lambda *m: _lib("torch").chain_matmul(*m)),
+]
+
+
+def _lib(name):
+    return __import__(name)

@@ -18,18 +18,14 @@ def _leaves(*shapes, seed=0):
             [torch.tensor(a, requires_grad=True) for a in arrays])
 
 
-def _diagonal_of(lib, y):
-    # y.diagonal() of a square matrix, as the strided view of its flat form
-    n = y.shape[0]
-    return y.view(-1)[::n + 1]
-
-
 PROGRAMS = {
     "setitem_row": lambda lib, x, w: _then(lambda y: y.__setitem__(0, w * 2), x.clone()),
     "mul_column": lambda lib, x, w: _then(lambda y: y[:, 1].mul_(w), x.clone()),
     "flat_view_add": lambda lib, x, w: _then(lambda y: y.view(-1).add_(1), x.clone()),
-    "zero_diagonal": lambda lib, x, w: _then(lambda y: _diagonal_of(lib, y).mul_(0),
-                                             x.clone()),
+    "zero_diagonal": lambda lib, x, w: _then(lambda y: y.diagonal().zero_(), x.clone()),
+    "strided_diagonal": lambda lib, x, w: _then(lambda y: y.view(-1)[::4].mul_(w), x.clone()),
+    "copy_into_row": lambda lib, x, w: _then(lambda y: y[2].copy_(w.exp()), x.clone()),
+    "augmented_assignment": lambda lib, x, w: _then(lambda y: _iadd(y, w), x.clone()),
     "view_of_view": lambda lib, x, w: _then(lambda y: y[1:][:, 2].mul_(w[1:]), x * 3),
     "transposed_view": lambda lib, x, w: _then(lambda y: y.transpose(0, 1)[1].mul_(w),
                                                x.clone()),
@@ -49,6 +45,10 @@ PROGRAMS = {
 def _then(action, y):
     action(y)
     return y
+
+
+def _iadd(y, w):
+    y[:, 1] += w  # Python: a view, add_ on it, then y[:, 1] = the view itself
 
 
 def _other_view(x, w):

@@ -11,7 +11,7 @@ import numpy as np
 from .._creation import full, zeros
 from .._tensor import Tensor, wrap
 from ._op import apply, op
-from .index import check_bounds, index_of, index_put, wrap_dim
+from .index import INT_OR_LONG, LONG, check_bounds, index_of, index_put, wrap_dim
 
 
 def _coords(xp, index, dim: int) -> tuple:
@@ -282,9 +282,6 @@ def _dim_first(xp, a, dim: int):
     return xp.moveaxis(_as_1d(a), dim, 0)
 
 
-_INDEX_KINDS = ("int64", "int32")
-
-
 def _index_signature(input, dim, index, source, **kwargs):
     return (input, source, dim, index), kwargs
 
@@ -296,7 +293,7 @@ def index_add(xp, x, source, dim, index, *, alpha=1):
     >>> ember.zeros(3).index_add(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 3.]))
     tensor([3., 0., 3.])
     """
-    idx = index_of(index, "index_add", _INDEX_KINDS, "Expected dtype int32/int64 for index")
+    idx = index_of(index, "index_add", INT_OR_LONG, "Expected dtype int32/int64 for index")
     dim, idx = _slices("index_add", x, dim, idx, source)
     out = x.copy()
     xp.add.at(_dim_first(xp, out, dim), idx,
@@ -320,7 +317,7 @@ def _select_like(grad: Tensor, dim: int, index: Tensor, shape) -> Tensor:
 @op(nin=2, inplace=True, signature=_index_signature)
 def index_copy(xp, x, source, dim, index):
     """A copy of ``x`` with the slices ``index`` along ``dim`` replaced by ``source``."""
-    idx = index_of(index, "index_copy", ("int64",),
+    idx = index_of(index, "index_copy", LONG,
                    "index_copy_(): Expected a long tensor for index")
     dim, idx = _slices("index_copy", x, dim, idx, source)
     out = x.copy()
@@ -349,7 +346,7 @@ def _index_fill_signature(input, dim, index, value):
 @op(nin=2, inplace=True, signature=_index_fill_signature)
 def index_fill(xp, x, value, dim, index):
     """A copy of ``x`` with the slices ``index`` along ``dim`` set to ``value``."""
-    idx = index_of(index, "index_fill", ("int64",),
+    idx = index_of(index, "index_fill", LONG,
                    "index_fill_(): Expected dtype int64 for index.")
     dim, idx = _slices("index_fill", x, dim, idx)
     out = x.copy()

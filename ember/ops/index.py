@@ -242,7 +242,7 @@ def _getitem(self: Tensor, key) -> Tensor:
         return _view(self, (key, Ellipsis))
     if type(key) is slice and (key.step is None or type(key.step) is int and key.step > 0) \
             and self._data.ndim:
-        return _view(self, key)
+        return _view(self, (key,))
     key = prepare_key(self, key)
     return apply(index, (self, key), _NO_KWARGS) if _is_advanced(key) else _view(self, key)
 

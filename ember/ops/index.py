@@ -285,14 +285,14 @@ LONG = (np.dtype(np.int64),)
 INT_OR_LONG = (np.dtype(np.int64), np.dtype(np.int32))
 
 
-def index_of(index, name: str, kinds=LONG, message=None):
+def index_of(index, name: str, kinds=LONG, message=None, error=RuntimeError):
     """The array of an index tensor, with PyTorch's dtype check."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not "
                         f"{type(index).__name__}")
     a = index._data
     if a.dtype not in kinds:
-        raise RuntimeError(message or f"{name}(): Expected dtype int64 for index")
+        raise error(message or "Expected dtype int64 for index")
     return a
 
 
@@ -498,8 +498,8 @@ def _nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
     rows = apply(nonzero, (input,), {} if out is None else {"out": out})
     if not as_tuple:
         return rows
-    if input.ndim == 0:
-        return (rows.reshape(-1),)
+    if input.ndim == 0:  # one row (of no columns) when the scalar is non-zero
+        return (zeros(rows.shape[0], dtype=rows.dtype, device=rows.device),)
     return tuple(apply(getitem, (rows, (slice(None), d)), {}).clone()
                  for d in range(input.ndim))
 

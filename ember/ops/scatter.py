@@ -52,7 +52,7 @@ def gather(xp, x, dim, index, *, sparse_grad=False):
     tensor([[1, 1],
             [4, 3]])
     """
-    idx = index_of(index, "gather")
+    idx = index_of(index, "gather", INT_OR_LONG, "Expected dtype int32/int64 for index")
     dim = wrap_dim(dim, x.ndim)
     _check_along("gather", x, dim, idx)
     return _as_1d(x)[_coords(xp, _as_1d(idx), dim)].reshape(idx.shape)
@@ -66,7 +66,7 @@ def gather(ctx, grad, dim, index, *, sparse_grad=False):
 
 def scatter_into(xp, x, src, dim, index, name: str, ufunc=None):
     """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``."""
-    idx = index_of(index, name)
+    idx = index_of(index, name, INT_OR_LONG, "Expected dtype int32/int64 for index")
     dim = wrap_dim(dim, x.ndim)
     if src.dtype != x.dtype:
         raise RuntimeError(f"Expected self.dtype to be equal to src.dtype")
@@ -144,6 +144,7 @@ def scatter_add(ctx, grad, dim, index):
 
 _REDUCTIONS = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
                "amin": "minimum"}
+_ALIASES = {"max": "amax", "min": "amin"}  # PyTorch takes these too
 
 
 def _identity(reduce: str, dtype):
@@ -159,6 +160,7 @@ def _identity(reduce: str, dtype):
 
 
 def _scatter_reduce_signature(input, dim, index, src, reduce, *, include_self=True):
+    reduce = _ALIASES.get(reduce, reduce)
     return (input, src, dim, index, reduce), {"include_self": include_self}
 
 
@@ -346,8 +348,8 @@ def _index_fill_signature(input, dim, index, value):
 @op(nin=2, inplace=True, signature=_index_fill_signature)
 def index_fill(xp, x, value, dim, index):
     """A copy of ``x`` with the slices ``index`` along ``dim`` set to ``value``."""
-    idx = index_of(index, "index_fill", LONG,
-                   "index_fill_(): Expected dtype int64 for index.")
+    idx = index_of(index, "index_fill", LONG, "index_fill_(): Expected dtype int64 for index.",
+                   IndexError)
     dim, idx = _slices("index_fill", x, dim, idx)
     out = x.copy()
     _dim_first(xp, out, dim)[idx] = value

@@ -33,7 +33,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap, _new
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, grad_accumulator
+from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
 
 _anomaly = anomaly._enabled
@@ -356,7 +356,11 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
             dtypes.append(data.dtype)
             if x._requires_grad:
                 fn = x._grad_fn
-                edges.append((fn, x._output_nr) if fn is not None else (grad_accumulator(x), 0))
+                if fn is not None and x._base is not None and x._view_version != x._vc[0]:
+                    edges.append(edge_of(x))  # a view whose memory changed since: refreshed
+                else:
+                    edges.append((fn, x._output_nr) if fn is not None
+                                 else (grad_accumulator(x), 0))
             else:
                 edges.append(_NO_EDGE)
         else:

@@ -14,25 +14,27 @@ from .helpers import assert_close, assert_raises_like_torch, pair
 from .opinfo.decompositions import conditioned, spd
 
 
-def _both(fn_name, *arrays, **kwargs):
-    """Run ``fn_name`` ('linalg.inv', 'matmul'...) on ember and torch tensors of ``arrays``."""
-    def resolve(lib):
-        obj = lib
-        for part in fn_name.split("."):
-            obj = getattr(obj, part)
-        return obj
+def _resolve(lib, name: str):
+    """``lib.linalg.inv`` for ``'linalg.inv'``."""
+    obj = lib
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _both(name, *arrays, **kwargs):
+    """Run ``name`` ('linalg.inv', 'matmul'...) on ember and torch tensors of ``arrays``."""
     es, ts = zip(*(pair(a) for a in arrays))
-    return resolve(ember)(*es, **kwargs), resolve(torch)(*ts, **kwargs)
+    return _resolve(ember, name)(*es, **kwargs), _resolve(torch, name)(*ts, **kwargs)
 
 
-def _raises(fn_name, *arrays, **kwargs):
-    def call(lib):
-        obj = lib
-        for part in fn_name.split("."):
-            obj = getattr(obj, part)
-        convert = ember.from_numpy if lib is ember else torch.from_numpy
-        return obj(*[convert(a) for a in arrays], **kwargs)
-    assert_raises_like_torch(lambda: call(ember), lambda: call(torch))
+def _raises(name, *args, **kwargs):
+    """Both raise for these arguments (arrays become tensors), with the same exception type."""
+    def call(lib, convert):
+        args_ = [convert(a) if isinstance(a, np.ndarray) else a for a in args]
+        return _resolve(lib, name)(*args_, **kwargs)
+    assert_raises_like_torch(lambda: call(ember, ember.from_numpy),
+                             lambda: call(torch, torch.from_numpy))
 
 
 # ----------------------------------------------------------------------------- products
@@ -193,16 +195,13 @@ def test_linalg_error_is_a_runtime_error():
     singular = np.ones((3, 3))
     for name in ("linalg.inv", "inverse", "linalg.cholesky"):
         with pytest.raises(ember.linalg.LinAlgError):
-            getattr(ember.linalg, name.split(".")[-1]) if False else _call(name, singular)
+            _call(name, singular)
     with pytest.raises(ember.linalg.LinAlgError):
         ember.linalg.solve(ember.zeros(2, 2), ember.ones(2))
 
 
 def _call(name, *arrays, **kwargs):
-    obj = ember
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj(*map(ember.from_numpy, arrays), **kwargs)
+    return _resolve(ember, name)(*map(ember.from_numpy, arrays), **kwargs)
 
 
 @pytest.mark.parametrize("name,shape,dtype", [
@@ -213,15 +212,7 @@ def _call(name, *arrays, **kwargs):
     ("matrix_power", (2, 3), np.float32)])
 def test_bad_inputs_raise_like_torch(name, shape, dtype):
     array = np.ones(shape, dtype)
-    args = (array, 2) if name == "matrix_power" else (array,)
-
-    def call(lib):
-        obj = lib
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        convert = ember.from_numpy if lib is ember else torch.from_numpy
-        return obj(convert(args[0]), *args[1:])
-    assert_raises_like_torch(lambda: call(ember), lambda: call(torch))
+    _raises(name, *((array, 2) if name == "matrix_power" else (array,)))
 
 
 @pytest.mark.parametrize("kwargs", [{"UPLO": "X"}])
@@ -419,3 +410,31 @@ def test_vander_matches_torch(rng):
     for kwargs in ({}, {"N": 3}, {"N": 2, "increasing": True}):
         e, t = _both("vander", x[0], **kwargs)
         assert_close(e, t)
+
+
+def test_det_gradient_of_singular_matrix_is_the_cofactor_matrix():
+    # (PyTorch returns zeros here; the cofactor matrix is the derivative.)
+    A = ember.tensor([[1., 2, 3], [2, 4, 6], [1, 0, 1]], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(ember.linalg.det, (A,))
+    B = ember.tensor(np.diag([0., 2., 3.]), requires_grad=True)
+    assert ember.autograd.gradcheck(ember.linalg.det, (B,))
+
+
+@pytest.mark.parametrize("name,shapes", [("matmul", [(3, 4), (4, 2)]), ("mm", [(3, 4), (4, 2)]),
+                                         ("linalg.inv", [(3, 3)]), ("linalg.det", [(3, 3)]),
+                                         ("linalg.solve", [(3, 3), (3, 2)]),
+                                         ("inner", [(3, 4), (2, 4)]),
+                                         ("einsum", [(3, 4), (4, 2)])])
+def test_complex_gradients_match_torch(name, shapes, rng):
+    arrays = [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in shapes]
+    if name.startswith("linalg"):
+        arrays[0] = arrays[0] + 3 * np.eye(3)
+    es, ts = zip(*(pair(a, True) for a in arrays))
+    prefix = ("ij,jk->ik",) if name == "einsum" else ()
+    e, t = _resolve(ember, name)(*prefix, *es), _resolve(torch, name)(*prefix, *ts)
+    assert_close(e, t)
+    g = rng.standard_normal(tuple(t.shape)) + 1j * rng.standard_normal(tuple(t.shape))
+    e.backward(ember.tensor(g))
+    t.backward(torch.tensor(g))
+    for x, y in zip(es, ts):
+        assert_close(x.grad, y.grad)

@@ -84,10 +84,28 @@ def linalg_det(xp, A):
 
 @linalg_det.derivative
 def linalg_det(ctx, grad):
-    # d det(A) = det(A) tr(A^-1 dA); singular inputs have no inverse and raise here.
+    # d det(A) = tr(adj(A) dA), and adj(A) = det(A) A^-1 when A is invertible.
     A, det = ctx.saved_tensors
+    if not (det._data != 0).all():
+        return _det_pullback_singular(A, grad)
     scale = (grad * conj(det)).unsqueeze(-1).unsqueeze(-1)
     return scale * adjoint(linalg_inv(A))
+
+
+def _det_pullback_singular(A, grad):
+    # With A = U diag(s) Vh, adj(A)^T = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh, which
+    # stays finite when some s_i are 0.
+    from .._creation import tensor
+    xp = A._xp
+    U, S, Vh = linalg_svd(A, False)
+    s = S._data
+    before = xp.cumprod(xp.concatenate([xp.ones_like(s[..., :1]), s[..., :-1]], -1), -1)
+    after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([s[..., 1:], xp.ones_like(s[..., :1])],
+                                                       -1), -1), -1), -1)
+    others = tensor(before * after, device=A.device)
+    sign = tensor(xp.linalg.det(U._data) * xp.linalg.det(Vh._data), device=A.device)
+    cofactor = matmul(U * others.unsqueeze(-2), Vh)
+    return (grad * sign).unsqueeze(-1).unsqueeze(-1) * conj(cofactor)
 
 
 @op(save=(0,), n_outputs=2, method=False, function=False)

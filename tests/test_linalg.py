@@ -438,3 +438,19 @@ def test_complex_gradients_match_torch(name, shapes, rng):
     t.backward(torch.tensor(g))
     for x, y in zip(es, ts):
         assert_close(x.grad, y.grad)
+
+
+@pytest.mark.parametrize("upper,left,unitriangular", [(True, True, False), (False, True, False),
+                                                      (False, False, True), (True, False, True)])
+def test_solve_triangular_reads_one_triangle(upper, left, unitriangular, rng):
+    A = conditioned(rng, (2, 3, 3), np.float64)
+    B = rng.standard_normal((2, 3, 4) if left else (2, 4, 3))
+    (ea, ta), (eb, tb) = pair(A, True), pair(B, True)
+    kwargs = {"upper": upper, "left": left, "unitriangular": unitriangular}
+    e = ember.linalg.solve_triangular(ea, eb, **kwargs)
+    t = torch.linalg.solve_triangular(ta, tb, **kwargs)
+    assert_close(e, t, rtol=1e-8, atol=1e-8)
+    e.sum().backward()
+    t.sum().backward()
+    assert_close(ea.grad, ta.grad, rtol=1e-8, atol=1e-8)
+    assert_close(eb.grad, tb.grad, rtol=1e-8, atol=1e-8)

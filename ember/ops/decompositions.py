@@ -36,7 +36,7 @@ def _diag_embed(v):
     return v.unsqueeze(-1) * _eye_like(v, v.shape[-1])
 
 
-def _triangle(x, upper: bool, diagonal: float = 1.0):
+def triangle(x, upper: bool, diagonal: float = 1.0):
     """The lower (or upper) triangle of ``x``, its diagonal scaled by ``diagonal``."""
     from .._creation import tensor
     xp = x._xp
@@ -192,7 +192,7 @@ def linalg_cholesky(ctx, grad, *, upper=False):
     if upper:
         L, grad = adjoint(L), adjoint(grad)
     L_h = adjoint(L)
-    phi = _triangle(matmul(L_h, grad), upper=False, diagonal=0.5)
+    phi = triangle(matmul(L_h, grad), upper=False, diagonal=0.5)
     grad_A = adjoint(linalg_solve(L_h, adjoint(linalg_solve(L_h, phi))))
     return (grad_A + adjoint(grad_A)) * 0.5
 
@@ -249,7 +249,7 @@ def _qr_pullback(Q, R, grad_Q, grad_R):
     # grad_A = (grad_Q + Q copyutl(M)) R^-H with M = grad_R R^H - Q^H grad_Q, where copyutl
     # mirrors the upper triangle onto the lower one.
     M = matmul(grad_R, adjoint(R)) - matmul(adjoint(Q), grad_Q)
-    M = _triangle(M, upper=True) + adjoint(_triangle(M, upper=True, diagonal=0.0))
+    M = triangle(M, upper=True) + adjoint(triangle(M, upper=True, diagonal=0.0))
     B = grad_Q + matmul(Q, M)
     return adjoint(linalg_solve(R, adjoint(B)))
 

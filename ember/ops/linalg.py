@@ -249,6 +249,19 @@ def _outer_array(xp, a, b):
     return xp.multiply(a[:, None], b[None, :])
 
 
+def _check_addbmm(a, b):
+    if a.ndim == 3 and b.ndim == 3 and a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
+                           f"{a.shape[0]} and {b.shape[0]}")
+    _check_bmm(a, b)
+
+
+def _batch_sum_product(xp, a, b):
+    # sum_b a[b] @ b[b] as one BLAS call: (n, B*m) @ (B*m, p)
+    batches, n, m = a.shape
+    return xp.matmul(xp.swapaxes(a, 0, 1).reshape(n, batches * m), b.reshape(batches * m, -1))
+
+
 def _check_outer(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {a.ndim}-D"
@@ -263,6 +276,8 @@ baddbmm = _add_product("baddbmm", _check_bmm, lambda xp, a, b: xp.matmul(a, b),
                        matmul_pullback, "``beta * input + alpha * bmm(batch1, batch2)``.")
 addmv = _add_product("addmv", _check_mv, lambda xp, a, b: xp.matmul(a, b), matmul_pullback,
                      "``beta * input + alpha * (mat @ vec)``.")
+addbmm = _add_product("addbmm", _check_addbmm, _batch_sum_product, matmul_pullback,
+                      "``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``.")
 addr = _add_product("addr", _check_outer, _outer_array, _outer_pullback,
                     "``beta * input + alpha * outer(vec1, vec2)``.", promote="common")
 

@@ -454,3 +454,27 @@ def test_solve_triangular_reads_one_triangle(upper, left, unitriangular, rng):
     t.sum().backward()
     assert_close(ea.grad, ta.grad, rtol=1e-8, atol=1e-8)
     assert_close(eb.grad, tb.grad, rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["linalg.inv", "linalg.det", "linalg.slogdet",
+                                  "linalg.cholesky", "linalg.eigh", "linalg.svd", "linalg.qr",
+                                  "linalg.pinv", "linalg.matrix_rank", "linalg.eigvals"])
+def test_empty_matrices_like_torch(name):
+    e, t = _both(name, np.zeros((2, 0, 0)))
+    for x, y in zip(*((e, t) if isinstance(t, tuple) else ((e,), (t,)))):
+        assert_close(x, y)
+
+
+@pytest.mark.parametrize("name", ["linalg.cholesky", "linalg.svd", "linalg.pinv"])
+def test_nan_input_raises_linalg_error(name):
+    with pytest.raises(ember.linalg.LinAlgError):
+        _call(name, np.full((2, 2), np.nan))
+    with pytest.raises(torch.linalg.LinAlgError):
+        _resolve(torch, name)(torch.full((2, 2), math.nan))
+
+
+def test_nan_propagates_through_inv_det_eigh():
+    for name in ("linalg.inv", "linalg.det", "linalg.eigh"):
+        e, t = _both(name, np.full((2, 2), np.nan))
+        for x, y in zip(*((e, t) if isinstance(t, tuple) else ((e,), (t,)))):
+            assert_close(x, y)

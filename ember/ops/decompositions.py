@@ -176,8 +176,11 @@ def linalg_solve(ctx, grad, *, left=True):
 def linalg_cholesky(xp, A, *, upper=False):
     """The Cholesky factor of each Hermitian positive-definite matrix (lower by default)."""
     _check_matrices(A, "cholesky")
-    L = _factorize(xp, lambda: xp.linalg.cholesky(A), "linalg.cholesky: The factorization "
-                   "could not be completed because the input is not positive-definite.")
+    not_pd = ("linalg.cholesky: The factorization could not be completed because the input is "
+              "not positive-definite.")
+    L = _factorize(xp, lambda: xp.linalg.cholesky(A), not_pd)
+    if xp.isnan(L).any():  # LAPACK lets NaN through: it is no positive-definite input either
+        raise LinAlgError(not_pd)
     if upper:
         L = xp.swapaxes(L, -1, -2)
         L = xp.conj(L) if L.dtype.kind == "c" else L
@@ -261,8 +264,7 @@ def linalg_svd(xp, A, full_matrices=True, *, driver=None):
     """``U, S, Vh`` with ``A = U diag(S) Vh`` and ``S`` descending."""
     _check_matrices(A, "svd", square=False)
     U, S, Vh = _factorize(xp, lambda: xp.linalg.svd(A, full_matrices=full_matrices),
-                          "linalg.svd: The algorithm failed to converge because the input "
-                          "matrix is ill-conditioned or has too many repeated singular values.")
+                          _SVD_FAILED)
     return U, S, Vh
 
 
@@ -315,7 +317,7 @@ def svd_pullback(U, S, Vh, grad_U, grad_S, grad_Vh):
 def linalg_svdvals(xp, A, *, driver=None):
     """The singular values of each matrix, descending."""
     _check_matrices(A, "svdvals", square=False)
-    return xp.linalg.svd(A, compute_uv=False)
+    return _factorize(xp, lambda: xp.linalg.svd(A, compute_uv=False), _SVD_FAILED)
 
 
 @linalg_svdvals.derivative
@@ -381,7 +383,7 @@ def _complex_dtype(xp, A):
 def linalg_eig(xp, A):
     """Eigenvalues and eigenvectors of general square matrices, always complex."""
     _check_matrices(A, "eig")
-    values, vectors = xp.linalg.eig(A)
+    values, vectors = _factorize(xp, lambda: xp.linalg.eig(A), _EIG_FAILED)
     complex_dtype = _complex_dtype(xp, A)
     return values.astype(complex_dtype), vectors.astype(complex_dtype)
 
@@ -390,7 +392,13 @@ def linalg_eig(xp, A):
 def linalg_eigvals(xp, A):
     """Eigenvalues of general square matrices, always complex."""
     _check_matrices(A, "eigvals")
-    return xp.linalg.eigvals(A).astype(_complex_dtype(xp, A))
+    return _factorize(xp, lambda: xp.linalg.eigvals(A), _EIG_FAILED).astype(
+        _complex_dtype(xp, A))
+
+
+_EIG_FAILED = "linalg.eig: The algorithm failed to converge (is the input finite?)"
+_SVD_FAILED = ("linalg.svd: The algorithm failed to converge because the input matrix is "
+               "ill-conditioned or has too many repeated singular values.")
 
 
 # ----------------------------------------------------------------------------- pinv, rank
@@ -413,7 +421,7 @@ def linalg_pinv(xp, A, *, atol=None, rtol=None, hermitian=False):
         keep = xp.abs(values) > _tolerance(xp, A, xp.abs(values), atol, rtol)
         inverse = xp.where(keep, 1 / xp.where(keep, values, 1), 0).astype(values.dtype)
         return xp.matmul(Q * inverse[..., None, :], xp.conj(xp.swapaxes(Q, -1, -2)))
-    U, S, Vh = xp.linalg.svd(A, full_matrices=False)
+    U, S, Vh = _factorize(xp, lambda: xp.linalg.svd(A, full_matrices=False), _SVD_FAILED)
     keep = S > _tolerance(xp, A, S, atol, rtol)
     inverse = xp.where(keep, 1 / xp.where(keep, S, 1), 0).astype(S.dtype)
     return xp.matmul(xp.conj(xp.swapaxes(Vh, -1, -2)) * inverse[..., None, :],
@@ -437,5 +445,6 @@ def linalg_pinv(ctx, grad, *, atol=None, rtol=None, hermitian=False):
 def linalg_matrix_rank(xp, A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values above the tolerance, per matrix (int64)."""
     _check_matrices(A, "matrix_rank", square=False)
-    S = xp.abs(xp.linalg.eigvalsh(A)) if hermitian else xp.linalg.svd(A, compute_uv=False)
+    S = _factorize(xp, lambda: xp.abs(xp.linalg.eigvalsh(A)) if hermitian else
+                   xp.linalg.svd(A, compute_uv=False), _SVD_FAILED)
     return (S > _tolerance(xp, A, S, atol, rtol)).sum(axis=-1).astype(xp.int64)

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
 
 import ember
 
@@ -478,3 +480,30 @@ def test_nan_propagates_through_inv_det_eigh():
         e, t = _both(name, np.full((2, 2), np.nan))
         for x, y in zip(*((e, t) if isinstance(t, tuple) else ((e,), (t,)))):
             assert_close(x, y)
+
+
+@st.composite
+def _matmul_shapes(draw):
+    k = draw(st.integers(1, 4))
+    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+    a_shape = batch.input_shapes[0] + (draw(st.integers(1, 4)), k)
+    b_shape = batch.input_shapes[1] + (k, draw(st.integers(1, 4)))
+    if draw(st.booleans()):
+        a_shape = (k,)
+    elif draw(st.booleans()):
+        b_shape = (k,)
+    return a_shape, b_shape
+
+
+@settings(max_examples=40, deadline=None)
+@given(shapes=_matmul_shapes(), seed=st.integers(0, 2**32 - 1))
+def test_matmul_any_broadcast_matches_torch(shapes, seed):
+    rng = np.random.default_rng(seed)
+    (ea, ta), (eb, tb) = (pair(rng.standard_normal(s), True) for s in shapes)
+    e, t = ember.matmul(ea, eb), torch.matmul(ta, tb)
+    assert_close(e, t)
+    g = rng.standard_normal(tuple(t.shape))
+    e.backward(ember.tensor(g))
+    t.backward(torch.tensor(g))
+    assert_close(ea.grad, ta.grad)
+    assert_close(eb.grad, tb.grad)

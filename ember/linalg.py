@@ -26,6 +26,7 @@ pinv = TABLE["linalg_pinv"].fn
 matrix_rank = TABLE["linalg_matrix_rank"].fn
 vector_norm = TABLE["linalg_vector_norm"].fn
 matmul = TABLE["matmul"].fn
+matrix_exp = TABLE["matrix_exp"].fn
 
 
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:

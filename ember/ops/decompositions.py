@@ -448,3 +448,53 @@ def linalg_matrix_rank(xp, A, *, atol=None, rtol=None, hermitian=False):
     S = _factorize(xp, lambda: xp.abs(xp.linalg.eigvalsh(A)) if hermitian else
                    xp.linalg.svd(A, compute_uv=False), _SVD_FAILED)
     return (S > _tolerance(xp, A, S, atol, rtol)).sum(axis=-1).astype(xp.int64)
+
+
+# ----------------------------------------------------------------------------- matrix_exp
+
+# Higham's degree-13 Pade approximant of exp, good after scaling to a 1-norm below theta.
+_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
+           129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
+           40840800., 960960., 16380., 182., 1.)
+_THETA13 = 5.371920351148152
+
+
+@op(save=(0,))
+def matrix_exp(xp, A):
+    """The matrix exponential ``sum_k A^k / k!`` of each square matrix (scaling and squaring).
+
+    >>> ember.matrix_exp(ember.zeros(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    _check_matrices(A, "matrix_exp")
+    if A.size == 0:
+        return A.copy()
+    norm = float(xp.abs(A).sum(axis=-2).max())
+    squarings = max(0, int(xp.ceil(xp.log2(norm / _THETA13)))) if norm > _THETA13 else 0
+    A = A / A.dtype.type(2.0 ** squarings)
+    b = [A.dtype.type(c) for c in _PADE13]
+    identity = xp.eye(A.shape[-1], dtype=A.dtype)
+    A2 = A @ A
+    A4 = A2 @ A2
+    A6 = A4 @ A2
+    U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2
+             + b[1] * identity)
+    V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 \
+        + b[0] * identity
+    R = xp.linalg.solve(V - U, V + U)
+    for _ in range(squarings):
+        R = R @ R
+    return R
+
+
+@matrix_exp.derivative
+def matrix_exp(ctx, grad):
+    # The derivative of exp at A in direction E is the top-right block of exp([[A, E], [0, A]]);
+    # the gradient is that of A^H in the direction of the output gradient.
+    from .. import cat
+    (A,) = ctx.saved_tensors
+    n = A.shape[-1]
+    A_h = adjoint(A)
+    block = cat([cat([A_h, grad], -1), cat([A_h * 0, A_h], -1)], -2)
+    return matrix_exp(block)[..., :n, n:]

@@ -197,3 +197,10 @@ OPINFOS += [
            **_pair(lambda lib: lambda L, upper=False: _lib(lib).cholesky_inverse(
                L.triu() if upper else L.tril(), upper))),
 ]
+
+OPINFOS += [
+    OpInfo("matrix_exp", lambda rng, dt: [
+        Sample((rng.standard_normal((3, 3)).astype(dt) * 0.5,)),
+        Sample((rng.standard_normal((2, 4, 4)).astype(dt) * 3,)),
+        Sample((rng.standard_normal((1, 1)).astype(dt),))], gradgradcheck=True, rtol=1e-4),
+]

@@ -28,6 +28,8 @@ from ._functions import *  # noqa: F401,F403  ember.<op> for every op in the tab
 from . import linalg  # noqa: E402  ember.linalg
 from . import _operators  # noqa: F401  Tensor's Python operators
 from . import nn, optim  # noqa: E402  library layers, on top of everything above
+from .serialization import save, load
+from . import utils  # noqa: F401  ember.utils.data without a separate import
 
 globals().update(_ALIASES)
 

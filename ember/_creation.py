@@ -29,6 +29,8 @@ def _infer_dtype(data) -> dt.dtype:
             kinds.add(dt.get_default_dtype())
         elif isinstance(x, numbers.Complex):
             kinds.add(dt.get_default_dtype().to_complex())
+        elif isinstance(x, str) and x is not data:
+            raise ValueError("too many dimensions 'str'")
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
     result = None

@@ -21,7 +21,7 @@ def to_numpy(x):
     if isinstance(x, ember.Tensor):
         return np.asarray(x.detach()._host())
     if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
+        return x.detach().numpy(force=True)  # also ZeroTensor grads (e.g. of sgn)
     return np.asarray(x)
 
 

@@ -402,3 +402,45 @@ def test_pin_memory_warns_without_accelerator():
 
 def test_get_worker_info_is_none_in_main_process():
     assert edata.get_worker_info() is None
+
+
+def test_tensor_dataset_batch_fetch_matches_per_sample(rng):
+    x = ember.from_numpy(rng.standard_normal((6, 2, 3)).astype(np.float32))
+    y = ember.from_numpy(rng.integers(0, 4, 6))
+    ds = edata.TensorDataset(x, y)
+    indices = [4, 0, 5, 0]
+    for got, want in zip(ds.__getitems__(indices), [ds[i] for i in indices], strict=True):
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype
+            np.testing.assert_array_equal(g.numpy(), w.numpy())
+    with pytest.raises(IndexError, match="index 6 is out of bounds for dimension 0 with size 6"):
+        ds.__getitems__([6])
+    grads = edata.TensorDataset(ember.zeros(3, 2, requires_grad=True))
+    assert grads.__getitems__([1])[0][0].requires_grad  # rows keep their autograd history
+
+
+@pytest.mark.parametrize("n,replicas,drop_last", [(10, 3, False), (10, 3, True), (9, 3, False),
+                                                  (2, 5, False), (2, 5, True), (7, 1, False)])
+def test_distributed_sampler_matches_torch_unshuffled(n, replicas, drop_last):
+    for rank in range(replicas):
+        ours = edata.DistributedSampler(range(n), replicas, rank, shuffle=False,
+                                        drop_last=drop_last)
+        theirs = tdata.DistributedSampler(range(n), replicas, rank, shuffle=False,
+                                          drop_last=drop_last)
+        assert list(ours) == list(theirs) and len(ours) == len(theirs)
+
+
+def test_distributed_sampler_shuffles_alike_on_every_rank():
+    def shares(epoch):
+        samplers = [edata.DistributedSampler(range(12), 3, r, seed=5) for r in range(3)]
+        for s in samplers:
+            s.set_epoch(epoch)
+        return [list(s) for s in samplers]
+    first = shares(0)
+    assert sorted(sum(first, [])) == list(range(12)) and first == shares(0)
+    assert first != shares(1)
+    for bad_rank in (3, -1):
+        with pytest.raises(ValueError):
+            tdata.DistributedSampler(range(4), 3, bad_rank)
+        with pytest.raises(ValueError):
+            edata.DistributedSampler(range(4), 3, bad_rank)

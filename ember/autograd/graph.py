@@ -7,6 +7,7 @@ in an `AccumulateGrad` node, which adds what arrives into the leaf's `.grad`.
 """
 from __future__ import annotations
 
+import re
 import weakref
 
 
@@ -96,13 +97,17 @@ class Node:
 
 
 def _modified_message(t, version, node, output_nr) -> str:
-    where = f", which is output {output_nr} of {node.name()}," if output_nr is not None else ""
+    # Worded as PyTorch words it, naming the forward op whose output the tensor is.
+    producer = node if output_nr is not None else t.grad_fn
+    nr = output_nr if output_nr is not None else t._output_nr
+    where = "" if producer is None else \
+        f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', producer.name())},"
     return (
         "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{t.dtype} {list(t.shape)}]{where} is at version {t._vc[0]}; "
-        f"expected version {version} instead. Hint: the operation that saved it is "
-        f"{node.name()}; compute on a .clone() of the tensor, or do the inplace change after "
-        "backward.")
+        f"inplace operation: [{t.type()} {list(t.shape)}]{where} is at version {t._vc[0]}; "
+        f"expected version {version} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "ember.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 class RemovableHandle:

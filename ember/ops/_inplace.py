@@ -219,7 +219,7 @@ def _view_region(ctx, grad, region):
                               grad, region)
 
 
-@op(nin=2, broadcasts=True, method=False, function=False)
+@op(nin=2, method=False, function=False)
 def _scatter_region(xp, a, value, region):
     """A copy of the base-shaped ``a`` with a view's region set to ``value``."""
     out = xp.array(a, order="C", copy=True)
@@ -234,4 +234,15 @@ def _scatter_region(xp, a, value, region):
 def _scatter_region(ctx, grad, region):
     return (_scatter_region.fn(grad, _zeros_like_scalar(grad), region)
             if ctx.needs_input_grad[0] else None,
-            _view_region.fn(grad, region) if ctx.needs_input_grad[1] else None)
+            sum_to_shape(_view_region.fn(grad, region), ctx.shapes[1])
+            if ctx.needs_input_grad[1] else None)
+
+
+def sum_to_shape(g: Tensor, shape) -> Tensor:
+    """The gradient ``g`` of a value that was broadcast, summed back to the value's shape."""
+    shape = tuple(shape)
+    if tuple(g.shape) == shape:
+        return g
+    if g.ndim < len(shape):  # NumPy lets a written value carry extra leading ones
+        return g.reshape(shape)
+    return _op._sum_to(g, shape)

@@ -221,7 +221,10 @@ def _binary_fast_path(op: Op):
             return apply(op, (a, b), {})
         if type(array) is not _ndarray or array.dtype.kind != "f":
             return apply(op, (a, b), {})
-        r = forward(np, x, y)
+        try:
+            r = forward(np, x, y)
+        except ValueError:  # shapes that don't broadcast: the full path words the error
+            return apply(op, (a, b), {})
         if type(r) is not _ndarray:
             r = np.asarray(r)
         out = _new(Tensor)
@@ -313,6 +316,8 @@ def apply(op: Op, args: tuple, kwargs: dict):
         else:
             result = op.forward(xp, *arrays, *rest, **kwargs)
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
+        if op.broadcasts and type(e) is ValueError:
+            _check_broadcast(op, arrays)
         raise type(e)(f"{op.name}(): {e}") from None
     if op.stash:
         result, stash = result
@@ -325,6 +330,19 @@ def apply(op: Op, args: tuple, kwargs: dict):
     if requires_grad and op.differentiable and STATE.grad_enabled:
         _record(op, operands, outs, rest, kwargs, stash if op.stash else None)
     return outs[0] if op.n_outputs == 1 else outs
+
+
+def _check_broadcast(op, arrays) -> None:
+    """Raise PyTorch's error for operands whose shapes don't broadcast together."""
+    shapes = [a.shape for a in arrays if hasattr(a, "shape")]
+    for a, b in zip(shapes, shapes[1:]):
+        n = max(len(a), len(b))
+        for i in range(n - 1, -1, -1):
+            sa = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
+            sb = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
+            if sa != sb and sa != 1 and sb != 1:
+                raise RuntimeError(f"{op.name}(): The size of tensor a ({sa}) must match the "
+                                   f"size of tensor b ({sb}) at non-singleton dimension {i}")
 
 
 def _record(op, operands, outs, args, kwargs, stash) -> None:

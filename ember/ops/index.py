@@ -14,7 +14,7 @@ from .. import _dtype as dt
 from .._creation import zeros, tensor as _tensor
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
-from ._inplace import apply_inplace, check_writable
+from ._inplace import apply_inplace, check_writable, sum_to_shape
 from ._op import apply, op
 
 _ndarray = np.ndarray
@@ -59,6 +59,11 @@ def prepare_key(x: Tensor, key):
             has_ellipsis = True
         else:
             a = _index_array(x, k)
+            if a.ndim == 0 and a.dtype != bool:  # a 0-d integer tensor acts as an int
+                items.append(int(a))
+                consumed += 1
+                has_int = True
+                continue
             items.append(a)
             consumed += a.ndim if a.dtype == bool else 1
             has_array = True
@@ -90,9 +95,11 @@ def _index_array(x: Tensor, k):
         a = np.asarray(k)
         if a.size == 0 and a.dtype.kind == "f":
             a = a.astype(np.int64)
-    else:
+    elif isinstance(k, (float, complex)):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                          f"Variables are valid indices (got {type(k).__name__})")
+    else:
+        raise TypeError(f"invalid index of type {type(k).__name__}")
     if a.dtype.name not in _INDEX_KINDS:
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if a.dtype == np.uint8:
@@ -144,9 +151,8 @@ def _is_advanced(key) -> bool:
 # ----------------------------------------------------------------------------- x[key]
 
 
-@op(view="maybe", method=False, function=False)
-def getitem(xp, x, key):
-    """``x[key]`` for a key made by `prepare_key`: a view for basic indexing, else a copy."""
+def _read(xp, x, key):
+    """``x[key]`` for a key made by `prepare_key`."""
     try:
         if type(key) is TwoStep:
             return x[key.first][key.second]
@@ -155,10 +161,16 @@ def getitem(xp, x, key):
         raise _torch_index_error(e) from None
 
 
-@getitem.derivative
-def getitem(ctx, grad, key):
+def _place_into_zeros(ctx, grad, key):
     zero = zeros(ctx.shapes[0], dtype=grad.dtype, device=grad.device)
     return apply(index_put, (zero, grad, key, True), {})
+
+
+# Basic indexing (ints, slices, None, Ellipsis) is a view; advanced indexing a copy.
+getitem = op(view="always", method=False, function=False, name="getitem")(_read)
+index = op(method=False, function=False, name="index")(_read)
+getitem.derivative(_place_into_zeros)
+index.derivative(_place_into_zeros)
 
 
 def write_at(xp, out, key, values, accumulate: bool) -> None:
@@ -193,7 +205,7 @@ def _index_put_signature(input, indices, values, accumulate=False):
     return (input, values, key, accumulate), {}
 
 
-@op(nin=2, broadcasts=True, inplace=True, signature=_index_put_signature)
+@op(nin=2, inplace=True, signature=_index_put_signature)
 def index_put(xp, x, values, key, accumulate=False):
     """A copy of ``x`` with ``x[indices] = values`` (``+=`` with ``accumulate``).
 
@@ -212,18 +224,19 @@ def index_put(ctx, grad, key, accumulate=False):
         grad_x = grad if accumulate else apply(
             index_put, (grad, zeros((), dtype=grad.dtype, device=grad.device), key), {})
     if ctx.needs_input_grad[1]:
-        grad_values = apply(getitem, (grad, key), {})
-        shape = ctx.shapes[1]
-        if grad_values.ndim < len(shape):  # NumPy lets values carry extra leading ones
-            grad_values = grad_values.reshape((1,) * (len(shape) - grad_values.ndim) +
-                                              tuple(grad_values.shape))
+        grad_values = sum_to_shape(read(grad, key), ctx.shapes[1])
     return grad_x, grad_values
+
+
+def read(x: Tensor, key) -> Tensor:
+    """``x[key]`` for a prepared key: the view op or the copying one."""
+    return apply(index if _is_advanced(key) else getitem, (x, key), {})
 
 
 def _getitem(self: Tensor, key) -> Tensor:
     if type(key) is int and self._data.ndim:
         return apply(getitem, (self, (key, Ellipsis)), {})
-    return apply(getitem, (self, prepare_key(self, key)), {})
+    return read(self, prepare_key(self, key))
 
 
 def _setitem(self: Tensor, key, value) -> None:
@@ -296,7 +309,7 @@ def index_select(xp, x, dim, index):
         if idx.size != 1:
             raise RuntimeError(f"Index to scalar can have only 1 value, got {idx.size} value(s)")
         check_bounds(idx, 1, 0, error=IndexError)
-        return x.reshape(1).copy() if idx.ndim else x.copy()
+        return x.copy()
     dim = wrap_dim(dim, x.ndim)
     size = x.shape[dim]
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
@@ -390,7 +403,7 @@ def _mask_of(mask, name: str):
     return mask
 
 
-@op(nin=2, save=(1,), broadcasts=True)
+@op(nin=2, save=(1,))
 def masked_select(xp, x, mask):
     """The entries of ``x`` where ``mask`` (broadcast with it) is True, as a 1-D tensor."""
     _mask_of(mask, "masked_select")
@@ -403,7 +416,7 @@ def masked_select(ctx, grad):
     (mask,) = ctx.saved_tensors
     shape = np.broadcast_shapes(*ctx.shapes)
     zero = zeros(shape, dtype=grad.dtype, device=grad.device)
-    return zero.masked_scatter(mask, grad), None
+    return sum_to_shape(zero.masked_scatter(mask, grad), ctx.shapes[0]), None
 
 
 @op(nin=3, save=(1,), inplace=True)
@@ -431,7 +444,7 @@ def masked_scatter(ctx, grad):
     if ctx.needs_input_grad[0]:
         grad_x = apply(index_put, (grad, zeros((), dtype=grad.dtype, device=grad.device),
                                    prepare_key(grad, mask.expand(grad.shape))), {})
-        grad_x = _sum_to_shape(grad_x, ctx.shapes[0])
+        grad_x = sum_to_shape(grad_x, ctx.shapes[0])
     if ctx.needs_input_grad[2]:
         chosen = grad.masked_select(mask)
         n = 1
@@ -441,11 +454,6 @@ def masked_scatter(ctx, grad):
         grad_source = apply(index_put, (padded, chosen, (slice(0, chosen.shape[0]),)), {})
         grad_source = grad_source.reshape(ctx.shapes[2])
     return grad_x, None, grad_source
-
-
-def _sum_to_shape(g: Tensor, shape) -> Tensor:
-    from ._op import _sum_to
-    return g if tuple(g.shape) == tuple(shape) else _sum_to(g, shape)
 
 
 # ----------------------------------------------------------------------------- positions

@@ -12,7 +12,8 @@ from .. import _dtype as dt
 from .._tensor import Tensor, wrap
 from . import _inplace
 from ._op import apply, op
-from .pointwise import array_of, binary, cast_all, refuse, unary, zeros_like
+from .pointwise import (array_of, binary, cast_all, refuse, tensors_only, unary,
+                        zeros_like)
 
 # ----------------------------------------------------------------------------- where
 
@@ -139,10 +140,11 @@ def clamp(xp, input, min, max):
 def clamp(ctx, grad):
     x, lo, hi = ctx.saved_tensors
     need = ctx.needs_input_grad
-    # the gradient passes where min <= x <= max, both ends included
+    # The gradient passes where min <= x <= max, both ends included. With min > max the
+    # result is max everywhere, so max takes the whole gradient, as in PyTorch.
     return (where_op((x >= lo) & (x <= hi), grad, 0) if need[0] else None,
-            where_op(x < lo, grad, 0) if need[1] else None,
-            where_op(x > hi, grad, 0) if need[2] else None)
+            where_op((x < lo) & (lo < hi), grad, 0) if need[1] else None,
+            where_op((x > hi) | (hi < lo), grad, 0) if need[2] else None)
 
 
 clamp_min = binary("clamp_min", lambda xp, x, lo: _clamp(xp, x, lo, None),
@@ -185,16 +187,6 @@ Tensor.clamp_ = Tensor.clip_ = _clamp_method_
 # ----------------------------------------------------------------------------- extrema
 
 
-def _tensors_only(name):
-    def promote(operands, arrays):
-        for i, x in enumerate(operands):
-            if not isinstance(x, Tensor):
-                raise TypeError(f"{name}(): argument '{('input', 'other')[i]}' (position "
-                                f"{i + 1}) must be Tensor, not {type(x).__name__}")
-        return cast_all(arrays, dt.result_dtype(operands).np)
-    return promote
-
-
 def _real_only(name):
     def forward(xp, a, b):
         if array_of(a, b).dtype.kind == "c":
@@ -211,22 +203,22 @@ def _split_ties(grad, chosen, tied):
 maximum = binary("maximum", _real_only("maximum"),
                  lambda g, a, b, y: _split_ties(g, a > b, a == b),
                  lambda g, a, b, y: _split_ties(g, b > a, a == b),
-                 promote=_tensors_only("maximum"), inplace=False,
+                 promote=tensors_only("maximum"), inplace=False,
                  doc="The elementwise maximum of two tensors (NaN if either is NaN).")
 minimum = binary("minimum", _real_only("minimum"),
                  lambda g, a, b, y: _split_ties(g, a < b, a == b),
                  lambda g, a, b, y: _split_ties(g, b < a, a == b),
-                 promote=_tensors_only("minimum"), inplace=False,
+                 promote=tensors_only("minimum"), inplace=False,
                  doc="The elementwise minimum of two tensors (NaN if either is NaN).")
 fmax = binary("fmax", _real_only("fmax"),
               lambda g, a, b, y: where_op((a >= b) | b.isnan(), g, 0),
               lambda g, a, b, y: where_op((a >= b) | b.isnan(), 0, g),
-              promote=_tensors_only("fmax"), inplace=False,
+              promote=tensors_only("fmax"), inplace=False,
               doc="The elementwise maximum, ignoring NaN where the other side is a number.")
 fmin = binary("fmin", _real_only("fmin"),
               lambda g, a, b, y: where_op((a <= b) | b.isnan(), g, 0),
               lambda g, a, b, y: where_op((a <= b) | b.isnan(), 0, g),
-              promote=_tensors_only("fmin"), inplace=False,
+              promote=tensors_only("fmin"), inplace=False,
               doc="The elementwise minimum, ignoring NaN where the other side is a number.")
 
 

@@ -119,6 +119,20 @@ def cast_all(arrays, target: np.dtype) -> list:
             a.astype(target) if hasattr(a, "dtype") else target.type(a) for a in arrays]
 
 
+def tensors_only(name: str, to_float: bool = False):
+    """The promotion of a binary op that, like PyTorch's, takes no Python numbers."""
+    def promote(operands, arrays):
+        for i, x in enumerate(operands):
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{name}(): argument '{('input', 'other')[i]}' (position "
+                                f"{i + 1}) must be Tensor, not {type(x).__name__}")
+        target = dt.result_dtype(operands)
+        if to_float and target.category < dt._FLOAT:
+            target = dt.get_default_dtype()
+        return cast_all(arrays, target.np)
+    return promote
+
+
 def _reject_float_alpha(a, b, alpha) -> None:
     if type(alpha) is float and array_of(a, b).dtype.kind in "biu":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
@@ -261,8 +275,12 @@ def _floor_divide(xp, a, b):
     return xp.floor_divide(a, b)
 
 
-floor_divide = binary("floor_divide", _floor_divide, lambda g, a, b, y: zeros_like(g),
-                      lambda g, a, b, y: zeros_like(g), saves="")
+def _no_derivative(g, a, b, y):
+    raise RuntimeError("derivative for floor_divide is not implemented")
+
+
+floor_divide = binary("floor_divide", _floor_divide, _no_derivative, _no_derivative, saves="",
+                      doc="``input // other``: the quotient rounded down, as Python's ``//``.")
 
 
 def _remainder(xp, a, b):

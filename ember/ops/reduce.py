@@ -99,12 +99,12 @@ def require_float(x, dtype) -> None:
                            f"{_legacy(dt.from_numpy_dtype(x.dtype))}")
 
 
-def _check_nonempty(x, axes, whole: bool) -> None:
+def _check_nonempty(x, axes, whole: bool, whole_error=RuntimeError) -> None:
     # Extrema have no identity: reducing an empty dimension is an error, as in PyTorch.
     if x.size:
         return
     if whole:
-        raise RuntimeError("Expected reduction dim to be specified for input.numel() == 0. "
+        raise whole_error("Expected reduction dim to be specified for input.numel() == 0. "
                            "Specify the reduction dim with the 'dim' argument.")
     for d in axes:
         if x.shape[d] == 0:
@@ -178,7 +178,9 @@ def mean_backward(grad, shape, dim, keepdim):
 @op(save=(0,))
 def nanmean(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` of the elements that are not NaN."""
-    require_float(x, dtype)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"expected input to have floating point or complex dtype but got "
+                           f"{_legacy(dt.from_numpy_dtype(x.dtype))}")
     if dtype is not None:
         x = x.astype(dt.as_dtype(dtype).np)
     axes = dims_of(dim, x.ndim, "nanmean")
@@ -190,9 +192,10 @@ def nanmean(xp, x, dim=None, keepdim=False, *, dtype=None):
 @nanmean.derivative
 def nanmean(ctx, grad, dim=None, keepdim=False, *, dtype=None):
     (x,) = ctx.saved_tensors
-    nan = x.isnan()
-    count = nan.logical_not().sum(dim, keepdim=True)
-    return (expand_reduced(grad, ctx.shapes[0], dim, keepdim) / count).masked_fill(nan, 0)
+    present = x.isnan().logical_not()
+    # Multiplying (not masking) keeps PyTorch's NaN gradient for an all-NaN slice (inf * 0).
+    return expand_reduced(grad, ctx.shapes[0], dim, keepdim) / present.sum(dim, keepdim=True) \
+        * present
 
 
 @op(save=(0,), save_output=True)
@@ -304,7 +307,7 @@ returning(aminmax, return_types.aminmax)
 def _arg_extreme(name: str, pick):
     def arg(xp, x, dim=None, keepdim=False):
         if dim is None:
-            _check_nonempty(x, (), True)
+            _check_nonempty(x, (), True, IndexError)
             flat = getattr(xp, pick)(x)
             return xp.reshape(flat, (1,) * x.ndim) if keepdim else flat
         d = one_dim(dim, x.ndim)

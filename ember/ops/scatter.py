@@ -200,12 +200,13 @@ def scatter_reduce(xp, x, src, dim, index, reduce, *, include_self=True):
 
 def _extremum_weights(xp, x, out, kept, coords, values):
     # The gradient is shared evenly among all the values equal to the extremum.
-    x_hits = (x == out) * kept
+    # Like PyTorch, x's ties count in the share even where include_self=False drops x.
+    x_hits = (x == out).astype(x.dtype)
     src_hits = (values == out[coords]).astype(x.dtype)
     count = x_hits.copy()
     xp.add.at(count, coords, src_hits)
     share = 1 / xp.maximum(count, 1)
-    return x_hits * share, share, src_hits
+    return x_hits * kept * share, share, src_hits
 
 
 def _prod_others(xp, x, kept, coords, values):
@@ -359,8 +360,10 @@ def index_fill(xp, x, value, dim, index):
 @index_fill.derivative
 def index_fill(ctx, grad, dim, index):
     grad_x = grad.index_fill(dim, index, 0) if ctx.needs_input_grad[0] else None
-    grad_value = (grad.index_select(dim, index.reshape(-1)).sum()
-                  if ctx.needs_input_grad[1] else None)
+    grad_value = None
+    if ctx.needs_input_grad[1]:  # a slice filled twice still holds the value once
+        distinct = wrap(index._xp.unique(index._data.reshape(-1)))
+        grad_value = grad.index_select(dim, distinct).sum()
     return grad_x, grad_value
 
 

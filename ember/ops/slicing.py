@@ -84,17 +84,20 @@ def slice_scatter(ctx, grad, dim=0, start=None, end=None, step=1):
     shape = ctx.shapes[1]
     grad_x = slice_scatter(grad, zeros(shape, dtype=grad.dtype, device=grad.device), dim,
                            start, end, step) if ctx.needs_input_grad[0] else None
-    grad_src = None
-    if ctx.needs_input_grad[1]:
-        d = wrap_dim(dim, grad.dim())
-        grad_src = (narrow(grad, d, *_range_of(slice(start, end), ctx.shapes[0][d]))
-                    if step == 1 else grad[_along(d, slice(start, end, step))])
+    grad_src = _slice(grad, dim, start, end, step) if ctx.needs_input_grad[1] else None
     return grad_x, grad_src
 
 
-def _range_of(s: slice, size: int) -> tuple:
-    start, stop, _ = s.indices(size)
-    return start, max(stop - start, 0)
+@op(view="always", method=False, function=False)
+def _slice(xp, x, dim=0, start=None, end=None, step=1):
+    """``x[..., start:end:step, ...]`` along ``dim`` (a view): `slice_scatter`'s derivative."""
+    return x[_along(wrap_dim(dim, x.ndim), slice(start, end, step))]
+
+
+@_slice.derivative
+def _slice(ctx, grad, dim=0, start=None, end=None, step=1):
+    base = zeros(ctx.shapes[0], dtype=grad.dtype, device=grad.device)
+    return slice_scatter(base, grad, dim, start, end, step)
 
 
 @op(view="always")
@@ -203,7 +206,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     size = input.shape[wrap_dim(dim, input.dim())] if input.dim() else 1
-    return split(input, max(-(-size // chunks), 1) if size else 0, dim)
+    if not size:
+        return split_with_sizes(input, [0] * chunks, dim)
+    return split(input, -(-size // chunks), dim)
 
 
 @composite()

@@ -113,8 +113,8 @@ def _median_indices(xp, flat, d: int, ignore_nan: bool):
         raise IndexError(f"Expected reduction dim {d} to have non-zero size.")
     order = xp.argsort(flat, axis=d, kind="stable")  # NaN last
     nans = xp.sum(flat != flat, axis=d, keepdims=True)  # only NaN differs from itself
-    if ignore_nan:
-        rank = xp.maximum((n - nans - 1) // 2, 0)
+    if ignore_nan:  # an all-NaN slice picks its middle NaN
+        rank = xp.where(nans == n, (n - 1) // 2, (n - nans - 1) // 2)
     else:  # any NaN makes the median NaN: pick the first one
         rank = xp.where(nans > 0, n - nans, (n - 1) // 2)
     return xp.take_along_axis(order, rank, axis=d)
@@ -251,7 +251,9 @@ def bincount(xp, x, weights=None, minlength=0):
     >>> ember.tensor([0, 2, 2]).bincount()
     tensor([1, 0, 2])
     """
-    if x.ndim != 1 or x.dtype.kind not in "iu" or x.size and x.min() < 0:
+    if x.dtype.kind not in "iu":
+        _not_implemented("bincount_cpu", x)
+    if x.ndim != 1 or x.size and x.min() < 0:
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
@@ -266,17 +268,17 @@ def bincount(xp, x, weights=None, minlength=0):
     return xp.bincount(x, weights, minlength).astype(out_dtype)
 
 
-def _require_float(x, name: str) -> None:
-    if x.dtype.kind != "f":
-        raise NotImplementedError(f"\"{name}\" not implemented for "
-                                  f"'{_legacy(dt.from_numpy_dtype(x.dtype))}'")
+def _not_implemented(kernel: str, x) -> None:
+    raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                              f"'{_legacy(dt.from_numpy_dtype(x.dtype))}'")
 
 
 @op(differentiable=False)
 def histc(xp, x, bins=100, min=0, max=0):
     """Counts of ``input``'s elements in ``bins`` equal bins over [min, max] (the data's own
     range when min == max); elements outside are ignored."""
-    _require_float(x, "histogram_cpu")
+    if x.dtype.kind != "f":
+        _not_implemented("histogram_cpu", x)
     low, high = float(min), float(max)
     if low == high and x.size:
         low, high = float(x.min()), float(x.max())
@@ -291,7 +293,8 @@ def histc(xp, x, bins=100, min=0, max=0):
 def histogram(xp, x, bins, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: ``bins`` equal bins over ``range`` (default: the data's), or
     the given 1-d tensor of edges; ``weight`` and ``density`` as in NumPy."""
-    _require_float(x, "histogram_cpu")
+    if x.dtype.kind != "f":
+        _not_implemented("histogram_cpu", x)
     edges = bins._data if hasattr(bins, "_data") else bins
     weight = None if weight is None else weight._data
     hist, edges = xp.histogram(x, bins=edges, range=range, weights=weight, density=density)

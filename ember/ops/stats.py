@@ -1,4 +1,4 @@
-"""Statistics and norms over dimensions: variance, standard deviation, p-norms, logsumexp."""
+"""Statistics over dimensions: variance, standard deviation, logsumexp; ``torch.norm``."""
 from __future__ import annotations
 
 import math
@@ -7,9 +7,9 @@ import numpy as np
 
 from .. import _dtype as dt
 from ._inplace import _legacy
-from ._op import apply, op
-from .reduce import (add_grads, dims_of, evenly_distribute, expand_reduced, mean_backward,
-                     reduced_count)
+from ._op import composite, op
+from .norms import linalg_vector_norm, matrix_norm
+from .reduce import add_grads, dims_of, expand_reduced, mean_backward, reduced_count
 
 
 # ----------------------------------------------------------------------------- variance
@@ -124,68 +124,22 @@ def std_mean(ctx, grad_std, grad_mean, *args, **kwargs):
 
 # ----------------------------------------------------------------------------- norms
 
-@op(save=(0,), save_output=True)
-def norm(xp, x, p=2, dim=None, keepdim=False, dtype=None):
-    """The p-norm over ``dim`` (all dims by default): ``p`` a number, inf, -inf, 'fro' or
-    'nuc' (the nuclear norm of the matrices in ``dim``, via `ember.linalg.matrix_norm`).
+@composite()
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """The p-norm over ``dim`` (all dims by default), as ``torch.norm`` computes it: ``p`` a
+    number, inf or -inf (`ember.linalg.vector_norm`), 'fro' (the 2-norm over at most two
+    dims), or 'nuc' (`ember.linalg.matrix_norm` of the matrices in ``dim``).
 
     >>> ember.tensor([[3., 4.], [0., 0.]]).norm(dim=1)
     tensor([5., 0.])
     """
-    if x.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
-                           f"as input. Got {_legacy(dt.from_numpy_dtype(x.dtype))}")
-    if dtype is not None:
-        x = x.astype(dt.as_dtype(dtype).np)
-    axes = dims_of(dim, x.ndim, "norm")
-    a = xp.abs(x)
-    if p == 2:
-        return xp.sqrt(xp.sum(a * a, axis=axes, keepdims=keepdim))
-    if p == 1:
-        return xp.sum(a, axis=axes, keepdims=keepdim)
-    if p == 0:
-        return xp.sum(a != 0, axis=axes, keepdims=keepdim, dtype=a.dtype)
-    if math.isinf(p):
-        if 0 in [x.shape[d] for d in axes]:
-            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty "
-                               "tensor because the operation does not have an identity")
-        return (xp.max if p > 0 else xp.min)(a, axis=axes, keepdims=keepdim)
-    return xp.sum(a ** p, axis=axes, keepdims=keepdim) ** (1 / p)
-
-
-@norm.derivative
-def norm(ctx, grad, p=2, dim=None, keepdim=False, dtype=None):
-    x, y = ctx.saved_tensors
-    shape = ctx.shapes[0]
-    if p == 0:
-        return expand_reduced(grad * 0, shape, dim, keepdim)
-    if math.isinf(p):
-        return evenly_distribute(grad, x.abs(), y, dim, keepdim) * x.sgn()
-    grad = expand_reduced(grad, shape, dim, keepdim)
-    if p == 1:
-        return grad * x.sgn()
-    y = expand_reduced(y, shape, dim, keepdim)
-    if p == 2:
-        return (grad * x / y).masked_fill(y == 0, 0)
-    scaled = x.sgn() * x.abs().pow(p - 1)
-    if p < 1:  # |x|^(p-1) is inf at 0, where the gradient is taken to be 0
-        scaled = scaled.masked_fill(x == 0, 0)
-    return (grad * scaled / y.pow(p - 1)).masked_fill(y == 0, 0)
-
-
-def _norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
-    # torch.norm: 'fro' over at most two dims is the vector 2-norm; 'nuc' (and 'fro' over
-    # more dims, which it refuses) is linalg.matrix_norm's business.
-    if isinstance(p, str) and (p != "fro" or isinstance(dim, (tuple, list)) and len(dim) > 2):
-        from .. import linalg
+    if isinstance(dim, int):
+        dim = (dim,)
+    if isinstance(p, str) and (p != "fro" or dim is not None and len(dim) > 2):
         dims = dim if dim is not None else tuple(range(input.dim()))
-        return linalg.matrix_norm(input, p, dims, keepdim, dtype=dtype, out=out)
-    kwargs = {} if out is None else {"out": out}
-    return apply(norm, (input, 2 if p in ("fro", None) else p, dim, keepdim, dtype), kwargs)
-
-
-_norm.__doc__ = norm.forward.__doc__
-norm.fn = _norm
+        return matrix_norm(input, p, dims, keepdim, dtype=dtype)
+    kwargs = {"dtype": dtype} if out is None else {"dtype": dtype, "out": out}
+    return linalg_vector_norm(input, 2 if p in ("fro", None) else p, dim, keepdim, **kwargs)
 
 
 # ----------------------------------------------------------------------------- logsumexp

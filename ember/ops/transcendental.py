@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from .._tensor import Tensor
 from . import _special
 from .piecewise import where_op
-from .pointwise import binary, conjugate, refuse, unary
+from .pointwise import binary, conjugate, refuse, tensors_only, unary
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -39,7 +42,8 @@ rsqrt = unary("rsqrt", lambda xp, x: xp.reciprocal(xp.sqrt(x)),
 
 
 def _sigmoid(xp, x):
-    e = xp.exp(-x)
+    e = xp.negative(x, out=xp.empty_like(x))  # one buffer for all three steps
+    xp.exp(e, out=e)
     e += 1
     return xp.reciprocal(e, out=e)
 
@@ -78,20 +82,30 @@ def _logaddexp2(xp, a, b):
 
 logaddexp = binary("logaddexp", _logaddexp, lambda g, a, b, y: g * (a - y).exp(),
                    lambda g, a, b, y: g * (b - y).exp(), saves="aby", inplace=False,
+                   promote=tensors_only("logaddexp"),
                    doc="``log(e ** input + e ** other)`` without overflow.")
 logaddexp2 = binary("logaddexp2", _logaddexp2, lambda g, a, b, y: g * (a - y).exp2(),
                     lambda g, a, b, y: g * (b - y).exp2(), saves="aby", inplace=False,
+                    promote=tensors_only("logaddexp2"),
                     doc="``log2(2 ** input + 2 ** other)`` without overflow.")
 
 
 def _xlogy(xp, x, y):
-    # 0 * log(0) is taken as 0, unless y is NaN
+    like = x if hasattr(x, "dtype") else y
+    # a number operand becomes an array of the result type: log(2.5) as a NumPy float64
+    # scalar would turn a float32 result into float64
+    x, y = (v if hasattr(v, "dtype") else xp.asarray(v, dtype=like.dtype) for v in (x, y))
     product = xp.multiply(x, xp.log(y))
-    return xp.where((xp.asarray(x) == 0) & ~xp.isnan(y), 0, product).astype(product.dtype)
+    # 0 * log(0) is taken as 0, unless y is NaN
+    return xp.where((x == 0) & ~xp.isnan(y), 0, product).astype(product.dtype)
+
+
+def _log(v):
+    return v.log() if isinstance(v, Tensor) else float(np.log(np.float64(v)))
 
 
 def _xlogy_x_grad(g, x, y, out):
-    return where_op(x == 0, 0, g * y.log()) if type(x) is not float else g * y.log()
+    return where_op((x == 0) & (y <= 0), 0, g * _log(y))
 
 
 xlogy = binary("xlogy", _xlogy, _xlogy_x_grad, lambda g, x, y, out: g * x / y,
@@ -133,21 +147,20 @@ rad2deg = unary("rad2deg", lambda xp, x: xp.multiply(x, 180 / math.pi),
                 doc="Radians to degrees.")
 
 
-def _atan2(xp, a, b):
-    return xp.arctan2(a, b)
-
-
 def _hypot(xp, a, b):
     refuse("hypot", "biu", a, b)
     return xp.hypot(a, b)
 
 
-atan2 = binary("atan2", _atan2, lambda g, a, b, y: g * b / (a * a + b * b),
-               lambda g, a, b, y: -g * a / (a * a + b * b), promote="float", refuse="c",
+atan2 = binary("atan2", lambda xp, a, b: xp.arctan2(a, b),
+               lambda g, a, b, y: g * b / (a * a + b * b),
+               lambda g, a, b, y: -g * a / (a * a + b * b),
+               promote=tensors_only("atan2", to_float=True), refuse="c",
                aliases=("arctan2",), doc="The angle of the point ``(other, input)``, in "
                                          "``(-pi, pi]``.")
 hypot = binary("hypot", _hypot, lambda g, a, b, y: g * a / y, lambda g, a, b, y: g * b / y,
-               saves="aby", refuse="c", doc="``sqrt(input**2 + other**2)`` without overflow.")
+               saves="aby", refuse="c", promote=tensors_only("hypot"),
+               doc="``sqrt(input**2 + other**2)`` without overflow.")
 
 
 # ----------------------------------------------------------------------------- error function

@@ -37,7 +37,7 @@ class Adadelta(Optimizer):
                 u = state["acc_delta"]._data
                 scratch = xp.empty_like(p)
                 decay_square_(xp, v, g, rho, scratch)
-                std = xp.add(v, eps)
+                std = xp.add(v, eps, out=xp.empty_like(p))
                 xp.sqrt(std, out=std)
                 delta = xp.add(u, eps, out=scratch)
                 xp.sqrt(delta, out=delta)

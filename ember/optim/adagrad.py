@@ -40,7 +40,7 @@ class Adagrad(Optimizer):
                 step = advance(state["step"])
                 g = effective_grad(p, g, group["weight_decay"], group["maximize"])
                 total = state["sum"]._data
-                scratch = xp.multiply(g, g)
+                scratch = xp.multiply(g, g, out=xp.empty_like(p))
                 total += scratch
                 std = xp.sqrt(total, out=scratch)
                 std += group["eps"]

@@ -142,7 +142,8 @@ OPINFOS = [
            torch_fn=torch.median),
     OpInfo("_nanmedian_all", _whole_median_samples, ember_fn=ember.nanmedian,
            torch_fn=torch.nanmedian),
-    OpInfo("mode", _mode_samples),
+    # Every mode sample has ties, where finite differences move the mode itself.
+    OpInfo("mode", _mode_samples, gradcheck=False),
     OpInfo("unique", _unique_samples, grad=False),
     OpInfo("unique_consecutive", _unique_consecutive_samples, grad=False),
     OpInfo("bincount", _bincount_samples, grad=False, noncontiguous=False),

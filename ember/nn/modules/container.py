@@ -31,7 +31,42 @@ def _renumber(module: Module) -> None:
                                module._modules.values()))
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children under "0", "1"... addressed by
+    position, renumbered after deletions."""
+
+    def _key(self, idx) -> str:
+        return list(self._modules)[_index(idx, len(self._modules))]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, self._key(idx), module)
+
+    def __delitem__(self, idx) -> None:
+        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
+        for key in keys:
+            delattr(self, key)
+        _renumber(self)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
+    def pop(self, key) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+    def append(self, module: Module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Modules applied one after another: ``Sequential(a, b)(x) == b(a(x))``. Built from
     modules (named ``"0"``, ``"1"``...) or from an ``OrderedDict`` of names to modules.
 
@@ -53,28 +88,10 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def _key(self, idx) -> str:
-        return list(self._modules)[_index(idx, len(self._modules))]
-
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
         return self._modules[self._key(idx)]
-
-    def __setitem__(self, idx: int, module: Module) -> None:
-        setattr(self, self._key(idx), module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]
-        for key in keys:
-            delattr(self, key)
-        _renumber(self)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def __add__(self, other: "Sequential") -> "Sequential":
         if not isinstance(other, Sequential):
@@ -101,18 +118,6 @@ class Sequential(Module):
     def __imul__(self, times: int) -> "Sequential":
         return self.extend(list(self) * (times - 1)) if times > 0 else self * times
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
-    def pop(self, key) -> Module:
-        module = self[key]
-        del self[key]
-        return module
-
-    def append(self, module: Module) -> "Sequential":
-        self.add_module(str(len(self)), module)
-        return self
-
     def insert(self, index: int, module: Module) -> "Sequential":
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
@@ -130,7 +135,7 @@ class Sequential(Module):
         return self
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered so that their parameters belong to the owner.
 
     >>> self.layers = nn.ModuleList(nn.Linear(8, 8) for _ in range(3))
@@ -144,23 +149,7 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return type(self)(list(self._modules.values())[idx])
-        return self._modules[str(_index(idx, len(self)))]
-
-    def __setitem__(self, idx: int, module: Module) -> None:
-        setattr(self, str(_index(idx, len(self))), module)
-
-    def __delitem__(self, idx) -> None:
-        keys = list(self._modules)[idx] if isinstance(idx, slice) \
-            else [str(_index(idx, len(self)))]
-        for key in keys:
-            delattr(self, key)
-        _renumber(self)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return self._modules[self._key(idx)]
 
     def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
         return self.extend(modules)
@@ -168,23 +157,11 @@ class ModuleList(Module):
     def __add__(self, other: Iterable[Module]) -> "ModuleList":
         return ModuleList(chain(self, other))
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
     def insert(self, index: int, module: Module) -> None:
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._modules = {}
         self.extend(modules)
-
-    def append(self, module: Module) -> "ModuleList":
-        self.add_module(str(len(self)), module)
-        return self
-
-    def pop(self, key) -> Module:
-        module = self[key]
-        del self[key]
-        return module
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
         if not isinstance(modules, Iterable):

@@ -24,15 +24,15 @@ def _is_text_dtype(dtype: np.dtype) -> bool:
 
 
 def _stack(xp, arrays: list):
-    try:
+    shape = arrays[0].shape
+    for i, a in enumerate(arrays):
+        if a.shape != shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                               f"{list(shape)} at entry 0 and {list(a.shape)} at entry {i}")
+    if not shape:
         return xp.stack(arrays)
-    except ValueError:
-        shape = arrays[0].shape
-        bad = next((i for i, a in enumerate(arrays) if a.shape != shape), None)
-        if bad is None:
-            raise
-        raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(shape)} "
-                           f"at entry 0 and {list(arrays[bad].shape)} at entry {bad}") from None
+    # One concatenate is several times faster than xp.stack, which reshapes every sample.
+    return xp.concatenate(arrays).reshape((len(arrays),) + shape)
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None) -> Tensor:

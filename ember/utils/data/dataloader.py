@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 import queue
 import time
 import warnings
@@ -177,9 +176,13 @@ class _BaseIter:
         self._auto_collation = loader._auto_collation
         self._collate_fn = loader.collate_fn
         self._drop_last = loader.drop_last
-        self.reset(loader)
+        # Drawn before the sampler's first draw, with or without workers, so that a seeded
+        # loader shuffles the same way whatever its num_workers.
+        self._base_seed = draw_seed(loader.generator)
+        self._sampler_iter = iter(self._index_sampler)
 
     def reset(self, loader: DataLoader) -> None:
+        """Start a new epoch (a persistent iterator is reused across epochs)."""
         self._sampler_iter = iter(self._index_sampler)
 
     def __iter__(self):
@@ -214,39 +217,41 @@ class _MultiProcessIter(_BaseIter):
 
     def __init__(self, loader: DataLoader) -> None:
         self._shutdown = True  # until the workers exist, there is nothing to shut down
+        self._death = None     # what killed a worker, once one died
         self._num_workers = loader.num_workers
         self._prefetch = loader.prefetch_factor * loader.num_workers
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
         ctx = loader.multiprocessing_context or _default_context()
-        base_seed = draw_seed(loader.generator)
+        super().__init__(loader)
         self._result_queue = _worker.ResultQueue(ctx)
-        self._done_event = ctx.Event()
+        self._done = ctx.RawValue("b", 0)  # lock-free: a killed worker can't hold it
         self._index_queues, self._workers = [], []
         for worker_id in range(self._num_workers):
             index_queue = ctx.Queue()
             index_queue.cancel_join_thread()  # a dead worker must not block our exit
             process = ctx.Process(
                 target=_worker.worker_loop, daemon=True,
-                args=(loader.dataset, index_queue, self._result_queue, self._done_event,
-                      loader._auto_collation, loader.collate_fn, loader.drop_last, base_seed,
-                      loader.worker_init_fn, worker_id, self._num_workers, os.getpid()))
+                args=(loader.dataset, index_queue, self._result_queue, self._done,
+                      loader._auto_collation, loader.collate_fn, loader.drop_last,
+                      self._base_seed, loader.worker_init_fn, worker_id, self._num_workers))
             process.start()
             self._index_queues.append(index_queue)
             self._workers.append(process)
         self._shutdown = False
-        self._resumed = False
-        super().__init__(loader)
+        self._start_epoch(resume=False)
 
     def reset(self, loader: DataLoader) -> None:
         super().reset(loader)
+        self._start_epoch(resume=True)
+
+    def _start_epoch(self, resume: bool) -> None:
         self._next_task = 0         # id of the next task to hand out
         self._next_result = 0       # id of the next batch to return
         self._pending = {}          # task id -> (worker id,) or (worker id, batch)
-        self._outstanding = 0
         self._active = [True] * self._num_workers
         self._worker_cycle = itertools.cycle(range(self._num_workers))
-        if self._resumed:
+        if resume:
             # A persistent worker answers its old tasks before the resume message: drop them.
             for q in self._index_queues:
                 q.put(_worker.ResumeIteration())
@@ -254,7 +259,6 @@ class _MultiProcessIter(_BaseIter):
             while acks < self._num_workers:
                 task_id, _ = self._get_result()
                 acks += isinstance(task_id, _worker.ResumeIteration)
-        self._resumed = True
         for _ in range(self._prefetch):
             self._put_task()
 
@@ -271,10 +275,13 @@ class _MultiProcessIter(_BaseIter):
             return
         self._index_queues[worker_id].put((self._next_task, index))
         self._pending[self._next_task] = (worker_id,)
-        self._outstanding += 1
         self._next_task += 1
 
     def _next_batch(self):
+        if self._shutdown:  # the epoch ended, or a worker died: nothing more will come
+            if self._death is not None:
+                raise RuntimeError(self._death)
+            raise StopIteration
         while True:
             # Skip tasks given to workers whose stream has ended: they will never answer.
             while self._next_result < self._next_task:
@@ -293,7 +300,6 @@ class _MultiProcessIter(_BaseIter):
                 self._next_result += 1
                 return self._deliver(info[1])
             task_id, batch = self._get_result()
-            self._outstanding -= 1
             if isinstance(batch, _worker.StreamEnd):
                 self._active[batch.worker_id] = False
                 if not self._persistent:
@@ -326,10 +332,10 @@ class _MultiProcessIter(_BaseIter):
             dead = [w for w, active in zip(self._workers, self._active)
                     if active and not w.is_alive()]
             if dead:
+                self._death = "DataLoader worker " + ", ".join(
+                    f"(pid {w.pid}) exited unexpectedly{_exit_reason(w.exitcode)}" for w in dead)
                 self._shutdown_workers()
-                raise RuntimeError("DataLoader worker " + ", ".join(
-                    f"(pid {w.pid}) exited unexpectedly{_exit_reason(w.exitcode)}"
-                    for w in dead))
+                raise RuntimeError(self._death)
             if deadline is not None and time.monotonic() >= deadline:
                 raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
 
@@ -338,12 +344,12 @@ class _MultiProcessIter(_BaseIter):
             return
         self._shutdown = True
         try:
-            self._done_event.set()
+            self._done.value = 1
             for q, w in zip(self._index_queues, self._workers):
                 if w.is_alive():
                     q.put(None)
             for w in self._workers:
-                w.join(timeout=5.0)
+                w.join(timeout=1.0)
         finally:
             for w in self._workers:
                 if w.is_alive():

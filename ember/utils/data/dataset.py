@@ -8,6 +8,7 @@ import warnings
 from typing import Iterable, Sequence
 
 import ember
+from ember._tensor import wrap
 
 
 class Dataset:
@@ -52,6 +53,19 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index):
         return tuple(t[index] for t in self.tensors)
+
+    def __getitems__(self, indices: list) -> list:
+        if any(t.requires_grad for t in self.tensors):
+            return [self[i] for i in indices]
+        # The DataLoader's hot path: one gather per tensor, then cheap per-sample rows.
+        try:
+            columns = [t._data[indices] for t in self.tensors]
+        except IndexError:
+            n = len(self)
+            bad = next((i for i in indices if not -n <= i < n), indices)
+            raise IndexError(f"TensorDataset: index {bad} is out of bounds for dimension 0 "
+                             f"with size {n}") from None
+        return [tuple(wrap(col[k]) for col in columns) for k in range(len(indices))]
 
     def __len__(self) -> int:
         return self.tensors[0].size(0)

@@ -25,7 +25,7 @@ from ._fetch import make_fetcher
 from .dataset import IterableDataset
 
 # How often a blocked worker or main process wakes up to check that its peer is still alive.
-POLL_INTERVAL = 0.5
+POLL_INTERVAL = 0.2
 
 
 class WorkerInfo:
@@ -126,11 +126,12 @@ def seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
-def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: bool,
+def worker_loop(dataset, index_queue, result_queue, done, auto_collation: bool,
                 collate_fn, drop_last: bool, base_seed: int, init_fn, worker_id: int,
-                num_workers: int, parent_pid: int) -> None:
+                num_workers: int) -> None:
     """The body of worker process ``worker_id``: fetch batches until told to stop."""
     global _worker_info
+    parent = os.getppid()  # the main process, or the fork server that started us
     try:
         seed = seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
@@ -145,11 +146,12 @@ def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: 
             init_error = ExceptionWrapper(where=where)
         streaming = isinstance(dataset, IterableDataset)
         stream_ended = False
-        while True:
+        # `done` is polled too: an iterator collected with its queues may never send None.
+        while not done.value:
             try:
                 task = index_queue.get(timeout=POLL_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent_pid:  # orphaned: the main process is gone
+                if os.getppid() != parent:  # orphaned: our parent is gone
                     break
                 continue
             if task is None:
@@ -160,7 +162,7 @@ def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: 
                 if init_error is None:
                     fetcher = make_fetcher(dataset, auto_collation, collate_fn, drop_last)
                 continue
-            if done_event.is_set() or stream_ended:
+            if stream_ended:
                 continue
             task_id, index = task
             if init_error is not None:
@@ -175,7 +177,7 @@ def worker_loop(dataset, index_queue, result_queue, done_event, auto_collation: 
             del batch, task, index
     except KeyboardInterrupt:
         pass  # the main process sees the interrupt too and shuts the workers down
-    if done_event.is_set():
+    if done.value:
         # The main process stopped reading: don't block exit on flushing unread batches.
         result_queue.cancel_join_thread()
         result_queue.close()

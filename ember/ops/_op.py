@@ -171,9 +171,11 @@ def _sum_to(g, shape):
 
 
 def _make_function(op: Op):
-    if op.elementwise and op.promote is not None and op.nin == 2 and not op.stash:
+    # The fast paths skip promotion, so an op with its own promotion rule never takes them.
+    fast = op.elementwise and not op.stash and op.promote_fn is None
+    if fast and op.promote is not None and op.nin == 2:
         fn = _binary_fast_path(op)
-    elif op.elementwise and op.nin == 1 and not op.stash:
+    elif fast and op.nin == 1:
         fn = _unary_fast_path(op)
     elif op.signature is None:
         def fn(*args, **kwargs):

@@ -331,3 +331,18 @@ def test_named_parameters_are_accepted():
     opt = ember.optim.SGD(model.named_parameters(), lr=0.1)
     assert opt.param_groups[0]["param_names"] == ["w"]
     assert opt.state_dict()["param_groups"][0]["param_names"] == ["w"]
+
+
+def test_state_dict_hooks():
+    p = ember.nn.Parameter(ember.ones(2))
+    opt = ember.optim.Adam([p])
+    calls = []
+    opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    opt.register_load_state_dict_pre_hook(
+        lambda o, sd: {k: v for k, v in sd.items() if k != "extra"})
+    opt.register_load_state_dict_post_hook(lambda o: calls.append("loaded"))
+    sd = opt.state_dict()
+    assert sd["extra"] == 1 and calls == ["pre"]
+    opt.load_state_dict(sd)
+    assert calls == ["pre", "loaded"]

@@ -346,3 +346,14 @@ def test_state_dict_hooks():
     assert sd["extra"] == 1 and calls == ["pre"]
     opt.load_state_dict(sd)
     assert calls == ["pre", "loaded"]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
+                                  "Adagrad", "Adadelta", "LBFGS"])
+def test_defaults_and_repr_match_torch(name):
+    reprs = []
+    for lib in (ember, torch):
+        p = lib.nn.Parameter(lib.ones(2))
+        opt = getattr(lib.optim, name)([p], lr=0.25)
+        reprs.append((repr(opt), opt.defaults))
+    assert reprs[0] == reprs[1]

@@ -357,3 +357,31 @@ def test_defaults_and_repr_match_torch(name):
         opt = getattr(lib.optim, name)([p], lr=0.25)
         reprs.append((repr(opt), opt.defaults))
     assert reprs[0] == reprs[1]
+
+
+def test_small_model_trains_like_torch(rng):
+    """A Linear-ReLU-Linear model with torch's initial weights, trained by Adam under a
+    StepLR schedule on the same batches: the losses follow torch's."""
+    x = rng.standard_normal((32, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 32)
+    losses = []
+    t_model = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+    e_model = ember.nn.Sequential(ember.nn.Linear(6, 16), ember.nn.ReLU(),
+                                  ember.nn.Linear(16, 3))
+    e_model.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t_model.state_dict().items()})
+    for lib, model in ((ember, e_model), (torch, t_model)):
+        opt = lib.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-3)
+        sched = lib.optim.lr_scheduler.StepLR(opt, step_size=4, gamma=0.5)
+        inputs, targets = lib.tensor(x), lib.tensor(y)
+        run = []
+        for _ in range(12):
+            opt.zero_grad()
+            loss = lib.nn.functional.cross_entropy(model(inputs), targets)
+            loss.backward()
+            lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            run.append(float(loss.detach()))
+        losses.append(run)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4, atol=1e-5)
+    assert losses[0][-1] < losses[0][0]

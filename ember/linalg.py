@@ -13,7 +13,7 @@ from .ops.decompositions import LinAlgError
 from .ops.linalg_composite import (slogdet, eigh, eig, qr, svd, multi_dot, matrix_power,
                                    lstsq, inv_ex, cholesky_ex, vander, vecdot,
                                    solve_triangular)
-from .ops.norms import matrix_norm, norm
+from .ops.norms import matrix_norm, norm, cond
 
 inv = TABLE["linalg_inv"].fn
 det = TABLE["linalg_det"].fn

@@ -507,3 +507,16 @@ def test_matmul_any_broadcast_matches_torch(shapes, seed):
     t.backward(torch.tensor(g))
     assert_close(ea.grad, ta.grad)
     assert_close(eb.grad, tb.grad)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, math.inf])
+def test_cond_matches_torch(p, rng):
+    (ea, ta) = pair(conditioned(rng, (2, 3, 3), np.float64), True)
+    e, t = ember.linalg.cond(ea, p), torch.linalg.cond(ta, p)
+    assert_close(e, t, rtol=1e-8, atol=1e-8)
+    if p not in (None, 2, -2):  # torch's own backward fails here (an in-place write)
+        assert ember.autograd.gradcheck(lambda A: ember.linalg.cond(A, p), (ea,))
+        return
+    e.sum().backward()
+    t.sum().backward()
+    assert_close(ea.grad, ta.grad, rtol=1e-8, atol=1e-8)

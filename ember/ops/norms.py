@@ -125,3 +125,17 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.norm: ord {ord!r} needs a matrix (2 dims)")
     return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def cond(A, p=None):
+    """The condition number of each matrix in the ``p`` norm (the 2-norm by default).
+
+    >>> ember.linalg.cond(ember.diag(ember.tensor([1., 4.])))
+    tensor(4.)
+    """
+    if p in (None, 2, -2):
+        S = linalg_svdvals(A)
+        largest, smallest = S[..., 0], S[..., -1]
+        return largest / smallest if p != -2 else smallest / largest
+    from .decompositions import linalg_inv
+    return matrix_norm(A, p) * matrix_norm(linalg_inv(A), p)

@@ -6,18 +6,30 @@
 """
 from ._dtype import (dtype, bool_ as bool, uint8, int8, int16, int32, int64, float16,
                      bfloat16, float32, float64, complex64, complex128,
-                     get_default_dtype, set_default_dtype, promote_types)
+                     get_default_dtype, set_default_dtype, promote_types, result_type,
+                     can_cast, finfo, iinfo)
 from ._dtype import ALIASES as _ALIASES
 from ._device import device
+from ._formatting import set_printoptions
 from ._tensor import Tensor, Size
 from ._creation import (tensor, as_tensor, asarray, from_numpy, from_dlpack, zeros, ones,
                         empty, full, zeros_like, ones_like, empty_like, full_like, arange,
-                        linspace, logspace, eye)
+                        linspace, logspace, eye, empty_strided, scalar_tensor, is_tensor,
+                        numel, is_floating_point, is_complex)
 from .autograd import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                        is_grad_enabled, is_inference_mode_enabled)
 from . import autograd, ops
+from .random import (Generator, default_generator, manual_seed, seed, initial_seed,
+                     get_rng_state, set_rng_state)
+from ._sampling import (rand, randn, randint, randperm, normal, bernoulli, multinomial,
+                        poisson, rand_like, randn_like, randint_like)
+from . import random
 from ._functions import *  # noqa: F401,F403  ember.<op> for every op in the table
+from . import linalg  # noqa: E402  ember.linalg
 from . import _operators  # noqa: F401  Tensor's Python operators
+from . import nn, optim  # noqa: E402  library layers, on top of everything above
+from .serialization import save, load
+from . import utils  # noqa: F401  ember.utils.data without a separate import
 
 globals().update(_ALIASES)
 

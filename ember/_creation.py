@@ -29,6 +29,8 @@ def _infer_dtype(data) -> dt.dtype:
             kinds.add(dt.get_default_dtype())
         elif isinstance(x, numbers.Complex):
             kinds.add(dt.get_default_dtype().to_complex())
+        elif isinstance(x, str) and x is not data:
+            raise ValueError("too many dimensions 'str'")
         else:
             raise TypeError(f"Could not infer dtype of {type(x).__name__}")
     result = None
@@ -53,7 +55,9 @@ def to_array(data, dtype=None, device=None):
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
             data = _to_nested_lists(data)
         try:
-            arr = np.array(data, dtype=target.np if target is not dt.bfloat16 else np.float32)
+            with np.errstate(over="ignore"):  # 1e40 as float32 is inf, as in PyTorch
+                arr = np.array(data, dtype=target.np if target is not dt.bfloat16
+                               else np.float32)
         except ValueError as e:
             raise ValueError(f"tensor(): could not build a tensor from the data: {e}") from None
     if arr.dtype != target.np:
@@ -261,3 +265,90 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     """The ``n`` x ``m`` identity matrix."""
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
     return _leaf(_xp(device).eye(n, n if m is None else m, dtype=dtype.np), requires_grad)
+
+
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None,
+                  requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """An uninitialized tensor with the given element ``stride`` for each dimension."""
+    size, stride = _size((size,)), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise RuntimeError(f"empty_strided(): mismatch in length of strides and shape: size "
+                           f"{list(size)}, stride {list(stride)}")
+    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    span = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    buffer = empty_array((span,), dtype, device)
+    xp = _xp(device)
+    lib = np.lib.stride_tricks if xp is np else xp.lib.stride_tricks
+    view = lib.as_strided(buffer, size, tuple(s * buffer.itemsize for s in stride))
+    return _leaf(view, requires_grad)
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    """A 0-dim tensor holding the number ``s`` (of the default float dtype unless told)."""
+    return tensor(s, dtype=dt.get_default_dtype() if dtype is None else dtype, device=device,
+                  requires_grad=requires_grad)
+
+
+def is_tensor(obj) -> bool:
+    """Whether ``obj`` is an ember Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:
+    return input.is_complex()
+
+
+# ----------------------------------------------------------------------------- new_* methods
+# ``x.new_zeros(...)`` and friends make a tensor with ``x``'s dtype and device by default.
+
+
+def _new_kwargs(self, dtype, device):
+    return dict(dtype=self.dtype if dtype is None else dtype,
+                device=self.device if device is None else device)
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False) -> Tensor:
+    """A new tensor of ``data`` with this tensor's dtype and device (unless given)."""
+    return tensor(data, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
+
+
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+              pin_memory=False) -> Tensor:
+    return zeros(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
+
+
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+             pin_memory=False) -> Tensor:
+    return ones(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
+
+
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+              pin_memory=False) -> Tensor:
+    return empty(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
+
+
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False) -> Tensor:
+    return full(size, fill_value, requires_grad=requires_grad,
+                **_new_kwargs(self, dtype, device))
+
+
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
+                      layout=None, pin_memory=False) -> Tensor:
+    return empty_strided(size, stride, requires_grad=requires_grad,
+                         **_new_kwargs(self, dtype, device))
+
+
+for _method in (new_tensor, new_zeros, new_ones, new_empty, new_full, new_empty_strided):
+    setattr(Tensor, _method.__name__, _method)

@@ -114,14 +114,14 @@ def as_dtype(d) -> dtype:
     """Accept an ember dtype, a NumPy dtype, a Python type or a name; return an ember dtype."""
     if type(d) is dtype:
         return d
-    if d is float:
-        return _default[0]
+    if d is float:  # Python's float is a double whatever the default dtype, as in PyTorch
+        return float64
     if d is int:
         return int64
     if d is bool:
         return bool_
     if d is complex:
-        return _default[0].to_complex()
+        return complex128
     if isinstance(d, str):
         name = d.removeprefix("torch.").removeprefix("ember.")
         found = _BY_NAME.get(name) or ALIASES.get(name)
@@ -222,3 +222,75 @@ def result_dtype(operands) -> dtype:
         else:
             zero = d if zero is None else promote_types(zero, d)
     return _combine_tiers(dim, _combine_tiers(zero, wrapped))
+
+
+def result_type(tensor1, tensor2) -> dtype:
+    """The dtype an op on ``tensor1`` and ``tensor2`` (tensors or numbers) produces.
+
+    >>> ember.result_type(ember.tensor([1, 2]), 1.0)
+    ember.float32
+    """
+    return result_dtype((tensor1, tensor2))
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """Whether an op may write a ``from_`` result into a ``to`` tensor (no category drop).
+
+    >>> ember.can_cast(ember.float64, ember.int32)
+    False
+    """
+    from_, to = as_dtype(from_), as_dtype(to)
+    if from_.category > to.category:
+        return False
+    return not (to is bool_ and from_ is not bool_)
+
+
+# ----------------------------------------------------------------------------- limits
+
+
+class finfo:
+    """Machine limits of a floating dtype (the default dtype when none is given).
+
+    >>> ember.finfo(ember.float32).eps
+    1.1920928955078125e-07
+    """
+
+    def __init__(self, type: dtype | None = None):
+        d = get_default_dtype() if type is None else as_dtype(type)
+        if d.category < _FLOAT:
+            raise TypeError(f"finfo() requires a floating point input type, got {d}")
+        d = d.to_real()
+        info = _load_ml_dtypes().finfo(d.np) if d is bfloat16 else np.finfo(d.np)
+        self.dtype = d.name
+        self.bits = d.itemsize * 8
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.tiny)
+        self.resolution = float(10.0 ** -info.precision)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype.
+
+    >>> ember.iinfo(ember.uint8).max
+    255
+    """
+
+    def __init__(self, type: dtype):
+        d = as_dtype(type)
+        if d.category != _INT:
+            raise TypeError(f"{d} is not supported by ember.iinfo")
+        info = np.iinfo(d.np)
+        self.dtype = d.name
+        self.bits = d.itemsize * 8
+        self.max = int(info.max)
+        self.min = int(info.min)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -1,132 +1,177 @@
-"""`repr` of tensors, laid out as PyTorch prints them."""
+"""`repr` of tensors, laid out exactly as PyTorch prints them, and `ember.set_printoptions`.
+
+One formatter per tensor decides, from the values that will be shown, between integer-valued
+(``1.``), fixed (``1.2500``) and scientific (``1.2500e+08``) notation and a common width;
+rows wrap at the line width, and tensors over the threshold show only their edges.
+"""
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import _dtype as dt
 
-_PRECISION = 4
-_THRESHOLD = 1000
-_EDGEITEMS = 3
+
+@dataclass
+class _PrintOptions:
+    precision: int = 4
+    threshold: float = 1000
+    edgeitems: int = 3
+    linewidth: int = 80
+    sci_mode: bool | None = None
 
 
-def _float_formatter(values: np.ndarray):
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return lambda v: _special(v) or f"{v:.{_PRECISION}f}"
-    absolute = np.abs(finite)
-    if np.all(finite == np.round(finite)):
-        if absolute.max() > 1e8:
-            return lambda v: _special(v) or f"{v:.{_PRECISION}e}"
-        return lambda v: _special(v) or f"{v:.0f}."
-    nonzero = absolute[absolute != 0]
-    if nonzero.size and (nonzero.max() / nonzero.min() > 1000 or nonzero.max() > 1e8
-                         or nonzero.min() < 1e-4):
-        return lambda v: _special(v) or f"{v:.{_PRECISION}e}"
-    return lambda v: _special(v) or f"{v:.{_PRECISION}f}"
+OPTIONS = _PrintOptions()
+_PROFILES = {"default": _PrintOptions(), "short": _PrintOptions(2, 1000, 2, 80),
+             "full": _PrintOptions(4, math.inf, 3, 80)}
 
 
-def _special(v) -> str | None:
-    if np.isnan(v):
-        return "nan"
-    if np.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return None
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """Change how tensors print: digits, summarization threshold, edge items, line width.
+
+    >>> ember.set_printoptions(precision=2); ember.tensor([1.2345])
+    tensor([1.23])
+    """
+    if profile is not None:
+        base = _PROFILES[profile]
+        OPTIONS.precision, OPTIONS.threshold = base.precision, base.threshold
+        OPTIONS.edgeitems, OPTIONS.linewidth = base.edgeitems, base.linewidth
+    for name, value in (("precision", precision), ("threshold", threshold),
+                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            setattr(OPTIONS, name, value)
+    OPTIONS.sci_mode = sci_mode
 
 
-def _formatter(values: np.ndarray, dtype: dt.dtype):
-    if dtype is dt.bool_:
-        return str
-    if dtype.category == dt._INT:
-        return str
-    if dtype.category == dt._COMPLEX:
-        real = _float_formatter(values.real.astype(np.float64))
-        imag = _float_formatter(values.imag.astype(np.float64))
-        return lambda v: f"{real(v.real)}{'+' if v.imag >= 0 or np.isnan(v.imag) else '-'}" \
-                         f"{imag(abs(v.imag))}j"
-    return _float_formatter(values.astype(np.float64))
+class _Formatter:
+    """Formats every element of one tensor (or one part of a complex tensor) alike."""
 
+    def __init__(self, values: np.ndarray):
+        self.floating = values.dtype.kind == "f"
+        self.int_mode, self.sci_mode, self.width = True, False, 1
+        precision = OPTIONS.precision
+        if not self.floating:
+            self.width = max((len(str(v)) for v in values.reshape(-1).tolist()), default=1)
+            return
+        shown = values[np.isfinite(values) & (values != 0)].astype(np.float64)
+        if shown.size:
+            magnitude = np.abs(shown)
+            lo, hi = magnitude.min(), magnitude.max()
+            self.int_mode = bool((shown == np.ceil(shown)).all())
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or (not self.int_mode and lo < 1.0e-4)
+            if self.sci_mode:
+                texts = [f"{v:.{precision}e}" for v in shown.tolist()]
+            elif self.int_mode:
+                texts = [f"{v:.0f}." for v in shown.tolist()]
+            else:
+                texts = [f"{v:.{precision}f}" for v in shown.tolist()]
+            self.width = max(len(t) for t in texts)
+        if OPTIONS.sci_mode is not None:
+            self.sci_mode = OPTIONS.sci_mode
 
-def format_values(a: np.ndarray, dtype: dt.dtype, indent: int) -> str:
-    summarize = a.size > _THRESHOLD
-    sample = _summary_values(a) if summarize else a.reshape(-1)
-    fmt = _formatter(sample, dtype)
-    width = max((len(fmt(v)) for v in sample), default=1)
-    return _format_nested(a, lambda v: fmt(v).rjust(width), indent, summarize)
-
-
-def _summary_values(a: np.ndarray) -> np.ndarray:
-    if a.ndim == 0:
-        return a.reshape(-1)
-    parts = []
-    if a.shape[0] > 2 * _EDGEITEMS:
-        rows = list(a[:_EDGEITEMS]) + list(a[-_EDGEITEMS:])
-    else:
-        rows = list(a)
-    for r in rows:
-        parts.append(_summary_values(np.asarray(r)))
-    return np.concatenate(parts) if parts else a.reshape(-1)
-
-
-def _format_nested(a, fmt, indent, summarize) -> str:
-    if a.ndim == 0:
-        return fmt(a.item() if a.dtype.kind != "V" else float(a))
-    if a.ndim == 1:
-        items = [fmt(v) for v in _edge(a, summarize)]
-        return "[" + _join_row(items, indent + 1) + "]"
-    rows = []
-    for r in _edge(a, summarize):
-        rows.append("..." if r is None else _format_nested(r, fmt, indent + 1, summarize))
-    sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
-    return "[" + sep.join(rows) + "]"
-
-
-def _edge(a, summarize):
-    if summarize and a.shape[0] > 2 * _EDGEITEMS:
-        head = [a[i] for i in range(_EDGEITEMS)]
-        tail = [a[i] for i in range(a.shape[0] - _EDGEITEMS, a.shape[0])]
-        return head + [None] + tail if a.ndim > 1 else head + ["..."] + tail
-    return [a[i] for i in range(a.shape[0])]
-
-
-def _join_row(items, indent, line_width=80) -> str:
-    items = [str(i) if not isinstance(i, str) else i for i in items]
-    lines, line = [], ""
-    for item in items:
-        candidate = item if not line else line + ", " + item
-        if line and len(candidate) + indent > line_width:
-            lines.append(line + ",")
-            line = item
+    def format(self, value) -> str:
+        if not self.floating:
+            text = str(value)
+        elif self.sci_mode:
+            text = f"{value:{self.width}.{OPTIONS.precision}e}"
+        elif self.int_mode:
+            text = f"{value:.0f}" + ("" if math.isinf(value) or math.isnan(value) else ".")
         else:
-            line = candidate
-    lines.append(line)
-    return ("\n" + " " * indent).join(lines)
+            text = f"{value:.{OPTIONS.precision}f}"
+        return text.rjust(self.width)
+
+
+class _ComplexFormatter:
+    def __init__(self, values: np.ndarray):
+        self.real, self.imag = _Formatter(values.real), _Formatter(values.imag)
+        self.width = self.real.width + self.imag.width + 1
+
+    def format(self, value) -> str:
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return self.real.format(value.real) + ("" if imag[0] in "+-" else "+") + imag
+
+
+def _summarized(a: np.ndarray) -> np.ndarray:
+    """The values a summarized print shows: the edges of every dimension."""
+    edge = OPTIONS.edgeitems
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * edge:
+        a = np.concatenate([a[:edge], a[-edge:]])
+    if a.ndim == 1:
+        return a
+    return np.stack([_summarized(row) for row in a])
+
+
+def _body(a: np.ndarray, fmt, indent: int, summarize: bool) -> str:
+    edge = OPTIONS.edgeitems
+    if a.ndim == 0:
+        return fmt.format(a.item())
+    cut = summarize and a.shape[0] > 2 * edge
+    if a.ndim == 1:
+        if cut:
+            items = ([fmt.format(v) for v in a[:edge].tolist()] + [" ..."] +
+                     [fmt.format(v) for v in a[-edge:].tolist()])
+        else:
+            items = [fmt.format(v) for v in a.tolist()]
+        per_line = max(1, (OPTIONS.linewidth - indent) // (fmt.width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+    rows = range(a.shape[0])
+    parts = [_body(a[i], fmt, indent + 1, summarize) for i in rows]
+    if cut:
+        parts = parts[:edge] + ["..."] + parts[-edge:]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def _values_str(a: np.ndarray, indent: int) -> str:
+    if a.dtype.kind == "V" or a.dtype == np.float16:  # half types print through float32
+        a = a.astype(np.float32)
+    summarize = a.size > OPTIONS.threshold
+    shown = _summarized(a) if summarize else a
+    fmt = _ComplexFormatter(shown) if a.dtype.kind == "c" else _Formatter(shown)
+    return _body(a, fmt, indent, summarize)
 
 
 def tensor_repr(t) -> str:
-    prefix = "tensor("
+    """``tensor([...], dtype=..., grad_fn=<...>)`` as PyTorch writes it."""
+    prefix = "tensor(" if type(t).__name__ in ("Tensor", "Parameter") else \
+        type(t).__name__ + "("
+    indent = len(prefix)
     a = t._host()
     dtype = t.dtype
-    if a.dtype.kind == "V":  # bfloat16 prints through float32
-        a = a.astype(np.float32)
+    default = dt.get_default_dtype()
     suffixes = []
-    if a.size == 0 and a.ndim == 1:
-        body = "[]"
-    elif a.size == 0:
-        body = "[]"
-        suffixes.append(f"size={tuple(a.shape)}")
-    else:
-        body = format_values(a, dtype, len(prefix))
     if t.device.type != "cpu":
         suffixes.append(f"device='{t.device}'")
-    default_int = dtype is dt.int64
-    default_float = dtype is dt.get_default_dtype()
-    default_complex = dtype is dt.get_default_dtype().to_complex()
-    if not (default_int or default_float or default_complex or dtype is dt.bool_) or \
-            (a.size == 0 and not default_float):
-        suffixes.append(f"dtype=ember.{dtype.name}")
+    if a.size == 0:
+        body = "[]"
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+        if dtype is not default:
+            suffixes.append(f"dtype=ember.{dtype.name}")
+    else:
+        body = _values_str(a, indent)
+        if dtype not in (default, default.to_complex(), dt.int64, dt.bool_):
+            suffixes.append(f"dtype=ember.{dtype.name}")
     if t._grad_fn is not None:
         suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
-    return prefix + ", ".join([body] + suffixes) + ")"
+    return _add_suffixes(prefix + body, suffixes, indent)
+
+
+def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
+    parts = [text]
+    last_line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line + len(suffix) + 2 > OPTIONS.linewidth:
+            parts.append(",\n" + " " * indent + suffix)
+            last_line = indent + len(suffix)
+        else:
+            parts.append(", " + suffix)
+            last_line += len(suffix) + 2
+    return "".join(parts) + ")"

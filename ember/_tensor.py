@@ -28,6 +28,7 @@ class Tensor:
     _output_nr = 0
     _grad = None
     _base = None
+    _view_version = -1  # the version at which a view's grad_fn was last made current
     _grad_acc = None
     _hooks = None
     _post_acc_hooks = None
@@ -42,6 +43,7 @@ class Tensor:
             data = _creation.to_array(args[0], dtype or dt.get_default_dtype(), device)
         else:
             size = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            size = size or (0,)  # ember.Tensor() is an empty 1-d tensor
             data = _creation.empty_array(tuple(size), dtype or dt.get_default_dtype(), device)
         t = object.__new__(cls)
         _init(t, data)
@@ -76,6 +78,9 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        if self._base is not None and self._grad_fn is not None:
+            from .autograd.graph import edge_of
+            return edge_of(self)[0]
         return self._grad_fn
 
     @property
@@ -286,7 +291,11 @@ class Tensor:
         if dtype is None:
             return "ember." + _LEGACY_NAMES[self.dtype]
         if isinstance(dtype, str) and dtype.endswith("Tensor"):
-            dtype = {v: k for k, v in _LEGACY_NAMES.items()}[dtype.split(".")[-1]]
+            by_name = {v: k for k, v in _LEGACY_NAMES.items()}
+            name = dtype.split(".")[-1]
+            if name not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = by_name[name]
         return self.to(dtype)
 
     def to(self, *args, **kwargs) -> "Tensor":
@@ -398,9 +407,37 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0:
             return format(self.item(), spec)
-        return object.__format__(self, spec) if spec else repr(self)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
+
+    def apply_(self, callable) -> "Tensor":
+        """Replace each element ``v`` by ``callable(v)`` (a slow Python loop, CPU only)."""
+        self._check_python_loop("apply_")
+        flat = self._data.reshape(-1)
+        self._data[...] = np.array([callable(v) for v in flat.tolist()]).reshape(
+            self._data.shape)
+        self._vc[0] += 1
+        return self
+
+    def map_(self, tensor: "Tensor", callable) -> "Tensor":
+        """Replace each element ``v`` by ``callable(v, w)``, ``w`` from ``tensor`` broadcast."""
+        self._check_python_loop("map_")
+        other = np.broadcast_to(tensor._host(), self._data.shape)
+        values = [callable(v, w) for v, w in zip(self._data.reshape(-1).tolist(),
+                                                  other.reshape(-1).tolist())]
+        self._data[...] = np.array(values).reshape(self._data.shape)
+        self._vc[0] += 1
+        return self
+
+    def _check_python_loop(self, name: str) -> None:
+        if self._requires_grad:
+            raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                               f"var.detach().{name}() instead.")
+        if not self.is_cpu:
+            raise TypeError(f"{name}() is only implemented on CPU tensors")
 
     def __reduce_ex__(self, protocol):
         # Pickling (DataLoader workers, multiprocessing) carries the values, not the graph.
@@ -507,16 +544,19 @@ def _parse_to(args, kwargs):
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    flags = []  # positional (non_blocking, copy) after the dtype or device
     for a in args:
         if isinstance(a, Tensor):
             device, dtype = a.device, a.dtype
         elif isinstance(a, dt.dtype) or a in (float, int, bool, complex):
             dtype = a
+        elif isinstance(a, bool):
+            flags.append(a)
         elif isinstance(a, (str, int)) or hasattr(a, "type") and hasattr(a, "index"):
             device = a
-        elif isinstance(a, bool):
-            copy = a
         elif a is not None:
-            raise TypeError(f"to() received an invalid argument {a!r}")
+            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
+    if len(flags) == 2:
+        copy = flags[1]
     return (None if device is None else as_device(device),
             None if dtype is None else dt.as_dtype(dtype), copy)

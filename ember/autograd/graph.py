@@ -7,6 +7,7 @@ in an `AccumulateGrad` node, which adds what arrives into the leaf's `.grad`.
 """
 from __future__ import annotations
 
+import re
 import weakref
 
 
@@ -45,12 +46,12 @@ class Node:
     def save(self, tensors, outputs=()) -> None:
         """Keep ``tensors`` (inputs) and ``outputs`` for backward, with their versions."""
         # Python numbers among the inputs (``x * 2``) are kept as they are.
-        entries = [(t, t._vc[0], False) if hasattr(t, "_vc") else (t, None, False)
+        entries = [(t, t._vc[0], None) if hasattr(t, "_vc") else (t, None, None)
                    for t in tensors]
-        for t in outputs:
+        for nr, t in enumerate(outputs):
             # An output saved on its own node would form a cycle; keep a detached alias that
             # shares data and version counter, and reattach it to this node on unpack.
-            entries.append((t._alias(), t._vc[0], True))
+            entries.append((t._alias(), t._vc[0], nr))
         self._saved = tuple(entries)
 
     @property
@@ -59,14 +60,16 @@ class Node:
         if saved is None:
             raise RuntimeError(_FREED)
         out = []
-        for t, version, is_output in saved:
+        for t, version, output_nr in saved:
             if version is None:
                 out.append(t)
                 continue
             if t._vc[0] != version:
-                raise RuntimeError(_modified_message(t, version, self, is_output))
-            if is_output:
+                raise RuntimeError(_modified_message(t, version, self, output_nr))
+            if output_nr is not None and t._data.dtype.kind in "fcV":
                 t = t._alias(grad_fn=self)
+                if output_nr:
+                    t._output_nr = output_nr
             out.append(t)
         return tuple(out)
 
@@ -93,14 +96,18 @@ class Node:
         return self._tensor_hooks.setdefault(output_nr, {})
 
 
-def _modified_message(t, version, node, is_output) -> str:
-    where = f", which is output 0 of {node.name()}," if is_output else ""
+def _modified_message(t, version, node, output_nr) -> str:
+    # Worded as PyTorch words it, naming the forward op whose output the tensor is.
+    producer = node if output_nr is not None else t.grad_fn
+    nr = output_nr if output_nr is not None else t._output_nr
+    where = "" if producer is None else \
+        f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', producer.name())},"
     return (
         "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{t.dtype} {list(t.shape)}]{where} is at version {t._vc[0]}; "
-        f"expected version {version} instead. Hint: the operation that saved it is "
-        f"{node.name()}; compute on a .clone() of the tensor, or do the inplace change after "
-        "backward.")
+        f"inplace operation: [{t.type()} {list(t.shape)}]{where} is at version {t._vc[0]}; "
+        f"expected version {version} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "ember.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 class RemovableHandle:
@@ -162,6 +169,11 @@ def grad_accumulator(t) -> AccumulateGrad:
 def edge_of(t):
     """The (node, output_nr) pair gradients for ``t`` flow into, or None when it needs none."""
     if t._grad_fn is not None:
+        if t._base is not None and t._view_version != t._vc[0]:
+            # The memory of this view changed in place since its history was recorded
+            # (through its base or another view): its history is now a view of the base's.
+            from ..ops._inplace import refresh_view
+            return (refresh_view(t), 0)
         return (t._grad_fn, t._output_nr)
     if t._requires_grad:
         return (grad_accumulator(t), 0)

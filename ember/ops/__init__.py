@@ -7,7 +7,7 @@ folder listing is the index: elementwise math in `pointwise`, comparisons and lo
 import importlib
 import pkgutil
 
-from ._op import TABLE, Op, op, apply
+from ._op import TABLE, COMPOSITES, Op, op, apply, composite
 from ._inplace import make_method
 from .._tensor import Tensor
 
@@ -17,6 +17,9 @@ for _module in pkgutil.iter_modules(__path__):
 
 
 def _bind_methods() -> None:
+    for name, entry in COMPOSITES.items():
+        if entry.method and name not in Tensor.__dict__:
+            setattr(Tensor, name, entry.fn)
     for entry in TABLE.values():
         for name in (entry.name,) + entry.aliases:
             if entry.method and not name.startswith("_") and name not in Tensor.__dict__:

@@ -18,22 +18,29 @@ declaration. The rest of Ember reads `TABLE`; nothing describes an op a second t
 
 ``ctx`` is the graph node: it offers ``saved_tensors``, ``shapes`` (the inputs' shapes),
 ``needs_input_grad``, ``stash`` (whatever the forward handed over with ``stash=True``),
-and receives the forward's non-tensor arguments as the backward's own arguments.
+and receives the forward's non-tensor arguments as the backward's own arguments. An op
+with ``n_outputs=None`` returns a tuple of any length (``split``); its derivative gets the
+output gradients as one tuple, with None for outputs that received no gradient.
 """
 from __future__ import annotations
 
 import inspect
+import itertools
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap, _new
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, edge_of
+from ..autograd.graph import Node, grad_accumulator
 from ..autograd import anomaly
+
+_anomaly = anomaly._enabled
 from .. import backend
 
 TABLE: dict[str, "Op"] = {}
+COMPOSITES: dict[str, "Composite"] = {}
 
 _ndarray = np.ndarray
 _FLOAT = dt._FLOAT
@@ -45,20 +52,21 @@ class Op:
     def __init__(self, forward, *, name=None, nin=1, promote=None, save=(), save_output=False,
                  stash=False, n_outputs=1, differentiable_outputs=None, broadcasts=False,
                  elementwise=False, view=None, method=True, function=True, inplace=False,
-                 differentiable=True, tensor_args=None, aliases=()):
+                 differentiable=True, tensor_args=None, aliases=(), signature=None):
         self.name = name or forward.__name__
         self.forward = forward
         self.backward = None
-        self.nin = nin                  # tensor operands first; -1: one sequence of tensors
+        self.nin = nin                  # tensor operands first; -1: a sequence (forward: a list)
         self.promote = promote          # None | "common" | "float" | "compare" | a function
         # A function ``promote(operands, arrays) -> arrays`` serves ops whose operands don't
         # all take part in promotion (a mask, a condition).
         self.promote_fn = promote if callable(promote) else None
-        self.save = save                # indices of the inputs the derivative needs
+        self.save = save                # indices of the inputs the derivative needs, or "all"
         self.save_output = save_output
         self.stash = stash              # forward returns (result, stash) for the derivative
-        self.n_outputs = n_outputs
-        self.differentiable_outputs = differentiable_outputs or (True,) * n_outputs
+        self.n_outputs = n_outputs      # None: the forward returns a tuple of any length
+        self.differentiable_outputs = differentiable_outputs or (
+            (True,) * n_outputs if n_outputs is not None else itertools.repeat(True))
         self.broadcasts = broadcasts    # gradients are summed back to each input's shape
         self.elementwise = elementwise
         self.view = view                # None | "always" | "maybe": output shares memory
@@ -67,11 +75,16 @@ class Op:
         self.function = function
         self.inplace = inplace
         self.aliases = aliases          # other public names of the same op (arcsin for asin)
+        # PyTorch's argument order, when it interleaves plain arguments before a tensor
+        # operand (``scatter(input, dim, index, src)``): maps a call to (args, kwargs) with
+        # the tensor operands first, as the forward takes them.
+        self.signature = signature
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
-        self.node_type = type(f"{camel}Backward0", (OpNode,), {"__slots__": (), "op": self,
-                                                               "n_outputs": n_outputs})
+        fields = ({"__slots__": (), "n_outputs": n_outputs} if n_outputs is not None
+                  else {"__slots__": ("n_outputs",)})
+        self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
         self.fn = _make_function(self)
         if self.name in TABLE:
             raise ValueError(f"op {self.name!r} is defined twice")
@@ -94,10 +107,38 @@ def op(**flags):
     return lambda forward: Op(forward, **flags)
 
 
+class Composite(NamedTuple):
+    fn: Callable
+    method: bool
+    function: bool
+
+
+def composite(name: str | None = None, *, method: bool = True, function: bool = True):
+    """Declare an op written with other ops (or an alias of one): it needs no derivative of
+    its own, and becomes ``ember.<name>`` and/or ``Tensor.<name>`` like a table op.
+
+        @composite()
+        def flatten(x, start_dim=0, end_dim=-1): ...
+        composite("swapaxes")(transpose.fn)
+    """
+    def register(fn):
+        key = name or fn.__name__
+        if key in COMPOSITES:
+            raise ValueError(f"composite {key!r} is defined twice")
+        COMPOSITES[key] = Composite(fn, method, function)
+        return fn
+    return register
+
+
 class OpNode(Node):
     """The graph node of an op call: runs that op's derivative."""
 
-    __slots__ = ("args", "kwargs", "shapes", "dtypes", "stash")
+    __slots__ = ("args", "kwargs", "shapes", "np_dtypes", "stash")
+
+    @property
+    def dtypes(self) -> tuple:
+        """The input tensors' dtypes (None for Python-number operands)."""
+        return tuple(None if d is None else dt.from_numpy_dtype(d) for d in self.np_dtypes)
 
     @property
     def needs_input_grad(self) -> tuple:
@@ -105,16 +146,18 @@ class OpNode(Node):
 
     def apply(self, grads):
         op = self.op
-        grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
+        if op.n_outputs is None:  # any number of outputs: their grads come as one tuple
+            grads_in = op.backward(self, tuple(grads), *self.args, **self.kwargs)
+        else:
+            grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
         if type(grads_in) is not tuple:
             grads_in = (grads_in,)
         if op.broadcasts:
             grads_in = tuple(_sum_to(g, shape) if g is not None and shape is not None and
                              g._data.shape != shape else g
                              for g, shape in zip(grads_in, self.shapes))
-        dtypes = self.dtypes
-        return tuple(g.to(d) if g is not None and d is not None and g._data.dtype != d.np
-                     else g for g, d in zip(grads_in, dtypes))
+        return tuple(g.to(dt.from_numpy_dtype(d)) if g is not None and d is not None
+                     and g._data.dtype != d else g for g, d in zip(grads_in, self.np_dtypes))
 
 
 def _sum_to(g, shape):
@@ -128,11 +171,99 @@ def _sum_to(g, shape):
 
 
 def _make_function(op: Op):
-    def fn(*args, **kwargs):
-        return apply(op, args, kwargs)
+    if op.elementwise and op.promote is not None and op.promote_fn is None and op.nin == 2 \
+            and not op.stash:  # (a custom promotion may refuse or cast what NumPy keeps)
+        fn = _binary_fast_path(op)
+    elif op.elementwise and op.nin == 1 and not op.stash:
+        fn = _unary_fast_path(op)
+    elif op.signature is None:
+        def fn(*args, **kwargs):
+            return apply(op, args, kwargs)
+    else:
+        signature = op.signature
+
+        def fn(*args, **kwargs):
+            args, kwargs = signature(*args, **kwargs)
+            return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = op.forward.__doc__
     return fn
+
+
+# The fast paths cover the most frequent calls (float CPU tensors of one dtype, maybe with a
+# Python number): there NumPy's own promotion already equals PyTorch's, so they skip the
+# general promotion and argument handling. Anything else takes `apply`.
+
+def _binary_fast_path(op: Op):
+    forward = op.forward
+    differentiable = op.differentiable
+
+    def fn(a, b, *args, **kwargs):
+        if args or kwargs:
+            return apply(op, (a, b) + args, kwargs)
+        if isinstance(a, Tensor):
+            x = a._data
+            if isinstance(b, Tensor):
+                y = b._data
+                if x.dtype is not y.dtype or type(y) is not _ndarray:
+                    return apply(op, (a, b), {})
+                requires_grad = a._requires_grad or b._requires_grad
+            elif type(b) is float or type(b) is int:
+                y = b
+                requires_grad = a._requires_grad
+            else:
+                return apply(op, (a, b), {})
+            array = x
+        elif isinstance(b, Tensor) and (type(a) is float or type(a) is int):
+            x, y = a, b._data
+            requires_grad = b._requires_grad
+            array = y
+        else:
+            return apply(op, (a, b), {})
+        if type(array) is not _ndarray or array.dtype.kind != "f":
+            return apply(op, (a, b), {})
+        try:
+            r = forward(np, x, y)
+        except ValueError:  # shapes that don't broadcast: the full path words the error
+            return apply(op, (a, b), {})
+        if type(r) is not _ndarray:
+            r = np.asarray(r)
+        out = _new(Tensor)
+        out._data = r
+        out._requires_grad = False
+        out._grad_fn = None
+        out._vc = [0]
+        if requires_grad and differentiable and STATE.grad_enabled:
+            _record(op, (a, b), (out,), (), _NO_KWARGS, None)
+        return out
+    return fn
+
+
+def _unary_fast_path(op: Op):
+    forward = op.forward
+    differentiable = op.differentiable
+
+    def fn(a, *args, **kwargs):
+        if args or kwargs or not isinstance(a, Tensor):
+            return apply(op, (a,) + args, kwargs)
+        x = a._data
+        if type(x) is not _ndarray or x.dtype.kind != "f":
+            return apply(op, (a,), {})
+        r = forward(np, x)
+        if type(r) is not _ndarray:
+            r = np.asarray(r)
+        out = _new(Tensor)
+        out._data = r
+        out._requires_grad = False
+        out._grad_fn = None
+        out._vc = [0]
+        if a._requires_grad and differentiable and STATE.grad_enabled:
+            _record(op, (a,), (out,), (), _NO_KWARGS, None)
+        return out
+    return fn
+
+
+_NO_KWARGS: dict = {}
 
 
 def apply(op: Op, args: tuple, kwargs: dict):
@@ -174,50 +305,96 @@ def apply(op: Op, args: tuple, kwargs: dict):
             raise TypeError(f"{op.name}(): argument '{_arg_name(op, i)}' (position {i + 1}) "
                             f"must be Tensor, not {type(x).__name__}")
     if xp is None:
-        raise TypeError(f"{op.name}(): expected at least one Tensor argument")
-    if op.promote is not None:
+        if nin != -1:
+            raise TypeError(f"{op.name}(): expected at least one Tensor argument")
+        xp = np  # an empty sequence: the forward raises the op's own error
+    if op.promote is not None and arrays:
         arrays = _promote(op, operands, arrays)
 
     try:
-        result = op.forward(xp, *arrays, *rest, **kwargs)
-    except ValueError as e:
-        if op.broadcasts and "broadcast" in str(e):
-            raise RuntimeError(f"{op.name}(): {_mismatch(arrays)}") from None
-        raise ValueError(f"{op.name}(): {e}") from None
-    except (TypeError, IndexError, RuntimeError, NotImplementedError) as e:
+        if nin == -1:
+            result = op.forward(xp, arrays, *rest, **kwargs)
+        else:
+            result = op.forward(xp, *arrays, *rest, **kwargs)
+    except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
+        if op.broadcasts and type(e) is ValueError:
+            _check_broadcast(op, arrays)
         raise type(e)(f"{op.name}(): {e}") from None
     if op.stash:
         result, stash = result
-    record = requires_grad and op.differentiable and STATE.grad_enabled
     if op.n_outputs == 1:
         outs = (_wrap_out(result),)
     else:
         outs = tuple(_wrap_out(r) for r in result)
     if op.view is not None:
         _share_version(op, operands[0], outs)
-    if record:
-        node = op.node_type()
-        node.next_functions = tuple(edge_of(x) if isinstance(x, Tensor) and x._requires_grad
-                                    else (None, 0) for x in operands)
-        node.args = rest
-        node.kwargs = kwargs
-        node.shapes = tuple(a.shape if type(a) is arrays_type else None for a in arrays)
-        node.dtypes = tuple(x.dtype if isinstance(x, Tensor) else None for x in operands)
-        node.stash = stash if op.stash else None
-        node._saved = ()
-        node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
-        if op.save or op.save_output:
-            node.save([operands[i] for i in op.save],
-                      [o for o in outs] if op.save_output else ())
-        if anomaly.enabled():
-            anomaly.record_stack(node)
-        for nr, (o, diff) in enumerate(zip(outs, op.differentiable_outputs)):
-            if diff and o._data.dtype.kind in "fc" or diff and o._data.dtype.kind == "V":
-                o._grad_fn = node
-                o._requires_grad = True
-                if nr:
-                    o._output_nr = nr
+    if requires_grad and op.differentiable and STATE.grad_enabled:
+        _record(op, operands, outs, rest, kwargs, stash if op.stash else None)
     return outs[0] if op.n_outputs == 1 else outs
+
+
+def _check_broadcast(op, arrays) -> None:
+    """Raise PyTorch's error for operands whose shapes don't broadcast together."""
+    shapes = [a.shape for a in arrays if hasattr(a, "shape")]
+    for a, b in zip(shapes, shapes[1:]):
+        n = max(len(a), len(b))
+        for i in range(n - 1, -1, -1):
+            sa = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
+            sb = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
+            if sa != sb and sa != 1 and sb != 1:
+                raise RuntimeError(f"{op.name}(): The size of tensor a ({sa}) must match the "
+                                   f"size of tensor b ({sb}) at non-singleton dimension {i}")
+
+
+def _record(op, operands, outs, args, kwargs, stash) -> None:
+    """Make the graph node of one op call and hang the outputs on it."""
+    node = _new(op.node_type)
+    edges, shapes, dtypes = [], [], []
+    for x in operands:
+        if isinstance(x, Tensor):
+            data = x._data
+            shapes.append(data.shape)
+            dtypes.append(data.dtype)
+            if x._requires_grad:
+                fn = x._grad_fn
+                edges.append((fn, x._output_nr) if fn is not None else (grad_accumulator(x), 0))
+            else:
+                edges.append(_NO_EDGE)
+        else:
+            edges.append(_NO_EDGE)
+            shapes.append(None)
+            dtypes.append(None)
+    node.next_functions = tuple(edges)
+    node.shapes = tuple(shapes)
+    node.np_dtypes = tuple(dtypes)
+    node.args = args
+    node.kwargs = kwargs
+    node.stash = stash
+    if op.n_outputs is None:
+        node.n_outputs = len(outs)
+    node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
+    if op.save or op.save_output:
+        node.save(operands if op.save == "all" else [operands[i] for i in op.save],
+                  outs if op.save_output else ())
+    else:
+        node._saved = ()
+    if _anomaly[0]:
+        anomaly.record_stack(node)
+    if len(outs) == 1:
+        o = outs[0]
+        if o._data.dtype.kind in "fcV":  # V: bfloat16 from ml_dtypes
+            o._grad_fn = node
+            o._requires_grad = True
+        return
+    for nr, (o, diff) in enumerate(zip(outs, op.differentiable_outputs)):
+        if diff and o._data.dtype.kind in "fcV":
+            o._grad_fn = node
+            o._requires_grad = True
+            if nr:
+                o._output_nr = nr
+
+
+_NO_EDGE = (None, 0)
 
 
 def _wrap_out(r):
@@ -237,6 +414,8 @@ def _share_version(op, base, outs) -> None:
             continue
         o._vc = base._vc
         o._base = base._base if base._base is not None else base
+        if base._requires_grad:
+            o._view_version = base._vc[0]  # its history is current until the memory changes
 
 
 def _promote(op, operands, arrays):
@@ -292,17 +471,6 @@ def _tensor_kwargs_to_args(op, args, kwargs):
             break
         args.append(kwargs.pop(n))
     return tuple(args)
-
-
-def _mismatch(arrays) -> str:
-    """PyTorch's message for operands whose shapes do not broadcast."""
-    shapes = [a.shape for a in arrays if hasattr(a, "shape")]
-    for i, (a, b) in enumerate(zip(shapes, shapes[1:])):
-        for d in range(1, min(len(a), len(b)) + 1):
-            if a[-d] != b[-d] and 1 not in (a[-d], b[-d]):
-                return (f"The size of tensor a ({a[-d]}) must match the size of tensor b "
-                        f"({b[-d]}) at non-singleton dimension {max(len(a), len(b)) - d}")
-    return f"shapes {[list(s) for s in shapes]} cannot be broadcast together"
 
 
 def _arg_name(op, i):

@@ -1,25 +1,48 @@
-"""Reductions over dimensions: sums, means, extrema, statistics, norms, logic."""
+"""Reductions over dimensions: sums, means, products, extrema, logic.
+
+A reduction takes ``dim`` (None for all dims, an int, or a tuple where PyTorch allows one)
+and ``keepdim``; its derivative broadcasts the incoming gradient back over the reduced dims
+(`expand_reduced`). Statistics and norms live in `stats.py`; ops that select elements
+(max along a dim, sort, median...) send their gradient back to the selected positions with
+`value_selecting_backward`.
+"""
 from __future__ import annotations
 
+import operator
+
+import numpy as np
+
 from .. import _dtype as dt
-from ._op import op
+from .. import return_types
+from .._creation import zeros
+from ._inplace import _legacy
+from ._op import TABLE, Op, apply, op
+
+# The ops below shadow the builtins sum, max, min, all and any in this module: the helpers
+# must not call those builtins.
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def one_dim(dim, ndim: int) -> int:
+    """``dim`` as a non-negative int, checked against ``ndim`` (0-d tensors accept 0 and -1)."""
+    dim = operator.index(dim)
+    n = ndim or 1
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
 
 
 def dims_of(dim, ndim: int, name: str):
     """Normalize ``dim`` (None, int or sequence) into a sorted tuple of non-negative dims."""
     if dim is None or dim == ():
         return tuple(range(ndim))
-    if isinstance(dim, int):
+    if not isinstance(dim, (tuple, list)):
         dim = (dim,)
-    n = max(ndim, 1)
-    out = []
-    for d in dim:
-        if not -n <= d < n:
-            raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-n}, {n - 1}], but got {d})")
-        out.append(d % n)
+    out = [one_dim(d, ndim) for d in dim]
     if len(set(out)) != len(out):
-        raise RuntimeError(f"{name}(): dim {out} appears multiple times in the list of dims")
+        raise RuntimeError(f"{name}(): dim {out[0]} appears multiple times in the list of dims")
     return tuple(sorted(out)) if ndim else ()
 
 
@@ -31,18 +54,81 @@ def expand_reduced(grad, shape, dim, keepdim):
     return grad.expand(shape)
 
 
-def _acc_dtype(x, dtype):
+def evenly_distribute(grad, x, y, dim, keepdim):
+    """Gradient of a reduction that picks a value (amax, median...): the elements equal to
+    the result share it equally, as PyTorch's do."""
+    shape = x.shape
+    hits = x == expand_reduced(y, shape, dim, keepdim)
+    return expand_reduced(grad, shape, dim, keepdim) * hits / hits.sum(dim, keepdim=True)
+
+
+def value_selecting_backward(grad, indices, dim: int, shape, keepdim: bool):
+    """Gradient of an op that returned ``x`` at ``indices`` along ``dim``: zeros elsewhere."""
+    if not shape:
+        return grad
+    if not keepdim:
+        grad, indices = grad.unsqueeze(dim), indices.unsqueeze(dim)
+    return zeros(shape, dtype=grad.dtype, device=grad.device).scatter(dim, indices, grad)
+
+
+def add_grads(*grads):
+    """The sum of the gradients that are not None (an output that got no gradient)."""
+    total = None
+    for g in grads:
+        if g is not None:
+            total = g if total is None else total + g
+    return total
+
+
+def returning(entry: Op, result_type) -> Op:
+    """Make a two-output op return PyTorch's named tuple (``.values``, ``.indices``)."""
+    call = entry.fn
+
+    def fn(*args, **kwargs):
+        return result_type(*call(*args, **kwargs))
+    fn.__name__ = fn.__qualname__ = entry.name
+    fn.__doc__ = entry.forward.__doc__
+    entry.fn = fn
+    return entry
+
+
+def require_float(x, dtype) -> None:
+    if x.dtype.kind not in "fc" and (dtype is None or dt.as_dtype(dtype).category < dt._FLOAT):
+        raise RuntimeError(f"could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: "
+                           f"{_legacy(dt.from_numpy_dtype(x.dtype))}")
+
+
+def _check_nonempty(x, axes, whole: bool, whole_error=RuntimeError) -> None:
+    # Extrema have no identity: reducing an empty dimension is an error, as in PyTorch.
+    if x.size:
+        return
+    if whole:
+        raise whole_error("Expected reduction dim to be specified for input.numel() == 0. "
+                           "Specify the reduction dim with the 'dim' argument.")
+    for d in axes:
+        if x.shape[d] == 0:
+            raise IndexError(f"Expected reduction dim {d} to have non-zero size.")
+
+
+def acc_dtype(x, dtype):
     # Integer sums accumulate in int64, as PyTorch's do.
     if dtype is not None:
         return dt.as_dtype(dtype).np
     return "int64" if x.dtype.kind in "biu" else None
 
 
+# ----------------------------------------------------------------------------- sums
+
 @op()
 def sum(xp, x, dim=None, keepdim=False, *, dtype=None):
-    """Sum over ``dim`` (all dims by default)."""
+    """Sum over ``dim`` (all dims by default); integers sum into int64.
+
+    >>> ember.tensor([[1, 2], [3, 4]]).sum(1)
+    tensor([3, 7])
+    """
     axes = dims_of(dim, x.ndim, "sum")
-    return xp.sum(x, axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
+    return xp.sum(x, axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
 @sum.derivative
@@ -50,12 +136,23 @@ def sum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
     return expand_reduced(grad, ctx.shapes[0], dim, keepdim)
 
 
+@op(save=(0,))
+def nansum(xp, x, dim=None, keepdim=False, *, dtype=None):
+    """Sum over ``dim`` treating NaN as zero."""
+    axes = dims_of(dim, x.ndim, "nansum")
+    return xp.nansum(x, axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
+
+
+@nansum.derivative
+def nansum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
+    (x,) = ctx.saved_tensors
+    return expand_reduced(grad, ctx.shapes[0], dim, keepdim).masked_fill(x.isnan(), 0)
+
+
 @op()
 def mean(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` (all dims by default); integer inputs need a float ``dtype``."""
-    if x.dtype.kind in "biu" and dtype is None:
-        raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {dt.from_numpy_dtype(x.dtype).name.capitalize()}")
+    require_float(x, dtype)
     axes = dims_of(dim, x.ndim, "mean")
     return xp.mean(x, axis=axes, keepdims=keepdim,
                    dtype=None if dtype is None else dt.as_dtype(dtype).np)
@@ -63,8 +160,187 @@ def mean(xp, x, dim=None, keepdim=False, *, dtype=None):
 
 @mean.derivative
 def mean(ctx, grad, dim=None, keepdim=False, *, dtype=None):
-    shape = ctx.shapes[0]
+    return mean_backward(grad, ctx.shapes[0], dim, keepdim)
+
+
+def reduced_count(shape, dim) -> int:
+    """How many elements each result of a reduction over ``dim`` gathers."""
     count = 1
     for d in dims_of(dim, len(shape), "mean"):
         count *= shape[d]
-    return expand_reduced(grad / count, shape, dim, keepdim)
+    return count
+
+
+def mean_backward(grad, shape, dim, keepdim):
+    return expand_reduced(grad / reduced_count(shape, dim), shape, dim, keepdim)
+
+
+@op(save=(0,))
+def nanmean(xp, x, dim=None, keepdim=False, *, dtype=None):
+    """Mean over ``dim`` of the elements that are not NaN."""
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"expected input to have floating point or complex dtype but got "
+                           f"{_legacy(dt.from_numpy_dtype(x.dtype))}")
+    if dtype is not None:
+        x = x.astype(dt.as_dtype(dtype).np)
+    axes = dims_of(dim, x.ndim, "nanmean")
+    count = xp.sum(~xp.isnan(x), axis=axes, keepdims=keepdim, dtype=x.dtype)
+    with np.errstate(invalid="ignore"):  # an all-NaN slice is NaN, quietly, like torch's
+        return xp.nansum(x, axis=axes, keepdims=keepdim) / count
+
+
+@nanmean.derivative
+def nanmean(ctx, grad, dim=None, keepdim=False, *, dtype=None):
+    (x,) = ctx.saved_tensors
+    present = x.isnan().logical_not()
+    # Multiplying (not masking) keeps PyTorch's NaN gradient for an all-NaN slice (inf * 0).
+    return expand_reduced(grad, ctx.shapes[0], dim, keepdim) / present.sum(dim, keepdim=True) \
+        * present
+
+
+@op(save=(0,), save_output=True)
+def prod(xp, x, dim=None, keepdim=False, *, dtype=None):
+    """Product over one ``dim`` (all elements by default); integers multiply in int64."""
+    axis = None if dim is None else one_dim(dim, x.ndim)
+    return xp.prod(x, axis=axis if x.ndim else None, keepdims=keepdim,
+                   dtype=acc_dtype(x, dtype))
+
+
+@prod.derivative
+def prod(ctx, grad, dim=None, keepdim=False, *, dtype=None):
+    x, y = ctx.saved_tensors
+    shape = ctx.shapes[0]
+    grad, y = (expand_reduced(t, shape, dim, keepdim) for t in (grad, y))
+    zero = x == 0
+    if not zero.any():
+        return grad * y / x
+    # y / x is 0/0 at a zero. There, the gradient is the product of the other elements
+    # (nonzero only when it is the slice's single zero); elsewhere y / x is y / x1 = 0.
+    x1 = x.masked_fill(zero, 1)
+    one_zero = zero.sum(dim, keepdim=True) == 1
+    return grad * (x1.prod(dim, keepdim=True) * one_zero).where(zero, y / x1)
+
+
+# ----------------------------------------------------------------------------- extrema
+
+def _extreme(name: str, pick, arg_pick):
+    """The reduce-to-a-value (amax) and along-a-dim (max) ops for one kind of extreme."""
+    def whole(xp, x, dim=(), keepdim=False):
+        axes = dims_of(dim, x.ndim, name)
+        _check_nonempty(x, axes, dim in ((), None))
+        return getattr(xp, pick)(x, axis=axes, keepdims=keepdim)
+    whole.__name__ = name
+    whole.__doc__ = f"The {pick}imum over ``dim`` (all dims by default); ties share the gradient."
+    whole = op(save=(0,), save_output=True)(whole)
+
+    @whole.derivative
+    def _(ctx, grad, dim=(), keepdim=False):
+        x, y = ctx.saved_tensors
+        return evenly_distribute(grad, x, y, dim, keepdim)
+
+    def along(xp, x, dim, keepdim=False):
+        d = one_dim(dim, x.ndim)
+        if x.ndim == 0:
+            return x.copy(), xp.zeros((), xp.int64)
+        _check_nonempty(x, (d,), False)
+        return (getattr(xp, pick)(x, axis=d, keepdims=keepdim),
+                getattr(xp, arg_pick)(x, axis=d, keepdims=keepdim))
+    along.__name__ = pick
+    along.__doc__ = f"""The {pick}imum of ``input`` (no ``dim``), or ``(values, indices)`` of the
+    {pick}ima along ``dim``, or, given a second tensor, the elementwise {pick}imum.
+
+    >>> ember.tensor([[1., 5.], [7., 2.]]).{pick}(dim=1).indices
+    tensor({[1, 0] if pick == "max" else [0, 1]})
+    """
+    along = op(n_outputs=2, differentiable_outputs=(True, False), save_output=True)(along)
+
+    @along.derivative
+    def _(ctx, grad, grad_indices, dim, keepdim=False):
+        indices = ctx.saved_tensors[1]
+        return value_selecting_backward(grad, indices, one_dim(dim, len(ctx.shapes[0])),
+                                        ctx.shapes[0], keepdim)
+
+    return whole, whole_or_along(along, whole, getattr(return_types, pick), f"{pick}imum")
+
+
+def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = None):
+    """The public function of an op like `max`: without ``dim`` it reduces the whole tensor
+    (``whole``), with ``dim`` it returns ``(values, indices)`` along it (``along``), and
+    given a second tensor it is the ``elementwise`` op."""
+    def select(input, dim=None, keepdim=False, *, other=None, out=None):
+        kwargs = {} if out is None else {"out": out}
+        if elementwise and (other is not None or hasattr(dim, "_data")):
+            return TABLE[elementwise].fn(input, dim if other is None else other, **kwargs)
+        if dim is None:
+            return apply(whole, (input,), kwargs)
+        return result_type(*apply(along, (input, dim, keepdim), kwargs))
+    select.__name__ = select.__qualname__ = along.name
+    select.__doc__ = along.forward.__doc__
+    along.fn = select
+    return along
+
+
+amax, max = _extreme("amax", "max", "argmax")
+amin, min = _extreme("amin", "min", "argmin")
+
+
+@op(save=(0,), save_output=True, n_outputs=2)
+def aminmax(xp, x, *, dim=None, keepdim=False):
+    """``(min, max)`` of ``input`` over one ``dim`` (all elements by default)."""
+    axes = dims_of(dim, x.ndim, "aminmax")
+    if 0 in [x.shape[d] for d in axes]:
+        raise RuntimeError("cannot compute aminmax over an empty dimension as the "
+                           "operation has no identity.")
+    return xp.min(x, axis=axes, keepdims=keepdim), xp.max(x, axis=axes, keepdims=keepdim)
+
+
+@aminmax.derivative
+def aminmax(ctx, grad_min, grad_max, *, dim=None, keepdim=False):
+    x, lo, hi = ctx.saved_tensors
+    return add_grads(*(evenly_distribute(g, x, y, dim, keepdim)
+                       for g, y in ((grad_min, lo), (grad_max, hi)) if g is not None))
+
+
+returning(aminmax, return_types.aminmax)
+
+
+def _arg_extreme(name: str, pick):
+    def arg(xp, x, dim=None, keepdim=False):
+        if dim is None:
+            _check_nonempty(x, (), True, IndexError)
+            flat = getattr(xp, pick)(x)
+            return xp.reshape(flat, (1,) * x.ndim) if keepdim else flat
+        d = one_dim(dim, x.ndim)
+        if x.ndim == 0:
+            return xp.zeros((), xp.int64)
+        _check_nonempty(x, (d,), False)
+        return getattr(xp, pick)(x, axis=d, keepdims=keepdim)
+    arg.__name__ = name
+    arg.__doc__ = (f"Index of the {name[3:]}imum along ``dim`` (of the flattened input by "
+                   f"default; the first one on ties).")
+    return op(differentiable=False)(arg)
+
+
+argmax = _arg_extreme("argmax", "argmax")
+argmin = _arg_extreme("argmin", "argmin")
+
+
+# ----------------------------------------------------------------------------- logic
+
+def _logical(name: str, pick):
+    def reduce(xp, x, dim=None, keepdim=False):
+        result = getattr(xp, pick)(x, axis=dims_of(dim, x.ndim, name), keepdims=keepdim)
+        return result.astype(xp.uint8) if x.dtype == xp.uint8 else result
+    reduce.__name__ = name
+    reduce.__doc__ = f"Whether {pick} elements over ``dim`` are nonzero (bool; uint8 for uint8)."
+    return op(differentiable=False)(reduce)
+
+
+all = _logical("all", "all")
+any = _logical("any", "any")
+
+
+@op(differentiable=False)
+def count_nonzero(xp, x, dim=None):
+    """The number of nonzero elements over ``dim`` (all dims by default), as int64."""
+    return xp.sum(x != 0, axis=dims_of(dim, x.ndim, "count_nonzero"), dtype=xp.int64)

@@ -1,47 +1,112 @@
-"""Views and shape changes. A view shares memory with its input exactly where PyTorch's does."""
+"""Views and shape changes. A view shares memory with its input exactly where PyTorch's does.
+
+The table ops here are the primitive views (view, reshape, expand, squeeze, unsqueeze,
+permute, transpose, as_strided); the rest (flatten, movedim, t, ``T``...) are composites
+written from them, so they need no derivative of their own.
+"""
 from __future__ import annotations
 
-from .._tensor import Size
-from ._op import op
+import numpy as np
+
+from .. import _dtype as dt
+from .._tensor import Size, Tensor
+from ._op import op, composite, _sum_to
 
 
-def _size_arg(size):
-    # x.view(2, 3) and x.view((2, 3)) both mean the shape (2, 3)
+def wrap_dim(dim: int, ndim: int) -> int:
+    """``dim`` as a non-negative index into ``ndim`` dimensions (0-d tensors accept 0, -1)."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
+def size_arg(size) -> tuple:
+    """``x.view(2, 3)`` and ``x.view((2, 3))`` both mean the shape (2, 3)."""
     if len(size) == 1 and isinstance(size[0], (tuple, list, Size)):
         return tuple(size[0])
     return size
 
 
-def infer_shape(shape, numel: int, name: str):
+def infer_shape(shape, numel: int) -> tuple:
+    """``shape`` with its -1 (if any) worked out from ``numel``, checked against ``numel``."""
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
-        raise RuntimeError(f"{name}(): only one dimension can be inferred")
+        raise RuntimeError("only one dimension can be inferred")
     known = 1
     for s in shape:
         if s != -1:
             if s < 0:
-                raise RuntimeError(f"{name}(): invalid shape dimension {s}")
+                raise RuntimeError(f"invalid shape dimension {s}")
             known *= s
     if -1 in shape:
         if known == 0 or numel % known:
-            raise RuntimeError(f"{name}(): shape '{list(shape)}' is invalid for input of size "
-                               f"{numel}")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
     elif known != numel:
-        raise RuntimeError(f"{name}(): shape '{list(shape)}' is invalid for input of size {numel}")
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
 
 
-@op(view="always")
+# ----------------------------------------------------------------------------- storage
+
+
+def _root(a):
+    """The array owning the memory ``a`` looks into (its storage, in PyTorch's words)."""
+    while isinstance(a.base, type(a)):
+        a = a.base
+    return a
+
+
+def _address(a) -> int:
+    return a.__array_interface__["data"][0] if type(a) is np.ndarray else a.data.ptr
+
+
+def storage_offset(a) -> int:
+    """Where ``a`` starts in its storage, in elements."""
+    return (_address(a) - _address(_root(a))) // a.itemsize
+
+
+def strided(xp, a, shape, strides, offset: int):
+    """A view of ``a``'s storage with the given shape, strides and offset (in elements)."""
+    root = _root(a)
+    item = a.itemsize
+    byte_strides = tuple(s * item for s in strides)
+    start = offset * item
+    if xp is np:
+        try:
+            out = np.ndarray(shape, a.dtype, root, start, byte_strides)
+        except TypeError:  # a storage NumPy can't hand out as a buffer (non-contiguous root)
+            out = np.lib.stride_tricks.as_strided(
+                np.asarray(root).reshape(-1).view(a.dtype)[offset:], shape, byte_strides)
+        if not a.flags.writeable:
+            out.flags.writeable = False
+        return out
+    return xp.ndarray(shape, a.dtype, memptr=root.data + start, strides=byte_strides)
+
+
+def _geometry(a) -> tuple:
+    item = a.itemsize
+    return a.shape, tuple(s // item for s in a.strides), storage_offset(a)
+
+
+# ----------------------------------------------------------------------------- view/reshape
+
+
+@op(view="always", method=False, function=False)
 def view(xp, x, *shape):
     """The same memory seen with another shape; fails where that needs a copy."""
-    shape = infer_shape(_size_arg(shape), x.size, "view")
+    shape = infer_shape(size_arg(shape), x.size)
+    if x.flags.c_contiguous:
+        return x.reshape(shape)
     try:
         return xp.reshape(x, shape, copy=False)
     except ValueError:
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
-            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+            "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") \
+            from None
 
 
 @view.derivative
@@ -49,10 +114,41 @@ def view(ctx, grad, *shape):
     return grad.reshape(ctx.shapes[0])
 
 
+@op(view="always", method=False, function=False, differentiable=False)
+def _view_dtype(xp, x, dtype):
+    item, new = x.itemsize, dtype.np.itemsize
+    if item != new:
+        names = f"{_legacy(x.dtype)} as {_legacy(dtype.np)}"
+        if x.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to view {names} (different element "
+                               f"sizes)")
+        if x.shape[-1] != 1 and x.strides[-1] != item:
+            raise RuntimeError(f"self.stride(-1) must be 1 to view {names} (different element "
+                               f"sizes), but got {x.strides[-1] // item}")
+        if new > item and x.shape[-1] % (new // item):
+            raise RuntimeError(f"self.size(-1) must be divisible by {new // item} to view "
+                               f"{names} (different element sizes), but got {x.shape[-1]}")
+    return x.view(dtype.np)
+
+
+def _legacy(np_dtype) -> str:
+    from ._inplace import _legacy as legacy
+    return legacy(dt.from_numpy_dtype(np_dtype))
+
+
+@composite("view", function=False)
+def view_method(self: Tensor, *shape) -> Tensor:
+    """``x.view(2, -1)``: the same memory with another shape; ``x.view(ember.int32)``: the
+    same bytes read as another dtype (no gradient flows through that one)."""
+    if len(shape) == 1 and isinstance(shape[0], dt.dtype):
+        return self if shape[0] is self.dtype else _view_dtype(self, shape[0])
+    return view(self, *shape)
+
+
 @op(view="maybe")
 def reshape(xp, x, *shape):
     """``x`` with another shape: a view when the memory allows, else a copy."""
-    return xp.reshape(x, infer_shape(_size_arg(shape), x.size, "reshape"))
+    return x.reshape(infer_shape(size_arg(shape), x.size))
 
 
 @reshape.derivative
@@ -63,7 +159,7 @@ def reshape(ctx, grad, *shape):
 @op(view="always")
 def expand(xp, x, *sizes):
     """Broadcast ``x`` to a larger shape without copying (-1 keeps a dimension)."""
-    sizes = _size_arg(sizes)
+    sizes = size_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
         raise RuntimeError(f"expand(): the number of sizes provided ({len(sizes)}) must be "
@@ -76,12 +172,13 @@ def expand(xp, x, *sizes):
                                f"must match the existing size ({s}) at non-singleton dimension "
                                f"{i + lead}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                f"{list(x.shape)}")
+    if shape == x.shape:
+        return x.view()
     return xp.broadcast_to(x, shape)
 
 
 @expand.derivative
 def expand(ctx, grad, *sizes):
-    from ._op import _sum_to
     return _sum_to(grad, ctx.shapes[0])
 
 
@@ -92,7 +189,14 @@ def unsqueeze(xp, x, dim):
     if not -n <= dim < n:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
-    return xp.expand_dims(x, dim % n)
+    dim %= n
+    shape = x.shape[:dim] + (1,) + x.shape[dim:]
+    if dim == x.ndim and x.ndim and x.strides[-1] != x.itemsize:
+        # PyTorch gives a new last dimension stride 1; NumPy's reshape would repeat the
+        # old last stride.
+        shape_, strides, offset = _geometry(x)
+        return strided(xp, x, shape, strides + (1,), offset)
+    return x.reshape(shape)
 
 
 @unsqueeze.derivative
@@ -104,16 +208,10 @@ def unsqueeze(ctx, grad, dim):
 def squeeze(xp, x, dim=None):
     """Drop dimensions of size one (all of them, or those in ``dim``)."""
     if dim is None:
-        return xp.squeeze(x)
+        return x.squeeze()
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    n = max(x.ndim, 1)
-    dims = tuple(d % n for d in dims if -n <= d < n or _out_of_range(d, n))
-    return xp.squeeze(x, axis=tuple(d for d in dims if x.ndim and x.shape[d] == 1))
-
-
-def _out_of_range(d, n):
-    raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                     f"but got {d})")
+    dims = tuple(wrap_dim(d, x.ndim) for d in dims)
+    return x.squeeze(axis=tuple(d for d in dims if x.ndim and x.shape[d] == 1))
 
 
 @squeeze.derivative
@@ -124,33 +222,287 @@ def squeeze(ctx, grad, dim=None):
 @op(view="always")
 def permute(xp, x, *dims):
     """Reorder the dimensions: ``x.permute(2, 0, 1)``."""
-    dims = _size_arg(dims)
+    dims = size_arg(dims)
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
                            f"not match the length of the desired ordering of dimensions i.e. "
                            f"input.dim() = {x.ndim} is not equal to len(dims) = {len(dims)}")
-    return xp.transpose(x, tuple(d % max(x.ndim, 1) for d in dims))
+    dims = tuple(wrap_dim(d, x.ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return x.transpose(dims)
 
 
 @permute.derivative
 def permute(ctx, grad, *dims):
-    dims = tuple(d % max(len(ctx.shapes[0]), 1) for d in _size_arg(dims))
-    inverse = [0] * len(dims)
-    for i, d in enumerate(dims):
-        inverse[d] = i
+    ndim = len(ctx.shapes[0])
+    inverse = [0] * ndim
+    for i, d in enumerate(size_arg(dims)):
+        inverse[wrap_dim(d, ndim)] = i
     return grad.permute(*inverse)
 
 
 @op(view="always")
 def transpose(xp, x, dim0, dim1):
     """Swap two dimensions."""
-    n = max(x.ndim, 1)
-    for d in (dim0, dim1):
-        if not -n <= d < n:
-            _out_of_range(d, n)
-    return xp.swapaxes(x, dim0 % n, dim1 % n) if x.ndim else x
+    dim0, dim1 = wrap_dim(dim0, x.ndim), wrap_dim(dim1, x.ndim)
+    return x.swapaxes(dim0, dim1) if x.ndim else x.view()
 
 
 @transpose.derivative
 def transpose(ctx, grad, dim0, dim1):
     return grad.transpose(dim0, dim1)
+
+
+# ----------------------------------------------------------------------------- as_strided
+
+
+@op(view="always", stash=True)
+def as_strided(xp, x, size, stride, storage_offset=None):
+    """A view of ``x``'s storage with the given sizes, strides and offset (all in elements).
+
+    >>> ember.arange(4.).as_strided((3, 2), (1, 1))   # sliding windows of length 2
+    """
+    size, stride = tuple(size), tuple(stride)
+    geometry = _geometry(x)
+    offset = geometry[2] if storage_offset is None else storage_offset
+    if len(size) != len(stride):
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, "
+                           f"got strides: {list(stride)}")
+    needed = offset + 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    available = _root(x).nbytes // x.itemsize
+    if needed > available:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                           f"offset {offset}, and itemsize {x.itemsize} requiring a storage "
+                           f"size of {needed * x.itemsize} are out of bounds for storage of "
+                           f"size {available * x.itemsize}")
+    return strided(xp, x, size, stride, offset), geometry
+
+
+@as_strided.derivative
+def as_strided(ctx, grad, size, stride, storage_offset=None):
+    input_geometry = ctx.stash
+    output_geometry = (tuple(size), tuple(stride),
+                       input_geometry[2] if storage_offset is None else storage_offset)
+    return _restride(grad, output_geometry, input_geometry)
+
+
+@op(method=False, function=False)
+def _restride(xp, x, source, target):
+    """Lay ``x`` (with the ``source`` geometry) into a zero storage, summing where elements
+    overlap, and read it back with the ``target`` geometry: the derivative of `as_strided`."""
+    source_at, target_at = _positions(xp, *source), _positions(xp, *target)
+    length = int(max(source_at.max(initial=-1), target_at.max(initial=-1))) + 1
+    values = x.reshape(-1)
+    if x.dtype.kind == "f":
+        storage = xp.bincount(source_at.reshape(-1), values, length).astype(x.dtype)
+    else:
+        storage = xp.zeros(length, x.dtype)
+        xp.add.at(storage, source_at.reshape(-1), values)
+    return storage[target_at]
+
+
+@_restride.derivative
+def _restride(ctx, grad, source, target):
+    return _restride(grad, target, source)
+
+
+def _positions(xp, shape, strides, offset):
+    """The storage index of every element of a strided layout."""
+    at = xp.full(shape, offset, dtype=np.int64)
+    for d, (n, s) in enumerate(zip(shape, strides)):
+        at += (xp.arange(n, dtype=np.int64) * s).reshape((n,) + (1,) * (len(shape) - d - 1))
+    return at
+
+
+# ----------------------------------------------------------------------------- composites
+
+
+@composite()
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.view(other.shape)``."""
+    return view(input, other.shape)
+
+
+@composite()
+def reshape_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.reshape(other.shape)``."""
+    return reshape(input, other.shape)
+
+
+@composite()
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    """``input.expand(other.shape)``."""
+    return expand(input, other.shape)
+
+
+@composite()
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """``input`` broadcast to ``size`` (a view): ``ember.broadcast_to(x, (3, 4))``."""
+    return expand(input, size)
+
+
+@composite(method=False)
+def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of all ``shapes`` broadcast to.
+
+    >>> ember.broadcast_shapes((3, 1), (1, 4))
+    ember.Size([3, 4])
+    """
+    shapes = [(s,) if isinstance(s, int) else tuple(s) for s in shapes]
+    ndim = max((len(s) for s in shapes), default=0)
+    result = [1] * ndim
+    for i, shape in enumerate(shapes):
+        for d, n in enumerate(shape, ndim - len(shape)):
+            if n != 1 and result[d] not in (1, n):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {n} at "
+                                   f"{d - ndim}! Mismatching argument at index {i} had "
+                                   f"{shape}; but expected shape should be broadcastable to "
+                                   f"{result}")
+            if n != 1:
+                result[d] = n
+    return Size(result)
+
+
+@composite(method=False)
+def broadcast_tensors(*tensors: Tensor) -> tuple:
+    """Views of ``tensors`` all expanded to their common broadcast shape."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+composite("swapaxes")(transpose.fn)
+composite("swapdims")(transpose.fn)
+
+
+@composite()
+def t(input: Tensor) -> Tensor:
+    """Transpose a matrix; 0-d and 1-d tensors come back as they are (as views)."""
+    if input.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                           f"{input.dim()}D")
+    return transpose(input, 0, -1)
+
+
+@composite()
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dimensions (a view)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {input.dim()}-D tensor.")
+    out = transpose(input, -2, -1)
+    return out.conj() if out.is_complex() else out
+
+
+def _matrix_transpose(input: Tensor) -> Tensor:
+    if input.dim() < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {input.dim()}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+def _reversed_dims(input: Tensor) -> Tensor:
+    return permute(input, tuple(range(input.dim() - 1, -1, -1)))
+
+
+def _conj_transpose(input: Tensor) -> Tensor:
+    if input.dim() > 2:
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{input.dim()}-D tensor. For batches of matrices, consider using "
+                           f"tensor.mH")
+    out = _reversed_dims(input)
+    return out.conj() if out.is_complex() else out
+
+
+Tensor.T = property(_reversed_dims, doc="The dimensions reversed (a view).")
+Tensor.mT = property(_matrix_transpose, doc="The last two dimensions swapped (a view).")
+Tensor.H = property(_conj_transpose, doc="The conjugate transpose of a matrix.")
+Tensor.mH = property(adjoint, doc="The conjugate transpose of the last two dimensions.")
+
+
+@composite()
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move dimension(s) ``source`` to position(s) ``destination``; the others keep their
+    order. ``x.movedim(0, -1)``."""
+    ndim = input.dim()
+    source = (source,) if isinstance(source, int) else tuple(source)
+    destination = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source "
+                           f"({list(source)} dims) should contain the same number of dims as "
+                           f"destination ({list(destination)} dims)")
+    source = [wrap_dim(d, ndim) for d in source]
+    destination = [wrap_dim(d, ndim) for d in destination]
+    for name, dims in (("source", source), ("destination", destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    order = [None] * ndim
+    for s, d in zip(source, destination):
+        order[d] = s
+    rest = iter(d for d in range(ndim) if d not in source)
+    return permute(input, tuple(d if d is not None else next(rest) for d in order))
+
+
+composite("moveaxis")(movedim)
+
+
+@composite()
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions ``start_dim..end_dim`` into one (a view when the memory allows)."""
+    shape = input.shape
+    start, end = wrap_dim(start_dim, len(shape)), wrap_dim(end_dim, len(shape))
+    if start > end:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if not shape:
+        return reshape(input, (1,))
+    if start == end:
+        return input
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+
+
+@composite()
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Split dimension ``dim`` into ``sizes`` (one may be -1): a view."""
+    shape = input.shape
+    dim = wrap_dim(dim, len(shape))
+    sizes = tuple(sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    if (-1 not in sizes and known != shape[dim]) or (-1 in sizes and (
+            known == 0 or shape[dim] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shape[dim]}) in the input tensor")
+    return view(input, shape[:dim] + sizes + shape[dim + 1:])
+
+
+@composite()
+def ravel(input: Tensor) -> Tensor:
+    """``input`` as one dimension (a view when the memory allows)."""
+    return reshape(input, (-1,))
+
+
+@composite()
+def contiguous(input: Tensor, memory_format=None) -> Tensor:
+    """``input`` itself when its memory is in row-major order, else a row-major copy."""
+    return input if input.is_contiguous() else input.clone()
+
+
+def _at_least(ndim: int, place):
+    def at_least(*tensors):
+        if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+            tensors = tuple(tensors[0])
+        out = tuple(t if t.dim() >= ndim else reshape(t, place(t.shape)) for t in tensors)
+        return out[0] if len(out) == 1 else out
+    at_least.__name__ = f"atleast_{ndim}d"
+    at_least.__doc__ = f"Each tensor as a view with at least {ndim} dimensions."
+    return composite(at_least.__name__, method=False)(at_least)
+
+
+atleast_1d = _at_least(1, lambda s: (1,))
+atleast_2d = _at_least(2, lambda s: (1,) * (2 - len(s)) + s)
+atleast_3d = _at_least(3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])

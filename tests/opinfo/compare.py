@@ -69,6 +69,11 @@ def _predicate(name):
 OPINFOS = [
     *(OpInfo(name, _relation, grad=False) for name in ("eq", "ne", "lt", "le", "gt", "ge")),
     OpInfo("isclose", _isclose, grad=False),
+    OpInfo("allclose", _isclose, grad=False),
+    OpInfo("equal", lambda rng, dt: [Sample((x, x.copy())) for x in (S.randn(rng, (3,), dt),)]
+           + [Sample((S.randn(rng, (3,), dt), S.randn(rng, (3,), dt))),
+              Sample((S.randn(rng, (3,), dt), S.randn(rng, (2, 3), dt))),
+              Sample((ints(rng, (3,)), ints(rng, (3,))))], grad=False),
     *(_predicate(name) for name in ("isnan", "isinf", "isposinf", "isneginf", "isfinite",
                                     "isreal", "signbit")),
     *(OpInfo(name, _logical, grad=False) for name in ("logical_and", "logical_or",

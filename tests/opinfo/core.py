@@ -1,4 +1,4 @@
-"""OpInfos for reductions, shapes and conversions defined in the core skeleton."""
+"""OpInfos for the conversions defined in the core skeleton."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,33 +7,8 @@ from . import OpInfo, Sample
 from . import samples as S
 
 
-def _reduce_samples(rng, dt):
-    x = S.randn(rng, (3, 4, 5), dt)
-    return [Sample((x,)), Sample((x, 1)), Sample((x, (0, 2), True)), Sample((x, -1, False)),
-            Sample((S.randn(rng, (), dt),))]
-
-
 OPINFOS = [
-    OpInfo("sum", _reduce_samples),
-    OpInfo("mean", _reduce_samples),
-    OpInfo("view", lambda rng, dt: [Sample((S.randn(rng, (3, 4), dt), 4, 3)),
-                                    Sample((S.randn(rng, (2, 3, 4), dt), (-1, 4)))],
-           ember_fn=lambda x, *s: x.view(*s), torch_fn=lambda x, *s: x.view(*s),
-           noncontiguous=False),
-    OpInfo("reshape", lambda rng, dt: [Sample((S.randn(rng, (3, 4), dt), (4, 3))),
-                                       Sample((S.randn(rng, (2, 3, 4), dt), (-1,)))]),
-    OpInfo("expand", lambda rng, dt: [Sample((S.randn(rng, (3, 1), dt), 3, 4)),
-                                      Sample((S.randn(rng, (4,), dt), (2, 3, 4)))],
-           ember_fn=lambda x, *s: x.expand(*s), torch_fn=lambda x, *s: x.expand(*s)),
-    OpInfo("unsqueeze", lambda rng, dt: [Sample((S.randn(rng, (3, 4), dt), 1)),
-                                         Sample((S.randn(rng, (3, 4), dt), -1))]),
     OpInfo("clone", S.unary()),
-    OpInfo("squeeze", lambda rng, dt: [Sample((S.randn(rng, (3, 1, 4, 1), dt),)),
-                                       Sample((S.randn(rng, (3, 1, 4), dt), 1)),
-                                       Sample((S.randn(rng, (3, 1, 4, 1), dt), (1, -1)))]),
-    OpInfo("permute", lambda rng, dt: [Sample((S.randn(rng, (2, 3, 4), dt), (2, 0, 1)))]),
-    OpInfo("transpose", lambda rng, dt: [Sample((S.randn(rng, (2, 3, 4), dt), 0, 2)),
-                                         Sample((S.randn(rng, (3, 4), dt), -1, 0))]),
     OpInfo("_to_copy", lambda rng, dt: [Sample((S.randn(rng, (3, 4), dt),))],
            ember_fn=lambda x: x.to(__import__("ember").float64 if x.dtype.name == "float32"
                                    else __import__("ember").float32),

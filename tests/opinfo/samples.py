@@ -32,3 +32,15 @@ def binary(low=None, high=None, scalars=(2.5, -3)):
             out.append(Sample((randn(rng, (3, 4), dtype, low, high), s)))
         return out
     return samples
+
+
+def shaped(*cases):
+    """Samples from ``(shape, *args)`` cases: a random tensor of ``shape``, then ``args``;
+    a ``dict`` as the last element of a case holds keyword arguments."""
+    def samples(rng, dtype):
+        out = []
+        for shape, *args in cases:
+            kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
+            out.append(Sample((randn(rng, shape, dtype), *args), kwargs))
+        return out
+    return samples

@@ -1,0 +1,67 @@
+"""Per-op overhead and throughput, Ember vs PyTorch: `python bench/ops.py [workload ...]`.
+
+Each workload is written once against the PyTorch API and run with ``T`` bound to either
+``ember`` or ``torch``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench._harness import main  # noqa: E402
+
+
+def tiny_add(T):
+    a, b = T.randn(8), T.randn(8)
+    return lambda: a + b
+
+
+def tiny_add_requires_grad(T):
+    a, b = T.randn(8, requires_grad=True), T.randn(8)
+    return lambda: a + b
+
+
+def tiny_linear_relu_backward(T):
+    x = T.randn(16, 32)
+    w = T.randn(32, 64, requires_grad=True)
+    b = T.randn(64, requires_grad=True)
+
+    def step():
+        y = (x @ w + b).relu().sum()
+        y.backward()
+    return step
+
+
+def elementwise_chain_1000x1000(T):
+    a, b, c = (T.randn(1000, 1000) for _ in range(3))
+    return lambda: ((a * b + c) * a - b) / (c * c + 1.0)
+
+
+def matmul_1024(T):
+    a, b = T.randn(1024, 1024), T.randn(1024, 1024)
+    return lambda: a @ b
+
+
+def chain_64_backward(T):
+    x = T.randn(64, requires_grad=True)
+
+    def step():
+        y = x
+        for _ in range(64):
+            y = y * 1.001 + 0.01
+        y.sum().backward()
+    return step
+
+
+WORKLOADS = {
+    "tiny add (no grad)": tiny_add,
+    "tiny add (requires_grad)": tiny_add_requires_grad,
+    "tiny matmul+add+relu, backward": tiny_linear_relu_backward,
+    "1000x1000 float32 elementwise chain": elementwise_chain_1000x1000,
+    "1024x1024 float32 matmul": matmul_1024,
+    "64-op chain, backward": chain_64_backward,
+}
+
+if __name__ == "__main__":
+    main(WORKLOADS, os.path.abspath(__file__))

@@ -1,0 +1,158 @@
+"""Pooling over windows in any number of spatial dims: max (with indices) and average.
+
+Both read the input through the same strided window view convolution uses. ``padding`` is
+a tuple of (low, high) pairs; with ``ceil_mode`` the caller has already widened ``high`` so
+the last partial window is kept, as PyTorch does.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._op import op
+from .conv import _windows, _pad, conv_transpose
+
+
+def pooled_size(size, kernel, stride, pad_lo, pad_hi, dilation, ceil_mode):
+    """PyTorch's output length of one pooled dim, and the high padding that realizes it."""
+    span = size + pad_lo + pad_hi - dilation * (kernel - 1) - 1
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad_lo:
+        out -= 1  # the last window would start entirely in the padding
+    extra = max(0, (out - 1) * stride + dilation * (kernel - 1) + 1 - (size + pad_lo + pad_hi))
+    return out, pad_hi + extra
+
+
+def _flat_positions(xp, spatial, kernel, stride, dilation, out, padding):
+    """For each (kernel offset, output cell): the flat input index it reads (or -1 in padding)."""
+    grids = []
+    for s, k, st, dil, o, (lo, _) in zip(spatial, kernel, stride, dilation, out, padding):
+        coord = (xp.arange(k)[:, None] * dil + xp.arange(o)[None, :] * st) - lo
+        grids.append(coord)
+    d = len(spatial)
+    flat = xp.zeros(tuple(kernel) + tuple(out), dtype=xp.int64)
+    valid = xp.ones(tuple(kernel) + tuple(out), dtype=bool)
+    for i, (coord, s) in enumerate(zip(grids, spatial)):
+        shape = [1] * (2 * d)
+        shape[i], shape[d + i] = coord.shape
+        c = coord.reshape(shape)
+        flat = flat * s + c
+        valid = valid & (c >= 0) & (c < s)
+    return xp.where(valid, flat, -1)
+
+
+@op(n_outputs=2, differentiable_outputs=(True, False), save_output=True, method=False,
+    function=False)
+def max_pool(xp, x, kernel, stride, padding, dilation):
+    """Max over each window; also the flat index (within each channel) of the maximum."""
+    if x.dtype.kind == "f":
+        fill = -np.inf
+    else:
+        fill = np.iinfo(x.dtype).min
+    padded = x if not any(lo or hi for lo, hi in padding) else xp.pad(
+        x, ((0, 0), (0, 0)) + tuple(padding), constant_values=fill)
+    view, out = _windows(xp, padded, kernel, stride, dilation)
+    d = len(kernel)
+    n, c = x.shape[:2]
+    # (N, C, *out, K): the kernel offsets last, so one argmax picks each window's maximum
+    order = (0, 1) + tuple(range(2 + d, 2 + 2 * d)) + tuple(range(2, 2 + d))
+    win = view.transpose(order).reshape((n, c) + out + (math.prod(kernel),))
+    local = win.argmax(axis=-1)
+    values = xp.take_along_axis(win, local[..., None], axis=-1)[..., 0]
+    positions = _flat_positions(xp, x.shape[2:], kernel, stride, dilation, out, padding)
+    positions = positions.reshape((math.prod(kernel),) + out)
+    moved = xp.moveaxis(positions, 0, -1)                       # (*out, K)
+    index = xp.take_along_axis(xp.broadcast_to(moved, (n, c) + moved.shape),
+                               local[..., None], axis=-1)[..., 0]
+    return values, index
+
+
+@max_pool.derivative
+def max_pool(ctx, grad, grad_index, kernel, stride, padding, dilation):
+    _, index = ctx.saved_tensors
+    return _max_pool_grad.fn(grad, index, ctx.shapes[0])
+
+
+def _flatten_spatial(a):
+    return a.reshape(a.shape[:2] + (-1,))
+
+
+@op(nin=2, save=(1,), method=False, function=False)
+def _max_pool_grad(xp, grad, index, input_shape):
+    """Send each window's gradient to the input position its maximum came from."""
+    n, c = input_shape[:2]
+    size = math.prod(input_shape[2:])
+    rows = xp.arange(n * c).reshape(n, c, *([1] * (index.ndim - 2))) * size
+    flat = (index + rows).ravel()
+    summed = xp.bincount(flat, weights=grad.ravel(), minlength=n * c * size)
+    return summed.astype(grad.dtype, copy=False).reshape(input_shape)
+
+
+@_max_pool_grad.derivative
+def _max_pool_grad(ctx, grad_grad, input_shape):
+    (index,) = ctx.saved_tensors
+    return _take_windows.fn(grad_grad, index), None
+
+
+@op(nin=2, save=(1,), method=False, function=False)
+def _take_windows(xp, x, index):
+    """The entries of x (N, C, *spatial) at per-channel flat positions ``index``."""
+    flat = _flatten_spatial(x)
+    return xp.take_along_axis(flat, _flatten_spatial(index), axis=2).reshape(index.shape)
+
+
+@_take_windows.derivative
+def _take_windows(ctx, grad):
+    (index,) = ctx.saved_tensors
+    return _max_pool_grad.fn(grad, index, ctx.shapes[0]), None
+
+
+@op(method=False, function=False)
+def avg_pool(xp, x, kernel, stride, padding, ceil_extra, count_include_pad, divisor_override):
+    """Mean over each window (or the sum over ``divisor_override``)."""
+    view, out = _windows(xp, _pad(xp, x, _widen(padding, ceil_extra)), kernel, stride,
+                         (1,) * len(kernel))
+    total = view.sum(axis=tuple(range(2, 2 + len(kernel))))
+    divisor = _divisor(xp, x.shape[2:], kernel, stride, padding, ceil_extra,
+                       count_include_pad, divisor_override)
+    return (total / divisor).astype(x.dtype, copy=False)
+
+
+@avg_pool.derivative
+def avg_pool(ctx, grad, kernel, stride, padding, ceil_extra, count_include_pad,
+             divisor_override):
+    from .. import _creation
+    shape = ctx.shapes[0]
+    channels = shape[1]
+    divisor = _divisor(grad._xp, shape[2:], kernel, stride, padding, ceil_extra,
+                       count_include_pad, divisor_override)
+    scaled = grad / _creation.tensor(divisor, dtype=grad.dtype, device=grad.device)
+    ones = _creation.ones((channels, 1) + tuple(kernel), dtype=grad.dtype, device=grad.device)
+    full = _widen(padding, ceil_extra)
+    output_padding = tuple(s + lo + hi - ((o - 1) * st + k) for s, o, k, st, (lo, hi) in
+                           zip(shape[2:], grad.shape[2:], kernel, stride, full))
+    # The windows' adjoint: spread each cell's share back over its window.
+    return conv_transpose.fn(scaled, ones, stride, full, (1,) * len(kernel), channels,
+                             output_padding)
+
+
+def _widen(padding, extra):
+    return tuple((lo, hi + e) for (lo, hi), e in zip(padding, extra))
+
+
+def _divisor(xp, spatial, kernel, stride, padding, ceil_extra, count_include_pad,
+             divisor_override):
+    """How many elements each window averages over (an array over output cells, or a number)."""
+    if divisor_override:
+        return divisor_override
+    d = len(kernel)
+    # The explicit padding counts when count_include_pad; the extra that ceil_mode adds to
+    # keep the last partial window never does.
+    if count_include_pad:
+        mask = xp.ones((1, 1) + tuple(s + lo + hi for s, (lo, hi) in zip(spatial, padding)))
+        mask = _pad(xp, mask, tuple((0, e) for e in ceil_extra))
+    else:
+        mask = _pad(xp, xp.ones((1, 1) + tuple(spatial)), _widen(padding, ceil_extra))
+    view, _ = _windows(xp, mask, kernel, stride, (1,) * d)
+    return view.sum(axis=tuple(range(2, 2 + d)))[0, 0]

@@ -1,0 +1,273 @@
+"""Rearranging and repeating entries (copies, never views): flip, roll, rot90, repeat, tile,
+repeat_interleave, triangles and diagonal matrices, kron."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._op import op, composite
+from .shape import wrap_dim, size_arg, strided, storage_offset, reshape, flatten
+from .slicing import diagonal, _diagonal_layout
+
+
+def _dims(dims, ndim: int) -> tuple:
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = tuple(wrap_dim(d, ndim) for d in dims)
+    if len(set(dims)) != len(dims):
+        repeated = next(d for d in dims if dims.count(d) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    return dims
+
+
+# ----------------------------------------------------------------------------- flip / roll
+
+
+@op()
+def flip(xp, x, *dims):
+    """Reverse the order of entries along ``dims`` (a copy)."""
+    dims = _dims(size_arg(dims), x.ndim)
+    return xp.flip(x, dims).copy() if dims and x.ndim else x.copy()
+
+
+@flip.derivative
+def flip(ctx, grad, *dims):
+    return flip(grad, *dims)
+
+
+@composite()
+def fliplr(input: Tensor) -> Tensor:
+    """Reverse the columns (dimension 1)."""
+    if input.dim() < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+@composite()
+def flipud(input: Tensor) -> Tensor:
+    """Reverse the rows (dimension 0)."""
+    if input.dim() < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+@op()
+def roll(xp, x, shifts, dims=None):
+    """Shift entries along ``dims`` cyclically (the flattened tensor when ``dims`` is None)."""
+    if dims is None:
+        if not isinstance(shifts, int) and len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return xp.roll(x, shifts)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
+                           f"{len(dims)}")
+    return xp.roll(x, shifts, tuple(wrap_dim(d, x.ndim) for d in dims))
+
+
+@roll.derivative
+def roll(ctx, grad, shifts, dims=None):
+    back = -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
+    return roll(grad, back, dims)
+
+
+@composite()
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees ``k`` times, from the first of ``dims`` towards the second."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.dim() < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.dim()}")
+    d0, d1 = wrap_dim(dims[0], input.dim()), wrap_dim(dims[1], input.dim())
+    if d0 == d1:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {d0} and "
+                           f"dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return flip(input, (d1,)).transpose(d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(input, (d0,)).transpose(d0, d1)
+    return input.clone()
+
+
+# ----------------------------------------------------------------------------- repeat
+
+
+@op()
+def repeat(xp, x, *sizes):
+    """Tile ``x`` ``sizes[i]`` times along each dimension: ``x.repeat(2, 1)``."""
+    sizes = tuple(size_arg(sizes))
+    if len(sizes) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
+    return xp.tile(x, sizes) if sizes else x.copy()
+
+
+@repeat.derivative
+def repeat(ctx, grad, *sizes):
+    sizes = tuple(size_arg(sizes))
+    shape = (1,) * (len(sizes) - len(ctx.shapes[0])) + ctx.shapes[0]
+    # Entry k * n + j of a repeated dimension of size n is copy k of entry j.
+    split = tuple(v for r, n in zip(sizes, shape) for v in (r, n))
+    summed = reshape(grad, split).sum(tuple(range(0, 2 * len(shape), 2)))
+    return reshape(summed, ctx.shapes[0])
+
+
+@composite()
+def tile(input: Tensor, dims) -> Tensor:
+    """`repeat`, where fewer ``dims`` than dimensions repeat the trailing ones."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return repeat(input, (1,) * (input.dim() - len(dims)) + dims)
+
+
+def _repeat_counts(repeats, n: int):
+    """``repeats`` (an int or a tensor) as a list of ``n`` counts."""
+    if isinstance(repeats, Tensor):
+        if repeats.dim() > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        repeats = repeats.tolist()
+    counts = [repeats] * n if isinstance(repeats, int) else list(repeats)
+    if len(counts) == 1 and n != 1:
+        counts = counts * n
+    if len(counts) != n:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                           f"repeats.size(0) = {len(counts)} and input.size({n}) = {n}")
+    if any(c < 0 for c in counts):
+        raise RuntimeError("Repeats must be non-negative")
+    return counts
+
+
+@op()
+def repeat_interleave(xp, x, repeats=None, dim=None, *, output_size=None):
+    """Repeat each entry along ``dim`` (of the flattened tensor when ``dim`` is None)
+    ``repeats`` times: ``ember.tensor([1, 2]).repeat_interleave(2)`` is ``[1, 1, 2, 2]``.
+    Given only an int tensor of counts, ``repeat_interleave(counts)`` repeats its indices."""
+    if repeats is None:
+        counts = [int(c) for c in _repeat_counts(x.tolist(), x.size)]
+        return xp.repeat(xp.arange(x.size), counts)
+    if dim is None:
+        x, dim = x.reshape(-1), 0
+    dim = wrap_dim(dim, x.ndim)
+    return xp.repeat(x, _repeat_counts(repeats, x.shape[dim] if x.ndim else 1), axis=dim)
+
+
+@repeat_interleave.derivative
+def repeat_interleave(ctx, grad, repeats=None, dim=None, *, output_size=None):
+    shape = ctx.shapes[0]
+    axis = 0 if dim is None else wrap_dim(dim, len(shape))
+    n = (int(np.prod(shape)) if dim is None else shape[axis]) if shape else 1
+    counts = _repeat_counts(repeats, n)
+    summed = _segment_sum(grad, counts, axis)
+    return reshape(summed, shape)
+
+
+@op(method=False, function=False)
+def _segment_sum(xp, x, counts, dim):
+    """Sum consecutive runs of ``counts[i]`` entries along ``dim``: undoes repeat_interleave."""
+    moved = xp.moveaxis(x, dim, 0)
+    out = xp.zeros((len(counts),) + moved.shape[1:], x.dtype)
+    starts = np.cumsum([0] + counts[:-1])
+    nonempty = np.array(counts) > 0
+    if nonempty.any():
+        out[nonempty] = xp.add.reduceat(moved, starts[nonempty], axis=0)
+    return xp.moveaxis(out, 0, dim)
+
+
+@_segment_sum.derivative
+def _segment_sum(ctx, grad, counts, dim):
+    return repeat_interleave(grad, counts, dim)
+
+
+# ----------------------------------------------------------------------------- triangles
+
+
+def _triangle(name: str, pick):
+    def forward(xp, x, diagonal=0):
+        if x.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        return pick(xp)(x, diagonal)
+    forward.__name__ = name
+    forward.__doc__ = f"Zero the entries {'above' if name == 'tril' else 'below'} the " \
+                      f"``diagonal``-th diagonal of the last two dimensions."
+    entry = op(inplace=True)(forward)
+
+    @entry.derivative
+    def _(ctx, grad, diagonal=0):
+        return entry(grad, diagonal)
+    return entry
+
+
+tril = _triangle("tril", lambda xp: xp.tril)
+triu = _triangle("triu", lambda xp: xp.triu)
+
+
+# ----------------------------------------------------------------------------- diagonals
+
+
+@op()
+def diag_embed(xp, x, offset=0, dim1=-2, dim2=-1):
+    """Matrices (in dimensions ``dim1``, ``dim2`` of the result) whose ``offset`` diagonal
+    holds the last dimension of ``x``; zeros elsewhere."""
+    n = x.shape[-1] + abs(offset) if x.ndim else 1 + abs(offset)
+    ndim = x.ndim + 1
+    d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    rest = iter(x.shape[:-1])
+    shape = tuple(n if d in (d1, d2) else next(rest) for d in range(ndim))
+    out = xp.zeros(shape, x.dtype)
+    item = out.itemsize
+    layout = _diagonal_layout(shape, [s // item for s in out.strides], offset, d1, d2)
+    strided(xp, out, layout[0], layout[1], storage_offset(out) + layout[2])[...] = x
+    return out
+
+
+@diag_embed.derivative
+def diag_embed(ctx, grad, offset=0, dim1=-2, dim2=-1):
+    return diagonal(grad, offset, dim1, dim2)
+
+
+@composite()
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A 1-d tensor as the ``diagonal``-th diagonal of a square matrix, or the
+    ``diagonal``-th diagonal of a matrix as a 1-d tensor (a copy)."""
+    if input.dim() == 1:
+        return diag_embed(input, diagonal)
+    if input.dim() == 2:
+        return _diagonal_copy(input, diagonal)
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.dim()}D")
+
+
+def _diagonal_copy(input: Tensor, offset: int) -> Tensor:
+    return diagonal(input, offset).clone()
+
+
+@composite()
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """The flattened ``input`` as the ``offset`` diagonal of a square matrix."""
+    return diag_embed(flatten(input), offset)
+
+
+@composite()
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal."""
+    if input.dim() != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.dim()}")
+    return diagonal(input).sum()
+
+
+@composite()
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: every entry of ``input`` times the whole of ``other``."""
+    ndim = max(input.dim(), other.dim())
+    shape_a = (1,) * (ndim - input.dim()) + tuple(input.shape)
+    shape_b = (1,) * (ndim - other.dim()) + tuple(other.shape)
+    # Interleave the dimensions: (a0, 1, a1, 1, ...) * (1, b0, 1, b1, ...).
+    a = reshape(input, tuple(v for n in shape_a for v in (n, 1)))
+    b = reshape(other, tuple(v for n in shape_b for v in (1, n)))
+    return reshape(a * b, tuple(m * n for m, n in zip(shape_a, shape_b)))

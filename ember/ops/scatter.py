@@ -1,0 +1,413 @@
+"""Gather and scatter along a dimension, and the ``index_*`` placements of whole slices.
+
+``gather`` reads ``out[i][j] = x[index[i][j]][j]`` (for ``dim=0``); ``scatter`` writes the
+other way. Their derivatives are each other: the gradient of a gather is a scatter-add of
+the gradient into zeros, and a scatter's source receives the gather of the gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._creation import full, zeros
+from .._tensor import Tensor, wrap
+from ._op import apply, op
+from .index import check_bounds, index_of, index_put, wrap_dim
+
+
+def _coords(xp, index, dim: int) -> tuple:
+    """The full NumPy index of ``index`` along ``dim``: position i in every other dim."""
+    nd = index.ndim
+    coords = [xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+              for d, n in enumerate(index.shape)]
+    coords[dim] = index
+    return tuple(coords)
+
+
+def _check_along(name: str, x, dim: int, idx, src=None) -> None:
+    """PyTorch's shape rules for gather/scatter: same ndim, index no larger elsewhere."""
+    if idx.ndim != x.ndim:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as "
+                           f"{'input' if src is None else 'self'} tensor")
+    if src is not None and src.ndim != idx.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    for d, n in enumerate(idx.shape):
+        if (d != dim and n > x.shape[d]) or (src is not None and n > src.shape[d]):
+            larger = (f"Size does not match at dimension {d} expected index {list(idx.shape)} "
+                      f"to be no larger than self {list(x.shape)} apart from dimension {dim}")
+            if src is not None:
+                larger += f" and to be no larger size than src {list(src.shape)}"
+            raise RuntimeError(larger)
+    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim)
+
+
+def _as_1d(a):
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+@op()
+def gather(xp, x, dim, index, *, sparse_grad=False):
+    """``out[i][j] = x[index[i][j]][j]`` for ``dim=0`` (and likewise along any ``dim``).
+
+    >>> ember.tensor([[1, 2], [3, 4]]).gather(1, ember.tensor([[0, 0], [1, 0]]))
+    tensor([[1, 1],
+            [4, 3]])
+    """
+    idx = index_of(index, "gather")
+    dim = wrap_dim(dim, x.ndim)
+    _check_along("gather", x, dim, idx)
+    return _as_1d(x)[_coords(xp, _as_1d(idx), dim)].reshape(idx.shape)
+
+
+@gather.derivative
+def gather(ctx, grad, dim, index, *, sparse_grad=False):
+    return zeros(ctx.shapes[0], dtype=grad.dtype, device=grad.device).scatter_add(
+        dim, index, grad)
+
+
+def scatter_into(xp, x, src, dim, index, name: str, ufunc=None):
+    """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``."""
+    idx = index_of(index, name)
+    dim = wrap_dim(dim, x.ndim)
+    if src.dtype != x.dtype:
+        raise RuntimeError(f"Expected self.dtype to be equal to src.dtype")
+    _check_along(name, x, dim, idx, src)
+    out = _as_1d(x.copy())
+    coords = _coords(xp, _as_1d(idx), dim)
+    values = _as_1d(src)[tuple(slice(0, n) for n in _as_1d(idx).shape)]
+    if ufunc is None:
+        out[coords] = values
+    else:
+        ufunc.at(out, coords, values)
+    return out.reshape(x.shape), coords, values
+
+
+def _src_grad(grad: Tensor, dim: int, index: Tensor, src_shape) -> Tensor:
+    """The gradient of a scatter's source: the gather of ``grad``, zero where unused."""
+    g = grad.gather(dim, index)
+    if tuple(g.shape) == tuple(src_shape):
+        return g
+    region = tuple(slice(0, n) for n in g.shape) + (Ellipsis,)
+    return apply(index_put, (zeros(src_shape, dtype=grad.dtype, device=grad.device), g,
+                             region), {})
+
+
+def _scatter_signature(input, dim, index, src=None, value=None, *, reduce=None):
+    src = value if src is None else src
+    if not isinstance(src, Tensor):  # scatter(dim, index, value): a source of that value
+        src = full(tuple(index.shape), src, dtype=input.dtype, device=input.device)
+    return (input, src, dim, index), ({} if reduce is None else {"reduce": reduce})
+
+
+_REDUCE = ("add", "multiply")
+
+
+@op(nin=2, inplace=True, signature=_scatter_signature)
+def scatter(xp, x, src, dim, index, *, reduce=None):
+    """A copy of ``x`` with ``src`` (or a value) written at ``index`` along ``dim``;
+    ``reduce='add'`` or ``'multiply'`` combines instead of overwriting."""
+    if reduce is not None and reduce not in _REDUCE:
+        raise RuntimeError("reduce argument must be either add or multiply.")
+    ufunc = None if reduce is None else getattr(xp, reduce)
+    return scatter_into(xp, x, src, dim, index, "scatter", ufunc)[0]
+
+
+@scatter.derivative
+def scatter(ctx, grad, dim, index, *, reduce=None):
+    if reduce == "multiply":
+        raise RuntimeError("derivative for aten::scatter with reduce='multiply' is not "
+                           "implemented")
+    grad_x = grad_src = None
+    if ctx.needs_input_grad[0]:
+        grad_x = grad if reduce == "add" else grad.scatter(dim, index, 0)
+    if ctx.needs_input_grad[1]:
+        grad_src = _src_grad(grad, dim, index, ctx.shapes[1])
+    return grad_x, grad_src
+
+
+def _along_signature(input, dim, index, src):
+    return (input, src, dim, index), {}
+
+
+@op(nin=2, inplace=True, signature=_along_signature)
+def scatter_add(xp, x, src, dim, index):
+    """A copy of ``x`` with ``src`` added at ``index`` along ``dim`` (repeats add up)."""
+    return scatter_into(xp, x, src, dim, index, "scatter_add", xp.add)[0]
+
+
+@scatter_add.derivative
+def scatter_add(ctx, grad, dim, index):
+    return grad, (_src_grad(grad, dim, index, ctx.shapes[1])
+                  if ctx.needs_input_grad[1] else None)
+
+
+# ----------------------------------------------------------------------------- scatter_reduce
+
+_REDUCTIONS = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
+               "amin": "minimum"}
+
+
+def _identity(reduce: str, dtype):
+    """The value that leaves ``reduce`` unchanged, for a position that ignores ``x``."""
+    if reduce in ("sum", "mean", "prod"):
+        return int(reduce == "prod")
+    if dtype.kind == "b":
+        return reduce == "amin"
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+def _scatter_reduce_signature(input, dim, index, src, reduce, *, include_self=True):
+    return (input, src, dim, index, reduce), {"include_self": include_self}
+
+
+@op(nin=2, inplace=True, stash=True, signature=_scatter_reduce_signature)
+def scatter_reduce(xp, x, src, dim, index, reduce, *, include_self=True):
+    """A copy of ``x`` where each position hit by ``index`` (along ``dim``) becomes the
+    ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin') of the ``src`` values sent there,
+    together with its own value when ``include_self``."""
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    ufunc = getattr(xp, _REDUCTIONS[reduce])
+    start = x
+    if not include_self:
+        start = scatter_into(xp, x, xp.full(index.shape, _identity(reduce, x.dtype),
+                                            dtype=x.dtype), dim, index, "scatter_reduce")[0]
+    out, coords, values = scatter_into(xp, start, src, dim, index, "scatter_reduce", ufunc)
+    out = _as_1d(out)
+    kept = xp.ones(out.shape, dtype=x.dtype)  # 1 where x's own value takes part
+    if not include_self:
+        kept[coords] = 0
+    if reduce == "mean":
+        count = kept.copy()
+        xp.add.at(count, coords, 1)
+        count[count == 0] = 1
+        out = out // count if x.dtype.kind in "iub" else out / count
+        consts = (kept, count)
+    elif reduce in ("amax", "amin"):
+        consts = _extremum_weights(xp, _as_1d(x), out, kept, coords, values)
+    elif reduce == "prod":
+        consts = _prod_others(xp, _as_1d(x), kept, coords, values)
+    else:
+        consts = (kept,)
+    # The derivative's constants, each shaped like x or like the index.
+    consts = tuple(c.reshape(x.shape if c.shape == out.shape else index.shape)
+                   for c in consts)
+    return out.reshape(x.shape), consts
+
+
+def _extremum_weights(xp, x, out, kept, coords, values):
+    # The gradient is shared evenly among all the values equal to the extremum.
+    # Like PyTorch, x's ties count in the share even where include_self=False drops x.
+    x_hits = (x == out).astype(x.dtype)
+    src_hits = (values == out[coords]).astype(x.dtype)
+    count = x_hits.copy()
+    xp.add.at(count, coords, src_hits)
+    share = 1 / xp.maximum(count, 1)
+    return x_hits * kept * share, share, src_hits
+
+
+def _prod_others(xp, x, kept, coords, values):
+    """For every factor of every product: the product of the other factors (zeros too)."""
+    own = xp.where(kept > 0, x, 1)
+    nonzero_prod = xp.where(own == 0, 1, own)
+    zero_count = (own == 0).astype(x.dtype)
+    xp.multiply.at(nonzero_prod, coords, xp.where(values == 0, 1, values))
+    xp.add.at(zero_count, coords, (values == 0).astype(x.dtype))
+    src_prod = xp.ones_like(x)
+    xp.multiply.at(src_prod, coords, values)
+    # x's own factor: the product of what was sent to it (1 where nothing was).
+    x_others = xp.where(kept > 0, src_prod, 0)
+    zeros_at, prod_at = zero_count[coords], nonzero_prod[coords]
+    safe = xp.where(values == 0, 1, values)
+    src_others = xp.where(zeros_at == 0, prod_at / safe,
+                          xp.where((zeros_at == 1) & (values == 0), prod_at, 0))
+    return x_others, src_others
+
+
+@scatter_reduce.derivative
+def scatter_reduce(ctx, grad, dim, index, reduce, *, include_self=True):
+    consts = [wrap(c) for c in ctx.stash]
+    src_shape = ctx.shapes[1]
+    if reduce in ("sum", "mean"):
+        x_weight = consts[0] if reduce == "sum" else consts[0] / consts[1]
+        share = 1 if reduce == "sum" else 1 / consts[1]
+        return grad * x_weight, _src_grad(grad * share, dim, index, src_shape)
+    if reduce == "prod":
+        x_others, src_others = consts
+        return grad * x_others, _src_grad(grad, dim, index, src_shape) * _pad(src_others,
+                                                                            src_shape)
+    x_weight, share, src_hits = consts
+    return (grad * x_weight,
+            _src_grad(grad * share, dim, index, src_shape) * _pad(src_hits, src_shape))
+
+
+def _pad(weights: Tensor, shape) -> Tensor:
+    """Per-index weights (index-shaped) grown to the source's shape with zeros."""
+    if tuple(weights.shape) == tuple(shape):
+        return weights
+    region = tuple(slice(0, n) for n in weights.shape) + (Ellipsis,)
+    return apply(index_put, (zeros(shape, dtype=weights.dtype, device=weights.device),
+                             weights, region), {})
+
+
+# ----------------------------------------------------------------------------- index_*
+
+
+def _slices(name: str, x, dim: int, idx, source=None):
+    """Check an ``index_*`` call; return ``dim`` wrapped and the flat index."""
+    if idx.ndim > 1:
+        raise IndexError(f"{name}(): Index is supposed to be a vector")
+    dim = wrap_dim(dim, x.ndim)
+    idx = idx.reshape(-1)
+    if source is not None and x.ndim:
+        if source.ndim != x.ndim or source.shape[dim] != idx.size:
+            got = source.shape[dim] if source.ndim == x.ndim else list(source.shape)
+            raise RuntimeError(f"{name}(): Number of indices ({idx.size}) should be equal to "
+                               f"source.size(dim): ({got}), for dim: {dim}")
+        for d in range(x.ndim):
+            if d != dim and source.shape[d] != x.shape[d]:
+                raise RuntimeError(f"{name}(): Source/destination tensor must have same slice "
+                                   f"shapes. Destination slice shape: {x.shape[d]} at "
+                                   f"dimension {d} and source slice shape: {source.shape[d]} "
+                                   f"at dimension {d}.")
+    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim,
+                 error=RuntimeError if name == "index_add" else IndexError)
+    return dim, idx
+
+
+def _dim_first(xp, a, dim: int):
+    return xp.moveaxis(_as_1d(a), dim, 0)
+
+
+_INDEX_KINDS = ("int64", "int32")
+
+
+def _index_signature(input, dim, index, source, **kwargs):
+    return (input, source, dim, index), kwargs
+
+
+@op(nin=2, inplace=True, signature=_index_signature)
+def index_add(xp, x, source, dim, index, *, alpha=1):
+    """A copy of ``x`` with ``alpha * source`` added to the slices ``index`` along ``dim``.
+
+    >>> ember.zeros(3).index_add(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 3.]))
+    tensor([3., 0., 3.])
+    """
+    idx = index_of(index, "index_add", _INDEX_KINDS, "Expected dtype int32/int64 for index")
+    dim, idx = _slices("index_add", x, dim, idx, source)
+    out = x.copy()
+    xp.add.at(_dim_first(xp, out, dim), idx,
+              _dim_first(xp, source if alpha == 1 else source * alpha, dim))
+    return out
+
+
+@index_add.derivative
+def index_add(ctx, grad, dim, index, *, alpha=1):
+    grad_source = None
+    if ctx.needs_input_grad[1]:
+        grad_source = _select_like(grad, dim, index, ctx.shapes[1])
+        grad_source = grad_source if alpha == 1 else grad_source * alpha
+    return grad, grad_source
+
+
+def _select_like(grad: Tensor, dim: int, index: Tensor, shape) -> Tensor:
+    return grad.index_select(dim, index.reshape(-1)).reshape(shape)
+
+
+@op(nin=2, inplace=True, signature=_index_signature)
+def index_copy(xp, x, source, dim, index):
+    """A copy of ``x`` with the slices ``index`` along ``dim`` replaced by ``source``."""
+    idx = index_of(index, "index_copy", ("int64",),
+                   "index_copy_(): Expected a long tensor for index")
+    dim, idx = _slices("index_copy", x, dim, idx, source)
+    out = x.copy()
+    _dim_first(xp, out, dim)[idx] = _dim_first(xp, source, dim)
+    return out
+
+
+@index_copy.derivative
+def index_copy(ctx, grad, dim, index):
+    grad_x = grad.index_fill(dim, index, 0) if ctx.needs_input_grad[0] else None
+    grad_source = (_select_like(grad, dim, index, ctx.shapes[1])
+                   if ctx.needs_input_grad[1] else None)
+    return grad_x, grad_source
+
+
+def _index_fill_signature(input, dim, index, value):
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+    else:
+        value = full((), value, dtype=input.dtype, device=input.device)
+    return (input, value, dim, index), {}
+
+
+@op(nin=2, inplace=True, signature=_index_fill_signature)
+def index_fill(xp, x, value, dim, index):
+    """A copy of ``x`` with the slices ``index`` along ``dim`` set to ``value``."""
+    idx = index_of(index, "index_fill", ("int64",),
+                   "index_fill_(): Expected dtype int64 for index.")
+    dim, idx = _slices("index_fill", x, dim, idx)
+    out = x.copy()
+    _dim_first(xp, out, dim)[idx] = value
+    return out
+
+
+@index_fill.derivative
+def index_fill(ctx, grad, dim, index):
+    grad_x = grad.index_fill(dim, index, 0) if ctx.needs_input_grad[0] else None
+    grad_value = None
+    if ctx.needs_input_grad[1]:  # a slice filled twice still holds the value once
+        distinct = wrap(index._xp.unique(index._data.reshape(-1)))
+        grad_value = grad.index_select(dim, distinct).sum()
+    return grad_x, grad_value
+
+
+# ----------------------------------------------------------------------------- take_along_dim
+
+
+def _along_shapes(x_shape, idx_shape, dim: int):
+    """The shapes ``x`` and the indices broadcast to (all dims but ``dim``)."""
+    if len(idx_shape) != len(x_shape):
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {len(x_shape)} dimensions for "
+                           f"input, and {len(idx_shape)} dimensions for indices")
+    common = list(np.broadcast_shapes(
+        tuple(1 if d == dim else s for d, s in enumerate(x_shape)),
+        tuple(1 if d == dim else s for d, s in enumerate(idx_shape))))
+    x_b, idx_b = list(common), list(common)
+    x_b[dim], idx_b[dim] = x_shape[dim], idx_shape[dim]
+    return tuple(x_b), tuple(idx_b)
+
+
+@op(broadcasts=True)
+def take_along_dim(xp, x, indices, dim=None):
+    """The entries of ``x`` at ``indices`` along ``dim`` (broadcasting the other dims), or of
+    the flattened ``x`` when ``dim`` is None."""
+    idx = index_of(indices, "take_along_dim", message=f"torch.take_along_dim(): dtype of "
+                                                      f"indices should be Long but got "
+                                                      f"{indices.dtype}")
+    if dim is None:
+        idx = idx.reshape(-1)
+        check_bounds(idx, x.size, 0)
+        return x.reshape(-1)[idx]
+    dim = wrap_dim(dim, x.ndim)
+    x_b, idx_b = _along_shapes(x.shape, idx.shape, dim)
+    check_bounds(idx, x.shape[dim], dim)
+    return xp.take_along_axis(xp.broadcast_to(x, x_b), xp.broadcast_to(idx, idx_b), axis=dim)
+
+
+@take_along_dim.derivative
+def take_along_dim(ctx, grad, indices, dim=None):
+    shape = ctx.shapes[0]
+    if dim is None:
+        return zeros(shape, dtype=grad.dtype, device=grad.device).put(
+            indices.reshape(-1), grad, accumulate=True)
+    dim = wrap_dim(dim, len(shape))
+    x_b, idx_b = _along_shapes(shape, tuple(indices.shape), dim)
+    return zeros(x_b, dtype=grad.dtype, device=grad.device).scatter_add(
+        dim, indices.expand(idx_b), grad)

@@ -1,0 +1,352 @@
+"""Sorting and selecting by rank (sort, topk, median, mode...), uniques, histograms, search.
+
+Orders are stable and NaN sorts as the largest value, as in PyTorch. Ops that select
+elements send their gradient back to the selected positions.
+"""
+from __future__ import annotations
+
+import inspect
+
+from .. import _dtype as dt
+from .. import return_types
+from ._inplace import _legacy
+from ._op import apply, op
+from .reduce import evenly_distribute, one_dim, returning, value_selecting_backward, \
+    whole_or_along
+from .scan import along
+
+
+def _argsort(xp, x, d: int, descending: bool):
+    if not descending:
+        return xp.argsort(x, axis=d, kind="stable")
+    # Descending yet stable: sort the reversed slice ascending and reverse that order.
+    order = xp.argsort(xp.flip(x, axis=d), axis=d, kind="stable")
+    return (x.shape[d] - 1) - xp.flip(order, axis=d)
+
+
+def _taken(xp, x, flat, indices, d: int, keepdim: bool = True):
+    """``(values, indices)`` of ``flat`` at ``indices`` along ``d``, shaped like ``x``'s."""
+    values = xp.take_along_axis(flat, indices, axis=d)
+    if x.ndim == 0:
+        return xp.reshape(values, ()), xp.reshape(indices, ())
+    if not keepdim:
+        return xp.squeeze(values, d), xp.squeeze(indices, d)
+    return values, indices
+
+
+def _selecting(forward, result_type):
+    """Declare a ``(values, indices)`` op whose values are elements of its input, picked
+    along its ``dim`` argument."""
+    entry = op(n_outputs=2, differentiable_outputs=(True, False), save_output=True)(forward)
+    signature = inspect.signature(forward)
+
+    @entry.derivative
+    def _(ctx, grad, grad_indices, *args, **kwargs):
+        shape = ctx.shapes[0]
+        bound = signature.bind(None, None, *args, **kwargs)
+        bound.apply_defaults()
+        dim = one_dim(bound.arguments["dim"], len(shape))
+        keepdim = bound.arguments.get("keepdim", True)  # sort and topk keep every dim
+        return value_selecting_backward(grad, ctx.saved_tensors[1], dim, shape, keepdim)
+    return returning(entry, result_type) if result_type is not None else entry
+
+
+# ----------------------------------------------------------------------------- sorting
+
+def sort(xp, x, dim=-1, descending=False, *, stable=False):
+    """``(values, indices)`` of ``input`` sorted along ``dim`` (stably).
+
+    >>> ember.tensor([3., 1., 2.]).sort(descending=True)
+    ember.return_types.sort(
+    values=tensor([3., 2., 1.]),
+    indices=tensor([0, 2, 1]))
+    """
+    flat, d = along(xp, x, dim)
+    return _taken(xp, x, flat, _argsort(xp, flat, d, descending), d)
+
+
+sort = _selecting(sort, return_types.sort)
+
+
+@op(differentiable=False)
+def argsort(xp, x, dim=-1, descending=False, *, stable=False):
+    """The indices that sort ``input`` along ``dim`` (stably)."""
+    flat, d = along(xp, x, dim)
+    return xp.reshape(_argsort(xp, flat, d, descending), x.shape)
+
+
+def topk(xp, x, k, dim=-1, largest=True, sorted=True):
+    """``(values, indices)`` of the ``k`` largest (or smallest) elements along ``dim``.
+
+    >>> ember.tensor([1., 4., 2., 3.]).topk(2).values
+    tensor([4., 3.])
+    """
+    flat, d = along(xp, x, dim)
+    n = flat.shape[d]
+    if not 0 <= k <= n:
+        raise RuntimeError(f"selected index k out of range (k={k}, size {n} along dim {d})")
+    order = xp.argsort(flat, axis=d, kind="stable")
+    ranks = xp.arange(n - 1, n - 1 - k, -1) if largest else xp.arange(k)
+    return _taken(xp, x, flat, xp.take(order, ranks, axis=d), d)
+
+
+topk = _selecting(topk, return_types.topk)
+
+
+def kthvalue(xp, x, k, dim=-1, keepdim=False):
+    """``(values, indices)`` of the ``k``-th smallest element (from 1) along ``dim``."""
+    flat, d = along(xp, x, dim)
+    if not 1 <= k <= flat.shape[d]:
+        raise RuntimeError(f"selected number k out of range for dimension {d}")
+    order = xp.argsort(flat, axis=d, kind="stable")
+    return _taken(xp, x, flat, xp.take(order, [k - 1], axis=d), d, keepdim)
+
+
+kthvalue = _selecting(kthvalue, return_types.kthvalue)
+
+
+# ----------------------------------------------------------------------------- medians
+
+def _median_indices(xp, flat, d: int, ignore_nan: bool):
+    n = flat.shape[d]
+    if n == 0:
+        raise IndexError(f"Expected reduction dim {d} to have non-zero size.")
+    order = xp.argsort(flat, axis=d, kind="stable")  # NaN last
+    nans = xp.sum(flat != flat, axis=d, keepdims=True)  # only NaN differs from itself
+    if ignore_nan:  # an all-NaN slice picks its middle NaN
+        rank = xp.where(nans == n, (n - 1) // 2, (n - nans - 1) // 2)
+    else:  # any NaN makes the median NaN: pick the first one
+        rank = xp.where(nans > 0, n - nans, (n - 1) // 2)
+    return xp.take_along_axis(order, rank, axis=d)
+
+
+def _median_family(name: str, ignore_nan: bool):
+    def median_along(xp, x, dim=-1, keepdim=False):
+        flat, d = along(xp, x, dim)
+        return _taken(xp, x, flat, _median_indices(xp, flat, d, ignore_nan), d, keepdim)
+    median_along.__name__ = name
+    median_along.__doc__ = f"""The lower median of all elements{' that are not NaN' * ignore_nan}
+    (no ``dim``), or its ``(values, indices)`` along ``dim``.
+
+    >>> ember.tensor([4., 1., 3., 2.]).{name}()
+    tensor(2.)
+    """
+
+    def median_whole(xp, x):
+        if x.size == 0:
+            return xp.full((), xp.nan, x.dtype)
+        flat = xp.reshape(x, -1)
+        return flat[_median_indices(xp, flat, 0, ignore_nan)[0]]
+    median_whole.__name__ = f"_{name}_all"
+    whole = op(save=(0,), save_output=True, method=False, function=False)(median_whole)
+
+    @whole.derivative
+    def _(ctx, grad):
+        x, y = ctx.saved_tensors
+        return evenly_distribute(grad, x, y, None, False)
+    along_entry = _selecting(median_along, None)
+    return whole, whole_or_along(along_entry, whole, getattr(return_types, name))
+
+
+_median_all, median = _median_family("median", ignore_nan=False)
+_nanmedian_all, nanmedian = _median_family("nanmedian", ignore_nan=True)
+
+
+def mode(xp, x, dim=-1, keepdim=False):
+    """``(values, indices)`` of the most frequent value along ``dim`` (the smallest such
+    value on ties, at its last position)."""
+    flat, d = along(xp, x, dim)
+    n = flat.shape[d]
+    if n == 0:
+        raise IndexError(f"Expected reduction dim {d} to have non-zero size.")
+    order = xp.argsort(flat, axis=d, kind="stable")
+    ordered = xp.take_along_axis(flat, order, axis=d)
+    head = (slice(None),) * d + (slice(None, -1),)
+    tail = (slice(None),) * d + (slice(1, None),)
+    starts_run = xp.ones(ordered.shape, bool)
+    starts_run[tail] = ordered[tail] != ordered[head]
+    shape = [1] * flat.ndim
+    shape[d] = n
+    position = xp.reshape(xp.arange(n), shape)
+    run_length = position - xp.maximum.accumulate(xp.where(starts_run, position, 0), axis=d)
+    # The first place a run reaches the longest length ends the smallest most-common value.
+    best = xp.argmax(run_length, axis=d, keepdims=True)
+    return _taken(xp, x, flat, xp.take_along_axis(order, best, axis=d), d, keepdim)
+
+
+mode = _selecting(mode, return_types.mode)
+
+
+# ----------------------------------------------------------------------------- uniques
+
+def _chosen(first, *optional):
+    """``first`` alone, or a tuple with the optional results that were asked for."""
+    extra = tuple(o for o in optional if o is not None)
+    return (first,) + extra if extra else first
+
+
+@op(n_outputs=3, differentiable=False)
+def unique(xp, x, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements of ``input`` (or distinct slices along ``dim``), sorted; with
+    ``return_inverse`` where each element went, with ``return_counts`` how often each occurs.
+
+    >>> ember.unique(ember.tensor([3, 1, 3]), return_counts=True)
+    (tensor([1, 3]), tensor([1, 2]))
+    """
+    axis = None if dim is None else one_dim(dim, x.ndim)
+    values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=axis,
+                                        equal_nan=False)
+    inverse = xp.reshape(inverse, x.shape if axis is None else (x.shape[axis],))
+    return values, inverse.astype(xp.int64), counts.astype(xp.int64)
+
+
+def _unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    values, inverse, counts = apply(unique, (input, sorted, return_inverse, return_counts, dim),
+                                    {})
+    return _chosen(values, inverse if return_inverse else None, counts if return_counts else None)
+
+
+@op(n_outputs=3, differentiable=False)
+def unique_consecutive(xp, x, return_inverse=False, return_counts=False, dim=None):
+    """``input`` with each run of equal consecutive elements (or slices along ``dim``)
+    collapsed to one; ``return_inverse`` and ``return_counts`` as for `unique`.
+
+    >>> ember.tensor([1, 1, 2, 2, 1]).unique_consecutive()
+    tensor([1, 2, 1])
+    """
+    shape = x.shape
+    if dim is None or x.ndim == 0:
+        d, x = 0, xp.reshape(x, -1)
+    else:
+        d = one_dim(dim, x.ndim)
+    n = x.shape[d]
+    rows = xp.reshape(xp.moveaxis(x, d, 0), (n, x.size // max(n, 1)))
+    starts_run = xp.concatenate([xp.ones(min(n, 1), bool),
+                                 xp.any(rows[1:] != rows[:-1], axis=1)])
+    starts = xp.flatnonzero(starts_run)
+    inverse = xp.cumsum(starts_run) - 1
+    counts = xp.diff(xp.concatenate([starts, xp.asarray([n])]))
+    return (xp.take(x, starts, axis=d), xp.reshape(inverse, shape if dim is None else (n,)),
+            counts.astype(xp.int64))
+
+
+def _unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    values, inverse, counts = apply(unique_consecutive, (input, return_inverse, return_counts,
+                                                         dim), {})
+    return _chosen(values, inverse if return_inverse else None, counts if return_counts else None)
+
+
+unique.fn, unique_consecutive.fn = _unique, _unique_consecutive
+_unique.__doc__, _unique_consecutive.__doc__ = unique.forward.__doc__, \
+    unique_consecutive.forward.__doc__
+
+
+# ----------------------------------------------------------------------------- counting
+
+@op(differentiable=False)
+def bincount(xp, x, weights=None, minlength=0):
+    """How often each non-negative integer occurs in the 1-d ``input`` (summing ``weights``
+    instead of ones when given), with at least ``minlength`` bins.
+
+    >>> ember.tensor([0, 2, 2]).bincount()
+    tensor([1, 0, 2])
+    """
+    if x.dtype.kind not in "iu":
+        _not_implemented("bincount_cpu", x)
+    if x.ndim != 1 or x.size and x.min() < 0:
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None:
+        return xp.bincount(x, minlength=minlength).astype(xp.int64)
+    weights = weights._data
+    if weights.shape != x.shape:
+        raise RuntimeError(f"weights should be 1-d and have the same length as input, got "
+                           f"weights of shape {list(weights.shape)} for input of shape "
+                           f"{list(x.shape)}")
+    out_dtype = weights.dtype if weights.dtype.kind == "f" else xp.float64
+    return xp.bincount(x, weights, minlength).astype(out_dtype)
+
+
+def _not_implemented(kernel: str, x) -> None:
+    raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                              f"'{_legacy(dt.from_numpy_dtype(x.dtype))}'")
+
+
+@op(differentiable=False)
+def histc(xp, x, bins=100, min=0, max=0):
+    """Counts of ``input``'s elements in ``bins`` equal bins over [min, max] (the data's own
+    range when min == max); elements outside are ignored."""
+    if x.dtype.kind != "f":
+        _not_implemented("histogram_cpu", x)
+    low, high = float(min), float(max)
+    if low == high and x.size:
+        low, high = float(x.min()), float(x.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    if low > high:
+        raise RuntimeError("max must be larger than min")
+    return xp.histogram(x, bins=bins, range=(low, high))[0].astype(x.dtype)
+
+
+@op(differentiable=False, n_outputs=2)
+def histogram(xp, x, bins, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)``: ``bins`` equal bins over ``range`` (default: the data's), or
+    the given 1-d tensor of edges; ``weight`` and ``density`` as in NumPy."""
+    if x.dtype.kind != "f":
+        _not_implemented("histogram_cpu", x)
+    edges = bins._data if hasattr(bins, "_data") else bins
+    weight = None if weight is None else weight._data
+    hist, edges = xp.histogram(x, bins=edges, range=range, weights=weight, density=density)
+    return hist.astype(x.dtype), edges.astype(x.dtype)
+
+
+returning(histogram, return_types.histogram)
+
+
+# ----------------------------------------------------------------------------- search
+
+def _search(xp, sorted_sequence, values, side: str, out_int32: bool):
+    out_dtype = xp.int32 if out_int32 else xp.int64
+    if sorted_sequence.ndim <= 1:
+        return xp.searchsorted(sorted_sequence, values, side=side).astype(out_dtype)
+    if sorted_sequence.shape[:-1] != values.shape[:-1]:
+        raise RuntimeError(f"boundaries tensor should be 1 dimension or the first N-1 "
+                           f"dimensions of boundaries tensor and input value tensor must "
+                           f"match, but we got boundaries tensor {list(sorted_sequence.shape)} "
+                           f"and input value tensor {list(values.shape)}")
+    rows = xp.reshape(sorted_sequence, (-1, sorted_sequence.shape[-1]))
+    wanted = xp.reshape(values, (len(rows), -1))
+    found = [xp.searchsorted(r, v, side=side) for r, v in zip(rows, wanted)]
+    return xp.reshape(xp.stack(found), values.shape).astype(out_dtype)
+
+
+@op(nin=2, promote="common", differentiable=False)
+def searchsorted(xp, sorted_sequence, values, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Where ``values`` would go in the innermost dim of ``sorted_sequence`` to keep it
+    sorted (after equal elements with ``right=True`` or ``side='right'``).
+
+    >>> ember.searchsorted(ember.tensor([1, 3, 5]), ember.tensor([3, 4]))
+    tensor([1, 2])
+    """
+    if side is not None and (side == "right") != right and right:
+        raise RuntimeError(f"side and right can't be set to opposites, got side of {side} "
+                           f"while right was True")
+    if sorter is not None:
+        sorted_sequence = xp.take_along_axis(sorted_sequence, sorter._data, axis=-1)
+    return _search(xp, sorted_sequence, values, side or ("right" if right else "left"),
+                   out_int32)
+
+
+@op(nin=2, promote="common", differentiable=False)
+def bucketize(xp, x, boundaries, *, out_int32=False, right=False):
+    """The index of the bucket of 1-d ``boundaries`` each element of ``input`` falls in.
+
+    >>> ember.bucketize(ember.tensor([1, 4, 9]), ember.tensor([2, 4, 8]))
+    tensor([0, 1, 3])
+    """
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
+                           f"{boundaries.ndim})")
+    return _search(xp, boundaries, x, "right" if right else "left", out_int32)

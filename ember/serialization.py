@@ -1,0 +1,426 @@
+"""`ember.save` / `ember.load`: checkpoints in a safe, atomic archive.
+
+A checkpoint is a zip archive (stored, not compressed) holding
+
+- ``archive/version``: the format's version,
+- ``archive/data.pkl``: the saved object as a pickle in which every tensor is a call to
+  `_rebuild_tensor` on a *storage* reference,
+- ``archive/storages/<n>``: each storage's raw little-endian bytes, once, however many
+  tensors view it, so views and repeated tensors come back sharing memory.
+
+Loading is safe: the pickle is read by an unpickler that resolves only an allow-list of
+plain containers and ember's own rebuild functions (plus what the user adds with
+`add_safe_globals`), so a hostile file can't name ``os.system`` or any other callable.
+Saving to a path is atomic: the archive goes to a temporary file in the same directory,
+is flushed to disk, then renamed over the target.
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+import zipfile
+from typing import Any, BinaryIO, Callable
+
+import numpy as np
+
+from . import _dtype as dt
+from . import backend
+from ._device import CPU, as_device, device
+from ._tensor import Size, Tensor, _init, _new, wrap
+
+FORMAT_VERSION = "1"
+_PREFIX = "archive/"
+_MAGIC = b"PK\x03\x04"
+_PROTOCOL = 4
+
+FileLike = str | os.PathLike | BinaryIO
+
+
+# -- rebuild functions: the only callables a checkpoint may name ----------------------------
+
+def _rebuild_tensor(storage, dtype_name: str, offset: int, shape: tuple, strides: tuple,
+                    requires_grad: bool, cls_name: str = "") -> Tensor:
+    """A tensor viewing ``storage`` (bytes) from byte ``offset`` with byte ``strides``."""
+    if not isinstance(storage, _Storage):
+        raise pickle.UnpicklingError("ember.load: a tensor's data must be a storage of the "
+                                     f"archive, got {type(storage).__name__}")
+    dtype = _rebuild_dtype(dtype_name)
+    t = _new(_tensor_class(cls_name) if cls_name else Tensor)
+    _init(t, storage.view(dtype.np, offset, shape, strides))
+    t._requires_grad = bool(requires_grad)
+    return t
+
+
+def _rebuild_dtype(name: str) -> dt.dtype:
+    try:
+        return dt._BY_NAME[name]
+    except (KeyError, TypeError):
+        raise pickle.UnpicklingError(f"ember.load: unknown dtype {name!r}") from None
+
+
+def _rebuild_device(spec: str) -> device:
+    try:
+        return as_device(spec)
+    except (RuntimeError, TypeError, ValueError) as e:
+        raise pickle.UnpicklingError(f"ember.load: bad device {spec!r}: {e}") from None
+
+
+def _rebuild_size(dims: tuple) -> Size:
+    if not all(isinstance(d, int) for d in dims):
+        raise pickle.UnpicklingError(f"ember.load: bad Size {dims!r}")
+    return Size(dims)
+
+
+_ALLOWED: dict[tuple[str, str], Any] = {
+    (__name__, "_rebuild_tensor"): _rebuild_tensor,
+    (__name__, "_rebuild_dtype"): _rebuild_dtype,
+    (__name__, "_rebuild_device"): _rebuild_device,
+    (__name__, "_rebuild_size"): _rebuild_size,
+    ("collections", "OrderedDict"): collections.OrderedDict,
+    ("builtins", "set"): set,
+    ("builtins", "frozenset"): frozenset,
+    ("builtins", "complex"): complex,
+    ("builtins", "slice"): slice,
+    ("builtins", "range"): range,
+}
+_user_allowed: dict[tuple[str, str], Any] = {}
+
+
+def add_safe_globals(safe_globals: list) -> None:
+    """Let `load` rebuild these classes or functions (which you trust) from checkpoints.
+
+    >>> ember.serialization.add_safe_globals([MyConfig])
+    """
+    for obj in safe_globals:
+        _user_allowed[(obj.__module__, obj.__qualname__)] = obj
+
+
+def get_safe_globals() -> list:
+    return list(_user_allowed.values())
+
+
+def clear_safe_globals() -> None:
+    _user_allowed.clear()
+
+
+@contextlib.contextmanager
+def safe_globals(safe_globals: list):
+    """Within the block, `load` may also rebuild ``safe_globals``."""
+    saved = dict(_user_allowed)
+    add_safe_globals(safe_globals)
+    try:
+        yield
+    finally:
+        _user_allowed.clear()
+        _user_allowed.update(saved)
+
+
+def _tensor_class(cls_name: str) -> type:
+    """The Tensor subclass named ``module:qualname``: one of ember's own (nn.Parameter...) or
+    one the user allowed. Never anything that is not a Tensor type."""
+    module, _, name = str(cls_name).partition(":")
+    found = _user_allowed.get((module, name))
+    if found is None and (module == "ember" or module.startswith("ember.")):
+        import importlib
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            found = None
+    if isinstance(found, type) and issubclass(found, Tensor):
+        return found
+    raise pickle.UnpicklingError(
+        f"ember.load refuses to rebuild a tensor of type {module}.{name}: it is not one of "
+        f"ember's tensor types. If you trust this file, allow the type with "
+        f"ember.serialization.add_safe_globals([...]).")
+
+
+# -- saving ---------------------------------------------------------------------------------
+
+class _StorageRef:
+    """Stands for storage ``key`` in the pickle (written as a persistent id)."""
+    __slots__ = ("key",)
+
+    def __init__(self, key: str):
+        self.key = key
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file, protocol: int):
+        super().__init__(file, protocol)
+        self.storages: dict[int, tuple[str, Any, str]] = {}  # id(root) -> (key, root, location)
+
+    def persistent_id(self, obj):
+        return ("storage", obj.key) if type(obj) is _StorageRef else None
+
+    def reducer_override(self, obj):
+        if isinstance(obj, Tensor):
+            return self._reduce_tensor(obj)
+        if type(obj) is dt.dtype:
+            return _rebuild_dtype, (obj.name,)
+        if type(obj) is device:
+            return _rebuild_device, (str(obj),)
+        if type(obj) is Size:
+            return _rebuild_size, (tuple(obj),)
+        return NotImplemented
+
+    def _reduce_tensor(self, t: Tensor):
+        array = t._data
+        root = array
+        while isinstance(root.base, type(array)):
+            root = root.base
+        if not (root.flags.c_contiguous or root.flags.f_contiguous):
+            root = array = array.copy()  # memory we can't describe as one block: save a copy
+        entry = self.storages.get(id(root))
+        if entry is None:
+            entry = (str(len(self.storages)), root, str(t.device))
+            self.storages[id(root)] = entry
+        offset = _address(array) - _address(root)
+        args = (_StorageRef(entry[0]), t.dtype.name, offset, tuple(array.shape),
+                tuple(array.strides), t._requires_grad)
+        if type(t) is not Tensor:
+            args += (f"{type(t).__module__}:{type(t).__qualname__}",)
+        return _rebuild_tensor, args
+
+
+def _address(array) -> int:
+    if type(array) is np.ndarray:
+        return array.__array_interface__["data"][0]
+    return array.data.ptr
+
+
+def _host_bytes(root) -> memoryview:
+    host = root if type(root) is np.ndarray else backend.to_device(root, CPU)
+    flat = host.reshape(-1, order="A") if host.ndim else host.reshape(1)
+    return memoryview(flat.view(np.uint8))
+
+
+def _write_archive(obj, f: BinaryIO, protocol: int) -> None:
+    if sys.byteorder != "little":
+        raise RuntimeError("ember.save: checkpoints are little-endian; big-endian hosts are "
+                           "not supported")
+    data = io.BytesIO()
+    pickler = _Pickler(data, protocol)
+    pickler.dump(obj)
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        archive.writestr(_PREFIX + "version", FORMAT_VERSION)
+        archive.writestr(_PREFIX + "data.pkl", data.getvalue())
+        for key, root, location in pickler.storages.values():
+            info = zipfile.ZipInfo(_PREFIX + "storages/" + key)
+            info.comment = location.encode()
+            with archive.open(info, "w", force_zip64=True) as out:
+                out.write(_host_bytes(root))
+
+
+def save(obj: Any, f: FileLike, pickle_module=None, pickle_protocol: int = _PROTOCOL,
+         _use_new_zipfile_serialization: bool = True) -> None:
+    """Save ``obj`` (tensors, state_dicts, nested containers of them with numbers, strings,
+    dtypes, devices...) to a path or a binary file object. Writing to a path is atomic.
+
+    >>> ember.save({'w': ember.ones(2)}, 'ckpt.pt'); ember.load('ckpt.pt')
+    {'w': tensor([1., 1.])}
+    """
+    if isinstance(f, (str, os.PathLike)):
+        atomic_write(os.fspath(f), lambda out: _write_archive(obj, out, pickle_protocol))
+    else:
+        _write_archive(obj, f, pickle_protocol)
+
+
+def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write(file)`` on a temporary file next to ``path``, then move it onto ``path``:
+    a failure or crash part-way leaves any previous file at ``path`` untouched."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise RuntimeError(f"Parent directory {directory} does not exist.")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, _new_file_mode(path))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable where we can
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _new_file_mode(path: str) -> int:
+    # mkstemp makes owner-only files; give the result the mode a plain open() would.
+    with contextlib.suppress(FileNotFoundError):
+        return os.stat(path).st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+# -- loading --------------------------------------------------------------------------------
+
+class _Storage:
+    """One storage of an archive: its bytes, on the device its tensors will live on."""
+
+    def __init__(self, host: np.ndarray, target: device):
+        self.host = host
+        self.target = target
+        self.array = host if target == CPU else backend.to_device(host, target)
+
+    def view(self, np_dtype: np.dtype, offset: int, shape: tuple, strides: tuple):
+        try:
+            # The ndarray constructor checks that the view stays inside the buffer.
+            checked = np.ndarray(tuple(shape), np_dtype, self.host, int(offset), tuple(strides))
+        except (TypeError, ValueError) as e:
+            raise pickle.UnpicklingError(
+                f"ember.load: a tensor of shape {tuple(shape)} with strides {tuple(strides)} "
+                f"at offset {offset} does not fit its storage of {self.host.nbytes} bytes: "
+                f"{e}") from None
+        if self.target == CPU:
+            return checked
+        xp = backend.for_device(self.target).xp
+        return xp.ndarray(checked.shape, np_dtype, memptr=self.array.data + int(offset),
+                          strides=checked.strides)
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file, storages: Callable[[str], _Storage]):
+        super().__init__(file)
+        self._storages = storages
+
+    def find_class(self, module: str, name: str):
+        found = _ALLOWED.get((module, name)) or _user_allowed.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(
+                f"ember.load refuses to load {module}.{name}: checkpoints may hold only "
+                f"tensors, plain containers, numbers and strings. If you trust this file and "
+                f"that global, allow it with ember.serialization.add_safe_globals([...]).")
+        return found
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "storage"
+                and isinstance(pid[1], str)):
+            raise pickle.UnpicklingError(f"ember.load: unknown persistent id {pid!r}")
+        return self._storages(pid[1])
+
+
+def _target_device(location: str, map_location) -> device:
+    if map_location is None:
+        return as_device(location)
+    if isinstance(map_location, dict):
+        return as_device(map_location.get(location, location))
+    return as_device(map_location)
+
+
+def _open_storage(archive: zipfile.ZipFile, name: str, key: str, map_location) -> _Storage:
+    entry = _PREFIX + "storages/" + key
+    try:
+        info = archive.getinfo(entry)
+    except KeyError:
+        raise RuntimeError(f"ember.load: {name} is damaged: storage {key!r} is missing") from None
+    host = _read_storage(archive, info, name)
+    location = info.comment.decode() or "cpu"
+    if callable(map_location):
+        moved = map_location(wrap(host), location)
+        if moved is not None:
+            return _Storage(host, moved.device)
+        map_location = None
+    target = _target_device(location, map_location)
+    if target.type == "cuda":
+        try:
+            backend.for_device(target)
+        except ImportError:
+            raise RuntimeError(
+                f"Attempting to deserialize object on a CUDA device ({location}) but CUDA is "
+                f"not available (CuPy is not installed). If you are running on a CPU-only "
+                f"machine, please use ember.load with map_location='cpu' to map your "
+                f"storages to the CPU.") from None
+    return _Storage(host, target)
+
+
+def _read_storage(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> np.ndarray:
+    host = np.empty(info.file_size, dtype=np.uint8)
+    view, filled = memoryview(host), 0
+    try:
+        with archive.open(info) as src:
+            while filled < len(host) and (n := src.readinto(view[filled:])):
+                filled += n
+    except (zipfile.BadZipFile, EOFError, OSError) as e:
+        raise RuntimeError(f"ember.load: {name} is damaged: storage {info.filename!r} can't "
+                           f"be read: {e}") from None
+    if filled != len(host):
+        raise RuntimeError(f"ember.load: {name} is truncated: storage {info.filename!r} has "
+                           f"{filled} of its {len(host)} bytes")
+    return host
+
+
+def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bool = True,
+         mmap: bool | None = None, **pickle_load_args) -> Any:
+    """Load what `save` wrote, from a path or a binary file object.
+
+    Never runs code from the file (``weights_only`` is accepted for PyTorch compatibility;
+    loading is always restricted). ``map_location`` moves storages: a device or string for
+    all of them, a dict from saved to new location, or ``fn(storage, location)`` returning
+    the storage where it should live.
+
+    >>> state = ember.load('ckpt.pt', map_location='cpu')
+    """
+    if not (map_location is None or isinstance(map_location, (str, device, dict))
+            or callable(map_location)):
+        raise TypeError(f"ember.load: map_location must be None, a device, a string, a dict "
+                        f"or a callable, got {type(map_location).__name__}")
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as fh:
+            return _load(fh, os.fspath(f), map_location)
+    return _load(f, getattr(f, "name", type(f).__name__), map_location)
+
+
+def _load(f: BinaryIO, name: str, map_location) -> Any:
+    start = f.tell() if getattr(f, "seekable", lambda: False)() else None
+    magic = f.read(4)
+    if magic != _MAGIC:
+        raise pickle.UnpicklingError(
+            f"ember.load: {name} is not an ember checkpoint: expected a zip archive starting "
+            f"with {_MAGIC!r}, found {magic!r}")
+    if start is None:
+        f = io.BytesIO(magic + f.read())
+    else:
+        f.seek(start)
+    try:
+        archive = zipfile.ZipFile(f)
+        version = archive.read(_PREFIX + "version").decode()
+        data = archive.read(_PREFIX + "data.pkl")
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, UnicodeDecodeError) as e:
+        raise RuntimeError(f"ember.load: {name} is not a readable ember checkpoint (truncated "
+                           f"or damaged archive): {e}") from None
+    if version != FORMAT_VERSION:
+        raise RuntimeError(f"ember.load: {name} has format version {version!r}; this ember "
+                           f"reads version {FORMAT_VERSION}")
+    opened: dict[str, _Storage] = {}
+
+    def storage(key: str) -> _Storage:
+        if key not in opened:
+            opened[key] = _open_storage(archive, name, key, map_location)
+        return opened[key]
+
+    with archive:
+        try:
+            return _Unpickler(io.BytesIO(data), storage).load()
+        except _MALFORMED as e:  # a damaged pickle fails in many ways: name the file
+            if str(e).startswith("ember.load"):
+                raise
+            raise pickle.UnpicklingError(f"ember.load: {name} holds a malformed object "
+                                         f"description: {type(e).__name__}: {e}") from None
+
+
+_MALFORMED = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+              IndexError, KeyError, OverflowError)

@@ -1,0 +1,2 @@
+"""Utilities around the core: data loading (`ember.utils.data`), safetensors files."""
+from . import data  # noqa: F401  ember.utils.data, as torch.utils.data is reachable after import

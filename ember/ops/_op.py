@@ -33,7 +33,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap, _new
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, grad_accumulator
+from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
 
 _anomaly = anomaly._enabled
@@ -171,10 +171,11 @@ def _sum_to(g, shape):
 
 
 def _make_function(op: Op):
-    if op.elementwise and op.promote is not None and op.promote_fn is None and op.nin == 2 \
-            and not op.stash:  # (a custom promotion may refuse or cast what NumPy keeps)
+    # The fast paths skip promotion, so an op with its own promotion rule never takes them.
+    fast = op.elementwise and not op.stash and op.promote_fn is None
+    if fast and op.promote is not None and op.nin == 2:
         fn = _binary_fast_path(op)
-    elif op.elementwise and op.nin == 1 and not op.stash:
+    elif fast and op.nin == 1:
         fn = _unary_fast_path(op)
     elif op.signature is None:
         def fn(*args, **kwargs):
@@ -357,7 +358,11 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
             dtypes.append(data.dtype)
             if x._requires_grad:
                 fn = x._grad_fn
-                edges.append((fn, x._output_nr) if fn is not None else (grad_accumulator(x), 0))
+                if fn is not None and x._base is not None and x._view_version != x._vc[0]:
+                    edges.append(edge_of(x))  # a view whose memory changed since: refreshed
+                else:
+                    edges.append((fn, x._output_nr) if fn is not None
+                                 else (grad_accumulator(x), 0))
             else:
                 edges.append(_NO_EDGE)
         else:

@@ -58,7 +58,8 @@ def _bitwise_not(rng, dt):
 def _shift(rng, dt):
     a = ints(rng, (3, 4), -50, 50, dt)
     bits = np.dtype(dt).itemsize * 8
-    return [Sample((a, ints(rng, (4,), 0, 6, dt))), Sample((a, 3)), Sample((2, ints(rng, (4,), 0, 6, dt))),
+    return [Sample((a, ints(rng, (4,), 0, 6, dt))), Sample((a, 3)),
+            Sample((2, ints(rng, (4,), 0, 6, dt))),
             Sample((a, np.array([0, bits - 1, bits, bits + 5], dtype=dt)))]
 
 

@@ -108,8 +108,9 @@ def refresh_view(view: Tensor) -> Node:
 def write_into(self: Tensor, result: Tensor, name: str) -> None:
     """Copy ``result`` into ``self``'s memory, with PyTorch's shape and cast checks."""
     if result._data.shape != self._data.shape:
+        broadcast = np.broadcast_shapes(result._data.shape, self._data.shape)
         raise RuntimeError(f"{name}(): output with shape {list(self._data.shape)} doesn't "
-                           f"match the broadcast shape {list(np.broadcast_shapes(result._data.shape, self._data.shape))}")
+                           f"match the broadcast shape {list(broadcast)}")
     check_writable(self, result.dtype, name)
     self._data[...] = result._data
     self._vc[0] += 1

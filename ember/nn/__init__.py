@@ -4,6 +4,6 @@
 """
 from .parameter import Parameter, Buffer
 from .modules import *  # noqa: F401,F403  every layer family in ember/nn/modules
-from . import init, utils
+from . import functional, init, utils
 
-__all__ = ["Parameter", "Buffer", "init", "utils"] + modules.__all__  # noqa: F405
+__all__ = ["Parameter", "Buffer", "functional", "init", "utils"] + modules.__all__  # noqa: F405

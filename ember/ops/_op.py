@@ -174,9 +174,11 @@ def _sum_to(g, shape):
 
 
 def _make_function(op: Op):
-    if op.elementwise and op.promote is not None and op.nin == 2 and not op.stash:
+    # The fast paths skip promotion, so an op with its own promotion rule never takes them.
+    fast = op.elementwise and not op.stash and op.promote_fn is None
+    if fast and op.promote is not None and op.nin == 2:
         fn = _binary_fast_path(op)
-    elif op.elementwise and op.nin == 1 and not op.stash:
+    elif fast and op.nin == 1:
         fn = _unary_fast_path(op)
     elif op.signature is None:
         def fn(*args, **kwargs):
@@ -432,12 +434,38 @@ def _promote(op, operands, arrays):
         if op.promote == "float" and first.dtype.kind in "biu":
             return [first.astype(dt.get_default_dtype().np)]
         return arrays
+    kind = common_kind(arrays)
+    if kind is not None and (kind in "fc" or op.promote != "float"):
+        return arrays
     target = dt.result_dtype(operands)
     if op.promote == "float" and target.category < _FLOAT:
         target = dt.get_default_dtype()
     npt = target.np
     return [a.astype(npt) if hasattr(a, "dtype") and type(a) is not np.generic
             and a.dtype != npt else a for a in arrays]
+
+
+# The Python numbers that leave an array's type alone, by the array's type kind.
+_WEAK = {bool: "biufc", int: "iufc", float: "fc"}
+
+
+def common_kind(arrays):
+    """The dtype kind when promotion has nothing to do (NumPy arrays of one dtype, with
+    numbers of no higher kind: the hot path of ``x + y`` and ``x * 2``), else None."""
+    dtype = None
+    for a in arrays:
+        if type(a) is _ndarray:
+            if dtype is None:
+                dtype = a.dtype
+            elif a.dtype != dtype:
+                return None
+    if dtype is None:
+        return None
+    kind = dtype.kind
+    for a in arrays:
+        if type(a) is not _ndarray and kind not in _WEAK.get(type(a), ""):
+            return None
+    return kind
 
 
 def _tensor_kwargs_to_args(op, args, kwargs):

@@ -1,0 +1,112 @@
+"""Convolution and pooling layers against PyTorch: forward, gradients, reprs, errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+
+from .helpers import assert_close, assert_raises_like_torch
+
+
+def _copy_params(src: torch.nn.Module, dst: ember.nn.Module) -> None:
+    for (name, p), (_, q) in zip(src.named_parameters(), dst.named_parameters()):
+        q.data = ember.tensor(p.detach().numpy())
+
+
+def _compare(t_mod, e_mod, shape, rng, dtype=np.float64):
+    _copy_params(t_mod, e_mod)
+    x = rng.standard_normal(shape).astype(dtype)
+    tx = torch.tensor(x, requires_grad=True)
+    ex = ember.tensor(x, requires_grad=True)
+    ty, ey = t_mod(tx), e_mod(ex)
+    assert_close(ey, ty)
+    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g))
+    assert_close(ex.grad, tx.grad)
+    for (name, p), (_, q) in zip(t_mod.named_parameters(), e_mod.named_parameters()):
+        assert_close(q.grad, p.grad, what=f"grad of {name}")
+
+
+CONV_CASES = [
+    ("Conv1d", dict(in_channels=4, out_channels=6, kernel_size=3), (2, 4, 9)),
+    ("Conv2d", dict(in_channels=4, out_channels=6, kernel_size=3, padding=1), (2, 4, 7, 6)),
+    ("Conv2d", dict(in_channels=4, out_channels=6, kernel_size=(3, 2), stride=2, groups=2,
+                    bias=False), (2, 4, 7, 6)),
+    ("Conv2d", dict(in_channels=4, out_channels=6, kernel_size=3, padding="same",
+                    dilation=2), (2, 4, 7, 6)),
+    ("Conv2d", dict(in_channels=3, out_channels=2, kernel_size=3), (3, 5, 5)),  # unbatched
+    ("Conv3d", dict(in_channels=2, out_channels=3, kernel_size=2, stride=(1, 2, 1)),
+     (2, 2, 4, 5, 3)),
+    ("ConvTranspose1d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2),
+     (2, 4, 5)),
+    ("ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2,
+                             padding=1, output_padding=1, groups=2), (2, 4, 5, 4)),
+    ("ConvTranspose3d", dict(in_channels=2, out_channels=3, kernel_size=2), (1, 2, 3, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,shape", CONV_CASES)
+def test_conv_layers_match_torch(name, kwargs, shape, rng):
+    t_mod = getattr(torch.nn, name)(**kwargs).double()
+    e_mod = getattr(ember.nn, name)(**kwargs).double()
+    assert repr(e_mod) == repr(t_mod)
+    _compare(t_mod, e_mod, shape, rng)
+
+
+POOL_CASES = [
+    ("MaxPool1d", dict(kernel_size=3, stride=2), (2, 3, 9)),
+    ("MaxPool2d", dict(kernel_size=2), (2, 3, 8, 6)),
+    ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), (2, 3, 7, 8)),
+    ("MaxPool3d", dict(kernel_size=2, dilation=2), (1, 2, 6, 5, 5)),
+    ("AvgPool1d", dict(kernel_size=3, stride=2, padding=1), (2, 3, 9)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, count_include_pad=False,
+                       ceil_mode=True), (2, 3, 7, 8)),
+    ("AvgPool2d", dict(kernel_size=2, divisor_override=3), (3, 6, 6)),  # unbatched
+    ("AvgPool3d", dict(kernel_size=2), (1, 2, 4, 4, 6)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,shape", POOL_CASES)
+def test_pool_layers_match_torch(name, kwargs, shape, rng):
+    t_mod = getattr(torch.nn, name)(**kwargs)
+    e_mod = getattr(ember.nn, name)(**kwargs)
+    assert repr(e_mod) == repr(t_mod)
+    _compare(t_mod, e_mod, shape, rng)
+
+
+def test_max_pool_return_indices_match_torch(rng):
+    x = rng.standard_normal((2, 3, 7, 7))
+    ev, ei = ember.nn.functional.max_pool2d(ember.tensor(x), 3, 2, 1, return_indices=True)
+    tv, ti = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    assert_close(ev, tv)
+    assert_close(ei, ti)
+
+
+def test_conv_errors_like_torch():
+    import torch.nn.functional as TF
+    F = ember.nn.functional
+    x, w = np.zeros((1, 3, 5, 5), np.float32), np.zeros((4, 2, 3, 3), np.float32)
+    # channel mismatch
+    assert_raises_like_torch(lambda: F.conv2d(ember.tensor(x), ember.tensor(w)),
+                             lambda: TF.conv2d(torch.tensor(x), torch.tensor(w)))
+    # kernel larger than the input
+    big = np.zeros((4, 3, 7, 7), np.float32)
+    assert_raises_like_torch(lambda: F.conv2d(ember.tensor(x), ember.tensor(big)),
+                             lambda: TF.conv2d(torch.tensor(x), torch.tensor(big)))
+    # strided 'same'
+    assert_raises_like_torch(lambda: ember.nn.Conv2d(3, 4, 3, stride=2, padding="same"),
+                             lambda: torch.nn.Conv2d(3, 4, 3, stride=2, padding="same"))
+    # pooling padding larger than half the kernel
+    assert_raises_like_torch(lambda: F.max_pool2d(ember.tensor(x), 2, padding=2),
+                             lambda: TF.max_pool2d(torch.tensor(x), 2, padding=2))
+
+
+def test_conv2d_default_init_matches_torch_bounds():
+    m = ember.nn.Conv2d(16, 8, 3)
+    bound = 1 / np.sqrt(16 * 9)
+    w = m.weight.detach().numpy()
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
+    assert np.abs(m.bias.detach().numpy()).max() <= bound

@@ -73,6 +73,8 @@ CASES = {
     "non-leaf requires_grad off": lambda m: (m.ones(2, requires_grad=True) * 2)
     .requires_grad_(False),
     "ambiguous bool": lambda m: bool(m.ones(2)),
+    "bool of nothing": lambda m: bool(m.ones(0)),
+    "dlpack of requires_grad": lambda m: m.ones(2, requires_grad=True).__dlpack__(),
     "item of many": lambda m: m.ones(3).item(),
     "len of 0-d": lambda m: len(m.tensor(1.0)),
     "broadcast mismatch": lambda m: m.ones(2) + m.ones(3),

@@ -92,7 +92,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     if ord in ("nuc", 2, -2):
         others = [d for d in range(A.ndim) if d not in (rows, cols)]
         S = linalg_svdvals(A.permute(*others, rows, cols))
-        out = S.sum(-1) if ord == "nuc" else linalg_vector_norm(S, INF if ord == 2 else -INF, -1)
+        # (the extreme of no singular values at all is taken as 0, as PyTorch does)
+        out = S.sum(-1) if ord == "nuc" or S.shape[-1] == 0 else \
+            linalg_vector_norm(S, INF if ord == 2 else -INF, -1)
     elif ord in (1, -1, INF, -INF):
         summed, extreme = (rows, cols) if ord in (1, -1) else (cols, rows)
         sums = A.abs().sum(summed, keepdim=True)

@@ -125,8 +125,8 @@ def tile(input: Tensor, dims) -> Tensor:
     return repeat(input, (1,) * (input.dim() - len(dims)) + dims)
 
 
-def _repeat_counts(repeats, n: int):
-    """``repeats`` (an int or a tensor) as a list of ``n`` counts."""
+def _repeat_counts(repeats, n: int, dim: int = 0):
+    """``repeats`` (an int or a tensor) as a list of ``n`` counts (for dimension ``dim``)."""
     if isinstance(repeats, Tensor):
         if repeats.dim() > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
@@ -136,7 +136,7 @@ def _repeat_counts(repeats, n: int):
         counts = counts * n
     if len(counts) != n:
         raise RuntimeError(f"repeats must have the same size as input along dim, but got "
-                           f"repeats.size(0) = {len(counts)} and input.size({n}) = {n}")
+                           f"repeats.size(0) = {len(counts)} and input.size({dim}) = {n}")
     if any(c < 0 for c in counts):
         raise RuntimeError("Repeats must be non-negative")
     return counts
@@ -153,7 +153,7 @@ def repeat_interleave(xp, x, repeats=None, dim=None, *, output_size=None):
     if dim is None:
         x, dim = x.reshape(-1), 0
     dim = wrap_dim(dim, x.ndim)
-    return xp.repeat(x, _repeat_counts(repeats, x.shape[dim] if x.ndim else 1), axis=dim)
+    return xp.repeat(x, _repeat_counts(repeats, x.shape[dim] if x.ndim else 1, dim), axis=dim)
 
 
 @repeat_interleave.derivative

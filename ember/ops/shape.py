@@ -6,6 +6,8 @@ written from them, so they need no derivative of their own.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .. import _dtype as dt
@@ -404,6 +406,12 @@ def _matrix_transpose(input: Tensor) -> Tensor:
 
 
 def _reversed_dims(input: Tensor) -> Tensor:
+    if input.dim() != 2:
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                      "shape is deprecated and it will throw an error in a future release. "
+                      "Consider `x.mT` to transpose batches of matrices or "
+                      "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the "
+                      "dimensions of a tensor.", UserWarning, stacklevel=2)
     return permute(input, tuple(range(input.dim() - 1, -1, -1)))
 
 
@@ -412,7 +420,7 @@ def _conj_transpose(input: Tensor) -> Tensor:
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
                            f"{input.dim()}-D tensor. For batches of matrices, consider using "
                            f"tensor.mH")
-    out = _reversed_dims(input)
+    out = transpose(input, 0, -1)
     return out.conj() if out.is_complex() else out
 
 
@@ -492,17 +500,23 @@ def contiguous(input: Tensor, memory_format=None) -> Tensor:
     return input if input.is_contiguous() else input.clone()
 
 
-def _at_least(ndim: int, place):
+def _at_least(ndim: int, grow):
     def at_least(*tensors):
         if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
             tensors = tuple(tensors[0])
-        out = tuple(t if t.dim() >= ndim else reshape(t, place(t.shape)) for t in tensors)
+        out = tuple(t if t.dim() >= ndim else grow(t) for t in tensors)
         return out[0] if len(out) == 1 else out
     at_least.__name__ = f"atleast_{ndim}d"
     at_least.__doc__ = f"Each tensor as a view with at least {ndim} dimensions."
     return composite(at_least.__name__, method=False)(at_least)
 
 
-atleast_1d = _at_least(1, lambda s: (1,))
-atleast_2d = _at_least(2, lambda s: (1,) * (2 - len(s)) + s)
-atleast_3d = _at_least(3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)])
+def _as_3d(t: Tensor) -> Tensor:
+    if t.dim() == 2:
+        return unsqueeze(t, -1)
+    return unsqueeze(unsqueeze(t, 0), -1) if t.dim() == 1 else reshape(t, (1, 1, 1))
+
+
+atleast_1d = _at_least(1, lambda t: reshape(t, (1,)))
+atleast_2d = _at_least(2, lambda t: unsqueeze(t, 0) if t.dim() == 1 else reshape(t, (1, 1)))
+atleast_3d = _at_least(3, _as_3d)

@@ -23,12 +23,6 @@ def _fill_missing(grads, shapes, like: Tensor) -> list:
             for g, s in zip(grads, shapes)]
 
 
-def _check_same_dtype(name: str, x, src) -> None:
-    if x.dtype != src.dtype:
-        raise RuntimeError(f"{name}: expected src to have the same dtype as self, got "
-                           f"{src.dtype} and {x.dtype}")
-
-
 def _check_src_shape(src, expected) -> None:
     if src.shape != expected.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size "
@@ -71,7 +65,6 @@ def narrow(ctx, grad, dim, start, length):
 @op(nin=2)
 def slice_scatter(xp, x, src, dim=0, start=None, end=None, step=1):
     """A copy of ``x`` with ``x[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``."""
-    _check_same_dtype("slice_scatter()", x, src)
     out = x.copy()
     index = _along(wrap_dim(dim, x.ndim), slice(start, end, step))
     _check_src_shape(src, out[index])
@@ -123,7 +116,6 @@ def select(ctx, grad, dim, index):
 @op(nin=2)
 def select_scatter(xp, x, src, dim, index):
     """A copy of ``x`` with entry ``index`` of dimension ``dim`` replaced by ``src``."""
-    _check_same_dtype("select_scatter()", x, src)
     out = x.copy()
     where = _along(wrap_dim(dim, x.ndim), int(index))
     _check_src_shape(src, out[where])
@@ -290,7 +282,6 @@ def diagonal(ctx, grad, offset=0, dim1=0, dim2=1):
 @op(nin=2)
 def diagonal_scatter(xp, x, src, offset=0, dim1=0, dim2=1):
     """A copy of ``x`` with its diagonal (as `diagonal` picks it) replaced by ``src``."""
-    _check_same_dtype("diagonal_scatter()", x, src)
     out = x.copy()
     item = out.itemsize
     shape, strides, shift = _diagonal_layout(out.shape, [s // item for s in out.strides],

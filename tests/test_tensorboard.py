@@ -1,0 +1,247 @@
+"""SummaryWriter: every kind of summary is written, then read back with TensorBoard's own
+EventAccumulator, and compared with what torch.utils.tensorboard writes for the same data."""
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from tensorboard.plugins.hparams import metadata as hparams_metadata
+from tensorboard.util import tensor_util
+from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+import ember
+from ember.utils.tensorboard import SummaryWriter
+
+
+def read(log_dir) -> EventAccumulator:
+    acc = EventAccumulator(str(log_dir), size_guidance={k: 0 for k in (
+        "scalars", "histograms", "images", "tensors", "audio", "compressedHistograms")})
+    acc.Reload()
+    return acc
+
+
+def write_both(tmp_path, method: str, *args, **kwargs):
+    """Log the same call through ember's and torch's writers; return both accumulators."""
+    with SummaryWriter(tmp_path / "ember") as w:
+        getattr(w, method)(*args, **kwargs)
+    with TorchWriter(str(tmp_path / "torch")) as w:
+        getattr(w, method)(*[torch.as_tensor(a) if isinstance(a, np.ndarray) else a
+                             for a in args], **kwargs)
+    return read(tmp_path / "ember"), read(tmp_path / "torch")
+
+
+def pixels(image_event) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(image_event.encoded_image_string)))
+
+
+# -- scalars -------------------------------------------------------------------------------
+def test_scalars_of_every_value_kind_read_back(tmp_path, rng):
+    values = rng.standard_normal(4).astype(np.float32)
+    given = [ember.tensor(values[0]), values[1], float(values[2]), ember.tensor([values[3]])]
+    with SummaryWriter(tmp_path) as w:
+        for step, v in enumerate(given):
+            w.add_scalar("loss/train", v, step * 10, walltime=100.0 + step)
+    events = read(tmp_path).Scalars("loss/train")
+    assert [e.step for e in events] == [0, 10, 20, 30]
+    assert [e.wall_time for e in events] == [100.0, 101.0, 102.0, 103.0]
+    np.testing.assert_allclose([e.value for e in events], values, rtol=1e-7)
+
+
+@pytest.mark.parametrize("double_precision", [False, True])
+def test_new_style_scalar_is_a_tensor_of_the_scalars_plugin(tmp_path, double_precision):
+    with SummaryWriter(tmp_path) as w:
+        w.add_scalar("acc", 0.1, 3, new_style=True, double_precision=double_precision)
+    acc = read(tmp_path)
+    (event,) = acc.Tensors("acc")
+    value = tensor_util.make_ndarray(event.tensor_proto)
+    assert event.step == 3 and value.shape == ()
+    assert value.dtype == (np.float64 if double_precision else np.float32)
+    assert value == np.array(0.1, value.dtype)
+    assert "acc" in acc.PluginTagToContent("scalars")
+
+
+def test_scalar_rejects_a_tensor_of_many_values(tmp_path):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match=r"add_scalar.*\(3,\)"):
+        w.add_scalar("x", ember.ones(3))
+
+
+def test_add_scalars_writes_one_sub_run_per_key_like_torch(tmp_path):
+    curves = {"train": 0.5, "valid": 0.75}
+    with SummaryWriter(tmp_path / "ember") as w:
+        w.add_scalars("run/loss", curves, 7)
+    with TorchWriter(str(tmp_path / "torch")) as w:
+        w.add_scalars("run/loss", curves, 7)
+    def sub_runs(root):
+        return sorted(d for d in os.listdir(root) if os.path.isdir(root / d))
+
+    assert sub_runs(tmp_path / "ember") == sub_runs(tmp_path / "torch")
+    assert len(sub_runs(tmp_path / "ember")) == 2
+    for name, value in zip(sub_runs(tmp_path / "ember"), curves.values()):
+        (event,) = read(tmp_path / "ember" / name).Scalars("run/loss")
+        assert (event.step, event.value) == (7, value)
+
+
+# -- histograms ----------------------------------------------------------------------------
+@pytest.mark.parametrize("bins, max_bins", [("tensorflow", None), ("auto", None),
+                                            ("fd", None), (10, None), ("sqrt", 4)])
+def test_histogram_buckets_match_torch(tmp_path, rng, bins, max_bins):
+    values = rng.standard_normal(500) * 3
+    mine, theirs = write_both(tmp_path, "add_histogram", "w", values, 2, bins=bins,
+                              max_bins=max_bins)
+    (a,), (b,) = mine.Histograms("w"), theirs.Histograms("w")
+    a, b = a.histogram_value, b.histogram_value
+    assert a.bucket == b.bucket and sum(a.bucket) == 500
+    np.testing.assert_allclose(a.bucket_limit, b.bucket_limit, rtol=1e-12)
+    np.testing.assert_allclose([a.min, a.max, a.num, a.sum, a.sum_squares],
+                               [b.min, b.max, b.num, b.sum, b.sum_squares], rtol=1e-10)
+
+
+def test_histogram_of_an_ember_tensor(tmp_path, rng):
+    values = rng.standard_normal((20, 5)).astype(np.float32)
+    with SummaryWriter(tmp_path) as w:
+        w.add_histogram("t", ember.tensor(values, requires_grad=True), 0, bins=8)
+    (event,) = read(tmp_path).Histograms("t")
+    counts, _ = np.histogram(values.astype(np.float64), bins=8)
+    assert list(event.histogram_value.bucket) == [0.0, *counts[counts.nonzero()[0][0]:]]
+    assert event.histogram_value.num == 100
+
+
+def test_histogram_raw_reads_back(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_histogram_raw("r", min=0.0, max=3.0, num=6, sum=9.0, sum_squares=19.0,
+                            bucket_limits=[1.0, 2.0, 3.0], bucket_counts=[1, 2, 3],
+                            global_step=4)
+    (event,) = read(tmp_path).Histograms("r")
+    h = event.histogram_value
+    assert (event.step, list(h.bucket_limit), list(h.bucket)) == (4, [1, 2, 3], [1, 2, 3])
+
+
+@pytest.mark.parametrize("values, message", [([], "empty"), ([1.0, np.nan], "NaN")])
+def test_histogram_rejects_empty_and_nan_values(tmp_path, values, message):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match=message):
+        w.add_histogram("h", np.array(values))
+
+
+# -- images --------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape, dataformats", [((3, 5, 7), "CHW"), ((5, 7, 3), "HWC"),
+                                                ((5, 7), "HW"), ((1, 5, 7), "CHW"),
+                                                ((5, 7, 4), "HWC")])
+def test_image_pixels_match_torch(tmp_path, rng, shape, dataformats):
+    img = rng.random(shape).astype(np.float32)
+    mine, theirs = write_both(tmp_path, "add_image", "img", img, 1, dataformats=dataformats)
+    (a,), (b,) = mine.Images("img"), theirs.Images("img")
+    assert (a.height, a.width) == (5, 7) == (b.height, b.width)
+    np.testing.assert_array_equal(pixels(a), pixels(b))
+
+
+def test_uint8_image_keeps_its_values(tmp_path, rng):
+    img = rng.integers(0, 256, (4, 6, 3), dtype=np.uint8)
+    with SummaryWriter(tmp_path) as w:
+        w.add_image("u8", ember.tensor(img), dataformats="HWC")
+    np.testing.assert_array_equal(pixels(read(tmp_path).Images("u8")[0]), img)
+
+
+@pytest.mark.parametrize("shape, dataformats", [((11, 3, 4, 5), "NCHW"),
+                                                ((5, 4, 5, 1), "NHWC"), ((2, 1, 4, 5), "NCHW")])
+def test_images_are_tiled_into_a_grid_like_torch(tmp_path, rng, shape, dataformats):
+    imgs = rng.random(shape).astype(np.float32)
+    mine, theirs = write_both(tmp_path, "add_images", "batch", imgs, 0,
+                              dataformats=dataformats)
+    (a,), (b,) = mine.Images("batch"), theirs.Images("batch")
+    assert (a.height, a.width) == (b.height, b.width)
+    np.testing.assert_array_equal(pixels(a), pixels(b))
+
+
+@pytest.mark.parametrize("shape, dataformats, message", [
+    ((3, 4, 5), "HW", "2-d"), ((4, 5), "HH", "once"), ((2, 4, 5), "CHW", "channels")])
+def test_image_rejects_bad_layouts(tmp_path, shape, dataformats, message):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match=message):
+        w.add_image("bad", np.zeros(shape, np.float32), dataformats=dataformats)
+
+
+# -- text and hparams ----------------------------------------------------------------------
+def test_text_reads_back(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_text("notes", "**lr** = 0.1 ✓", 5)
+    acc = read(tmp_path)
+    (event,) = acc.Tensors("notes/text_summary")
+    assert event.step == 5
+    assert tensor_util.make_ndarray(event.tensor_proto)[0].decode() == "**lr** = 0.1 ✓"
+    assert "notes/text_summary" in acc.PluginTagToContent("text")
+
+
+def test_hparams_write_experiment_session_and_metrics(tmp_path):
+    hparams = {"lr": 0.01, "batch": ember.tensor(32), "optim": "adam", "nesterov": True}
+    with SummaryWriter(tmp_path) as w:
+        w.add_hparams(hparams, {"hparam/accuracy": 0.9}, run_name="trial",
+                      hparam_domain_discrete={"optim": ["adam", "sgd"]})
+    acc = read(tmp_path / "trial")
+    content = acc.PluginTagToContent(hparams_metadata.PLUGIN_NAME)
+    experiment = hparams_metadata.parse_experiment_plugin_data(
+        content[hparams_metadata.EXPERIMENT_TAG])
+    infos = {i.name: i for i in experiment.hparam_infos}
+    assert set(infos) == set(hparams)
+    assert [v.string_value for v in infos["optim"].domain_discrete.values] == ["adam", "sgd"]
+    assert [m.name.tag for m in experiment.metric_infos] == ["hparam/accuracy"]
+    start = hparams_metadata.parse_session_start_info_plugin_data(
+        content[hparams_metadata.SESSION_START_INFO_TAG])
+    assert start.hparams["lr"].number_value == 0.01
+    assert start.hparams["batch"].number_value == 32
+    assert start.hparams["optim"].string_value == "adam"
+    assert start.hparams["nesterov"].bool_value is True
+    assert hparams_metadata.SESSION_END_INFO_TAG in content
+    assert acc.Scalars("hparam/accuracy")[0].value == pytest.approx(0.9)
+
+
+def test_hparams_reject_values_of_other_types(tmp_path):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match="'layers'.*list"):
+        w.add_hparams({"layers": [1, 2]}, {"m": 1.0})
+
+
+# -- the writer itself ---------------------------------------------------------------------
+def test_default_log_dir_is_runs_time_host_comment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with SummaryWriter(comment="_lr0.1") as w:
+        log_dir = w.get_logdir()
+    parent, name = os.path.split(log_dir)
+    assert parent == "runs" and name.endswith("_lr0.1")
+    assert os.listdir(tmp_path / log_dir)[0].startswith("events.out.tfevents.")
+
+
+def test_purge_step_hides_later_steps_of_an_earlier_run(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        for step in range(10):
+            w.add_scalar("x", step, step)
+    with SummaryWriter(tmp_path, purge_step=5) as w:
+        for step in range(5, 8):
+            w.add_scalar("x", 100 + step, step)
+    events = read(tmp_path).Scalars("x")
+    assert [(e.step, e.value) for e in events] == (
+        [(s, s) for s in range(5)] + [(s, 100 + s) for s in range(5, 8)])
+
+
+def test_flush_makes_events_readable_and_close_then_write_reopens(tmp_path):
+    w = SummaryWriter(tmp_path, filename_suffix=".ember")
+    w.add_scalar("a", 1.0, 0)
+    w.flush()
+    assert [e.value for e in read(tmp_path).Scalars("a")] == [1.0]
+    w.close()
+    w.add_scalar("a", 2.0, 1)
+    w.close()
+    files = os.listdir(tmp_path)
+    assert len(files) == 2 and all(f.endswith(".ember") for f in files)
+    assert [e.value for e in read(tmp_path).Scalars("a")] == [1.0, 2.0]
+
+
+def test_missing_tensorboard_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    for name in [m for m in sys.modules if m.startswith("ember.utils.tensorboard")]:
+        monkeypatch.delitem(sys.modules, name)
+    with pytest.raises(ImportError, match=r"pip install 'ember\[tensorboard\]'"):
+        import ember.utils.tensorboard  # noqa: F401

@@ -245,3 +245,54 @@ def test_missing_tensorboard_names_the_extra(monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(ImportError, match=r"pip install 'ember\[tensorboard\]'"):
         import ember.utils.tensorboard  # noqa: F401
+
+
+# -- the real TensorBoard server -----------------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get_json(url: str):
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def test_tensorboard_server_serves_the_logged_scalars(tmp_path):
+    import subprocess
+    import time
+    import urllib.error
+
+    values = [0.5, 0.25, 0.125]
+    with SummaryWriter(tmp_path / "train") as w:
+        for step, v in enumerate(values):
+            w.add_scalar("loss", ember.tensor(v), step * 100)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path), "--port",
+         str(port), "--host", "127.0.0.1", "--load_fast", "false"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?run=train&tag=loss"
+        deadline, rows = time.monotonic() + 90, None
+        while time.monotonic() < deadline and not rows:
+            assert server.poll() is None, "tensorboard exited early"
+            try:
+                rows = _get_json(url)
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)  # not listening yet, or the run is not loaded yet
+        assert rows, "tensorboard did not serve the scalars in time"
+        assert [(step, value) for _, step, value in rows] == list(zip([0, 100, 200], values))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

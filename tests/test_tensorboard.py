@@ -296,3 +296,188 @@ def test_tensorboard_server_serves_the_logged_scalars(tmp_path):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+# -- graphs --------------------------------------------------------------------------------
+class Net(ember.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.ReLU())
+        self.head = ember.nn.Linear(4, 2)
+
+    def forward(self, x):
+        hidden = self.body(x) * 2
+        return self.head(hidden), hidden
+
+
+def _shapes(node) -> list:
+    return [[d.size for d in s.dim] for s in node.attr["_output_shapes"].list.shape]
+
+
+def test_graph_has_scoped_ops_edges_and_shapes(tmp_path):
+    model = Net()
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(model, ember.randn(5, 3))
+    nodes = {n.name: n for n in read(tmp_path).Graph().node}
+    assert _shapes(nodes["input/x"]) == [[5, 3]] and nodes["input/x"].op == "IO Node"
+    assert _shapes(nodes["Net/Sequential[body]/Linear[0]/weight"]) == [[4, 3]]
+    assert _shapes(nodes["Net/Linear[head]/bias"]) == [[2]]
+    relu = nodes["Net/Sequential[body]/ReLU[1]/relu"]
+    assert relu.op == "relu" and _shapes(relu) == [[5, 4]]
+    (producer,) = relu.input
+    assert producer.startswith("Net/Sequential[body]/Linear[0]/")
+    assert "input/x" in nodes[producer].input
+    assert nodes["Net/mul"].input[0] == relu.name  # an op of the model's own forward
+    head_ops = [n for n in nodes if n.startswith("Net/Linear[head]/")
+                and nodes[n].op != "Parameter"]
+    assert any("Net/mul" in nodes[n].input for n in head_ops)
+    out1, out2 = nodes["output/output.1"], nodes["output/output.2"]
+    assert _shapes(out1) == [[5, 2]] and out1.input[0] in head_ops
+    assert out2.input == ["Net/mul"] and _shapes(out2) == [[5, 4]]
+    for node in nodes.values():  # every edge points at a node of the graph
+        assert all(i.split(":")[0] in nodes for i in node.input), node.name
+
+
+def test_graph_leaves_the_model_as_it_was(tmp_path):
+    model = Net().train()
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(model, (ember.randn(2, 3),))
+    assert model.training and model.body[0].weight.grad is None
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+
+
+def test_graph_needs_a_module(tmp_path):
+    with SummaryWriter(tmp_path) as w, pytest.raises(TypeError, match="add_graph.*function"):
+        w.add_graph(lambda x: x, ember.randn(2))
+
+
+# -- precision-recall curves ---------------------------------------------------------------
+@pytest.mark.parametrize("num_thresholds, weighted", [(127, False), (11, True)])
+def test_pr_curve_matches_torch(tmp_path, rng, num_thresholds, weighted):
+    labels = rng.integers(0, 2, 200)
+    predictions = rng.random(200)
+    weights = rng.random(200) if weighted else None
+    mine, theirs = write_both(tmp_path, "add_pr_curve", "pr", labels, predictions, 3,
+                              num_thresholds=num_thresholds, weights=weights)
+    (a,), (b,) = mine.Tensors("pr"), theirs.Tensors("pr")
+    curve = tensor_util.make_ndarray(a.tensor_proto)
+    assert a.step == 3 and curve.shape == (6, num_thresholds)
+    np.testing.assert_allclose(curve, tensor_util.make_ndarray(b.tensor_proto), rtol=1e-5)
+    assert "pr" in mine.PluginTagToContent("pr_curves")
+
+
+def test_pr_curve_raw_reads_back(tmp_path, rng):
+    rows = rng.random((6, 5))
+    with SummaryWriter(tmp_path) as w:
+        w.add_pr_curve_raw("raw", *rows, global_step=1, num_thresholds=5)
+    (event,) = read(tmp_path).Tensors("raw")
+    np.testing.assert_allclose(tensor_util.make_ndarray(event.tensor_proto), rows, rtol=1e-6)
+
+
+def test_pr_curve_rejects_predictions_outside_0_1(tmp_path):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match=r"\[0, 1\]"):
+        w.add_pr_curve("pr", np.array([0, 1]), np.array([0.5, 1.5]))
+
+
+# -- embeddings ----------------------------------------------------------------------------
+def _projector(log_dir):
+    from google.protobuf import text_format
+    from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
+
+    with open(os.path.join(log_dir, "projector_config.pbtxt")) as f:
+        return text_format.Parse(f.read(), ProjectorConfig())
+
+
+@pytest.mark.parametrize("with_header", [False, True])
+def test_embedding_files_match_torch(tmp_path, rng, with_header):
+    mat = rng.standard_normal((10, 4)).astype(np.float32)
+    images = rng.random((10, 3, 6, 6)).astype(np.float32)
+    if with_header:
+        metadata, header = [[i, f"c{i % 3}"] for i in range(10)], ["index", "class"]
+    else:
+        metadata, header = [f"point {i}" for i in range(10)], None
+    with SummaryWriter(tmp_path / "ember") as w:
+        w.add_embedding(ember.tensor(mat), metadata, ember.tensor(images), global_step=12,
+                        tag="feat/x", metadata_header=header)
+    with TorchWriter(str(tmp_path / "torch")) as w:
+        w.add_embedding(torch.tensor(mat), metadata, torch.tensor(images), global_step=12,
+                        tag="feat/x", metadata_header=header)
+    (mine,), (theirs,) = (_projector(tmp_path / d).embeddings for d in ("ember", "torch"))
+    assert mine == theirs  # names, paths of the files, sprite sizes
+    folder = [tmp_path / d / os.path.dirname(mine.tensor_path) for d in ("ember", "torch")]
+    np.testing.assert_allclose(np.loadtxt(folder[0] / "tensors.tsv"), mat, rtol=1e-7)
+    mine_rows, torch_rows = ((f / "metadata.tsv").read_text().splitlines() for f in folder)
+    assert mine_rows == torch_rows
+    sprites = [np.asarray(Image.open(f / "sprite.png"))[..., :3] for f in folder]
+    np.testing.assert_array_equal(*sprites)
+
+
+def test_embeddings_accumulate_in_the_projector_config(tmp_path, rng):
+    with SummaryWriter(tmp_path) as w:
+        w.add_embedding(rng.standard_normal((3, 2)), tag="a")
+        w.add_embedding(rng.standard_normal((3, 2)), tag="b", global_step=1)
+    names = [e.tensor_name for e in _projector(tmp_path).embeddings]
+    assert names == ["a:00000", "b:00001"]
+
+
+def test_embedding_checks_the_metadata_length(tmp_path):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match="2 metadata rows"):
+        w.add_embedding(np.zeros((3, 2)), metadata=["a", "b"])
+
+
+# -- figures, custom scalars, video, audio -------------------------------------------------
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(2, 1.5), dpi=50)
+    plt.plot([0, 1, 2], [2, 0, 1])
+    return figure
+
+
+def test_figure_pixels_match_torch(tmp_path):
+    figure = _figure()
+    with SummaryWriter(tmp_path / "ember") as w:
+        w.add_figure("fig", figure, 0, close=False)
+    with TorchWriter(str(tmp_path / "torch")) as w:
+        w.add_figure("fig", figure, 0)
+    (a,), (b,) = read(tmp_path / "ember").Images("fig"), read(tmp_path / "torch").Images("fig")
+    assert (a.width, a.height) == (100, 75)
+    np.testing.assert_array_equal(pixels(a), pixels(b))
+
+
+def test_figure_without_matplotlib_says_so(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with SummaryWriter(tmp_path) as w, pytest.raises(ImportError, match="pip install matplotlib"):
+        w.add_figure("fig", object())
+
+
+def test_custom_scalars_layout_matches_torch(tmp_path):
+    from tensorboard.plugins.custom_scalar import layout_pb2
+
+    layout = {"Losses": {"train vs valid": ["Multiline", ["loss/train", "loss/valid"]],
+                         "band": ["Margin", ["acc", "acc_low", "acc_high"]]}}
+    mine, theirs = write_both(tmp_path, "add_custom_scalars", layout)
+    a, b = (layout_pb2.Layout.FromString(tensor_util.make_ndarray(
+        acc.Tensors("custom_scalars__config__")[0].tensor_proto).item()) for acc in (mine, theirs))
+    assert a == b and a.category[0].chart[1].margin.series[0].upper == "acc_high"
+
+
+def test_video_is_an_animated_gif(tmp_path, rng):
+    frames = rng.random((2, 5, 3, 8, 6)).astype(np.float32)
+    with SummaryWriter(tmp_path) as w:
+        w.add_video("clip", ember.tensor(frames), 0, fps=10)
+    (event,) = read(tmp_path).Images("clip")
+    gif = Image.open(io.BytesIO(event.encoded_image_string))
+    assert gif.format == "GIF" and gif.n_frames == 5 and gif.size == (12, 8)
+
+
+def test_audio_matches_torch(tmp_path, rng):
+    samples = rng.uniform(-1.2, 1.2, 300).astype(np.float32)
+    mine, theirs = write_both(tmp_path, "add_audio", "snd", samples[None], 0,
+                              sample_rate=8000)
+    (a,), (b,) = mine.Audio("snd"), theirs.Audio("snd")
+    assert (a.sample_rate, a.length_frames, a.content_type) == (8000, 300, "audio/wav")
+    assert a.encoded_audio_string == b.encoded_audio_string

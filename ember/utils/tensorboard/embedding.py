@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from urllib.parse import quote
 
 import numpy as np
 from google.protobuf import text_format
@@ -13,6 +12,11 @@ from ._convert import to_numpy
 from .image import _as_uint8, encode_png, make_grid
 
 CONFIG_FILE = "projector_config.pbtxt"
+
+
+def _folder_name(tag: str) -> str:
+    """``tag`` as one folder name: ``%``, ``/`` and ``\\`` escaped as ``%xx``."""
+    return "".join(f"%{ord(c):02x}" if c in "%/\\" else c for c in tag)
 
 
 def _write_metadata(path: str, metadata, header) -> None:
@@ -53,7 +57,7 @@ def write_embedding(log_dir: str, mat, metadata, label_img, global_step: int, ta
     if vectors.ndim != 2:
         raise ValueError(f"add_embedding: mat must be N x D, got shape {vectors.shape}")
     n = vectors.shape[0]
-    subdir = f"{global_step:05d}/{quote(tag, safe='')}"
+    subdir = f"{global_step:05d}/{_folder_name(tag)}"
     save_dir = os.path.join(log_dir, subdir)
     if os.path.isdir(save_dir) and os.listdir(save_dir):
         warnings.warn(f"add_embedding: overwriting the embedding files in {save_dir}")

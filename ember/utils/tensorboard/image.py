@@ -81,14 +81,17 @@ def image(tag: str, img, dataformats: str = "CHW", what: str = "add_image") -> S
 
 
 def figure_to_array(figure, close: bool = True) -> np.ndarray:
-    """Render a matplotlib figure to a ``H x W x 4`` uint8 array."""
+    """Render a matplotlib figure to a ``H x W x 3`` uint8 array (with the Agg renderer,
+    whatever the figure's own backend)."""
     import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    figure.canvas.draw()
-    rgba = np.asarray(figure.canvas.buffer_rgba()).copy()
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
     if close:
         plt.close(figure)
-    return rgba
+    return rgb
 
 
 def figures_to_batch(figure, close: bool) -> tuple[np.ndarray, str]:
@@ -124,10 +127,12 @@ def video(tag: str, vid, fps: int = 4) -> Summary:
 
 def audio(tag: str, snd, sample_rate: int = 44100) -> Summary:
     """A WAV clip of ``snd``: mono samples in [-1, 1], shaped ``L`` or ``1 x L``."""
-    samples = to_numpy(snd).astype(np.float64).squeeze()
+    given = to_numpy(snd)
+    # Scale in the samples' own precision, as PyTorch does, so that both round alike.
+    samples = given.astype(np.result_type(given.dtype, np.float32)).squeeze()
     if samples.ndim != 1:
         raise ValueError(f"add_audio: expected mono samples of shape (L,) or (1, L), got "
-                         f"{to_numpy(snd).shape}")
+                         f"{given.shape}")
     pcm = (samples.clip(-1, 1) * 32767).astype("<i2")
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav:

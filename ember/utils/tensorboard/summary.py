@@ -24,8 +24,9 @@ def _shape(*sizes: int) -> TensorShapeProto:
     return TensorShapeProto(dim=[TensorShapeProto.Dim(size=s) for s in sizes])
 
 
-def _strings(*items: bytes) -> TensorProto:
-    return TensorProto(dtype=DT_STRING, string_val=list(items), tensor_shape=_shape(len(items)))
+def _string(data: bytes, *shape: int) -> TensorProto:
+    """A one-string tensor of ``shape`` (``()`` or ``(1,)``)."""
+    return TensorProto(dtype=DT_STRING, string_val=[data], tensor_shape=_shape(*shape))
 
 
 def scalar(tag: str, value, new_style: bool = False,
@@ -101,7 +102,7 @@ def text(tag: str, text_string: str) -> Summary:
     """Markdown text for the Text tab, under ``<tag>/text_summary`` as PyTorch names it."""
     metadata = text_metadata.create_summary_metadata(display_name="", description="")
     return Summary(value=[Summary.Value(tag=tag + "/text_summary", metadata=metadata,
-                                        tensor=_strings(text_string.encode("utf-8")))])
+                                        tensor=_string(text_string.encode("utf-8"), 1))])
 
 
 def _pr_tensor(tag: str, data: np.ndarray, num_thresholds: int) -> Summary:
@@ -175,5 +176,5 @@ def custom_scalars(layout: dict) -> Summary:
                   for category, charts in layout.items()]
     config = layout_pb2.Layout(category=categories).SerializeToString()
     return Summary(value=[Summary.Value(
-        tag=custom_scalar_metadata.CONFIG_SUMMARY_TAG, tensor=_strings(config),
+        tag=custom_scalar_metadata.CONFIG_SUMMARY_TAG, tensor=_string(config),
         metadata=custom_scalar_metadata.create_summary_metadata())])

@@ -338,6 +338,26 @@ def test_graph_has_scoped_ops_edges_and_shapes(tmp_path):
         assert all(i.split(":")[0] in nodes for i in node.input), node.name
 
 
+class Halves(ember.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ember.nn.Linear(3, 4)
+
+    def forward(self, x):
+        first, second = self.lin(x).chunk(2, dim=1)
+        return first * second
+
+
+def test_graph_names_the_second_output_of_a_multi_output_op(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(Halves(), ember.randn(5, 3))
+    nodes = {n.name: n for n in read(tmp_path).Graph().node}
+    (product,) = [n for n in nodes.values() if n.name.startswith("Halves/mul")]
+    assert [i.split(":")[0] for i in product.input] == [product.input[0]] * 2
+    assert product.input[1] == product.input[0] + ":1"
+    assert _shapes(nodes[product.input[0]]) == [[5, 2], [5, 2]]
+
+
 def test_graph_leaves_the_model_as_it_was(tmp_path):
     model = Net().train()
     with SummaryWriter(tmp_path) as w:

@@ -44,11 +44,12 @@ def _op_name(node) -> str:
 
 def _scopes(model) -> dict:
     """Module -> its scope, ``Type[attribute]`` per level below the model's own type."""
-    scopes = {}
+    by_path, scopes = {}, {}
     for path, module in model.named_modules():
-        parent = scopes.get(model.get_submodule(path.rpartition(".")[0])) if path else None
-        scopes[module] = (type(module).__name__ if not path else
-                          f"{parent}/{type(module).__name__}[{path.rpartition('.')[2]}]")
+        parent, _, attribute = path.rpartition(".")
+        kind = type(module).__name__
+        by_path[path] = f"{by_path[parent]}/{kind}[{attribute}]" if path else kind
+        scopes[module] = by_path[path]
     return scopes
 
 
@@ -93,6 +94,55 @@ def _input_names(model, count: int) -> list[str]:
     return [f"input/{params[i] if i < len(params) else f'input_{i}'}" for i in range(count)]
 
 
+def _post_order(roots: list) -> list:
+    """The graph nodes reachable from ``roots``, each after the nodes it consumes."""
+    order, seen = [], set()
+    stack = [(node, False) for node in reversed(roots)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        stack.extend((fn, False) for fn, _ in reversed(node.next_functions)
+                     if fn is not None and fn not in seen)
+    return order
+
+
+def _output_shapes(order: list, outputs: list) -> dict:
+    """``(node, output_nr) -> shape``, read off the input shapes of each node's consumers
+    (a node records only its inputs' shapes) and off the model's outputs."""
+    shapes = {}
+    for node in order:
+        for (fn, nr), shape in zip(node.next_functions, getattr(node, "shapes", ()) or ()):
+            if fn is not None and shape is not None:
+                shapes[(fn, nr)] = tuple(shape)
+    for t in outputs:
+        if t.grad_fn is not None:
+            shapes[(t.grad_fn, t._output_nr)] = tuple(t.shape)
+    return shapes
+
+
+def _leaf_nodes(order: list, inputs: tuple, leaf_names: dict) -> list:
+    """Nodes of the inputs and parameters, and of any other leaf the ops read (named
+    ``input/captured_<k>`` in ``leaf_names``)."""
+    leaves = [x for x in inputs if isinstance(x, Tensor)]
+    leaves += [fn.variable for node in order for fn, _ in node.next_functions
+               if isinstance(fn, AccumulateGrad)]
+    nodes, seen = [], set()
+    for leaf in leaves:
+        if id(leaf) in seen:
+            continue
+        seen.add(id(leaf))
+        name = leaf_names.setdefault(id(leaf), f"input/captured_{len(seen)}")
+        nodes.append(NodeDef(name=name, op=IO_OP if name.startswith("input/") else "Parameter",
+                             attr={"_output_shapes": _shape_attr([tuple(leaf.shape)])}))
+    return nodes
+
+
 def graph_def(model, input_to_model) -> GraphDef:
     """The GraphDef of ``model(*input_to_model)``: op nodes with their inputs and output
     shapes, parameters, and ``input/`` and ``output/`` nodes."""
@@ -118,47 +168,18 @@ def graph_def(model, input_to_model) -> GraphDef:
         for name, p in module.named_parameters(recurse=False):
             leaf_names[id(p)] = f"{scope}/{name}"
 
-    # Post-order walk from the outputs: producers come before their consumers.
     outputs = _tensors(output)
-    order, seen = [], set()
-    stack = [(t.grad_fn, False) for t in reversed(outputs) if t.grad_fn is not None]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        stack.extend((fn, False) for fn, _ in reversed(node.next_functions)
-                     if fn is not None and fn not in seen)
-
-    shapes = {}   # (producer, output_nr) -> shape, read off the consumers' input shapes
-    for node in order:
-        for (fn, nr), shape in zip(node.next_functions, getattr(node, "shapes", ()) or ()):
-            if fn is not None and shape is not None:
-                shapes[(fn, nr)] = tuple(shape)
-    for t in outputs:
-        if t.grad_fn is not None:
-            shapes[(t.grad_fn, t._output_nr)] = tuple(t.shape)
-
+    order = _post_order([t.grad_fn for t in outputs if t.grad_fn is not None])
+    shapes = _output_shapes(order, outputs)
     graph = GraphDef(versions=VersionDef(producer=22))
+    graph.node.extend(_leaf_nodes(order, inputs, leaf_names))
     names, used = {}, Counter()
 
     def name_of(fn, nr: int) -> str:
         if isinstance(fn, AccumulateGrad):
-            return leaf_names.get(id(fn.variable), f"input/leaf_{id(fn.variable):x}")
+            return leaf_names[id(fn.variable)]
         return names[fn] + (f":{nr}" if nr else "")
 
-    leaves = {fn.variable for node in order for fn, _ in node.next_functions
-              if isinstance(fn, AccumulateGrad)}
-    leaves.update(x for x in inputs if isinstance(x, Tensor))
-    for leaf in sorted(leaves, key=lambda v: leaf_names.get(id(v), "")):
-        is_input = leaf_names.get(id(leaf), "input/").startswith("input/")
-        graph.node.append(NodeDef(name=leaf_names.get(id(leaf), f"input/leaf_{id(leaf):x}"),
-                                  op=IO_OP if is_input else "Parameter",
-                                  attr={"_output_shapes": _shape_attr([tuple(leaf.shape)])}))
     for node in order:
         if isinstance(node, AccumulateGrad):
             continue
@@ -166,12 +187,11 @@ def graph_def(model, input_to_model) -> GraphDef:
         base = f"{owner.get(node, scopes[model])}/{op}"
         names[node] = base if not used[base] else f"{base}_{used[base]}"
         used[base] += 1
-        n_out = 1 + max([nr for fn, nr in shapes if fn is node], default=0)
+        out_shapes = [shapes.get((node, i), ()) for i in range(getattr(node, "n_outputs", 1))]
         graph.node.append(NodeDef(
             name=names[node], op=op,
             input=[name_of(fn, nr) for fn, nr in node.next_functions if fn is not None],
-            attr={"_output_shapes": _shape_attr([shapes.get((node, i), ()) for i in
-                                                  range(n_out)])}))
+            attr={"_output_shapes": _shape_attr(out_shapes)}))
     for i, t in enumerate(outputs):
         source = (name_of(t.grad_fn, t._output_nr) if t.grad_fn is not None
                   else leaf_names.get(id(t)))

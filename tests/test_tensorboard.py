@@ -501,3 +501,19 @@ def test_audio_matches_torch(tmp_path, rng):
     (a,), (b,) = mine.Audio("snd"), theirs.Audio("snd")
     assert (a.sample_rate, a.length_frames, a.content_type) == (8000, 300, "audio/wav")
     assert a.encoded_audio_string == b.encoded_audio_string
+
+
+@pytest.mark.parametrize("config", [None, {"camera": {"fov": 75}}])
+def test_mesh_matches_torch(tmp_path, rng, config):
+    vertices = rng.standard_normal((1, 4, 3)).astype(np.float32)
+    colors = rng.integers(0, 256, (1, 4, 3)).astype(np.uint8)
+    faces = np.array([[[0, 1, 2], [1, 2, 3]]], dtype=np.int32)
+    mine, theirs = write_both(tmp_path, "add_mesh", "cloud", vertices, colors=colors,
+                              faces=faces, config_dict=config, global_step=2)
+    assert mine.PluginTagToContent("mesh") == theirs.PluginTagToContent("mesh")
+    for suffix, expected in [("VERTEX", vertices), ("COLOR", colors), ("FACE", faces)]:
+        (a,), (b,) = mine.Tensors(f"cloud_{suffix}"), theirs.Tensors(f"cloud_{suffix}")
+        assert a.step == 2
+        # TensorBoard's own mesh summaries use uint8 colors and int32 faces; torch float.
+        np.testing.assert_array_equal(tensor_util.make_ndarray(a.tensor_proto), expected)
+        np.testing.assert_array_equal(tensor_util.make_ndarray(b.tensor_proto), expected)

@@ -1,9 +1,12 @@
-"""Summary protobufs of scalars, histograms, text, precision-recall curves and layouts.
+"""Summary protobufs of scalars, histograms, text, precision-recall curves, layouts and
+meshes.
 
 Each function returns a ``Summary`` built from TensorBoard's own protobufs and plugin
 metadata, ready for an ``Event``.
 """
 from __future__ import annotations
+
+import json
 
 import numpy as np
 from tensorboard.compat.proto.histogram_pb2 import HistogramProto
@@ -13,9 +16,12 @@ from tensorboard.compat.proto.tensor_shape_pb2 import TensorShapeProto
 from tensorboard.compat.proto.types_pb2 import DT_DOUBLE, DT_FLOAT, DT_STRING
 from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.custom_scalar import metadata as custom_scalar_metadata
+from tensorboard.plugins.mesh import metadata as mesh_metadata
+from tensorboard.plugins.mesh import plugin_data_pb2 as mesh_data
 from tensorboard.plugins.pr_curve import metadata as pr_curve_metadata
 from tensorboard.plugins.scalar import metadata as scalar_metadata
 from tensorboard.plugins.text import metadata as text_metadata
+from tensorboard.util import tensor_util
 
 from ._convert import to_float, to_numpy
 
@@ -178,3 +184,25 @@ def custom_scalars(layout: dict) -> Summary:
     return Summary(value=[Summary.Value(
         tag=custom_scalar_metadata.CONFIG_SUMMARY_TAG, tensor=_string(config),
         metadata=custom_scalar_metadata.create_summary_metadata())])
+
+
+def mesh(tag: str, vertices, colors=None, faces=None, config_dict: dict | None = None
+         ) -> Summary:
+    """A 3D mesh: ``B x N x 3`` vertices (float), with optional ``B x N x 3`` colors (0..255)
+    and ``B x F x 3`` faces (vertex indices); ``config_dict`` configures the three.js view."""
+    kinds = mesh_data.MeshPluginData
+    parts = [(kinds.VERTEX, vertices, np.float32), (kinds.FACE, faces, np.int32),
+             (kinds.COLOR, colors, np.uint8)]
+    parts = [(kind, to_numpy(x).astype(dtype)) for kind, x, dtype in parts if x is not None]
+    for kind, array in parts:
+        if array.ndim != 3 or array.shape[-1] != 3:
+            raise ValueError(f"add_mesh: {kinds.ContentType.Name(kind).lower()} must be "
+                             f"B x N x 3, got shape {array.shape}")
+    components = mesh_metadata.get_components_bitmask([kind for kind, _ in parts])
+    config = json.dumps(config_dict or {}, sort_keys=True)
+    return Summary(value=[Summary.Value(
+        tag=mesh_metadata.get_instance_name(tag, kind),
+        tensor=tensor_util.make_tensor_proto(array),
+        metadata=mesh_metadata.create_summary_metadata(
+            tag, None, kind, components, list(array.shape), json_config=config))
+        for kind, array in parts])

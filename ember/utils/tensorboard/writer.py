@@ -192,6 +192,12 @@ class SummaryWriter:
         """Log a mono clip of samples in [-1, 1]."""
         self._add(_image.audio(tag, snd_tensor, sample_rate), global_step, walltime)
 
+    def add_mesh(self, tag: str, vertices, colors=None, faces=None,
+                 config_dict: dict | None = None, global_step=None, walltime=None) -> None:
+        """Log a 3D point cloud or mesh: ``B x N x 3`` vertices, colors and faces."""
+        self._add(_summary.mesh(tag, vertices, colors, faces, config_dict),
+                  global_step, walltime)
+
     # -- text, hparams, graphs, embeddings -----------------------------------------------
     def add_text(self, tag: str, text_string: str, global_step=None, walltime=None) -> None:
         """Log Markdown text."""

@@ -171,14 +171,18 @@ def upsample_bilinear(input, size=None, scale_factor=None):
 # ----------------------------------------------------------------------------- pixel shuffle
 
 
+def _check_shuffle(name: str, input, factor_name: str, r: int) -> None:
+    if input.dim() < 3:
+        raise RuntimeError(f"{name} expects input to have at least 3 dimensions, but got input "
+                           f"with {input.dim()} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"{name} expects a positive {factor_name}, but got {r}")
+
+
 def pixel_shuffle(input, upscale_factor: int):
     """(*, C * r^2, H, W) -> (*, C, H * r, W * r): channels become sub-pixel positions."""
     r = upscale_factor
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but "
-                           f"got input with {input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    _check_shuffle("pixel_shuffle", input, "upscale_factor", r)
     *batch, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
@@ -193,11 +197,7 @@ def pixel_shuffle(input, upscale_factor: int):
 def pixel_unshuffle(input, downscale_factor: int):
     """(*, C, H * r, W * r) -> (*, C * r^2, H, W): the inverse of `pixel_shuffle`."""
     r = downscale_factor
-    if input.dim() < 3:
-        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
-                           f"got input with {input.dim()} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    _check_shuffle("pixel_unshuffle", input, "downscale_factor", r)
     *batch, c, h, w = input.shape
     if h % r or w % r:
         raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by "

@@ -125,3 +125,29 @@ def test_vision_layers_match_torch(name, kwargs, shape, rng):
 def test_vision_errors_like_torch(fn):
     x = np.zeros((2, 3, 5, 4))
     assert_raises_like_torch(lambda: fn(F, ember.tensor(x)), lambda: fn(TF, torch.tensor(x)))
+
+
+@pytest.mark.parametrize("name,kwargs,shape", [
+    ("Unfold", {"kernel_size": 2}, (2, 3, 4, 5)),
+    ("Unfold", {"kernel_size": (2, 3), "dilation": 2, "padding": 1, "stride": (1, 2)},
+     (3, 5, 6)),
+    ("Fold", {"output_size": (4, 5), "kernel_size": 2}, (2, 12, 12)),
+    ("Fold", {"output_size": 5, "kernel_size": 3, "padding": 1, "stride": 2}, (18, 9)),
+])
+def test_fold_layers_match_torch(name, kwargs, shape, rng):
+    e_mod, t_mod = getattr(ember.nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert repr(e_mod) == repr(t_mod)
+    _compare(e_mod, t_mod, rng.standard_normal(shape), rng)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda f, x: f.unfold(x.reshape(2, 3, 5, 4, 1), 2),
+    lambda f, x: f.fold(x, (4, 5), 2),
+    lambda f, x: f.unfold(x, 7),
+    lambda f, x: f.fold(x[0], (4, 5), 2),
+    lambda f, x: f.fold(x.reshape(2, 5, 12), (4, 5), 2),
+    lambda f, x: f.fold(x.reshape(2, 12, 5), (4, 5), 2),
+])
+def test_fold_errors_like_torch(fn):
+    x = np.zeros((2, 3, 5, 4))
+    assert_raises_like_torch(lambda: fn(F, ember.tensor(x)), lambda: fn(TF, torch.tensor(x)))

@@ -1,16 +1,21 @@
-"""Vision utilities: `pad`, `interpolate` (and the `upsample*` aliases), `pixel_shuffle`."""
+"""Vision utilities: `pad`, `interpolate` (and the `upsample*` aliases), `pixel_shuffle`,
+`unfold`/`fold`."""
 from __future__ import annotations
 
 import warnings
 
 from ...ops import TABLE
+from ...ops.im2col import blocks
 from ...ops.padding import pad_pairs
 from . import _resample
+from ._utils import ntuple
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-           "pixel_shuffle", "pixel_unshuffle"]
+           "pixel_shuffle", "pixel_unshuffle", "unfold", "fold"]
 
 _constant_pad_nd = TABLE["constant_pad_nd"].fn
+_im2col = TABLE["im2col"].fn
+_col2im = TABLE["col2im"].fn
 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -207,3 +212,60 @@ def pixel_unshuffle(input, downscale_factor: int):
     x = input.reshape(*batch, c, h // r, r, w // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
     return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+# ----------------------------------------------------------------------------- fold / unfold
+
+
+def _block_args(name, kernel_size, dilation, padding, stride):
+    return tuple(ntuple(v, 2, arg, name) for v, arg in
+                 ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"),
+                  (stride, "stride")))
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Every sliding block of an (N, C, H, W) image as a column: (N, C * kh * kw, L).
+
+    >>> F.unfold(ember.zeros(1, 3, 4, 4), kernel_size=2).shape
+    ember.Size([1, 12, 9])
+    """
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"unfold(): Expected 3D or 4D (batch mode) tensor with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    kernel, dilation, padding, stride = _block_args("unfold", kernel_size, dilation, padding,
+                                                    stride)
+    x = input if input.dim() == 4 else input.unsqueeze(0)
+    if any(b <= 0 for b in blocks(x.shape[2:], kernel, dilation, padding, stride)):
+        raise RuntimeError(f"unfold(): Given input with spatial size {list(x.shape[2:])}, "
+                           f"kernel_size={kernel}, dilation={dilation}, padding={padding}, "
+                           f"calculated shape of the array of sliding blocks is non-positive")
+    cols = _im2col(x, kernel, dilation, padding, stride)
+    return cols if input.dim() == 4 else cols.squeeze(0)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The adjoint of `unfold`: sum columns (N, C * kh * kw, L) back into an (N, C, H, W)
+    image of ``output_size`` (overlapping blocks add up)."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"fold(): Expected 2D or 3D (batch mode) tensor for input with "
+                           f"possibly 0 batch size and non-zero dimensions for input, but got: "
+                           f"{list(input.shape)}")
+    size = ntuple(output_size, 2, "output_size", "fold")
+    kernel, dilation, padding, stride = _block_args("fold", kernel_size, dilation, padding,
+                                                    stride)
+    x = input if input.dim() == 3 else input.unsqueeze(0)
+    k = kernel[0] * kernel[1]
+    if x.shape[1] % k:
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the "
+                           f"product of kernel_size, but got input.size(1)={x.shape[1]} and "
+                           f"kernel_size={kernel}")
+    n_blocks = blocks(size, kernel, dilation, padding, stride)
+    if n_blocks[0] * n_blocks[1] != x.shape[2] or min(n_blocks) <= 0:
+        raise RuntimeError(f"Given output_size={size}, kernel_size={kernel}, dilation="
+                           f"{dilation}, padding={padding}, stride={stride}, expected size of "
+                           f"input's dimension 2 to match the calculated number of sliding "
+                           f"blocks {n_blocks[0]} * {n_blocks[1]} = {n_blocks[0] * n_blocks[1]}"
+                           f", but got input.size(2)={x.shape[2]}.")
+    image = _col2im(x, size, kernel, dilation, padding, stride)
+    return image if input.dim() == 3 else image.squeeze(0)

@@ -1,11 +1,12 @@
-"""Resizing layers: `Upsample` and its fixed-mode forms, `PixelShuffle`, `PixelUnshuffle`."""
+"""Resizing layers: `Upsample` and its fixed-mode forms, `PixelShuffle`, `PixelUnshuffle`;
+sliding blocks: `Unfold`, `Fold`."""
 from __future__ import annotations
 
 from .. import functional as F
 from .module import Module
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle",
-           "PixelUnshuffle"]
+           "PixelUnshuffle", "Unfold", "Fold"]
 
 
 class Upsample(Module):
@@ -78,3 +79,40 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class _Blocks(Module):
+    """The sliding-block geometry shared by `Unfold` and `Fold`."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.dilation = dilation
+        self.padding = padding
+        self.stride = stride
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Unfold(_Blocks):
+    """Every sliding block of an image as a column (see `F.unfold`)."""
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+
+class Fold(_Blocks):
+    """Columns summed back into an image of ``output_size`` (see `F.fold`)."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__(kernel_size, dilation, padding, stride)
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}, " + super().extra_repr()

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Size, Tensor
+from ._inplace import _legacy
 from ._op import op, composite, _sum_to
 
 
@@ -120,7 +121,7 @@ def view(ctx, grad, *shape):
 def _view_dtype(xp, x, dtype):
     item, new = x.itemsize, dtype.np.itemsize
     if item != new:
-        names = f"{_legacy(x.dtype)} as {_legacy(dtype.np)}"
+        names = f"{legacy_name(x.dtype)} as {legacy_name(dtype.np)}"
         if x.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 to view {names} (different element "
                                f"sizes)")
@@ -133,9 +134,9 @@ def _view_dtype(xp, x, dtype):
     return x.view(dtype.np)
 
 
-def _legacy(np_dtype) -> str:
-    from ._inplace import _legacy as legacy
-    return legacy(dt.from_numpy_dtype(np_dtype))
+def legacy_name(np_dtype) -> str:
+    """PyTorch's old name of a dtype ('Float', 'Long'), as its messages use."""
+    return _legacy(dt.from_numpy_dtype(np_dtype))
 
 
 @composite("view", function=False)

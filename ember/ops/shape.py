@@ -100,12 +100,12 @@ def _geometry(a) -> tuple:
 @op(view="always", method=False, function=False)
 def view(xp, x, *shape):
     """The same memory seen with another shape; fails where that needs a copy."""
-    shape = infer_shape(size_arg(shape), x.size)
-    if x.flags.c_contiguous:
-        return x.reshape(shape)
+    shape = size_arg(shape)
     try:
-        return xp.reshape(x, shape, copy=False)
-    except ValueError:
+        # NumPy works out the -1 and checks the size; on failure we say why, as PyTorch does.
+        return x.reshape(shape) if x.flags.c_contiguous else xp.reshape(x, shape, copy=False)
+    except (ValueError, TypeError):
+        infer_shape(shape, x.size)
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") \
@@ -151,7 +151,11 @@ def view_method(self: Tensor, *shape) -> Tensor:
 @op(view="maybe")
 def reshape(xp, x, *shape):
     """``x`` with another shape: a view when the memory allows, else a copy."""
-    return x.reshape(infer_shape(size_arg(shape), x.size))
+    shape = size_arg(shape)
+    try:
+        return x.reshape(shape)
+    except (ValueError, TypeError):
+        return x.reshape(infer_shape(shape, x.size))
 
 
 @reshape.derivative
@@ -521,3 +525,48 @@ def _as_3d(t: Tensor) -> Tensor:
 atleast_1d = _at_least(1, lambda t: reshape(t, (1,)))
 atleast_2d = _at_least(2, lambda t: unsqueeze(t, 0) if t.dim() == 1 else reshape(t, (1, 1)))
 atleast_3d = _at_least(3, _as_3d)
+
+
+# ----------------------------------------------------------------------------- unfold
+
+
+def _contiguous_strides(shape) -> tuple:
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _windows(shape, strides, dim: int, size: int, step: int):
+    """Shape and strides of the windows `unfold` takes from a layout."""
+    if not shape:
+        return (1,), (1,)
+    count = (shape[dim] - size) // step + 1
+    return (shape[:dim] + (count,) + shape[dim + 1:] + (size,),
+            strides[:dim] + (strides[dim] * step,) + strides[dim + 1:] + (strides[dim],))
+
+
+@op(view="always")
+def unfold(xp, x, dimension, size, step):
+    """All windows of ``size`` entries, ``step`` apart, along ``dimension`` (a view): the
+    windows become a new last dimension. ``ember.arange(5.).unfold(0, 2, 1)``."""
+    dim = wrap_dim(dimension, x.ndim)
+    length = x.shape[dim] if x.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size "
+                           f"is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    shape, strides, offset = _geometry(x)
+    shape, strides = _windows(shape, strides, dim, size, step)
+    return strided(xp, x, shape, strides, offset)
+
+
+@unfold.derivative
+def unfold(ctx, grad, dimension, size, step):
+    # Lay the windows out over a contiguous copy of the input's shape and sum them back.
+    shape = ctx.shapes[0]
+    strides = _contiguous_strides(shape)
+    windows = _windows(shape, strides, wrap_dim(dimension, len(shape)), size, step)
+    return _restride(grad, windows + (0,), (shape, strides, 0))

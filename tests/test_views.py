@@ -165,6 +165,14 @@ def test_expanded_view_refuses_in_place_writes():
     assert_raises_like_torch(lambda: e.add_(1), lambda: t.add_(1))
 
 
+def test_overlapping_windows_refuse_in_place_writes():
+    x = ember.arange(6.)
+    with pytest.raises(RuntimeError, match="refers to the same memory"):
+        x.unfold(0, 3, 1).add_(1)
+    x.unfold(0, 2, 2).add_(1)  # disjoint windows write through
+    assert x.tolist() == [1., 2., 3., 4., 5., 6.]
+
+
 def test_view_of_a_view_has_the_root_as_base():
     x = ember.arange(12.)
     y = x.view(3, 4).t().narrow(0, 1, 2)

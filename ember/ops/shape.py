@@ -560,7 +560,10 @@ def unfold(xp, x, dimension, size, step):
         raise RuntimeError(f"step is {step} but must be > 0")
     shape, strides, offset = _geometry(x)
     shape, strides = _windows(shape, strides, dim, size, step)
-    return strided(xp, x, shape, strides, offset)
+    out = strided(xp, x, shape, strides, offset)
+    if step < size and xp is np and shape[dim] > 1:
+        out.flags.writeable = False  # overlapping windows: an in-place write would be ambiguous
+    return out
 
 
 @unfold.derivative

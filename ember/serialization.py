@@ -2,15 +2,17 @@
 
 A checkpoint is a zip archive (stored, not compressed) holding
 
-- ``archive/version``: the format's version,
-- ``archive/data.pkl``: the saved object as a pickle in which every tensor is a call to
-  `_rebuild_tensor` on a *storage* reference,
+- ``archive/ember_version``: the format's version,
+- ``archive/data.pkl``: the saved object as a pickle in which every tensor (and numeric
+  NumPy array) is a call to `_rebuild_tensor` (`_rebuild_array`) on a *storage* reference,
 - ``archive/storages/<n>``: each storage's raw little-endian bytes, once, however many
   tensors view it, so views and repeated tensors come back sharing memory.
 
 Loading is safe: the pickle is read by an unpickler that resolves only an allow-list of
 plain containers and ember's own rebuild functions (plus what the user adds with
 `add_safe_globals`), so a hostile file can't name ``os.system`` or any other callable.
+Checkpoints written by PyTorch's ``torch.save`` load too, through the same restricted
+unpickler with PyTorch's rebuild functions mapped onto ember's (`ember._torch_checkpoint`).
 Saving to a path is atomic: the archive goes to a temporary file in the same directory,
 is flushed to disk, then renamed over the target.
 """
@@ -36,6 +38,7 @@ from ._tensor import Size, Tensor, _init, _new, wrap
 FORMAT_VERSION = "1"
 _PREFIX = "archive/"
 _MAGIC = b"PK\x03\x04"
+_NUMERIC = "biufc"  # the NumPy kinds a checkpoint may hold as raw bytes
 _PROTOCOL = 4
 
 FileLike = str | os.PathLike | BinaryIO
@@ -43,7 +46,7 @@ FileLike = str | os.PathLike | BinaryIO
 
 # -- rebuild functions: the only callables a checkpoint may name ----------------------------
 
-def _rebuild_tensor(storage, dtype_name: str, offset: int, shape: tuple, strides: tuple,
+def _rebuild_tensor(storage, offset: int, shape: tuple, strides: tuple, dtype_name: str,
                     requires_grad: bool, cls_name: str = "") -> Tensor:
     """A tensor viewing ``storage`` (bytes) from byte ``offset`` with byte ``strides``."""
     if not isinstance(storage, _Storage):
@@ -76,7 +79,37 @@ def _rebuild_size(dims: tuple) -> Size:
     return Size(dims)
 
 
+def _plain_numpy_dtype(spec: str) -> np.dtype:
+    # Only numbers: an object or structured dtype over raw bytes would forge pointers.
+    try:
+        np_dtype = np.dtype(spec)
+    except (TypeError, ValueError):
+        np_dtype = None
+    if np_dtype is None or np_dtype.kind not in _NUMERIC or np_dtype.fields is not None:
+        raise pickle.UnpicklingError(f"ember.load: refusing NumPy dtype {spec!r}: only "
+                                     f"numeric arrays can be loaded")
+    return np_dtype
+
+
+def _rebuild_array(storage, offset: int, shape: tuple, strides: tuple,
+                   dtype_spec: str) -> np.ndarray:
+    """A NumPy array (always on the host) viewing ``storage``."""
+    if not isinstance(storage, _Storage):
+        raise pickle.UnpicklingError("ember.load: an array's data must be a storage of the "
+                                     f"archive, got {type(storage).__name__}")
+    return storage.view(_plain_numpy_dtype(dtype_spec), offset, shape, strides, on_host=True)
+
+
+def _rebuild_numpy_scalar(dtype_spec: str, raw: bytes) -> np.generic:
+    np_dtype = _plain_numpy_dtype(dtype_spec)
+    if not isinstance(raw, bytes) or len(raw) != np_dtype.itemsize:
+        raise pickle.UnpicklingError(f"ember.load: bad NumPy {np_dtype} scalar {raw!r}")
+    return np.frombuffer(raw, np_dtype)[0]
+
+
 _ALLOWED: dict[tuple[str, str], Any] = {
+    (__name__, "_rebuild_array"): _rebuild_array,
+    (__name__, "_rebuild_numpy_scalar"): _rebuild_numpy_scalar,
     (__name__, "_rebuild_tensor"): _rebuild_tensor,
     (__name__, "_rebuild_dtype"): _rebuild_dtype,
     (__name__, "_rebuild_device"): _rebuild_device,
@@ -159,7 +192,15 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
-            return self._reduce_tensor(obj)
+            args = (*self._storage_args(obj._data, str(obj.device)), obj.dtype.name,
+                    obj._requires_grad)
+            if type(obj) is not Tensor:
+                args += (f"{type(obj).__module__}:{type(obj).__qualname__}",)
+            return _rebuild_tensor, args
+        if type(obj) is np.ndarray and obj.dtype.kind in _NUMERIC and obj.dtype.fields is None:
+            return _rebuild_array, (*self._storage_args(obj, "cpu"), obj.dtype.str)
+        if isinstance(obj, np.generic) and obj.dtype.kind in _NUMERIC:
+            return _rebuild_numpy_scalar, (obj.dtype.str, obj.tobytes())
         if type(obj) is dt.dtype:
             return _rebuild_dtype, (obj.name,)
         if type(obj) is device:
@@ -168,8 +209,9 @@ class _Pickler(pickle.Pickler):
             return _rebuild_size, (tuple(obj),)
         return NotImplemented
 
-    def _reduce_tensor(self, t: Tensor):
-        array = t._data
+    def _storage_args(self, array, location: str) -> tuple:
+        """(storage reference, byte offset, shape, byte strides) of ``array`` in the storage
+        of the memory block it views, registering that block once."""
         root = array
         while isinstance(root.base, type(array)):
             root = root.base
@@ -177,14 +219,10 @@ class _Pickler(pickle.Pickler):
             root = array = array.copy()  # memory we can't describe as one block: save a copy
         entry = self.storages.get(id(root))
         if entry is None:
-            entry = (str(len(self.storages)), root, str(t.device))
+            entry = (str(len(self.storages)), root, location)
             self.storages[id(root)] = entry
         offset = _address(array) - _address(root)
-        args = (_StorageRef(entry[0]), t.dtype.name, offset, tuple(array.shape),
-                tuple(array.strides), t._requires_grad)
-        if type(t) is not Tensor:
-            args += (f"{type(t).__module__}:{type(t).__qualname__}",)
-        return _rebuild_tensor, args
+        return _StorageRef(entry[0]), offset, tuple(array.shape), tuple(array.strides)
 
 
 def _address(array) -> int:
@@ -207,7 +245,7 @@ def _write_archive(obj, f: BinaryIO, protocol: int) -> None:
     pickler = _Pickler(data, protocol)
     pickler.dump(obj)
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        archive.writestr(_PREFIX + "version", FORMAT_VERSION)
+        archive.writestr(_PREFIX + "ember_version", FORMAT_VERSION)
         archive.writestr(_PREFIX + "data.pkl", data.getvalue())
         for key, root, location in pickler.storages.values():
             info = zipfile.ZipInfo(_PREFIX + "storages/" + key)
@@ -276,16 +314,17 @@ class _Storage:
         self.target = target
         self.array = host if target == CPU else backend.to_device(host, target)
 
-    def view(self, np_dtype: np.dtype, offset: int, shape: tuple, strides: tuple):
+    def view(self, np_dtype: np.dtype, offset: int, shape: tuple, strides: tuple,
+             on_host: bool = False):
         try:
             # The ndarray constructor checks that the view stays inside the buffer.
             checked = np.ndarray(tuple(shape), np_dtype, self.host, int(offset), tuple(strides))
         except (TypeError, ValueError) as e:
             raise pickle.UnpicklingError(
-                f"ember.load: a tensor of shape {tuple(shape)} with strides {tuple(strides)} "
+                f"ember.load: a view of shape {tuple(shape)} with strides {tuple(strides)} "
                 f"at offset {offset} does not fit its storage of {self.host.nbytes} bytes: "
                 f"{e}") from None
-        if self.target == CPU:
+        if on_host or self.target == CPU:
             return checked
         xp = backend.for_device(self.target).xp
         return xp.ndarray(checked.shape, np_dtype, memptr=self.array.data + int(offset),
@@ -293,12 +332,17 @@ class _Storage:
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, file, storages: Callable[[str], _Storage]):
+    """Resolves only allow-listed globals; storages come from ``open_storage(key, location)``
+    (None: the location the archive recorded)."""
+
+    allowed = _ALLOWED
+
+    def __init__(self, file, open_storage: Callable[[str, str | None], _Storage]):
         super().__init__(file)
-        self._storages = storages
+        self._open_storage = open_storage
 
     def find_class(self, module: str, name: str):
-        found = _ALLOWED.get((module, name)) or _user_allowed.get((module, name))
+        found = self.allowed.get((module, name)) or _user_allowed.get((module, name))
         if found is None:
             raise pickle.UnpicklingError(
                 f"ember.load refuses to load {module}.{name}: checkpoints may hold only "
@@ -310,7 +354,7 @@ class _Unpickler(pickle.Unpickler):
         if not (isinstance(pid, tuple) and len(pid) == 2 and pid[0] == "storage"
                 and isinstance(pid[1], str)):
             raise pickle.UnpicklingError(f"ember.load: unknown persistent id {pid!r}")
-        return self._storages(pid[1])
+        return self._open_storage(pid[1], None)
 
 
 def _target_device(location: str, map_location) -> device:
@@ -321,14 +365,16 @@ def _target_device(location: str, map_location) -> device:
     return as_device(map_location)
 
 
-def _open_storage(archive: zipfile.ZipFile, name: str, key: str, map_location) -> _Storage:
-    entry = _PREFIX + "storages/" + key
+def _open_storage(archive: zipfile.ZipFile, name: str, entry: str, location: str | None,
+                  map_location) -> _Storage:
     try:
         info = archive.getinfo(entry)
     except KeyError:
-        raise RuntimeError(f"ember.load: {name} is damaged: storage {key!r} is missing") from None
+        raise RuntimeError(f"ember.load: {name} is damaged: storage {entry!r} is "
+                           f"missing") from None
     host = _read_storage(archive, info, name)
-    location = info.comment.decode() or "cpu"
+    if location is None:
+        location = info.comment.decode() or "cpu"
     if callable(map_location):
         moved = map_location(wrap(host), location)
         if moved is not None:
@@ -397,24 +443,34 @@ def _load(f: BinaryIO, name: str, map_location) -> Any:
         f.seek(start)
     try:
         archive = zipfile.ZipFile(f)
-        version = archive.read(_PREFIX + "version").decode()
-        data = archive.read(_PREFIX + "data.pkl")
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, UnicodeDecodeError) as e:
+        names = archive.namelist()
+        pickles = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
+        prefix = pickles[0][:-len("data.pkl")]
+        data = archive.read(prefix + "data.pkl")
+        version = archive.read(prefix + "ember_version").decode() \
+            if prefix + "ember_version" in names else None
+    except (zipfile.BadZipFile, IndexError, EOFError, OSError, UnicodeDecodeError) as e:
         raise RuntimeError(f"ember.load: {name} is not a readable ember checkpoint (truncated "
                            f"or damaged archive): {e}") from None
-    if version != FORMAT_VERSION:
+    if version is None:  # no ember marker: a checkpoint written by PyTorch
+        from ._torch_checkpoint import TorchUnpickler as unpickler
+        storage_dir = prefix + "data/"
+    elif version != FORMAT_VERSION:
         raise RuntimeError(f"ember.load: {name} has format version {version!r}; this ember "
                            f"reads version {FORMAT_VERSION}")
+    else:
+        unpickler, storage_dir = _Unpickler, prefix + "storages/"
     opened: dict[str, _Storage] = {}
 
-    def storage(key: str) -> _Storage:
+    def storage(key: str, location: str | None) -> _Storage:
         if key not in opened:
-            opened[key] = _open_storage(archive, name, key, map_location)
+            opened[key] = _open_storage(archive, name, storage_dir + key, location,
+                                        map_location)
         return opened[key]
 
     with archive:
         try:
-            return _Unpickler(io.BytesIO(data), storage).load()
+            return unpickler(io.BytesIO(data), storage).load()
         except _MALFORMED as e:  # a damaged pickle fails in many ways: name the file
             if str(e).startswith("ember.load"):
                 raise

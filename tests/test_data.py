@@ -444,3 +444,49 @@ def test_distributed_sampler_shuffles_alike_on_every_rank():
             tdata.DistributedSampler(range(4), 3, bad_rank)
         with pytest.raises(ValueError):
             edata.DistributedSampler(range(4), 3, bad_rank)
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("float32", "float64"), ("bool", "uint8"),
+                                    ("int32", "int64", "float16")])
+def test_default_collate_promotes_like_torch(dtypes):
+    samples = [np.arange(3).astype(d) for d in dtypes]
+    assert_same_batch(edata.default_collate(samples), tdata.default_collate(samples))
+    scalars = [np.zeros((), d) for d in dtypes]
+    assert_same_batch(edata.default_collate(scalars), tdata.default_collate(scalars))
+
+
+def test_default_collate_keeps_autograd_history():
+    a = ember.tensor([1.0, 2.0], requires_grad=True)
+    b = ember.tensor([3.0, 4.0], requires_grad=True)
+    batch = edata.default_collate([a, b])
+    assert batch.requires_grad and tuple(batch.shape) == (2, 2)
+    (batch * ember.tensor([[1.0, 1.0], [2.0, 2.0]])).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0] and b.grad.tolist() == [2.0, 2.0]
+
+
+def test_tensor_dataset_fast_batches_equal_collated_samples(rng):
+    x = ember.from_numpy(rng.standard_normal((9, 2, 3)).astype(np.float32))
+    y = ember.from_numpy(rng.integers(0, 4, 9))
+    ds = edata.TensorDataset(x, y)
+    fast = list(edata.DataLoader(ds, batch_size=4, shuffle=True,
+                                 generator=ember.Generator().manual_seed(1)))
+    slow = list(edata.DataLoader(ds, batch_size=4, shuffle=True, collate_fn=lambda b:
+                                 edata.default_collate(b),
+                                 generator=ember.Generator().manual_seed(1)))
+    for f, s in zip(fast, slow, strict=True):
+        assert type(f) is list and len(f) == 2
+        for a, b in zip(f, s, strict=True):
+            assert a.dtype == b.dtype
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_classes_are_generic_like_torch():
+    class Squares(edata.Dataset[int]):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return i * i
+    loader: edata.DataLoader[int] = edata.DataLoader(Squares(), batch_size=3)
+    assert next(iter(loader)).tolist() == [0, 1, 4]
+    assert edata.Sampler[int] is not None and edata.IterableDataset[str] is not None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import random
 import signal
 import time
@@ -280,3 +281,24 @@ def test_workers_exit_when_the_main_process_is_killed():
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(p) for p in pids)
+
+
+def test_worker_init_fn_error_is_reported():
+    def broken_init(worker_id):
+        raise ValueError(f"cannot open shard {worker_id}")
+    loader = edata.DataLoader(Echo(n=4), num_workers=1, worker_init_fn=broken_init)
+    with pytest.raises(ValueError, match="cannot open shard 0") as caught:
+        next(iter(loader))
+    assert "broken_init" in str(caught.value)
+
+
+def test_unpicklable_dataset_under_spawn_fails_cleanly():
+    class Local(edata.Dataset):  # defined in a function: spawn can't pickle it
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return i
+    loader = edata.DataLoader(Local(), num_workers=2, multiprocessing_context="spawn")
+    with pytest.raises((AttributeError, pickle.PicklingError, TypeError)):
+        iter(loader)

@@ -243,7 +243,7 @@ class Crafted:
     """Pickles as a float32 view with the given geometry over the archive's storage '0'."""
 
     def __init__(self, offset, shape, strides):
-        self.args = (ser._StorageRef("0"), "float32", offset, shape, strides, False)
+        self.args = (ser._StorageRef("0"), offset, shape, strides, "float32", False)
 
     def __reduce__(self):
         return ser._rebuild_tensor, self.args
@@ -419,3 +419,72 @@ def test_parameters_and_module_state_dicts(rng):
     assert type(back["param"]) is ember.nn.Parameter and back["param"].requires_grad
     fresh.load_state_dict(back["model"])
     np.testing.assert_array_equal(host(fresh.weight), host(net.weight))
+
+
+# -- checkpoints written by PyTorch ----------------------------------------------------------
+
+def test_loads_checkpoints_written_by_torch(tmp_path):
+    import torch
+    torch.manual_seed(0)
+    base = torch.randn(4, 5)
+    saved = collections.OrderedDict(
+        weight=torch.randn(3, 2), steps=torch.arange(4), half=torch.randn(3).half(),
+        bf16=torch.randn(2).bfloat16(), flags=torch.tensor([True, False]),
+        z=torch.randn(2, dtype=torch.complex128), base=base, view=base[1:, ::2],
+        param=torch.nn.Parameter(torch.ones(2)), meta={"dtype": torch.float16, "n": 3,
+                                                       "size": torch.Size([2, 3]),
+                                                       "device": torch.device("cpu")})
+    torch.save(saved, tmp_path / "torch.pt")
+    back = ember.load(tmp_path / "torch.pt")
+    assert type(back) is collections.OrderedDict and list(back) == list(saved)
+    for k, v in saved.items():
+        if isinstance(v, torch.Tensor):
+            assert back[k].dtype.name == str(v.dtype).removeprefix("torch."), k
+            np.testing.assert_array_equal(host(back[k]).astype(np.complex128),
+                                          v.detach().to(torch.complex128).numpy(), err_msg=k)
+    assert type(back["param"]) is ember.nn.Parameter and back["param"].requires_grad
+    assert back["meta"] == {"dtype": ember.float16, "n": 3, "size": ember.Size([2, 3]),
+                            "device": ember.device("cpu")}
+    back["base"].numpy()[1, 0] = 42.0  # views of one storage still share it
+    assert back["view"].numpy()[0, 0] == 42.0
+
+
+def test_torch_checkpoint_with_hostile_pickle_is_refused(tmp_path):
+    import torch
+    marker = tmp_path / "pwned"
+    torch.save({"w": torch.zeros(2), "evil": Exploit(marker)}, tmp_path / "evil.pt")
+    with pytest.raises(pickle.UnpicklingError, match="refuses"):
+        ember.load(tmp_path / "evil.pt")
+    assert not marker.exists()
+
+
+def test_numpy_arrays_and_scalars_roundtrip(rng):
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    t = ember.from_numpy(a)
+    obj = {"array": a, "view": a[:, 1], "tensor": t, "ints": np.arange(5, dtype=np.uint16),
+           "rng": np.random.RandomState(3).get_state(), "f32": np.float32(1.5),
+           "i8": np.int8(-3), "flag": np.bool_(True), "c": np.complex64(1 - 2j)}
+    back = roundtrip(obj)
+    for k in ("array", "view", "ints"):
+        assert type(back[k]) is np.ndarray and back[k].dtype == obj[k].dtype
+        np.testing.assert_array_equal(back[k], obj[k])
+    for k in ("f32", "i8", "flag", "c"):
+        assert type(back[k]) is type(obj[k]) and back[k] == obj[k]
+    restored = np.random.RandomState()
+    restored.set_state(back["rng"])
+    assert restored.randint(1000) == np.random.RandomState(3).randint(1000)
+    back["array"][0, 1] = 99.0  # the array, its view and the tensor made from it share memory
+    assert back["view"][0] == 99.0 and back["tensor"].numpy()[0, 1] == 99.0
+
+
+def test_object_arrays_do_not_load(tmp_path):
+    with pytest.raises(pickle.UnpicklingError, match="refuses"):
+        roundtrip({"objects": np.array([{"a": 1}], dtype=object)})
+
+    class ForgedArray:
+        def __reduce__(self):
+            return ser._rebuild_array, (ser._StorageRef("0"), 0, (1,), (8,), "|O")
+    buf = io.BytesIO()
+    ser._Pickler(buf, 4).dump(ForgedArray())
+    with pytest.raises(pickle.UnpicklingError, match="only numeric arrays"):
+        ember.load(malicious_archive(tmp_path, buf.getvalue()))

@@ -1,7 +1,8 @@
 """Fetchers: turn one index (or list of indices) from the sampler into one collated batch."""
 from __future__ import annotations
 
-from .dataset import IterableDataset
+from .collate import default_collate
+from .dataset import IterableDataset, TensorDataset
 
 
 class MapFetcher:
@@ -14,10 +15,15 @@ class MapFetcher:
         getitems = getattr(dataset, "__getitems__", None)
         dataset_get = dataset.__getitem__
         self._get_many = getitems or (lambda indices: [dataset_get(i) for i in indices])
+        # The everyday training loop: default_collate over a TensorDataset's samples is the
+        # rows gathered in one indexing per tensor; skip making and re-stacking each sample.
+        exact = type(dataset) is TensorDataset and collate_fn is default_collate
+        self._gather = dataset.gather if exact else None
 
     def fetch(self, index):
         if self.auto_collation:
-            return self.collate_fn(self._get_many(index))
+            batch = self._gather(index) if self._gather is not None else None
+            return batch if batch is not None else self.collate_fn(self._get_many(index))
         return self.collate_fn(self.dataset[index])
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import collections.abc
 import copy
+import functools
 from typing import Callable
 
 import numpy as np
 
 import ember
+from ember import _dtype as dt
 from ember._tensor import Tensor, wrap
 
 _ERROR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
@@ -29,10 +31,14 @@ def _stack(xp, arrays: list):
         if a.shape != shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(shape)} at entry 0 and {list(a.shape)} at entry {i}")
+    dtype = arrays[0].dtype
+    if any(a.dtype != dtype for a in arrays):  # PyTorch's promotion, not NumPy's
+        dtype = functools.reduce(dt.promote_types,
+                                 {dt.from_numpy_dtype(a.dtype) for a in arrays}).np
     if not shape:
-        return xp.stack(arrays)
+        return xp.stack(arrays).astype(dtype, copy=False)
     # One concatenate is several times faster than xp.stack, which reshapes every sample.
-    return xp.concatenate(arrays).reshape((len(arrays),) + shape)
+    return xp.concatenate(arrays, dtype=dtype).reshape((len(arrays),) + shape)
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None) -> Tensor:

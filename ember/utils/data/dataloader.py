@@ -6,11 +6,12 @@ import multiprocessing
 import queue
 import time
 import warnings
+from typing import Generic
 
 from . import worker as _worker
 from ._fetch import make_fetcher
 from .collate import default_collate, default_convert
-from .dataset import IterableDataset
+from .dataset import IterableDataset, T_co
 from .sampler import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
                       draw_seed)
 
@@ -20,7 +21,7 @@ _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
            "persistent_workers")
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Iterate over ``dataset`` in batches.
 
     Map-style datasets are read in the order of ``sampler`` (sequential, or random with
@@ -227,18 +228,22 @@ class _MultiProcessIter(_BaseIter):
         self._result_queue = _worker.ResultQueue(ctx)
         self._done = ctx.RawValue("b", 0)  # lock-free: a killed worker can't hold it
         self._index_queues, self._workers = [], []
-        for worker_id in range(self._num_workers):
-            index_queue = ctx.Queue()
-            index_queue.cancel_join_thread()  # a dead worker must not block our exit
-            process = ctx.Process(
-                target=_worker.worker_loop, daemon=True,
-                args=(loader.dataset, index_queue, self._result_queue, self._done,
-                      loader._auto_collation, loader.collate_fn, loader.drop_last,
-                      self._base_seed, loader.worker_init_fn, worker_id, self._num_workers))
-            process.start()
-            self._index_queues.append(index_queue)
-            self._workers.append(process)
         self._shutdown = False
+        try:
+            for worker_id in range(self._num_workers):
+                index_queue = ctx.Queue()
+                index_queue.cancel_join_thread()  # a dead worker must not block our exit
+                process = ctx.Process(
+                    target=_worker.worker_loop, daemon=True,
+                    args=(loader.dataset, index_queue, self._result_queue, self._done,
+                          loader._auto_collation, loader.collate_fn, loader.drop_last,
+                          self._base_seed, loader.worker_init_fn, worker_id, self._num_workers))
+                self._index_queues.append(index_queue)
+                process.start()
+                self._workers.append(process)
+        except BaseException:  # e.g. a dataset that spawn can't pickle: stop those started
+            self._shutdown_workers()
+            raise
         self._start_epoch(resume=False)
 
     def reset(self, loader: DataLoader) -> None:

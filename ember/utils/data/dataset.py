@@ -5,13 +5,15 @@ import bisect
 import itertools
 import math
 import warnings
-from typing import Iterable, Sequence
+from typing import Generic, Iterable, Sequence, TypeVar
 
 import ember
 from ember._tensor import wrap
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
+
+class Dataset(Generic[T_co]):
     """A map-style dataset: ``dataset[i]`` is the i-th sample. Subclasses define
     ``__getitem__`` and usually ``__len__``; they may add ``__getitems__(indices)`` to fetch a
     whole batch at once.
@@ -28,7 +30,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A dataset that is a stream: subclasses define ``__iter__``. With several DataLoader
     workers each worker iterates its own copy; use `get_worker_info` to shard the stream."""
 
@@ -55,17 +57,24 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
     def __getitems__(self, indices: list) -> list:
-        if any(t.requires_grad for t in self.tensors):
+        columns = self.gather(indices)
+        if columns is None:
             return [self[i] for i in indices]
-        # The DataLoader's hot path: one gather per tensor, then cheap per-sample rows.
+        return [tuple(map(wrap, row)) for row in zip(*(c._data for c in columns))]
+
+    def gather(self, indices: list) -> list[ember.Tensor] | None:
+        """The rows at ``indices`` of every tensor, one indexing per tensor: exactly what
+        `default_collate` makes of those samples. None when a tensor requires grad (its rows
+        must then be taken one by one to keep their history)."""
+        if any(t.requires_grad for t in self.tensors):
+            return None
         try:
-            columns = [t._data[indices] for t in self.tensors]
+            return [wrap(t._data[indices]) for t in self.tensors]
         except IndexError:
             n = len(self)
             bad = next((i for i in indices if not -n <= i < n), indices)
             raise IndexError(f"TensorDataset: index {bad} is out of bounds for dimension 0 "
                              f"with size {n}") from None
-        return [tuple(wrap(col[k]) for col in columns) for k in range(len(indices))]
 
     def __len__(self) -> int:
         return self.tensors[0].size(0)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import itertools
-from typing import Iterator, Sequence
+from typing import Generic, Iterator, Sequence, TypeVar
 
 import ember
 
@@ -21,8 +21,10 @@ def _own_generator(generator):
     g.manual_seed(draw_seed())
     return g
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Sampler:
+
+class Sampler(Generic[T_co]):
     """Base class: subclasses yield indices (or lists of indices) from ``__iter__``."""
 
     def __init__(self, data_source=None) -> None:

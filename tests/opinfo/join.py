@@ -1,8 +1,6 @@
 """OpInfos for joining tensors (`ember/ops/join.py`)."""
 from __future__ import annotations
 
-import numpy as np
-
 from . import OpInfo, Sample
 from . import samples as S
 

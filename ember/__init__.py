@@ -23,7 +23,7 @@ from .random import (Generator, default_generator, manual_seed, seed, initial_se
                      get_rng_state, set_rng_state)
 from ._sampling import (rand, randn, randint, randperm, normal, bernoulli, multinomial,
                         poisson, rand_like, randn_like, randint_like)
-from . import random
+from . import random, cuda
 from ._functions import *  # noqa: F401,F403  ember.<op> for every op in the table
 from . import linalg  # noqa: E402  ember.linalg
 from . import _operators  # noqa: F401  Tensor's Python operators

@@ -1,7 +1,10 @@
 """Making tensors: from data, filled, ranges, and identity."""
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
+import operator
 
 import numpy as np
 
@@ -9,6 +12,7 @@ from . import _dtype as dt
 from . import backend
 from ._device import CPU, as_device
 from ._tensor import Tensor, _init, _new, wrap
+from .autograd.grad_mode import STATE
 
 
 def _infer_dtype(data) -> dt.dtype:
@@ -85,6 +89,33 @@ def _to_nested_lists(data):
     return data
 
 
+def supports_out(factory):
+    """Give a factory PyTorch's ``out=``: the result is written into that tensor (resized
+    if needed), whose dtype and device it takes unless told otherwise."""
+    takes = inspect.signature(factory).parameters
+
+    @functools.wraps(factory)
+    def with_out(*args, out=None, **kwargs):
+        if out is None:
+            return factory(*args, **kwargs)
+        if "dtype" in takes and kwargs.get("dtype") is None:
+            kwargs["dtype"] = out.dtype
+        if "device" in takes and kwargs.get("device") is None:
+            kwargs["device"] = out.device
+        result = factory(*args, **kwargs)._data
+        if out._requires_grad and STATE.grad_enabled:
+            raise RuntimeError(f"{factory.__name__}(): functions with out=... arguments don't "
+                               "support automatic differentiation, but one of the arguments "
+                               "requires grad.")
+        if out._data.shape == result.shape:
+            out._data[...] = result
+        else:
+            out._data = result.astype(out._data.dtype, copy=False)
+        out._vc[0] += 1
+        return out
+    return with_out
+
+
 def _leaf(arr, requires_grad: bool) -> Tensor:
     t = wrap(arr)
     if requires_grad:
@@ -99,7 +130,15 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
     >>> ember.tensor([[1, 2], [3, 4]]).dtype
     ember.int64
     """
-    return _leaf(to_array(data, dtype, device), requires_grad)
+    try:
+        if type(data) in _PLAIN_NUMBERS and dtype is None and device is None:  # the common case
+            return _leaf(np.array(data, dt.scalar_dtype(data).np), requires_grad)
+        return _leaf(to_array(data, dtype, device), requires_grad)
+    except OverflowError as e:
+        raise ValueError(f"tensor(): a number does not fit the dtype: {e}") from None
+
+
+_PLAIN_NUMBERS = (float, int, bool)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
@@ -142,11 +181,16 @@ def from_dlpack(ext) -> Tensor:
 
 def _size(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    out = tuple(int(s) for s in size)
-    for s in out:
-        if s < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
+        size = size[0]
+    try:
+        out = tuple(map(operator.index, size))
+    except TypeError:
+        bad = next(s for s in size if not hasattr(s, "__index__"))
+        raise TypeError(f"argument 'size' must be tuple of ints, but found element of type "
+                        f"{type(bad).__name__}") from None
+    if out and min(out) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: "
+                           f"{list(out)}")
     return out
 
 
@@ -159,28 +203,36 @@ def empty_array(size, dtype, device=None):
 
 
 def _filled(size, value, dtype, device, requires_grad):
-    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
-    return _leaf(_xp(device).full(_size(size), value, dtype=dtype.np), requires_grad)
+    np_dtype = (dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)).np
+    xp = _xp(device)
+    shape = _size(size)
+    zero = type(value) is int and value == 0  # calloc'd zeros are cheaper than a fill
+    data = xp.zeros(shape, np_dtype) if zero else xp.full(shape, value, np_dtype)
+    return _leaf(data, requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@supports_out
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of zeros: ``ember.zeros(2, 3)`` or ``ember.zeros((2, 3))``."""
     return _filled(size, 0, dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@supports_out
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of ones."""
     return _filled(size, 1, dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@supports_out
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           memory_format=None, pin_memory=False):
     """An uninitialized tensor (its values are whatever the memory held)."""
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
     return _leaf(empty_array(_size(size), dtype, device), requires_grad)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def full(size, fill_value, *, dtype=None, layout=None, device=None,
          requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (its dtype follows the value)."""
     if dtype is None:
@@ -218,7 +270,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None,
     return _filled(input.shape, fill_value, dtype, device, requires_grad)
 
 
-def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Values from ``start`` up to (not including) ``end`` by ``step``.
 
@@ -243,7 +296,8 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
@@ -253,7 +307,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
 
 
-def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
@@ -261,7 +316,8 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@supports_out
+def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix."""
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
     return _leaf(_xp(device).eye(n, n if m is None else m, dtype=dtype.np), requires_grad)

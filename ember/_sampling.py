@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from . import _dtype as dt
-from ._creation import _leaf, _size
+from ._creation import _leaf, _size, supports_out
 from ._device import as_device
 from ._tensor import Tensor, wrap
 from .autograd.grad_mode import STATE
@@ -48,7 +48,8 @@ def _make(method, size, generator, dtype, device, requires_grad, name):
     return _leaf(_draw(rng, method, _size(size), d), requires_grad)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def rand(*size, generator=None, dtype=None, layout=None, device=None,
          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Uniform samples on [0, 1).
 
@@ -58,7 +59,8 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _make("random", size, generator, dtype, device, requires_grad, "check_uniform_bounds")
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def randn(*size, generator=None, dtype=None, layout=None, device=None,
           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Standard normal samples (complex dtypes: each part has variance 1/2)."""
     return _make("standard_normal", size, generator, dtype, device, requires_grad,
@@ -84,7 +86,8 @@ def _integers(rng, low: int, high: int, shape: tuple, d: dt.dtype):
     return rng.integers(low, high, shape, dtype=np.int64).astype(d.np, copy=False)
 
 
-def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def randint(*args, generator=None, dtype=None, layout=None, device=None,
             requires_grad: bool = False, pin_memory: bool = False, **kwargs) -> Tensor:
     """Integers drawn uniformly from [low, high): ``randint(high, size)`` or
     ``randint(low, high, size)``.
@@ -124,7 +127,8 @@ def _randint_args(args, kwargs, name):
     return (0 if low is None else low), high, size
 
 
-def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, device=None,
+@supports_out
+def randperm(n: int, *, generator=None, dtype=None, layout=None, device=None,
              requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
     if n < 0:
@@ -134,7 +138,8 @@ def randperm(n: int, *, generator=None, out=None, dtype=None, layout=None, devic
     return _leaf(rng.permutation(int(n)).astype(d.np, copy=False), requires_grad)
 
 
-def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+@supports_out
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, layout=None,
            device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Normal samples; ``mean`` and ``std`` are numbers (give ``size``) or tensors (broadcast).
 
@@ -169,7 +174,8 @@ def _check_std(std) -> None:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
 
 
-def bernoulli(input: Tensor, p=None, *, generator=None, out=None) -> Tensor:
+@supports_out
+def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
     """1 with probability ``p`` (default: the values of ``input``), else 0; dtype of input."""
     if p is None:
         p = input._data
@@ -196,8 +202,9 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     return wrap(rng.poisson(input._data).astype(input._data.dtype))
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None,
-                out=None) -> Tensor:
+@supports_out
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator=None) -> Tensor:
     """Indices drawn from each row of (unnormalized) probabilities ``input``.
 
     >>> ember.multinomial(ember.tensor([0., 1., 0.]), 2, replacement=True)

@@ -11,8 +11,9 @@ from ._tensor import Tensor
 from .ops import TABLE
 from .ops.decompositions import LinAlgError
 from .ops.linalg_composite import (slogdet, eigh, eig, qr, svd, multi_dot, matrix_power,
-                                   lstsq, inv_ex, cholesky_ex, vander, vecdot)
-from .ops.norms import matrix_norm, norm
+                                   lstsq, inv_ex, cholesky_ex, vander, vecdot,
+                                   solve_triangular)
+from .ops.norms import matrix_norm, norm, cond
 
 inv = TABLE["linalg_inv"].fn
 det = TABLE["linalg_det"].fn
@@ -25,6 +26,7 @@ pinv = TABLE["linalg_pinv"].fn
 matrix_rank = TABLE["linalg_matrix_rank"].fn
 vector_norm = TABLE["linalg_vector_norm"].fn
 matmul = TABLE["matmul"].fn
+matrix_exp = TABLE["matrix_exp"].fn
 
 
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:

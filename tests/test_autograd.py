@@ -494,3 +494,13 @@ def test_retained_graph_keeps_saved_tensors():
     assert ref() is not None
     out.backward()
     assert x.grad.tolist() == [16.0, 32.0]
+
+
+def test_grad_with_batched_grad_outputs_matches_torch(rng):
+    (e,), (t,) = leaves(rng, (3,))
+    v = rng.standard_normal((4, 3))
+    results = []
+    for m, x in ((ember, e), (torch, t)):
+        (g,) = m.autograd.grad(x.sin() * x, x, m.tensor(v), is_grads_batched=True)
+        results.append(g)
+    assert_close(*results)

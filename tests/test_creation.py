@@ -171,3 +171,46 @@ def test_creation_errors_match_torch():
     ]
     for case in cases:
         assert_raises_like_torch(lambda: case(ember), lambda: case(torch))
+
+
+@pytest.mark.parametrize("fn", ["complex", "polar"])
+def test_complex_builders_match_torch_with_complex_gradients(fn, rng):
+    a, b = rng.uniform(0.1, 2.0, (3, 2)), rng.standard_normal((3, 2))
+    g = rng.standard_normal((3, 2)) + 1j * rng.standard_normal((3, 2))
+    grads = []
+    for m in (ember, torch):
+        x, y = m.tensor(a, requires_grad=True), m.tensor(b, requires_grad=True)
+        out = getattr(m, fn)(x, y)
+        out.backward(m.tensor(g))
+        grads.append((out, x.grad, y.grad))
+    for e, t in zip(*grads):
+        assert_close(e, t)
+
+
+def test_complex_builder_errors_match_torch():
+    for case in (lambda m: m.complex(m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)),
+                 lambda m: m.complex(m.ones(2), m.ones(2, dtype=m.float64)),
+                 lambda m: m.polar(m.ones(2), m.ones(3))):
+        assert_raises_like_torch(lambda: case(ember), lambda: case(torch))
+
+
+def test_factories_write_into_out_like_torch():
+    cases = [
+        lambda m, o: m.zeros(2, 3, out=o), lambda m, o: m.ones(4, out=o),
+        lambda m, o: m.full((2,), 7, out=o), lambda m, o: m.arange(5, out=o),
+        lambda m, o: m.linspace(0, 1, 3, out=o), lambda m, o: m.eye(2, out=o),
+        lambda m, o: m.logspace(0, 2, 3, out=o),
+    ]
+    for dtype in ("float64", "int32"):
+        for case in cases:
+            e_out = ember.zeros(6, dtype=getattr(ember, dtype))
+            t_out = torch.zeros(6, dtype=getattr(torch, dtype))
+            e, t = case(ember, e_out), case(torch, t_out)
+            assert e is e_out
+            assert_close(e, t)
+    out = ember.zeros(3)
+    v = out._version
+    assert ember.rand(3, out=out) is out and out._version == v + 1
+    assert ember.randint(0, 4, (5,), out=ember.zeros(1, dtype=ember.int64)).shape == (5,)
+    assert_raises_like_torch(lambda: ember.zeros(2, out=ember.zeros(2, requires_grad=True)),
+                             lambda: torch.zeros(2, out=torch.zeros(2, requires_grad=True)))

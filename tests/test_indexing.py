@@ -205,8 +205,9 @@ def test_index_tensor_dtypes_are_checked(dtype):
     with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or "
                                          "bool tensors"):
         ember.tensor(x)[ember.tensor([0, 1], dtype=getattr(ember, dtype))]
-    assert_raises_like_torch(lambda: ember.tensor(x)[ember.tensor([0], dtype=getattr(ember, dtype))],
-                             lambda: torch.tensor(x)[torch.tensor([0], dtype=getattr(torch, dtype))])
+    def index_with(lib):
+        return lib.tensor(x)[lib.tensor([0], dtype=getattr(lib, dtype))]
+    assert_raises_like_torch(lambda: index_with(ember), lambda: index_with(torch))
 
 
 def test_mask_shape_mismatch():
@@ -230,3 +231,105 @@ def test_setitem_shape_mismatch_raises_like_torch(key, value_shape):
     assert_raises_like_torch(lambda: run(ember), lambda: run(torch))
     with pytest.raises(RuntimeError, match=r"shape mismatch|must match"):
         run(ember)
+
+
+# ----------------------------------------------------------------------------- index ops
+
+def _x(lib):
+    return lib.tensor(np.arange(12.0).reshape(3, 4))
+
+
+def _i(lib, values, dtype="int64"):
+    return lib.tensor(values, dtype=getattr(lib, dtype))
+
+
+BAD_CALLS = {
+    "gather_int16": lambda lib: _x(lib).gather(0, _i(lib, [[0]], "int16")),
+    "index_fill_int32": lambda lib: _x(lib).index_fill(0, _i(lib, [0], "int32"), 1.0),
+    "index_copy_int32": lambda lib: _x(lib).index_copy(0, _i(lib, [0], "int32"),
+                                                       lib.ones(1, 4, dtype=lib.float64)),
+    "gather_out_of_range": lambda lib: _x(lib).gather(0, _i(lib, [[5]])),
+    "gather_negative": lambda lib: _x(lib).gather(0, _i(lib, [[-1]])),
+    "gather_ndim": lambda lib: _x(lib).gather(0, _i(lib, [0])),
+    "gather_too_large": lambda lib: _x(lib).gather(0, _i(lib, [[0] * 5])),
+    "index_select_range": lambda lib: _x(lib).index_select(0, _i(lib, [3])),
+    "index_select_float": lambda lib: _x(lib).index_select(0, lib.tensor([0.0])),
+    "take_range": lambda lib: _x(lib).take(_i(lib, [12])),
+    "take_int32": lambda lib: _x(lib).take(_i(lib, [1], "int32")),
+    "put_sizes": lambda lib: _x(lib).put(_i(lib, [1, 2]), lib.ones(3, dtype=lib.float64)),
+    "scatter_dtype": lambda lib: _x(lib).scatter(0, _i(lib, [[0]]), lib.ones(1, 1)),
+    "scatter_0d_src": lambda lib: _x(lib).scatter(0, _i(lib, [[0]]),
+                                                   lib.tensor(1.0, dtype=lib.float64)),
+    "scatter_range": lambda lib: _x(lib).scatter(1, _i(lib, [[4]]), 2.0),
+    "scatter_bad_reduce": lambda lib: _x(lib).scatter(0, _i(lib, [[0]]), 2.0, reduce="max"),
+    "scatter_reduce_bad": lambda lib: _x(lib).scatter_reduce(
+        0, _i(lib, [[0]]), lib.ones(1, 1, dtype=lib.float64), "maximum"),
+    "index_add_sizes": lambda lib: _x(lib).index_add(0, _i(lib, [1]),
+                                                     lib.ones(2, 4, dtype=lib.float64)),
+    "index_add_range": lambda lib: _x(lib).index_add(0, _i(lib, [3]),
+                                                     lib.ones(1, 4, dtype=lib.float64)),
+    "index_copy_range": lambda lib: _x(lib).index_copy(0, _i(lib, [5]),
+                                                       lib.ones(1, 4, dtype=lib.float64)),
+    "index_fill_range": lambda lib: _x(lib).index_fill(0, _i(lib, [5]), 1.0),
+    "index_fill_1d_value": lambda lib: _x(lib).index_fill(0, _i(lib, [1]), lib.ones(1)),
+    "masked_select_int_mask": lambda lib: _x(lib).masked_select(_i(lib, [1, 0, 1, 0])),
+    "masked_scatter_short": lambda lib: _x(lib).masked_scatter(
+        lib.ones(3, 4, dtype=lib.bool), lib.ones(3, dtype=lib.float64)),
+    "index_put_dtype": lambda lib: _x(lib).index_put((_i(lib, [1]),), lib.ones(4)),
+    "dim_out_of_range": lambda lib: _x(lib).index_select(2, _i(lib, [0])),
+}
+
+
+@pytest.mark.parametrize("name", BAD_CALLS)
+def test_index_ops_reject_bad_input_like_torch(name):
+    assert_raises_like_torch(lambda: BAD_CALLS[name](ember), lambda: BAD_CALLS[name](torch))
+
+
+def test_error_messages_name_the_problem():
+    with pytest.raises(RuntimeError, match="gather.*Expected dtype int32/int64 for index"):
+        BAD_CALLS["gather_int16"](ember)
+    with pytest.raises(RuntimeError, match="index 5 is out of bounds for dimension 0 with "
+                                           "size 3"):
+        BAD_CALLS["gather_out_of_range"](ember)
+    with pytest.raises(IndexError, match="tried to access index 12 on a tensor of 12"):
+        BAD_CALLS["take_range"](ember)
+
+
+def test_scatter_with_reduce_add_gradient_equals_scatter_add():
+    (x, s), idx = [ember.tensor(np.random.default_rng(0).standard_normal(sh),
+                                requires_grad=True) for sh in ((3, 4), (2, 4))], \
+        ember.tensor([[0, 2, 2, 1], [0, 0, 1, 2]])
+    xt, st = [torch.tensor(a.detach().numpy(), requires_grad=True) for a in (x, s)]
+    out = x.scatter(0, idx, s, reduce="add")
+    expected = xt.scatter_add(0, torch.tensor(idx.numpy()), st)
+    assert_close(out, expected)
+    g = np.random.default_rng(1).standard_normal((3, 4))
+    out.backward(ember.tensor(g))
+    expected.backward(torch.tensor(g))
+    assert_close(x.grad, xt.grad)
+    assert_close(s.grad, st.grad)
+
+
+def test_take_along_dim_without_dim_reads_the_flattened_input():
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    idx = np.array([[0, 11], [5, 5]])
+    e, t = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ye = ember.take_along_dim(e, ember.tensor(idx))
+    yt = torch.take_along_dim(t, torch.tensor(idx))
+    assert_close(ye, yt)
+    ye.sum().backward()
+    yt.sum().backward()
+    assert_close(e.grad, t.grad)
+
+
+@pytest.mark.parametrize("shape,seed",
+                         [((3, 4), 0), ((5,), 0), ((), 0), ((), 1), ((2, 0, 3), 0)])
+def test_nonzero_as_tuple_matches_torch(shape, seed):
+    a = np.random.default_rng(seed).integers(0, 2, size=shape)
+    ours = ember.nonzero(ember.tensor(a), as_tuple=True)
+    theirs = torch.nonzero(torch.tensor(a), as_tuple=True)
+    assert len(ours) == len(theirs)
+    for e, t in zip(ours, theirs):
+        assert_close(e, t)
+    assert_close(ember.tensor(a).nonzero(), torch.tensor(a).nonzero())
+    assert_close(ember.argwhere(ember.tensor(a)), torch.argwhere(torch.tensor(a)))

@@ -18,18 +18,14 @@ def _leaves(*shapes, seed=0):
             [torch.tensor(a, requires_grad=True) for a in arrays])
 
 
-def _diagonal_of(lib, y):
-    # y.diagonal() of a square matrix, as the strided view of its flat form
-    n = y.shape[0]
-    return y.view(-1)[::n + 1]
-
-
 PROGRAMS = {
     "setitem_row": lambda lib, x, w: _then(lambda y: y.__setitem__(0, w * 2), x.clone()),
     "mul_column": lambda lib, x, w: _then(lambda y: y[:, 1].mul_(w), x.clone()),
     "flat_view_add": lambda lib, x, w: _then(lambda y: y.view(-1).add_(1), x.clone()),
-    "zero_diagonal": lambda lib, x, w: _then(lambda y: _diagonal_of(lib, y).mul_(0),
-                                             x.clone()),
+    "zero_diagonal": lambda lib, x, w: _then(lambda y: y.diagonal().zero_(), x.clone()),
+    "strided_diagonal": lambda lib, x, w: _then(lambda y: y.view(-1)[::4].mul_(w), x.clone()),
+    "copy_into_row": lambda lib, x, w: _then(lambda y: y[2].copy_(w.exp()), x.clone()),
+    "augmented_assignment": lambda lib, x, w: _then(lambda y: _iadd(y, w), x.clone()),
     "view_of_view": lambda lib, x, w: _then(lambda y: y[1:][:, 2].mul_(w[1:]), x * 3),
     "transposed_view": lambda lib, x, w: _then(lambda y: y.transpose(0, 1)[1].mul_(w),
                                                x.clone()),
@@ -49,6 +45,10 @@ PROGRAMS = {
 def _then(action, y):
     action(y)
     return y
+
+
+def _iadd(y, w):
+    y[:, 1] += w  # Python: a view, add_ on it, then y[:, 1] = the view itself
 
 
 def _other_view(x, w):
@@ -187,3 +187,46 @@ def test_regions_of_noncontiguous_bases_gradcheck():
         lambda a, v: TABLE["_scatter_region"].fn(a, v, region), [a, v])
     picked = TABLE["_view_region"].fn(a, region)
     assert_close(picked, torch.tensor(base[1:3, ::2]))
+
+
+# ----------------------------------------------------------------------------- in-place ops
+
+def _long(lib, values):
+    return lib.tensor(values, dtype=lib.int64)
+
+
+INPLACE = {
+    "scatter_": lambda lib, y, w: y.scatter_(0, _long(lib, [[2, 0, 1]]), w[None]),
+    "scatter_value": lambda lib, y, w: y.scatter_(1, _long(lib, [[0], [2], [1]]), 1.5),
+    "scatter_add_": lambda lib, y, w: y.scatter_add_(0, _long(lib, [[2, 2, 0]]), w[None]),
+    "scatter_reduce_": lambda lib, y, w: y.scatter_reduce_(
+        0, _long(lib, [[2, 2, 0]]), w[None], "amax", include_self=False),
+    "index_add_": lambda lib, y, w: y.index_add_(1, _long(lib, [0, 0, 2]), w.expand(3, 3),
+                                                 alpha=-2),
+    "index_copy_": lambda lib, y, w: y.index_copy_(0, _long(lib, [1]), w[None]),
+    "index_fill_": lambda lib, y, w: y.index_fill_(1, _long(lib, [0, 2]), w[1]),
+    "index_put_": lambda lib, y, w: y.index_put_((_long(lib, [0, 0, 2]), _long(lib, [1, 1, 0])),
+                                                 w, accumulate=True),
+    "masked_scatter_": lambda lib, y, w: y.masked_scatter_(
+        lib.tensor([[True, False, True]] * 3), w.repeat(3)),
+    "put_": lambda lib, y, w: y.put_(_long(lib, [8, 0, 8]), w, accumulate=True),
+}
+
+
+@pytest.mark.parametrize("name", INPLACE)
+@pytest.mark.parametrize("on_view", [False, True])
+def test_inplace_index_ops_match_torch(name, on_view):
+    (xe, we), (xt, wt) = _leaves((3, 3), (3,))
+    results = []
+    for lib, x, w in ((ember, xe, we), (torch, xt, wt)):
+        y = x * 2
+        target = y.transpose(0, 1) if on_view else y
+        out = INPLACE[name](lib, target, w)
+        assert out is target
+        (y * y).sum().backward()
+        results.append((y, x.grad, w.grad))
+    for e, t in zip(*results):
+        if t is None:
+            assert e is None or not e.detach().numpy().any()
+        else:
+            assert_close(e, t, what=name)

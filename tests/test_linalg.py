@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
 
 import ember
 
@@ -14,25 +16,27 @@ from .helpers import assert_close, assert_raises_like_torch, pair
 from .opinfo.decompositions import conditioned, spd
 
 
-def _both(fn_name, *arrays, **kwargs):
-    """Run ``fn_name`` ('linalg.inv', 'matmul'...) on ember and torch tensors of ``arrays``."""
-    def resolve(lib):
-        obj = lib
-        for part in fn_name.split("."):
-            obj = getattr(obj, part)
-        return obj
+def _resolve(lib, name: str):
+    """``lib.linalg.inv`` for ``'linalg.inv'``."""
+    obj = lib
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _both(name, *arrays, **kwargs):
+    """Run ``name`` ('linalg.inv', 'matmul'...) on ember and torch tensors of ``arrays``."""
     es, ts = zip(*(pair(a) for a in arrays))
-    return resolve(ember)(*es, **kwargs), resolve(torch)(*ts, **kwargs)
+    return _resolve(ember, name)(*es, **kwargs), _resolve(torch, name)(*ts, **kwargs)
 
 
-def _raises(fn_name, *arrays, **kwargs):
-    def call(lib):
-        obj = lib
-        for part in fn_name.split("."):
-            obj = getattr(obj, part)
-        convert = ember.from_numpy if lib is ember else torch.from_numpy
-        return obj(*[convert(a) for a in arrays], **kwargs)
-    assert_raises_like_torch(lambda: call(ember), lambda: call(torch))
+def _raises(name, *args, **kwargs):
+    """Both raise for these arguments (arrays become tensors), with the same exception type."""
+    def call(lib, convert):
+        args_ = [convert(a) if isinstance(a, np.ndarray) else a for a in args]
+        return _resolve(lib, name)(*args_, **kwargs)
+    assert_raises_like_torch(lambda: call(ember, ember.from_numpy),
+                             lambda: call(torch, torch.from_numpy))
 
 
 # ----------------------------------------------------------------------------- products
@@ -193,16 +197,13 @@ def test_linalg_error_is_a_runtime_error():
     singular = np.ones((3, 3))
     for name in ("linalg.inv", "inverse", "linalg.cholesky"):
         with pytest.raises(ember.linalg.LinAlgError):
-            getattr(ember.linalg, name.split(".")[-1]) if False else _call(name, singular)
+            _call(name, singular)
     with pytest.raises(ember.linalg.LinAlgError):
         ember.linalg.solve(ember.zeros(2, 2), ember.ones(2))
 
 
 def _call(name, *arrays, **kwargs):
-    obj = ember
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj(*map(ember.from_numpy, arrays), **kwargs)
+    return _resolve(ember, name)(*map(ember.from_numpy, arrays), **kwargs)
 
 
 @pytest.mark.parametrize("name,shape,dtype", [
@@ -213,15 +214,7 @@ def _call(name, *arrays, **kwargs):
     ("matrix_power", (2, 3), np.float32)])
 def test_bad_inputs_raise_like_torch(name, shape, dtype):
     array = np.ones(shape, dtype)
-    args = (array, 2) if name == "matrix_power" else (array,)
-
-    def call(lib):
-        obj = lib
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        convert = ember.from_numpy if lib is ember else torch.from_numpy
-        return obj(convert(args[0]), *args[1:])
-    assert_raises_like_torch(lambda: call(ember), lambda: call(torch))
+    _raises(name, *((array, 2) if name == "matrix_power" else (array,)))
 
 
 @pytest.mark.parametrize("kwargs", [{"UPLO": "X"}])
@@ -419,3 +412,111 @@ def test_vander_matches_torch(rng):
     for kwargs in ({}, {"N": 3}, {"N": 2, "increasing": True}):
         e, t = _both("vander", x[0], **kwargs)
         assert_close(e, t)
+
+
+def test_det_gradient_of_singular_matrix_is_the_cofactor_matrix():
+    # (PyTorch returns zeros here; the cofactor matrix is the derivative.)
+    A = ember.tensor([[1., 2, 3], [2, 4, 6], [1, 0, 1]], dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(ember.linalg.det, (A,))
+    B = ember.tensor(np.diag([0., 2., 3.]), requires_grad=True)
+    assert ember.autograd.gradcheck(ember.linalg.det, (B,))
+
+
+@pytest.mark.parametrize("name,shapes", [("matmul", [(3, 4), (4, 2)]), ("mm", [(3, 4), (4, 2)]),
+                                         ("linalg.inv", [(3, 3)]), ("linalg.det", [(3, 3)]),
+                                         ("linalg.solve", [(3, 3), (3, 2)]),
+                                         ("inner", [(3, 4), (2, 4)]),
+                                         ("einsum", [(3, 4), (4, 2)])])
+def test_complex_gradients_match_torch(name, shapes, rng):
+    arrays = [rng.standard_normal(s) + 1j * rng.standard_normal(s) for s in shapes]
+    if name.startswith("linalg"):
+        arrays[0] = arrays[0] + 3 * np.eye(3)
+    es, ts = zip(*(pair(a, True) for a in arrays))
+    prefix = ("ij,jk->ik",) if name == "einsum" else ()
+    e, t = _resolve(ember, name)(*prefix, *es), _resolve(torch, name)(*prefix, *ts)
+    assert_close(e, t)
+    g = rng.standard_normal(tuple(t.shape)) + 1j * rng.standard_normal(tuple(t.shape))
+    e.backward(ember.tensor(g))
+    t.backward(torch.tensor(g))
+    for x, y in zip(es, ts):
+        assert_close(x.grad, y.grad)
+
+
+@pytest.mark.parametrize("upper,left,unitriangular", [(True, True, False), (False, True, False),
+                                                      (False, False, True), (True, False, True)])
+def test_solve_triangular_reads_one_triangle(upper, left, unitriangular, rng):
+    A = conditioned(rng, (2, 3, 3), np.float64)
+    B = rng.standard_normal((2, 3, 4) if left else (2, 4, 3))
+    (ea, ta), (eb, tb) = pair(A, True), pair(B, True)
+    kwargs = {"upper": upper, "left": left, "unitriangular": unitriangular}
+    e = ember.linalg.solve_triangular(ea, eb, **kwargs)
+    t = torch.linalg.solve_triangular(ta, tb, **kwargs)
+    assert_close(e, t, rtol=1e-8, atol=1e-8)
+    e.sum().backward()
+    t.sum().backward()
+    assert_close(ea.grad, ta.grad, rtol=1e-8, atol=1e-8)
+    assert_close(eb.grad, tb.grad, rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["linalg.inv", "linalg.det", "linalg.slogdet",
+                                  "linalg.cholesky", "linalg.eigh", "linalg.svd", "linalg.qr",
+                                  "linalg.pinv", "linalg.matrix_rank", "linalg.eigvals"])
+def test_empty_matrices_like_torch(name):
+    e, t = _both(name, np.zeros((2, 0, 0)))
+    for x, y in zip(*((e, t) if isinstance(t, tuple) else ((e,), (t,)))):
+        assert_close(x, y)
+
+
+@pytest.mark.parametrize("name", ["linalg.cholesky", "linalg.svd", "linalg.pinv"])
+def test_nan_input_raises_linalg_error(name):
+    with pytest.raises(ember.linalg.LinAlgError):
+        _call(name, np.full((2, 2), np.nan))
+    with pytest.raises(torch.linalg.LinAlgError):
+        _resolve(torch, name)(torch.full((2, 2), math.nan))
+
+
+def test_nan_propagates_through_inv_det_eigh():
+    for name in ("linalg.inv", "linalg.det", "linalg.eigh"):
+        e, t = _both(name, np.full((2, 2), np.nan))
+        for x, y in zip(*((e, t) if isinstance(t, tuple) else ((e,), (t,)))):
+            assert_close(x, y)
+
+
+@st.composite
+def _matmul_shapes(draw):
+    k = draw(st.integers(1, 4))
+    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
+    a_shape = batch.input_shapes[0] + (draw(st.integers(1, 4)), k)
+    b_shape = batch.input_shapes[1] + (k, draw(st.integers(1, 4)))
+    if draw(st.booleans()):
+        a_shape = (k,)
+    elif draw(st.booleans()):
+        b_shape = (k,)
+    return a_shape, b_shape
+
+
+@settings(max_examples=40, deadline=None)
+@given(shapes=_matmul_shapes(), seed=st.integers(0, 2**32 - 1))
+def test_matmul_any_broadcast_matches_torch(shapes, seed):
+    rng = np.random.default_rng(seed)
+    (ea, ta), (eb, tb) = (pair(rng.standard_normal(s), True) for s in shapes)
+    e, t = ember.matmul(ea, eb), torch.matmul(ta, tb)
+    assert_close(e, t)
+    g = rng.standard_normal(tuple(t.shape))
+    e.backward(ember.tensor(g))
+    t.backward(torch.tensor(g))
+    assert_close(ea.grad, ta.grad)
+    assert_close(eb.grad, tb.grad)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, math.inf])
+def test_cond_matches_torch(p, rng):
+    (ea, ta) = pair(conditioned(rng, (2, 3, 3), np.float64), True)
+    e, t = ember.linalg.cond(ea, p), torch.linalg.cond(ta, p)
+    assert_close(e, t, rtol=1e-8, atol=1e-8)
+    if p not in (None, 2, -2):  # torch's own backward fails here (an in-place write)
+        assert ember.autograd.gradcheck(lambda A: ember.linalg.cond(A, p), (ea,))
+        return
+    e.sum().backward()
+    t.sum().backward()
+    assert_close(ea.grad, ta.grad, rtol=1e-8, atol=1e-8)

@@ -221,3 +221,17 @@ def test_scheduler_sets_initial_lr_and_base_lrs():
     opt.step()
     sched.step()
     assert sched.get_last_lr() == [0.05, 0.025] == [g["lr"] for g in opt.param_groups]
+
+
+def test_warns_when_stepped_before_the_optimizer():
+    for lib in (ember, torch):
+        opt = make_optimizer(lib)
+        sched = lib.optim.lr_scheduler.StepLR(opt, step_size=2)
+        with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+            sched.step()
+    opt = make_optimizer(ember)
+    sched = ember.optim.lr_scheduler.StepLR(opt, step_size=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step()
+        sched.step()

@@ -237,6 +237,9 @@ def test_param_groups_defaults_and_add_param_group():
     lambda lib, p: lib.optim.SGD([p[0] * 2], lr=0.1),
     lambda lib, p: lib.optim.SGD([1.0], lr=0.1),
     lambda lib, p: lib.optim.SGD([{"params": p}, {"params": p}], lr=0.1),
+    lambda lib, p: lib.optim.SGD(p, lr="0.1"),
+    lambda lib, p: lib.optim.Adam(p, lr=lib.tensor([0.1, 0.2])),
+    lambda lib, p: lib.optim.LBFGS(p, lr=lib.tensor([0.1, 0.2])),
 ])
 def test_bad_arguments_raise_like_torch(build):
     with pytest.raises(Exception) as expected:
@@ -331,3 +334,57 @@ def test_named_parameters_are_accepted():
     opt = ember.optim.SGD(model.named_parameters(), lr=0.1)
     assert opt.param_groups[0]["param_names"] == ["w"]
     assert opt.state_dict()["param_groups"][0]["param_names"] == ["w"]
+
+
+def test_state_dict_hooks():
+    p = ember.nn.Parameter(ember.ones(2))
+    opt = ember.optim.Adam([p])
+    calls = []
+    opt.register_state_dict_pre_hook(lambda o: calls.append("pre"))
+    opt.register_state_dict_post_hook(lambda o, sd: {**sd, "extra": 1})
+    opt.register_load_state_dict_pre_hook(
+        lambda o, sd: {k: v for k, v in sd.items() if k != "extra"})
+    opt.register_load_state_dict_post_hook(lambda o: calls.append("loaded"))
+    sd = opt.state_dict()
+    assert sd["extra"] == 1 and calls == ["pre"]
+    opt.load_state_dict(sd)
+    assert calls == ["pre", "loaded"]
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
+                                  "Adagrad", "Adadelta", "LBFGS"])
+def test_defaults_and_repr_match_torch(name):
+    reprs = []
+    for lib in (ember, torch):
+        p = lib.nn.Parameter(lib.ones(2))
+        opt = getattr(lib.optim, name)([p], lr=0.25)
+        reprs.append((repr(opt), opt.defaults))
+    assert reprs[0] == reprs[1]
+
+
+def test_small_model_trains_like_torch(rng):
+    """A Linear-ReLU-Linear model with torch's initial weights, trained by Adam under a
+    StepLR schedule on the same batches: the losses follow torch's."""
+    x = rng.standard_normal((32, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 32)
+    losses = []
+    t_model = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+    e_model = ember.nn.Sequential(ember.nn.Linear(6, 16), ember.nn.ReLU(),
+                                  ember.nn.Linear(16, 3))
+    e_model.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t_model.state_dict().items()})
+    for lib, model in ((ember, e_model), (torch, t_model)):
+        opt = lib.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-3)
+        sched = lib.optim.lr_scheduler.StepLR(opt, step_size=4, gamma=0.5)
+        inputs, targets = lib.tensor(x), lib.tensor(y)
+        run = []
+        for _ in range(12):
+            opt.zero_grad()
+            loss = lib.nn.functional.cross_entropy(model(inputs), targets)
+            loss.backward()
+            lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            run.append(float(loss.detach()))
+        losses.append(run)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4, atol=1e-5)
+    assert losses[0][-1] < losses[0][0]

@@ -206,3 +206,14 @@ def test_in_place_samplers_bump_version_and_accept_generator():
         w = ember.zeros(3, requires_grad=True)
         w.normal_()  # initialising a parameter under no_grad is allowed
     assert w.requires_grad and w.is_leaf
+
+
+def test_cuda_module_answers_without_a_gpu():
+    assert isinstance(ember.cuda.is_available(), bool)
+    assert ember.cuda.device_count() >= 0
+    ember.cuda.manual_seed(0)
+    ember.cuda.manual_seed_all(0)
+    ember.cuda.empty_cache()
+    if not ember.cuda.is_available():
+        with pytest.raises(RuntimeError, match="CUDA is not available"):
+            ember.cuda.synchronize()

@@ -120,13 +120,15 @@ def test_integer_accumulation_dtype_matches_torch(array, name):
     assert_close(getattr(e, name)(*args), getattr(t, name)(*args))
 
 
-@pytest.mark.parametrize("array", INT_INPUTS, ids=lambda a: a.dtype.name)
-@pytest.mark.parametrize("name", ["amax", "amin", "all", "any", "count_nonzero", "argmax",
-                                  "max", "sort", "unique", "median", "mode"])
+# torch implements these for integers but not for bool
+NOT_FOR_BOOL = ("amax", "amin", "argmax", "max", "sort", "unique", "median", "mode")
+
+
+@pytest.mark.parametrize("array,name", [
+    pytest.param(a, name, id=f"{name}-{a.dtype.name}") for a in INT_INPUTS
+    for name in NOT_FOR_BOOL + ("all", "any", "count_nonzero")
+    if not (a.dtype == bool and name in NOT_FOR_BOOL)])
 def test_integer_and_bool_results_match_torch(array, name):
-    if array.dtype == bool and name in ("median", "mode", "sort", "amax", "amin",
-                                        "argmax", "max", "unique"):
-        pytest.skip("torch does not implement this op for bool")
     e, t = both(array)
     e_out, t_out = getattr(e, name)(), getattr(t, name)()
     for a, b in zip(e_out if isinstance(e_out, tuple) else [e_out],
@@ -336,3 +338,13 @@ def test_second_derivative_of_prod_and_logsumexp():
                lambda t: t.cumsum(1)):
         e = ember.tensor(x, requires_grad=True)
         assert ember.autograd.gradgradcheck(lambda a: fn(a), (e,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.max(x), lambda m, x: m.min(x), lambda m, x: m.median(x),
+    lambda m, x: m.nanmedian(x), lambda m, x: m.amax(x), lambda m, x: m.nansum(x),
+    lambda m, x: m.nanmean(x, 1).sum(),
+])
+def test_gradients_with_nans_match_torch(fn):
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, 2.0, 0.5]])
+    assert_close(*_grads(fn, x))

@@ -65,8 +65,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     from .engine import run_backward
     from .. import _creation
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     outputs = _as_tuple(outputs)
-    single = not isinstance(inputs, (tuple, list))
     inputs = _as_tuple(inputs)
     grads = _make_grads(outputs, _as_tuple(grad_outputs), create_graph)
     if retain_graph is None:
@@ -77,6 +79,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         result = tuple(_creation.zeros_like(i) if r is None else r
                        for r, i in zip(result, inputs))
     return result
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    # The first dimension of every grad_output indexes independent vector-Jacobian products.
+    from .. import stack
+    batch = _as_tuple(grad_outputs)
+    n = len(batch[0])
+    # Every product but the last keeps the graph; the last frees it unless told otherwise.
+    rows = [grad(outputs, inputs, [g[i] for g in batch],
+                 retain_graph=True if i < n - 1 else retain_graph, create_graph=create_graph,
+                 allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for i in range(n)]
+    return tuple(None if row[0] is None else stack(list(row)) for row in zip(*rows))
 
 
 from .function import Function, once_differentiable  # noqa: E402

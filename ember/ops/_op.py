@@ -33,7 +33,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap, _new
 from ..autograd.grad_mode import STATE
-from ..autograd.graph import Node, grad_accumulator
+from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
 
 _anomaly = anomaly._enabled
@@ -79,6 +79,9 @@ class Op:
         # operand (``scatter(input, dim, index, src)``): maps a call to (args, kwargs) with
         # the tensor operands first, as the forward takes them.
         self.signature = signature
+        # ``inplace_forward(xp, out, *operands, *args)`` writes the result into ``out``; for
+        # in-place variants whose derivative doesn't need the old value (``index_put_``).
+        self.inplace_forward = None
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -171,9 +174,11 @@ def _sum_to(g, shape):
 
 
 def _make_function(op: Op):
-    if op.elementwise and op.promote is not None and op.nin == 2 and not op.stash:
+    # The fast paths skip promotion, so an op with its own promotion rule never takes them.
+    fast = op.elementwise and not op.stash and op.promote_fn is None
+    if fast and op.promote is not None and op.nin == 2:
         fn = _binary_fast_path(op)
-    elif op.elementwise and op.nin == 1 and not op.stash:
+    elif fast and op.nin == 1:
         fn = _unary_fast_path(op)
     elif op.signature is None:
         def fn(*args, **kwargs):
@@ -356,7 +361,11 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
             dtypes.append(data.dtype)
             if x._requires_grad:
                 fn = x._grad_fn
-                edges.append((fn, x._output_nr) if fn is not None else (grad_accumulator(x), 0))
+                if fn is not None and x._base is not None and x._view_version != x._vc[0]:
+                    edges.append(edge_of(x))  # a view whose memory changed since: refreshed
+                else:
+                    edges.append((fn, x._output_nr) if fn is not None
+                                 else (grad_accumulator(x), 0))
             else:
                 edges.append(_NO_EDGE)
         else:
@@ -425,12 +434,38 @@ def _promote(op, operands, arrays):
         if op.promote == "float" and first.dtype.kind in "biu":
             return [first.astype(dt.get_default_dtype().np)]
         return arrays
+    kind = common_kind(arrays)
+    if kind is not None and (kind in "fc" or op.promote != "float"):
+        return arrays
     target = dt.result_dtype(operands)
     if op.promote == "float" and target.category < _FLOAT:
         target = dt.get_default_dtype()
     npt = target.np
     return [a.astype(npt) if hasattr(a, "dtype") and type(a) is not np.generic
             and a.dtype != npt else a for a in arrays]
+
+
+# The Python numbers that leave an array's type alone, by the array's type kind.
+_WEAK = {bool: "biufc", int: "iufc", float: "fc"}
+
+
+def common_kind(arrays):
+    """The dtype kind when promotion has nothing to do (NumPy arrays of one dtype, with
+    numbers of no higher kind: the hot path of ``x + y`` and ``x * 2``), else None."""
+    dtype = None
+    for a in arrays:
+        if type(a) is _ndarray:
+            if dtype is None:
+                dtype = a.dtype
+            elif a.dtype != dtype:
+                return None
+    if dtype is None:
+        return None
+    kind = dtype.kind
+    for a in arrays:
+        if type(a) is not _ndarray and kind not in _WEAK.get(type(a), ""):
+            return None
+    return kind
 
 
 def _tensor_kwargs_to_args(op, args, kwargs):

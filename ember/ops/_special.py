@@ -34,6 +34,7 @@ _INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
 # Giles' single-precision erfinv: a polynomial in w = -log(1 - x**2), central and tail.
 _CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
             -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_GILES_LIMIT = 16.0  # w past this is below single precision's resolution of 1 - x
 _TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
          -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
 
@@ -91,8 +92,11 @@ def _erfc_positive(xp, y):
 
 
 def _in_working_precision(fn):
-    # Half precision computes in single, then rounds back, as PyTorch's kernels do.
+    # Half precision computes in single, then rounds back, as PyTorch's kernels do; a 0-dim
+    # array computes as one element, since NumPy turns 0-dim results into scalars.
     def wrapped(xp, x):
+        if x.ndim == 0:
+            return wrapped(xp, x.reshape(1)).reshape(())
         if x.dtype.itemsize >= 4:
             return fn(xp, x)
         return fn(xp, x.astype("float32")).astype(x.dtype)
@@ -140,6 +144,12 @@ def erfinv(xp, x):
     w = -xp.log((1 - a) * (1 + a))
     y = a * xp.where(w < 5, _polynomial(_CENTRAL, w - 2.5),
                      _polynomial(_TAIL, xp.sqrt(w) - 3))
+    far = w > _GILES_LIMIT
+    if far.any():
+        # beyond single precision's reach Giles' tail drifts; erfc(y) ~ exp(-y*y)/(y*sqrt(pi))
+        # inverts to y*y ~ t - log(sqrt(pi*t)) with t = -log(1 - a)
+        t = -xp.log1p(-a[far])
+        y[far] = xp.sqrt(t - xp.log(xp.sqrt(math.pi * t)))
     near_one = a > 0.5
     for _ in range(2):
         # Halley's method on f(y) = erf(y) - a; near 1, f = (1 - a) - erfc(y) keeps its digits

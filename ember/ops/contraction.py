@@ -1,10 +1,11 @@
 """Tensor contractions: einsum, tensordot, inner.
 
 All three are einsum equations underneath, so they share one gradient: the gradient of an
-operand is the einsum of the output gradient with the *other* operands, producing that
-operand's subscripts (`einsum_pullback`). Labels the operand sums over alone come back by
-broadcasting; repeated labels (a diagonal, ``'ii->i'``) come back through an identity
-matrix. Being einsums of ember tensors, the gradients are differentiable again.
+operand is the einsum of the output gradient with the *other* operands (conjugated when
+complex), producing that operand's subscripts (`einsum_pullback`). Labels the operand sums
+over alone come back by broadcasting; repeated labels (a diagonal, ``'ii->i'``) come back
+through an identity matrix. Being einsums of ember tensors, the gradients are
+differentiable again.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import string
 
 from .._tensor import Tensor
 from ._op import TABLE, apply, op
+from .linalg import conj
 
 _LABELS = string.ascii_letters
 
@@ -123,7 +125,7 @@ def _operand_grad(eq: Equation, k: int, grad, operands):
     reachable = set(eq.output).union(*(eq.inputs[j] for j in others))
     present = "".join(c for c in unique if c in reachable)
     terms = ",".join([eq.output] + [eq.inputs[j] for j in others])
-    g = contract(f"{terms}->{present}", grad, *(operands[j] for j in others))
+    g = contract(f"{terms}->{present}", grad, *(conj(operands[j]) for j in others))
     if present != unique:
         # Labels only this operand sums over: the gradient is constant along them.
         got = dict(zip(present, g.shape))

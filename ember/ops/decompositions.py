@@ -36,7 +36,7 @@ def _diag_embed(v):
     return v.unsqueeze(-1) * _eye_like(v, v.shape[-1])
 
 
-def _triangle(x, upper: bool, diagonal: float = 1.0):
+def triangle(x, upper: bool, diagonal: float = 1.0):
     """The lower (or upper) triangle of ``x``, its diagonal scaled by ``diagonal``."""
     from .._creation import tensor
     xp = x._xp
@@ -84,10 +84,28 @@ def linalg_det(xp, A):
 
 @linalg_det.derivative
 def linalg_det(ctx, grad):
-    # d det(A) = det(A) tr(A^-1 dA); singular inputs have no inverse and raise here.
+    # d det(A) = tr(adj(A) dA), and adj(A) = det(A) A^-1 when A is invertible.
     A, det = ctx.saved_tensors
+    if not (det._data != 0).all():
+        return _det_pullback_singular(A, grad)
     scale = (grad * conj(det)).unsqueeze(-1).unsqueeze(-1)
     return scale * adjoint(linalg_inv(A))
+
+
+def _det_pullback_singular(A, grad):
+    # With A = U diag(s) Vh, adj(A)^T = det(U) det(Vh) U diag(prod_{j != i} s_j) Vh, which
+    # stays finite when some s_i are 0.
+    from .._creation import tensor
+    xp = A._xp
+    U, S, Vh = linalg_svd(A, False)
+    s = S._data
+    before = xp.cumprod(xp.concatenate([xp.ones_like(s[..., :1]), s[..., :-1]], -1), -1)
+    after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([s[..., 1:], xp.ones_like(s[..., :1])],
+                                                       -1), -1), -1), -1)
+    others = tensor(before * after, device=A.device)
+    sign = tensor(xp.linalg.det(U._data) * xp.linalg.det(Vh._data), device=A.device)
+    cofactor = matmul(U * others.unsqueeze(-2), Vh)
+    return (grad * sign).unsqueeze(-1).unsqueeze(-1) * conj(cofactor)
 
 
 @op(save=(0,), n_outputs=2, method=False, function=False)
@@ -158,8 +176,11 @@ def linalg_solve(ctx, grad, *, left=True):
 def linalg_cholesky(xp, A, *, upper=False):
     """The Cholesky factor of each Hermitian positive-definite matrix (lower by default)."""
     _check_matrices(A, "cholesky")
-    L = _factorize(xp, lambda: xp.linalg.cholesky(A), "linalg.cholesky: The factorization "
-                   "could not be completed because the input is not positive-definite.")
+    not_pd = ("linalg.cholesky: The factorization could not be completed because the input is "
+              "not positive-definite.")
+    L = _factorize(xp, lambda: xp.linalg.cholesky(A), not_pd)
+    if xp.isnan(L).any():  # LAPACK lets NaN through: it is no positive-definite input either
+        raise LinAlgError(not_pd)
     if upper:
         L = xp.swapaxes(L, -1, -2)
         L = xp.conj(L) if L.dtype.kind == "c" else L
@@ -174,7 +195,7 @@ def linalg_cholesky(ctx, grad, *, upper=False):
     if upper:
         L, grad = adjoint(L), adjoint(grad)
     L_h = adjoint(L)
-    phi = _triangle(matmul(L_h, grad), upper=False, diagonal=0.5)
+    phi = triangle(matmul(L_h, grad), upper=False, diagonal=0.5)
     grad_A = adjoint(linalg_solve(L_h, adjoint(linalg_solve(L_h, phi))))
     return (grad_A + adjoint(grad_A)) * 0.5
 
@@ -231,7 +252,7 @@ def _qr_pullback(Q, R, grad_Q, grad_R):
     # grad_A = (grad_Q + Q copyutl(M)) R^-H with M = grad_R R^H - Q^H grad_Q, where copyutl
     # mirrors the upper triangle onto the lower one.
     M = matmul(grad_R, adjoint(R)) - matmul(adjoint(Q), grad_Q)
-    M = _triangle(M, upper=True) + adjoint(_triangle(M, upper=True, diagonal=0.0))
+    M = triangle(M, upper=True) + adjoint(triangle(M, upper=True, diagonal=0.0))
     B = grad_Q + matmul(Q, M)
     return adjoint(linalg_solve(R, adjoint(B)))
 
@@ -243,8 +264,7 @@ def linalg_svd(xp, A, full_matrices=True, *, driver=None):
     """``U, S, Vh`` with ``A = U diag(S) Vh`` and ``S`` descending."""
     _check_matrices(A, "svd", square=False)
     U, S, Vh = _factorize(xp, lambda: xp.linalg.svd(A, full_matrices=full_matrices),
-                          "linalg.svd: The algorithm failed to converge because the input "
-                          "matrix is ill-conditioned or has too many repeated singular values.")
+                          _SVD_FAILED)
     return U, S, Vh
 
 
@@ -297,7 +317,7 @@ def svd_pullback(U, S, Vh, grad_U, grad_S, grad_Vh):
 def linalg_svdvals(xp, A, *, driver=None):
     """The singular values of each matrix, descending."""
     _check_matrices(A, "svdvals", square=False)
-    return xp.linalg.svd(A, compute_uv=False)
+    return _factorize(xp, lambda: xp.linalg.svd(A, compute_uv=False), _SVD_FAILED)
 
 
 @linalg_svdvals.derivative
@@ -363,7 +383,7 @@ def _complex_dtype(xp, A):
 def linalg_eig(xp, A):
     """Eigenvalues and eigenvectors of general square matrices, always complex."""
     _check_matrices(A, "eig")
-    values, vectors = xp.linalg.eig(A)
+    values, vectors = _factorize(xp, lambda: xp.linalg.eig(A), _EIG_FAILED)
     complex_dtype = _complex_dtype(xp, A)
     return values.astype(complex_dtype), vectors.astype(complex_dtype)
 
@@ -372,7 +392,13 @@ def linalg_eig(xp, A):
 def linalg_eigvals(xp, A):
     """Eigenvalues of general square matrices, always complex."""
     _check_matrices(A, "eigvals")
-    return xp.linalg.eigvals(A).astype(_complex_dtype(xp, A))
+    return _factorize(xp, lambda: xp.linalg.eigvals(A), _EIG_FAILED).astype(
+        _complex_dtype(xp, A))
+
+
+_EIG_FAILED = "linalg.eig: The algorithm failed to converge (is the input finite?)"
+_SVD_FAILED = ("linalg.svd: The algorithm failed to converge because the input matrix is "
+               "ill-conditioned or has too many repeated singular values.")
 
 
 # ----------------------------------------------------------------------------- pinv, rank
@@ -395,7 +421,7 @@ def linalg_pinv(xp, A, *, atol=None, rtol=None, hermitian=False):
         keep = xp.abs(values) > _tolerance(xp, A, xp.abs(values), atol, rtol)
         inverse = xp.where(keep, 1 / xp.where(keep, values, 1), 0).astype(values.dtype)
         return xp.matmul(Q * inverse[..., None, :], xp.conj(xp.swapaxes(Q, -1, -2)))
-    U, S, Vh = xp.linalg.svd(A, full_matrices=False)
+    U, S, Vh = _factorize(xp, lambda: xp.linalg.svd(A, full_matrices=False), _SVD_FAILED)
     keep = S > _tolerance(xp, A, S, atol, rtol)
     inverse = xp.where(keep, 1 / xp.where(keep, S, 1), 0).astype(S.dtype)
     return xp.matmul(xp.conj(xp.swapaxes(Vh, -1, -2)) * inverse[..., None, :],
@@ -419,5 +445,56 @@ def linalg_pinv(ctx, grad, *, atol=None, rtol=None, hermitian=False):
 def linalg_matrix_rank(xp, A, *, atol=None, rtol=None, hermitian=False):
     """The number of singular values above the tolerance, per matrix (int64)."""
     _check_matrices(A, "matrix_rank", square=False)
-    S = xp.abs(xp.linalg.eigvalsh(A)) if hermitian else xp.linalg.svd(A, compute_uv=False)
+    S = _factorize(xp, lambda: xp.abs(xp.linalg.eigvalsh(A)) if hermitian else
+                   xp.linalg.svd(A, compute_uv=False), _SVD_FAILED)
     return (S > _tolerance(xp, A, S, atol, rtol)).sum(axis=-1).astype(xp.int64)
+
+
+# ----------------------------------------------------------------------------- matrix_exp
+
+# Higham's degree-13 Pade approximant of exp, good after scaling to a 1-norm below theta.
+_PADE13 = (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800.,
+           129060195264000., 10559470521600., 670442572800., 33522128640., 1323241920.,
+           40840800., 960960., 16380., 182., 1.)
+_THETA13 = 5.371920351148152
+
+
+@op(save=(0,))
+def matrix_exp(xp, A):
+    """The matrix exponential ``sum_k A^k / k!`` of each square matrix (scaling and squaring).
+
+    >>> ember.matrix_exp(ember.zeros(2, 2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    _check_matrices(A, "matrix_exp")
+    if A.size == 0:
+        return A.copy()
+    norm = float(xp.abs(A).sum(axis=-2).max())
+    squarings = max(0, int(xp.ceil(xp.log2(norm / _THETA13)))) if norm > _THETA13 else 0
+    A = A / A.dtype.type(2.0 ** squarings)
+    b = [A.dtype.type(c) for c in _PADE13]
+    identity = xp.eye(A.shape[-1], dtype=A.dtype)
+    A2 = A @ A
+    A4 = A2 @ A2
+    A6 = A4 @ A2
+    U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2
+             + b[1] * identity)
+    V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 \
+        + b[0] * identity
+    R = xp.linalg.solve(V - U, V + U)
+    for _ in range(squarings):
+        R = R @ R
+    return R
+
+
+@matrix_exp.derivative
+def matrix_exp(ctx, grad):
+    # The derivative of exp at A in direction E is the top-right block of exp([[A, E], [0, A]]);
+    # the gradient is that of A^H in the direction of the output gradient.
+    from .. import cat
+    (A,) = ctx.saved_tensors
+    n = A.shape[-1]
+    A_h = adjoint(A)
+    block = cat([cat([A_h, grad], -1), cat([A_h * 0, A_h], -1)], -2)
+    return matrix_exp(block)[..., :n, n:]

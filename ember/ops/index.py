@@ -15,10 +15,14 @@ from .._creation import zeros, tensor as _tensor
 from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ._inplace import apply_inplace, check_writable, sum_to_shape
+from . import _op
 from ._op import apply, op
 
 _ndarray = np.ndarray
-_INDEX_KINDS = ("int64", "int32", "uint8", "bool")
+# dtype.name is slow; the one-letter codes of int64 (long or long long), int32, uint8, bool
+_INDEX_CHARS = "".join(np.dtype(t).char for t in (np.int64, np.longlong, np.int32, np.uint8,
+                                                  np.bool_))
+_NO_KWARGS: dict = {}
 
 
 class TwoStep:
@@ -100,7 +104,7 @@ def _index_array(x: Tensor, k):
                          f"Variables are valid indices (got {type(k).__name__})")
     else:
         raise TypeError(f"invalid index of type {type(k).__name__}")
-    if a.dtype.name not in _INDEX_KINDS:
+    if a.dtype.char not in _INDEX_CHARS:
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     if a.dtype == np.uint8:
         a = a.astype(bool)
@@ -173,7 +177,7 @@ getitem.derivative(_place_into_zeros)
 index.derivative(_place_into_zeros)
 
 
-def write_at(xp, out, key, values, accumulate: bool) -> None:
+def write_at(xp, out, values, key, accumulate: bool = False) -> None:
     """``out[key] = values`` (``+=`` with ``accumulate``, repeated indices adding up)."""
     if type(key) is TwoStep:
         out = out[key.first]
@@ -213,8 +217,11 @@ def index_put(xp, x, values, key, accumulate=False):
     tensor([2., 0., 0.])
     """
     out = x.copy()
-    write_at(xp, out, key, values, accumulate)
+    write_at(xp, out, values, key, accumulate)
     return out
+
+
+index_put.inplace_forward = write_at
 
 
 @index_put.derivative
@@ -234,9 +241,22 @@ def read(x: Tensor, key) -> Tensor:
 
 
 def _getitem(self: Tensor, key) -> Tensor:
-    if type(key) is int and self._data.ndim:
-        return apply(getitem, (self, (key, Ellipsis)), {})
-    return read(self, prepare_key(self, key))
+    if type(key) is int and self._data.ndim:  # the hot paths: x[i], x[a:b]
+        return _view(self, (key, Ellipsis))
+    if type(key) is slice and (key.step is None or type(key.step) is int and key.step > 0) \
+            and self._data.ndim:
+        return _view(self, (key,))
+    key = prepare_key(self, key)
+    return apply(index, (self, key), _NO_KWARGS) if _is_advanced(key) else _view(self, key)
+
+
+def _view(self: Tensor, key) -> Tensor:
+    # `apply` without its argument handling: one tensor, a key known to be basic.
+    out = _op._wrap_out(_read(None, self._data, key))
+    _op._share_version(getitem, self, (out,))
+    if self._requires_grad and STATE.grad_enabled:
+        _op._record(getitem, (self,), (out,), (key,), _NO_KWARGS, None)
+    return out
 
 
 def _setitem(self: Tensor, key, value) -> None:
@@ -253,7 +273,7 @@ def _setitem(self: Tensor, key, value) -> None:
     check_writable(self, self.dtype, "__setitem__")
     value = value._data if isinstance(value, Tensor) else self._xp.asarray(
         value, dtype=self._data.dtype)
-    write_at(self._xp, self._data, key, value, False)
+    write_at(self._xp, self._data, value, key)
     self._vc[0] += 1
 
 
@@ -264,14 +284,18 @@ Tensor.__setitem__ = _setitem
 # ----------------------------------------------------------------------------- by dimension
 
 
-def index_of(index, name: str, kinds=("int64",), message=None):
+LONG = (np.dtype(np.int64),)
+INT_OR_LONG = (np.dtype(np.int64), np.dtype(np.int32))
+
+
+def index_of(index, name: str, kinds=LONG, message=None, error=RuntimeError):
     """The array of an index tensor, with PyTorch's dtype check."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{name}(): argument 'index' must be Tensor, not "
                         f"{type(index).__name__}")
     a = index._data
-    if a.dtype.name not in kinds:
-        raise RuntimeError(message or f"{name}(): Expected dtype int64 for index")
+    if a.dtype not in kinds:
+        raise error(message or "Expected dtype int64 for index")
     return a
 
 
@@ -301,7 +325,7 @@ def index_select(xp, x, dim, index):
     tensor([[3, 4],
             [3, 4]])
     """
-    idx = index_of(index, "index_select", ("int64", "int32"),
+    idx = index_of(index, "index_select", INT_OR_LONG,
                    "Expected dtype int32 or int64 for index")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -477,8 +501,8 @@ def _nonzero(input: Tensor, *, as_tuple: bool = False, out=None):
     rows = apply(nonzero, (input,), {} if out is None else {"out": out})
     if not as_tuple:
         return rows
-    if input.ndim == 0:
-        return (rows.reshape(-1),)
+    if input.ndim == 0:  # one row (of no columns) when the scalar is non-zero
+        return (zeros(rows.shape[0], dtype=rows.dtype, device=rows.device),)
     return tuple(apply(getitem, (rows, (slice(None), d)), {}).clone()
                  for d in range(input.ndim))
 

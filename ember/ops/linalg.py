@@ -7,7 +7,11 @@ both the product and its ``add*`` form use.
 """
 from __future__ import annotations
 
-from ._op import op
+import numpy as np
+
+from .._tensor import Tensor, wrap
+from ..autograd.grad_mode import STATE
+from ._op import _record, op
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -79,6 +83,26 @@ def matmul(xp, a, b):
         raise RuntimeError(_matmul_mismatch(a, b)) from None
 
 
+def _matmul_hot_path(general):
+    """matmul is the hottest op: two CPU tensors of one dtype go straight to NumPy (~1 us of
+    bookkeeping); everything else, errors included, takes the general path."""
+    def matmul(a, b, *args, **kwargs):
+        if args or kwargs or not isinstance(a, Tensor) or not isinstance(b, Tensor):
+            return general(a, b, *args, **kwargs)
+        x, y = a._data, b._data
+        if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype:
+            return general(a, b)
+        try:
+            out = wrap(np.matmul(x, y))
+        except ValueError:
+            return general(a, b)
+        if (a._requires_grad or b._requires_grad) and STATE.grad_enabled:
+            _record(_MATMUL, (a, b), (out,), (), {}, None)
+        return out
+    matmul.__doc__ = general.__doc__
+    return matmul
+
+
 def matmul_pullback(grad, a, b, needs=(True, True)):
     """The gradients of ``matmul(a, b)``: one matmul per input (1-d operands as matrices)."""
     if a.ndim == 1 and b.ndim == 1:
@@ -99,6 +123,10 @@ def matmul_pullback(grad, a, b, needs=(True, True)):
 def matmul(ctx, grad):
     a, b = ctx.saved_tensors
     return matmul_pullback(grad, a, b, ctx.needs_input_grad)
+
+
+_MATMUL = matmul
+matmul.fn = _matmul_hot_path(matmul.fn)
 
 
 def _check_mm(a, b) -> None:
@@ -249,6 +277,19 @@ def _outer_array(xp, a, b):
     return xp.multiply(a[:, None], b[None, :])
 
 
+def _check_addbmm(a, b):
+    if a.ndim == 3 and b.ndim == 3 and a.shape[0] != b.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got "
+                           f"{a.shape[0]} and {b.shape[0]}")
+    _check_bmm(a, b)
+
+
+def _batch_sum_product(xp, a, b):
+    # sum_b a[b] @ b[b] as one BLAS call: (n, B*m) @ (B*m, p)
+    batches, n, m = a.shape
+    return xp.matmul(xp.swapaxes(a, 0, 1).reshape(n, batches * m), b.reshape(batches * m, -1))
+
+
 def _check_outer(a, b):
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"addr: Expected 1-D argument vec1, but got {a.ndim}-D"
@@ -263,6 +304,8 @@ baddbmm = _add_product("baddbmm", _check_bmm, lambda xp, a, b: xp.matmul(a, b),
                        matmul_pullback, "``beta * input + alpha * bmm(batch1, batch2)``.")
 addmv = _add_product("addmv", _check_mv, lambda xp, a, b: xp.matmul(a, b), matmul_pullback,
                      "``beta * input + alpha * (mat @ vec)``.")
+addbmm = _add_product("addbmm", _check_addbmm, _batch_sum_product, matmul_pullback,
+                      "``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``.")
 addr = _add_product("addr", _check_outer, _outer_array, _outer_pullback,
                     "``beta * input + alpha * outer(vec1, vec2)``.", promote="common")
 

@@ -12,9 +12,9 @@ from .._creation import eye, full, zeros, empty
 from .. import _dtype as dt
 from ._op import composite
 from .contraction import contract
-from .decompositions import (LinAlgError, linalg_cholesky, linalg_det, linalg_eig, linalg_eigh, linalg_inv,
-                             linalg_matrix_rank, linalg_pinv, linalg_qr, linalg_slogdet,
-                             linalg_svd, linalg_svdvals)
+from .decompositions import (LinAlgError, linalg_cholesky, linalg_det, linalg_eig, linalg_eigh,
+                             linalg_inv, linalg_matrix_rank, linalg_pinv, linalg_qr,
+                             linalg_slogdet, linalg_solve, linalg_svd, linalg_svdvals, triangle)
 from .linalg import adjoint, matmul, mm
 
 
@@ -190,6 +190,36 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False):
     """``(L, info)``: info is nonzero where ``A`` is not positive-definite."""
     return _info_on_failure(lambda: linalg_cholesky(A, upper=upper), A, check_errors,
                             CholeskyExResult)
+
+
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """Solve ``A X = B`` (``X A = B`` when not ``left``) reading only one triangle of ``A``.
+
+    With ``unitriangular`` the diagonal of ``A`` is taken to be ones.
+    """
+    if B.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: The input tensor B must have at least 2 "
+                           f"dimensions.")
+    T = triangle(A, upper, diagonal=0.0 if unitriangular else 1.0)
+    if unitriangular:
+        T = T + eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    return linalg_solve(T, B, left=left)
+
+
+@composite()
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
+    """Solve ``A X = B`` given the Cholesky factor ``L`` of ``A`` (two triangular solves)."""
+    if upper:
+        return solve_triangular(L, solve_triangular(adjoint(L), B, upper=False), upper=True)
+    return solve_triangular(adjoint(L), solve_triangular(L, B, upper=False), upper=True)
+
+
+@composite()
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
+    """The inverse of ``A`` from its Cholesky factor ``L``."""
+    identity = eye(L.shape[-1], dtype=L.dtype, device=L.device).expand(*L.shape)
+    return cholesky_solve(identity, L, upper)
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:

@@ -92,7 +92,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     if ord in ("nuc", 2, -2):
         others = [d for d in range(A.ndim) if d not in (rows, cols)]
         S = linalg_svdvals(A.permute(*others, rows, cols))
-        out = S.sum(-1) if ord == "nuc" else linalg_vector_norm(S, INF if ord == 2 else -INF, -1)
+        # (the extreme of no singular values at all is taken as 0, as PyTorch does)
+        out = S.sum(-1) if ord == "nuc" or S.shape[-1] == 0 else \
+            linalg_vector_norm(S, INF if ord == 2 else -INF, -1)
     elif ord in (1, -1, INF, -INF):
         summed, extreme = (rows, cols) if ord in (1, -1) else (cols, rows)
         sums = A.abs().sum(summed, keepdim=True)
@@ -123,3 +125,17 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None):
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.norm: ord {ord!r} needs a matrix (2 dims)")
     return linalg_vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def cond(A, p=None):
+    """The condition number of each matrix in the ``p`` norm (the 2-norm by default).
+
+    >>> ember.linalg.cond(ember.diag(ember.tensor([1., 4.])))
+    tensor(4.)
+    """
+    if p in (None, 2, -2):
+        S = linalg_svdvals(A)
+        largest, smallest = S[..., 0], S[..., -1]
+        return largest / smallest if p != -2 else smallest / largest
+    from .decompositions import linalg_inv
+    return matrix_norm(A, p) * matrix_norm(linalg_inv(A), p)

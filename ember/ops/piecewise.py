@@ -11,17 +11,16 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap
 from . import _inplace
-from ._op import apply, op
-from .pointwise import (array_of, binary, cast_all, refuse, tensors_only, unary,
-                        zeros_like)
+from ._op import apply, composite, op
+from .pointwise import (array_of, binary, cast_all, common_types, refuse, tensors_only,
+                        unary, zeros_like)
 
 # ----------------------------------------------------------------------------- where
 
 
 def _where_types(operands, arrays):
     # The condition takes no part in promotion: where(mask, int_tensor, 2.5) is float.
-    target = dt.result_dtype(operands[1:]).np
-    return [arrays[0]] + cast_all(arrays[1:], target)
+    return [arrays[0]] + common_types(operands[1:], arrays[1:])
 
 
 @op(nin=3, promote=_where_types, save=(0,), broadcasts=True, elementwise=True, method=False,
@@ -49,6 +48,7 @@ def where(ctx, grad):
 where_op = where.fn
 
 
+@composite(method=False)
 def where(condition: Tensor, input=None, other=None, *, out=None):
     """``input`` where ``condition`` holds, else ``other`` (tensors or numbers, broadcasting).
 

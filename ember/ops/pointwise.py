@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from ._op import op
+from ._op import common_kind, op
 
 # PyTorch computes log(0) = -inf and 1/0 = inf without a word; NumPy would warn on each such
 # call, and a per-call `errstate` costs four times a small op.
@@ -126,8 +126,10 @@ def tensors_only(name: str, to_float: bool = False):
             if not isinstance(x, Tensor):
                 raise TypeError(f"{name}(): argument '{('input', 'other')[i]}' (position "
                                 f"{i + 1}) must be Tensor, not {type(x).__name__}")
+        if not to_float:
+            return common_types(operands, arrays)
         target = dt.result_dtype(operands)
-        if to_float and target.category < dt._FLOAT:
+        if target.category < dt._FLOAT:
             target = dt.get_default_dtype()
         return cast_all(arrays, target.np)
     return promote
@@ -139,10 +141,26 @@ def _reject_float_alpha(a, b, alpha) -> None:
                            "point number.")
 
 
-def _reject_bool_sub(a, b) -> None:
-    if getattr(a, "dtype", None) == bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+def common_types(operands, arrays):
+    """PyTorch's usual promotion, as a function for custom promotions to end with."""
+    if common_kind(arrays) is not None:
+        return arrays
+    return cast_all(arrays, dt.result_dtype(operands).np)
+
+
+def _subtraction_types(name):
+    def promote(operands, arrays):
+        bools = [a for a in arrays if getattr(a, "dtype", None) == bool or type(a) is bool]
+        if len(bools) == 2:
+            raise RuntimeError(f"{name}(): Subtraction, the `-` operator, with two bool "
+                               "tensors is not supported. Use the `^` or `logical_xor()` "
+                               "operator instead.")
+        if bools:
+            raise RuntimeError(f"{name}(): Subtraction, the `-` operator, with a bool tensor "
+                               "is not supported. If you are trying to invert a mask, use the "
+                               "`~` or `logical_not()` operator instead.")
+        return common_types(operands, arrays)
+    return promote
 
 
 def _reject_integer_zero(name, a, b) -> None:
@@ -173,11 +191,11 @@ def add(ctx, grad, *, alpha=1):
     return grad, (grad if alpha == 1 else grad * alpha)
 
 
-@op(nin=2, promote="common", broadcasts=True, elementwise=True, inplace=True,
+@op(nin=2, promote=_subtraction_types("sub"), broadcasts=True, elementwise=True,
+    inplace=True,
     aliases=("subtract",))
 def sub(xp, input, other, *, alpha=1):
     """``input - alpha * other``, broadcasting."""
-    _reject_bool_sub(input, other)
     if alpha == 1:
         return xp.subtract(input, other)
     _reject_float_alpha(input, other, alpha)
@@ -189,10 +207,10 @@ def sub(ctx, grad, *, alpha=1):
     return grad, -grad if alpha == 1 else grad * -alpha
 
 
-@op(nin=2, promote="common", broadcasts=True, elementwise=True, method=False)
+@op(nin=2, promote=_subtraction_types("rsub"), broadcasts=True, elementwise=True,
+    method=False)
 def rsub(xp, input, other, *, alpha=1):
     """``other - alpha * input`` (subtraction with the operands swapped)."""
-    _reject_bool_sub(input, other)
     if alpha != 1:
         _reject_float_alpha(input, other, alpha)
         input = xp.multiply(input, alpha)
@@ -280,6 +298,7 @@ def _no_derivative(g, a, b, y):
 
 
 floor_divide = binary("floor_divide", _floor_divide, _no_derivative, _no_derivative, saves="",
+                      refuse="bc",
                       doc="``input // other``: the quotient rounded down, as Python's ``//``.")
 
 
@@ -294,9 +313,11 @@ def _fmod(xp, a, b):
 
 
 remainder = binary("remainder", _remainder, lambda g, a, b, y: g,
-                   lambda g, a, b, y: -g * a.div(b, rounding_mode="floor"), refuse="c")
+                   lambda g, a, b, y: -g * a.div(b, rounding_mode="floor"), refuse="bc",
+                   doc="Python's ``input % other``: the remainder takes the divisor's sign.")
 fmod = binary("fmod", _fmod, lambda g, a, b, y: g,
-              lambda g, a, b, y: -g * a.div(b, rounding_mode="trunc"), refuse="c")
+              lambda g, a, b, y: -g * a.div(b, rounding_mode="trunc"), refuse="bc",
+              doc="C's ``fmod``: the remainder takes the dividend's sign.")
 
 
 @op(nin=3, promote="common", save=(1, 2), broadcasts=True, elementwise=True, inplace=True)
@@ -335,7 +356,13 @@ def addcdiv(ctx, grad, *, value=1):
             -scaled * conjugate(t1 / (t2 * t2)) if need[2] else None)
 
 
-@op(nin=3, promote="common", save=(0, 1, 2), broadcasts=True, elementwise=True, inplace=True)
+def _lerp_types(operands, arrays):
+    # the weight follows the ends' type (lerp of int tensors is refused, not made float)
+    return cast_all(arrays, dt.result_dtype(operands[:2]).np)
+
+
+@op(nin=3, promote=_lerp_types, save=(0, 1, 2), broadcasts=True, elementwise=True,
+    inplace=True)
 def lerp(xp, input, end, weight):
     """``input + weight * (end - input)``: linear interpolation, ``weight`` a number or tensor."""
     refuse("lerp", "biu", input, end)
@@ -363,6 +390,10 @@ reciprocal = unary("reciprocal", lambda xp, x: xp.reciprocal(x),
 def _pow(xp, a, b):
     if array_of(a, b).dtype.kind not in "biu":
         return xp.power(a, b)
+    if array_of(a, b).dtype == bool:
+        if hasattr(b, "dtype"):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        return a | (not b)  # a bool tensor to a bool power: x**True is x, x**False is 1
     if not hasattr(a, "dtype"):
         # a number to integer powers: 2 ** -1 truncates to 0 as PyTorch's does
         return xp.trunc(xp.power(float(a), b)).astype(b.dtype)
@@ -463,7 +494,7 @@ def conj(ctx, grad):
     return grad.conj()
 
 
-@op(view="always", elementwise=True)
+@op(view="always", elementwise=True, method=False)
 def real(xp, input):
     """The real part (a view); a real tensor is returned as it is."""
     return input.real
@@ -474,7 +505,7 @@ def real(ctx, grad):
     return grad
 
 
-@op(view="always", elementwise=True)
+@op(view="always", elementwise=True, method=False)
 def imag(xp, input):
     """The imaginary part of a complex tensor (a view)."""
     if input.dtype.kind != "c":
@@ -485,3 +516,8 @@ def imag(xp, input):
 @imag.derivative
 def imag(ctx, grad):
     return grad * 1j
+
+
+# like PyTorch's, a tensor's real and imaginary parts are properties: ``z.real``, ``z.imag``
+Tensor.real = property(real.fn, doc=real.fn.__doc__)
+Tensor.imag = property(imag.fn, doc=imag.fn.__doc__)

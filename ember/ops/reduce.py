@@ -2,7 +2,7 @@
 
 A reduction takes ``dim`` (None for all dims, an int, or a tuple where PyTorch allows one)
 and ``keepdim``; its derivative broadcasts the incoming gradient back over the reduced dims
-(`expand_reduced`). Statistics and norms live in `stats.py`; ops that select elements
+(`expand_reduced`). Variance and friends live in `stats.py`; ops that select elements
 (max along a dim, sort, median...) send their gradient back to the selected positions with
 `value_selecting_backward`.
 """
@@ -34,32 +34,62 @@ def one_dim(dim, ndim: int) -> int:
     return dim % n
 
 
-def dims_of(dim, ndim: int, name: str):
-    """Normalize ``dim`` (None, int or sequence) into a sorted tuple of non-negative dims."""
+def dims_of(dim, ndim: int, name: str = ""):
+    """Normalize ``dim`` (None, int or sequence) into a sorted tuple of non-negative dims.
+
+    (``name``, the op's, is not needed: the op machinery puts it before the messages.)
+    """
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, first
+        return (dim % ndim,)
     if dim is None or dim == ():
         return tuple(range(ndim))
     if not isinstance(dim, (tuple, list)):
         dim = (dim,)
     out = [one_dim(d, ndim) for d in dim]
-    if len(set(out)) != len(out):
-        raise RuntimeError(f"{name}(): dim {out[0]} appears multiple times in the list of dims")
+    for i, d in enumerate(out):
+        if d in out[i + 1:]:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     return tuple(sorted(out)) if ndim else ()
+
+
+def _axes(dim, ndim: int):
+    """The ``axis`` argument for NumPy: None for all dims (its fastest path)."""
+    return None if dim is None else dims_of(dim, ndim)
 
 
 def expand_reduced(grad, shape, dim, keepdim):
     """Broadcast the gradient of a reduction back to the input's shape."""
     if not keepdim and shape:
-        for d in dims_of(dim, len(shape), "sum"):
-            grad = grad.unsqueeze(d)
+        kept = list(shape)
+        for d in dims_of(dim, len(shape)):
+            kept[d] = 1
+        grad = grad.reshape(kept)
     return grad.expand(shape)
 
 
-def evenly_distribute(grad, x, y, dim, keepdim):
+def evenly_distribute(grad, x, y, dim, keepdim, nan_shares: bool = False):
     """Gradient of a reduction that picks a value (amax, median...): the elements equal to
-    the result share it equally, as PyTorch's do."""
+    the result share it equally, as PyTorch's do; with ``nan_shares`` a NaN result is shared
+    by the NaNs (else its gradient is NaN, as amax's is in PyTorch)."""
     shape = x.shape
-    hits = x == expand_reduced(y, shape, dim, keepdim)
+    y = expand_reduced(y, shape, dim, keepdim)
+    hits = x == y
+    if nan_shares:
+        hits = hits.logical_or(x.isnan().logical_and(y.isnan()))
     return expand_reduced(grad, shape, dim, keepdim) * hits / hits.sum(dim, keepdim=True)
+
+
+def picking_whole(name: str, forward) -> Op:
+    """Declare the (private) op behind ``x.max()``, ``x.median()``...: the whole tensor
+    reduced to one of its elements."""
+    forward.__name__ = name
+    entry = op(save=(0,), save_output=True, method=False, function=False)(forward)
+
+    @entry.derivative
+    def _(ctx, grad):
+        x, y = ctx.saved_tensors
+        return evenly_distribute(grad, x, y, None, False, nan_shares=True)
+    return entry
 
 
 def value_selecting_backward(grad, indices, dim: int, shape, keepdim: bool):
@@ -93,6 +123,7 @@ def returning(entry: Op, result_type) -> Op:
 
 
 def require_float(x, dtype) -> None:
+    """Refuse an integer input unless a float ``dtype`` says what to compute in (mean)."""
     if x.dtype.kind not in "fc" and (dtype is None or dt.as_dtype(dtype).category < dt._FLOAT):
         raise RuntimeError(f"could not infer output dtype. Input dtype must be either "
                            f"a floating point or complex dtype. Got: "
@@ -127,8 +158,8 @@ def sum(xp, x, dim=None, keepdim=False, *, dtype=None):
     >>> ember.tensor([[1, 2], [3, 4]]).sum(1)
     tensor([3, 7])
     """
-    axes = dims_of(dim, x.ndim, "sum")
-    return xp.sum(x, axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
+    # The array's own method: NumPy's function form costs microseconds more per call.
+    return x.sum(axis=_axes(dim, x.ndim), keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
 @sum.derivative
@@ -153,9 +184,13 @@ def nansum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
 def mean(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` (all dims by default); integer inputs need a float ``dtype``."""
     require_float(x, dtype)
-    axes = dims_of(dim, x.ndim, "mean")
-    return xp.mean(x, axis=axes, keepdims=keepdim,
-                   dtype=None if dtype is None else dt.as_dtype(dtype).np)
+    if dtype is not None:
+        x = x.astype(dt.as_dtype(dtype).np, copy=False)
+    accumulate = xp.float32 if x.dtype == xp.float16 else None
+    total = x.sum(axis=_axes(dim, x.ndim), keepdims=keepdim, dtype=accumulate)
+    count = reduced_count(x.shape, dim)
+    # Dividing the sum is several times faster than NumPy's mean; an empty mean is NaN.
+    return (total / count if count else total * xp.nan).astype(x.dtype, copy=False)
 
 
 @mean.derivative
@@ -224,11 +259,12 @@ def prod(ctx, grad, dim=None, keepdim=False, *, dtype=None):
 # ----------------------------------------------------------------------------- extrema
 
 def _extreme(name: str, pick, arg_pick):
-    """The reduce-to-a-value (amax) and along-a-dim (max) ops for one kind of extreme."""
+    """The ops of one kind of extreme: over dims (amax), of the whole tensor (``max()``),
+    and along a dim with indices (``max(dim)``)."""
     def whole(xp, x, dim=(), keepdim=False):
-        axes = dims_of(dim, x.ndim, name)
+        axes = dims_of(dim, x.ndim)
         _check_nonempty(x, axes, dim in ((), None))
-        return getattr(xp, pick)(x, axis=axes, keepdims=keepdim)
+        return getattr(x, pick)(axis=axes, keepdims=keepdim)
     whole.__name__ = name
     whole.__doc__ = f"The {pick}imum over ``dim`` (all dims by default); ties share the gradient."
     whole = op(save=(0,), save_output=True)(whole)
@@ -243,8 +279,8 @@ def _extreme(name: str, pick, arg_pick):
         if x.ndim == 0:
             return x.copy(), xp.zeros((), xp.int64)
         _check_nonempty(x, (d,), False)
-        return (getattr(xp, pick)(x, axis=d, keepdims=keepdim),
-                getattr(xp, arg_pick)(x, axis=d, keepdims=keepdim))
+        return (getattr(x, pick)(axis=d, keepdims=keepdim),
+                getattr(x, arg_pick)(axis=d, keepdims=keepdim))
     along.__name__ = pick
     along.__doc__ = f"""The {pick}imum of ``input`` (no ``dim``), or ``(values, indices)`` of the
     {pick}ima along ``dim``, or, given a second tensor, the elementwise {pick}imum.
@@ -260,7 +296,12 @@ def _extreme(name: str, pick, arg_pick):
         return value_selecting_backward(grad, indices, one_dim(dim, len(ctx.shapes[0])),
                                         ctx.shapes[0], keepdim)
 
-    return whole, whole_or_along(along, whole, getattr(return_types, pick), f"{pick}imum")
+    def everything(xp, x):
+        _check_nonempty(x, (), True)
+        return getattr(x, pick)()
+    everything = picking_whole(f"_{pick}_all", everything)
+    return whole, everything, whole_or_along(along, everything, getattr(return_types, pick),
+                                             f"{pick}imum")
 
 
 def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = None):
@@ -280,8 +321,8 @@ def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = 
     return along
 
 
-amax, max = _extreme("amax", "max", "argmax")
-amin, min = _extreme("amin", "min", "argmin")
+amax, _max_all, max = _extreme("amax", "max", "argmax")
+amin, _min_all, min = _extreme("amin", "min", "argmin")
 
 
 @op(save=(0,), save_output=True, n_outputs=2)
@@ -314,7 +355,7 @@ def _arg_extreme(name: str, pick):
         if x.ndim == 0:
             return xp.zeros((), xp.int64)
         _check_nonempty(x, (d,), False)
-        return getattr(xp, pick)(x, axis=d, keepdims=keepdim)
+        return getattr(x, pick)(axis=d, keepdims=keepdim)
     arg.__name__ = name
     arg.__doc__ = (f"Index of the {name[3:]}imum along ``dim`` (of the flattened input by "
                    f"default; the first one on ties).")

@@ -11,7 +11,7 @@ import numpy as np
 from .._creation import full, zeros
 from .._tensor import Tensor, wrap
 from ._op import apply, op
-from .index import check_bounds, index_of, index_put, wrap_dim
+from .index import INT_OR_LONG, LONG, check_bounds, index_of, index_put, wrap_dim
 
 
 def _coords(xp, index, dim: int) -> tuple:
@@ -52,7 +52,7 @@ def gather(xp, x, dim, index, *, sparse_grad=False):
     tensor([[1, 1],
             [4, 3]])
     """
-    idx = index_of(index, "gather")
+    idx = index_of(index, "gather", INT_OR_LONG, "Expected dtype int32/int64 for index")
     dim = wrap_dim(dim, x.ndim)
     _check_along("gather", x, dim, idx)
     return _as_1d(x)[_coords(xp, _as_1d(idx), dim)].reshape(idx.shape)
@@ -66,7 +66,7 @@ def gather(ctx, grad, dim, index, *, sparse_grad=False):
 
 def scatter_into(xp, x, src, dim, index, name: str, ufunc=None):
     """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``."""
-    idx = index_of(index, name)
+    idx = index_of(index, name, INT_OR_LONG, "Expected dtype int32/int64 for index")
     dim = wrap_dim(dim, x.ndim)
     if src.dtype != x.dtype:
         raise RuntimeError(f"Expected self.dtype to be equal to src.dtype")
@@ -144,6 +144,7 @@ def scatter_add(ctx, grad, dim, index):
 
 _REDUCTIONS = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
                "amin": "minimum"}
+_ALIASES = {"max": "amax", "min": "amin"}  # PyTorch takes these too
 
 
 def _identity(reduce: str, dtype):
@@ -159,6 +160,7 @@ def _identity(reduce: str, dtype):
 
 
 def _scatter_reduce_signature(input, dim, index, src, reduce, *, include_self=True):
+    reduce = _ALIASES.get(reduce, reduce)
     return (input, src, dim, index, reduce), {"include_self": include_self}
 
 
@@ -282,9 +284,6 @@ def _dim_first(xp, a, dim: int):
     return xp.moveaxis(_as_1d(a), dim, 0)
 
 
-_INDEX_KINDS = ("int64", "int32")
-
-
 def _index_signature(input, dim, index, source, **kwargs):
     return (input, source, dim, index), kwargs
 
@@ -296,7 +295,7 @@ def index_add(xp, x, source, dim, index, *, alpha=1):
     >>> ember.zeros(3).index_add(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 3.]))
     tensor([3., 0., 3.])
     """
-    idx = index_of(index, "index_add", _INDEX_KINDS, "Expected dtype int32/int64 for index")
+    idx = index_of(index, "index_add", INT_OR_LONG, "Expected dtype int32/int64 for index")
     dim, idx = _slices("index_add", x, dim, idx, source)
     out = x.copy()
     xp.add.at(_dim_first(xp, out, dim), idx,
@@ -320,7 +319,7 @@ def _select_like(grad: Tensor, dim: int, index: Tensor, shape) -> Tensor:
 @op(nin=2, inplace=True, signature=_index_signature)
 def index_copy(xp, x, source, dim, index):
     """A copy of ``x`` with the slices ``index`` along ``dim`` replaced by ``source``."""
-    idx = index_of(index, "index_copy", ("int64",),
+    idx = index_of(index, "index_copy", LONG,
                    "index_copy_(): Expected a long tensor for index")
     dim, idx = _slices("index_copy", x, dim, idx, source)
     out = x.copy()
@@ -349,8 +348,8 @@ def _index_fill_signature(input, dim, index, value):
 @op(nin=2, inplace=True, signature=_index_fill_signature)
 def index_fill(xp, x, value, dim, index):
     """A copy of ``x`` with the slices ``index`` along ``dim`` set to ``value``."""
-    idx = index_of(index, "index_fill", ("int64",),
-                   "index_fill_(): Expected dtype int64 for index.")
+    idx = index_of(index, "index_fill", LONG, "index_fill_(): Expected dtype int64 for index.",
+                   IndexError)
     dim, idx = _slices("index_fill", x, dim, idx)
     out = x.copy()
     _dim_first(xp, out, dim)[idx] = value

@@ -65,18 +65,18 @@ def _logit_grad(g, x, y, eps=None):
     return where_op((x < eps) | (x > 1 - eps), 0, slope)  # flat where the input was clipped
 
 
-logit = unary("logit", _logit, _logit_grad,
+logit = unary("logit", _logit, _logit_grad, refuse="c",
               doc="``log(p / (1 - p))``; with ``eps``, ``p`` is first clipped to "
                   "``[eps, 1 - eps]``.")
 
 
 def _logaddexp(xp, a, b):
-    refuse("logaddexp", "biu", a, b)
+    refuse("logaddexp", "biuc", a, b)
     return xp.logaddexp(a, b)
 
 
 def _logaddexp2(xp, a, b):
-    refuse("logaddexp2", "biu", a, b)
+    refuse("logaddexp2", "biuc", a, b)
     return xp.logaddexp2(a, b)
 
 
@@ -109,7 +109,8 @@ def _xlogy_x_grad(g, x, y, out):
 
 
 xlogy = binary("xlogy", _xlogy, _xlogy_x_grad, lambda g, x, y, out: g * x / y,
-               promote="float", doc="``input * log(other)``, with 0 where ``input`` is 0.")
+               promote="float", refuse="c",
+               doc="``input * log(other)``, with 0 where ``input`` is 0.")
 
 
 # ----------------------------------------------------------------------------- trigonometry

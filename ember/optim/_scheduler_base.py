@@ -78,6 +78,11 @@ class LRScheduler:
     def step(self, epoch: int | None = None) -> None:
         """Advance the schedule by one (or jump to ``epoch``) and set the new rates."""
         self._step_count += 1
+        if self._step_count == 2 and not getattr(self.optimizer, "_opt_called", False):
+            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                          "Call them in the opposite order: `optimizer.step()` before "
+                          "`lr_scheduler.step()`, or the first value of the learning rate "
+                          "schedule is skipped.", UserWarning, stacklevel=2)
         if epoch is not None:
             warnings.warn("The epoch parameter in `scheduler.step()` is deprecated; "
                           "call `scheduler.step()` instead.", UserWarning, stacklevel=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import numbers
 import warnings
 from collections import defaultdict
 from itertools import chain
@@ -43,6 +44,7 @@ def _with_step_hooks(step):
             if result is not None:
                 args, kwargs = result
         out = step(self, *args, **kwargs)
+        self._opt_called = True  # lets a scheduler warn when it is stepped first
         for hook in list(self._step_post_hooks.values()):
             hook(self, args, kwargs)
         return out
@@ -70,8 +72,8 @@ class Optimizer:
         self.defaults = defaults
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        self._step_pre_hooks: dict = {}
-        self._step_post_hooks: dict = {}
+        for name in _HOOK_DICTS:
+            setattr(self, name, {})
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {_typename(params)}")
@@ -97,8 +99,8 @@ class Optimizer:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
-        self.__dict__.setdefault("_step_pre_hooks", {})
-        self.__dict__.setdefault("_step_post_hooks", {})
+        for name in _HOOK_DICTS:
+            self.__dict__.setdefault(name, {})
 
     # -- groups --------------------------------------------------------------------------
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -190,6 +192,22 @@ class Optimizer:
         """``hook(optimizer, args, kwargs)`` runs after each step."""
         return _add_hook(self._step_post_hooks, hook)
 
+    def register_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """``hook(optimizer)`` runs before `state_dict` packs the state."""
+        return _add_hook(self._state_dict_pre_hooks, hook)
+
+    def register_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """``hook(optimizer, state_dict)`` runs after `state_dict`; it may return a new one."""
+        return _add_hook(self._state_dict_post_hooks, hook)
+
+    def register_load_state_dict_pre_hook(self, hook) -> RemovableHandle:
+        """``hook(optimizer, state_dict)`` runs before loading; it may return a new dict."""
+        return _add_hook(self._load_state_dict_pre_hooks, hook)
+
+    def register_load_state_dict_post_hook(self, hook) -> RemovableHandle:
+        """``hook(optimizer)`` runs after `load_state_dict`."""
+        return _add_hook(self._load_state_dict_post_hooks, hook)
+
     # -- state dicts ---------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout: parameters become integer ids.
@@ -197,6 +215,8 @@ class Optimizer:
         >>> sd = opt.state_dict(); sd["param_groups"][0]["params"]
         [0, 1]
         """
+        for hook in list(self._state_dict_pre_hooks.values()):
+            hook(self)
         ids: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -206,10 +226,19 @@ class Optimizer:
             packed["params"] = [ids[id(p)] for p in group["params"]]
             groups.append(packed)
         state = {(ids[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {"state": state, "param_groups": groups}
+        packed = {"state": state, "param_groups": groups}
+        for hook in list(self._state_dict_post_hooks.values()):
+            result = hook(self, packed)
+            if result is not None:
+                packed = result
+        return packed
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state from `state_dict` (ours, or PyTorch's with tensors converted)."""
+        for hook in list(self._load_state_dict_pre_hooks.values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -230,6 +259,13 @@ class Optimizer:
                 saved["param_names"] = group["param_names"]
         self.state = state
         self.param_groups = saved_groups
+        for hook in list(self._load_state_dict_post_hooks.values()):
+            hook(self)
+
+
+_HOOK_DICTS = ("_step_pre_hooks", "_step_post_hooks", "_state_dict_pre_hooks",
+               "_state_dict_post_hooks", "_load_state_dict_pre_hooks",
+               "_load_state_dict_post_hooks")
 
 
 def _cast_state(param: Tensor, value, key=None):
@@ -283,9 +319,16 @@ def effective_grad(p, g, weight_decay: float, maximize: bool):
 
 
 def scalar(value) -> float:
-    """A hyperparameter (float or 0-d tensor) as a Python float: a NumPy float64 scalar in
-    an update would turn float32 arrays into float64 ones."""
-    return float(value._data) if isinstance(value, Tensor) else float(value)
+    """A hyperparameter (a number or a one-element tensor) as a Python float: a NumPy
+    float64 scalar in an update would turn float32 arrays into float64 ones."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        return float(value.item())
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"a hyperparameter must be a number or a one-element tensor, got "
+                        f"{type(value).__name__}")
+    return float(value)
 
 
 def check(condition: bool, what: str, value) -> None:

@@ -178,3 +178,30 @@ OPINFOS += [
            ember_fn=_top("vander")["ember_fn"],
            torch_fn=lambda x, N=None: _lib("torch").linalg.vander(x, N=N).flip(-1)),
 ]
+
+
+def _cholesky_factor(rng, shape, dt):
+    return np.linalg.cholesky(spd(rng, shape, np.float64)).astype(dt)
+
+
+OPINFOS += [
+    OpInfo("cholesky_solve", lambda rng, dt: [
+        Sample((rng.standard_normal((3, 2)).astype(dt), _cholesky_factor(rng, (3, 3), dt))),
+        Sample((rng.standard_normal((2, 3, 4)).astype(dt),
+                np.swapaxes(_cholesky_factor(rng, (2, 3, 3), dt), -1, -2).copy(), True))],
+           **_pair(lambda lib: lambda B, L, upper=False: _lib(lib).cholesky_solve(
+               B, L.triu() if upper else L.tril(), upper))),
+    OpInfo("cholesky_inverse", lambda rng, dt: [
+        Sample((_cholesky_factor(rng, (3, 3), dt),)),
+        Sample((np.swapaxes(_cholesky_factor(rng, (2, 3, 3), dt), -1, -2).copy(), True))],
+           **_pair(lambda lib: lambda L, upper=False: _lib(lib).cholesky_inverse(
+               L.triu() if upper else L.tril(), upper))),
+]
+
+OPINFOS += [
+    OpInfo("matrix_exp", lambda rng, dt: [
+        Sample((rng.standard_normal((3, 3)).astype(dt) * 0.5,)),
+        Sample((rng.standard_normal((2, 4, 4)).astype(dt) * 3,)),
+        Sample((rng.standard_normal((1, 1)).astype(dt),))], gradgradcheck=True,
+           rtol=1e-3),  # float32 scaling-and-squaring of a norm-6 matrix loses ~3 digits
+]

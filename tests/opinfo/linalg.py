@@ -56,6 +56,7 @@ OPINFOS = [
     OpInfo("baddbmm", _add_samples([(2, 3, 5), (3, 5), (5,)], (2, 3, 4), (2, 4, 5))),
     OpInfo("addmv", _add_samples([(3,), (1,)], (3, 4), (4,))),
     OpInfo("addr", _add_samples([(3, 4), (4,)], (3,), (4,))),
+    OpInfo("addbmm", _add_samples([(3, 5), (5,), (1, 1)], (2, 3, 4), (2, 4, 5))),
 ]
 
 

@@ -35,3 +35,20 @@ OPINFOS = [
            # float32 sources round the copy, so finite differences can't reach 1e-5 there
            gradcheck=False),
 ]
+
+
+def _parts(rng, dt):
+    return [Sample((S.randn(rng, (3, 4), dt), S.randn(rng, (3, 4), dt))),
+            Sample((S.randn(rng, (3, 4), dt), S.randn(rng, (4,), dt))),
+            Sample((S.randn(rng, (), dt), S.randn(rng, (2,), dt)))]
+
+
+def _magnitudes_and_angles(rng, dt):
+    # polar's magnitudes are non-negative (its gradient assumes so, as PyTorch's does)
+    return [Sample((S.randn(rng, (3, 4), dt, 0.1, 2.0), S.randn(rng, (3, 4), dt))),
+            Sample((S.randn(rng, (3, 4), dt, 0.1, 2.0), S.randn(rng, (4,), dt)))]
+
+
+OPINFOS += [OpInfo("complex", _parts),
+            OpInfo("polar", _magnitudes_and_angles, gradgradcheck=True,
+                   extra={"domain": (0.1, 2.0)})]

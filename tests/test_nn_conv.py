@@ -7,27 +7,7 @@ import torch
 
 import ember
 
-from .helpers import assert_close, assert_raises_like_torch
-
-
-def _copy_params(src: torch.nn.Module, dst: ember.nn.Module) -> None:
-    for (name, p), (_, q) in zip(src.named_parameters(), dst.named_parameters()):
-        q.data = ember.tensor(p.detach().numpy())
-
-
-def _compare(t_mod, e_mod, shape, rng, dtype=np.float64):
-    _copy_params(t_mod, e_mod)
-    x = rng.standard_normal(shape).astype(dtype)
-    tx = torch.tensor(x, requires_grad=True)
-    ex = ember.tensor(x, requires_grad=True)
-    ty, ey = t_mod(tx), e_mod(ex)
-    assert_close(ey, ty)
-    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
-    ty.backward(torch.tensor(g))
-    ey.backward(ember.tensor(g))
-    assert_close(ex.grad, tx.grad)
-    for (name, p), (_, q) in zip(t_mod.named_parameters(), e_mod.named_parameters()):
-        assert_close(q.grad, p.grad, what=f"grad of {name}")
+from .helpers import assert_close, assert_raises_like_torch, compare_modules
 
 
 CONV_CASES = [
@@ -53,7 +33,7 @@ def test_conv_layers_match_torch(name, kwargs, shape, rng):
     t_mod = getattr(torch.nn, name)(**kwargs).double()
     e_mod = getattr(ember.nn, name)(**kwargs).double()
     assert repr(e_mod) == repr(t_mod)
-    _compare(t_mod, e_mod, shape, rng)
+    compare_modules(t_mod, e_mod, shape, rng)
 
 
 POOL_CASES = [
@@ -74,7 +54,7 @@ def test_pool_layers_match_torch(name, kwargs, shape, rng):
     t_mod = getattr(torch.nn, name)(**kwargs)
     e_mod = getattr(ember.nn, name)(**kwargs)
     assert repr(e_mod) == repr(t_mod)
-    _compare(t_mod, e_mod, shape, rng)
+    compare_modules(t_mod, e_mod, shape, rng)
 
 
 def test_max_pool_return_indices_match_torch(rng):

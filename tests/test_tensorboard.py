@@ -256,15 +256,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get_json(url: str):
-    import json
+def _get(url: str, body: bytes | None = None) -> bytes:
     import urllib.request
 
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.loads(response.read())
+    # TensorBoard refuses POSTs without its anti-XSRF header.
+    request = urllib.request.Request(url, data=body, headers={
+        "X-XSRF-Protected": "1", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.read()
 
 
-def test_tensorboard_server_serves_the_logged_scalars(tmp_path):
+def test_tensorboard_server_serves_scalars_hparams_and_graph(tmp_path):
+    import json
     import subprocess
     import time
     import urllib.error
@@ -273,22 +276,42 @@ def test_tensorboard_server_serves_the_logged_scalars(tmp_path):
     with SummaryWriter(tmp_path / "train") as w:
         for step, v in enumerate(values):
             w.add_scalar("loss", ember.tensor(v), step * 100)
+        w.add_graph(Net(), ember.randn(2, 3))
+        w.add_hparams({"lr": 0.1, "optim": "sgd"}, {"final_loss": 0.125}, run_name="trial")
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tensorboard.main", "--logdir", str(tmp_path), "--port",
          str(port), "--host", "127.0.0.1", "--load_fast", "false"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?run=train&tag=loss"
-        deadline, rows = time.monotonic() + 90, None
-        while time.monotonic() < deadline and not rows:
-            assert server.poll() is None, "tensorboard exited early"
-            try:
-                rows = _get_json(url)
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.5)  # not listening yet, or the run is not loaded yet
-        assert rows, "tensorboard did not serve the scalars in time"
+        root = f"http://127.0.0.1:{port}/data/plugin"
+
+        def poll(fetch):
+            """Retry until the server is up and has loaded what ``fetch`` asks for."""
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                assert server.poll() is None, "tensorboard exited early"
+                try:
+                    answer = fetch()
+                    if answer:
+                        return answer
+                except (urllib.error.URLError, ConnectionError):
+                    pass
+                time.sleep(0.5)
+            raise AssertionError("tensorboard did not serve the data in time")
+
+        rows = poll(lambda: json.loads(_get(f"{root}/scalars/scalars?run=train&tag=loss")))
         assert [(step, value) for _, step, value in rows] == list(zip([0, 100, 200], values))
+
+        def experiment_with_hparams():
+            answer = json.loads(_get(f"{root}/hparams/experiment", b"{}"))
+            return answer if answer.get("hparamInfos") else None
+
+        experiment = poll(experiment_with_hparams)
+        assert {h["name"] for h in experiment["hparamInfos"]} == {"lr", "optim"}
+        assert [m["name"]["tag"] for m in experiment["metricInfos"]] == ["final_loss"]
+        graph = _get(f"{root}/graphs/graph?run=train").decode()
+        assert 'name: "Net/Sequential[body]/ReLU[1]/relu"' in graph
     finally:
         server.terminate()
         try:

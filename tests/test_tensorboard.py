@@ -540,3 +540,25 @@ def test_mesh_matches_torch(tmp_path, rng, config):
         # TensorBoard's own mesh summaries use uint8 colors and int32 faces; torch float.
         np.testing.assert_array_equal(tensor_util.make_ndarray(a.tensor_proto), expected)
         np.testing.assert_array_equal(tensor_util.make_ndarray(b.tensor_proto), expected)
+
+
+def test_image_with_boxes_draws_red_outlines(tmp_path):
+    img = np.full((3, 20, 30), 0.5, np.float32)
+    with SummaryWriter(tmp_path) as w:
+        w.add_image_with_boxes("boxed", ember.tensor(img), ember.tensor([[2.0, 3.0, 12.0, 15.0]]),
+                               labels=["cat"])
+        w.add_image_with_boxes("scaled", img, np.zeros((0, 4)), rescale=2)
+    acc = read(tmp_path)
+    drawn = pixels(acc.Images("boxed")[0])
+    assert drawn.shape == (20, 30, 3)
+    red = np.array([255, 0, 0])
+    for y, x in [(3, 2), (15, 12), (9, 2), (3, 7), (15, 7), (9, 12)]:
+        np.testing.assert_array_equal(drawn[y, x], red)
+    np.testing.assert_array_equal(drawn[9, 7], [127, 127, 127])  # inside stays as it was
+    (scaled,) = acc.Images("scaled")
+    assert (scaled.height, scaled.width) == (40, 60)
+
+
+def test_image_with_boxes_checks_the_labels(tmp_path):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match="2 labels for 1"):
+        w.add_image_with_boxes("b", np.zeros((3, 4, 4)), np.zeros((1, 4)), labels=["a", "b"])

@@ -80,6 +80,30 @@ def image(tag: str, img, dataformats: str = "CHW", what: str = "add_image") -> S
     return Summary(value=[Summary.Value(tag=tag, image=image_proto(np.ascontiguousarray(hwc)))])
 
 
+def image_with_boxes(tag: str, img, boxes, rescale: float = 1, dataformats: str = "CHW",
+                     labels=None) -> Summary:
+    """An image with red ``(xmin, ymin, xmax, ymax)`` pixel boxes drawn on it, optionally
+    labelled, then scaled by ``rescale``."""
+    from PIL import Image, ImageDraw
+
+    corners = (np.zeros((0, 4)) if boxes is None
+               else to_numpy(boxes).astype(np.float64).reshape(-1, 4))
+    if labels is not None and len(labels) != len(corners):
+        raise ValueError(f"add_image_with_boxes: {len(labels)} labels for {len(corners)} "
+                         "boxes")
+    hwc = _as_uint8(to_hwc(to_numpy(img), dataformats, "add_image_with_boxes"))
+    picture = Image.fromarray(np.ascontiguousarray(hwc[:, :, :3]))
+    draw = ImageDraw.Draw(picture)
+    for i, (left, top, right, bottom) in enumerate(corners):
+        draw.rectangle([left, top, right, bottom], outline=(255, 0, 0))
+        if labels is not None:
+            draw.text((left, top), str(labels[i]), fill=(255, 0, 0), anchor="lb")
+    if rescale != 1:
+        size = (int(picture.width * rescale), int(picture.height * rescale))
+        picture = picture.resize(size, Image.Resampling.BILINEAR)
+    return Summary(value=[Summary.Value(tag=tag, image=image_proto(np.asarray(picture)))])
+
+
 def figure_to_array(figure, close: bool = True) -> np.ndarray:
     """Render a matplotlib figure to a ``H x W x 3`` uint8 array (with the Agg renderer,
     whatever the figure's own backend)."""

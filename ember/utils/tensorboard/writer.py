@@ -175,6 +175,13 @@ class SummaryWriter:
         self._add(_image.image(tag, img_tensor, dataformats, "add_images"),
                   global_step, walltime)
 
+    def add_image_with_boxes(self, tag: str, img_tensor, box_tensor, global_step=None,
+                             walltime=None, rescale: float = 1, dataformats: str = "CHW",
+                             labels=None) -> None:
+        """Log an image with boxes (``N x 4``: xmin, ymin, xmax, ymax in pixels)."""
+        self._add(_image.image_with_boxes(tag, img_tensor, box_tensor, rescale, dataformats,
+                                          labels), global_step, walltime)
+
     def add_figure(self, tag: str, figure, global_step=None, close: bool = True,
                    walltime=None) -> None:
         """Log a matplotlib figure (or a list of them, tiled) as an image."""

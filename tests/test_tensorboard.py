@@ -562,3 +562,12 @@ def test_image_with_boxes_draws_red_outlines(tmp_path):
 def test_image_with_boxes_checks_the_labels(tmp_path):
     with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match="2 labels for 1"):
         w.add_image_with_boxes("b", np.zeros((3, 4, 4)), np.zeros((1, 4)), labels=["a", "b"])
+
+
+@pytest.mark.parametrize("value, error", [(None, NotImplementedError), ("abc", ValueError),
+                                          ({"a": 1}, NotImplementedError)])
+def test_values_that_are_no_numbers_are_refused(tmp_path, value, error):
+    with SummaryWriter(tmp_path) as w, pytest.raises(error):
+        w.add_scalar("bad", value)
+    with TorchWriter(str(tmp_path / "torch")) as w, pytest.raises(error):
+        w.add_scalar("bad", value)

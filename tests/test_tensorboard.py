@@ -159,10 +159,11 @@ def test_images_are_tiled_into_a_grid_like_torch(tmp_path, rng, shape, dataforma
 
 
 @pytest.mark.parametrize("shape, dataformats, message", [
-    ((3, 4, 5), "HW", "2-d"), ((4, 5), "HH", "once"), ((2, 4, 5), "CHW", "channels")])
+    ((3, 4, 5), "HW", "2-d"), ((4, 5), "HH", "once"), ((2, 4, 5), "CHW", "channels"),
+    ((3, 2, 4, 5), "NCHW", "channels"), ((0, 3, 4, 5), "NCHW", "empty")])
 def test_image_rejects_bad_layouts(tmp_path, shape, dataformats, message):
     with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match=message):
-        w.add_image("bad", np.zeros(shape, np.float32), dataformats=dataformats)
+        w.add_images("bad", np.zeros(shape, np.float32), dataformats=dataformats)
 
 
 # -- text and hparams ----------------------------------------------------------------------

@@ -44,19 +44,20 @@ def to_hwc(array: np.ndarray, dataformats: str, what: str) -> np.ndarray:
     if array.ndim != len(fmt):
         raise ValueError(f"{what}: dataformats {dataformats!r} needs a {len(fmt)}-d array, "
                          f"got one of shape {array.shape}")
-    if "N" in fmt:
-        if "C" not in fmt:
-            array, fmt = array[..., None], fmt + "C"
-        batch = array.transpose([fmt.index(d) for d in "NCHW"])
-        return make_grid(batch).transpose(1, 2, 0)
+    if array.size == 0:
+        raise ValueError(f"{what}: the image is empty (shape {array.shape})")
+    shape = array.shape
     if "C" not in fmt:
         array, fmt = array[..., None], fmt + "C"
-    hwc = array.transpose([fmt.index(d) for d in "HWC"])
+    if "N" in fmt:
+        hwc = make_grid(array.transpose([fmt.index(d) for d in "NCHW"])).transpose(1, 2, 0)
+    else:
+        hwc = array.transpose([fmt.index(d) for d in "HWC"])
     if hwc.shape[2] == 1:
         hwc = np.repeat(hwc, 3, axis=2)
     if hwc.shape[2] not in (3, 4):
         raise ValueError(f"{what}: an image needs 1, 3 or 4 channels, got {hwc.shape[2]} "
-                         f"(shape {array.shape}, dataformats {dataformats!r})")
+                         f"(shape {shape}, dataformats {dataformats!r})")
     return hwc
 
 

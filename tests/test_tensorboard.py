@@ -572,3 +572,16 @@ def test_values_that_are_no_numbers_are_refused(tmp_path, value, error):
         w.add_scalar("bad", value)
     with TorchWriter(str(tmp_path / "torch")) as w, pytest.raises(error):
         w.add_scalar("bad", value)
+
+
+def test_summary_functions_can_be_logged_by_hand_into_the_same_run(tmp_path):
+    from ember.utils.tensorboard.summary import hparams, image
+
+    with SummaryWriter(tmp_path) as w:
+        for s in hparams({"lr": 0.5}, {"loss": 1.0}):
+            w.file_writer.add_summary(s)
+        w.file_writer.add_summary(image("pic", np.ones((1, 3, 4, 6)), rescale=0.5), 9)
+    acc = read(tmp_path)
+    assert hparams_metadata.EXPERIMENT_TAG in acc.PluginTagToContent("hparams")
+    (pic,) = acc.Images("pic")
+    assert (pic.step, pic.height, pic.width) == (9, 2, 3)

@@ -61,24 +61,26 @@ def to_hwc(array: np.ndarray, dataformats: str, what: str) -> np.ndarray:
     return hwc
 
 
-def encode_png(hwc: np.ndarray) -> bytes:
+def image_proto(hwc: np.ndarray, rescale: float = 1) -> Summary.Image:
+    """A PNG ``Summary.Image`` of a ``H x W x C`` uint8 array, scaled by ``rescale``."""
     from PIL import Image  # pillow comes with tensorboard
 
+    picture = Image.fromarray(np.ascontiguousarray(hwc))
+    if rescale != 1:
+        size = (int(picture.width * rescale), int(picture.height * rescale))
+        picture = picture.resize(size, Image.Resampling.BILINEAR)
     buffer = io.BytesIO()
-    Image.fromarray(hwc).save(buffer, format="PNG")
-    return buffer.getvalue()
+    picture.save(buffer, format="PNG")
+    return Summary.Image(height=picture.height, width=picture.width, colorspace=hwc.shape[2],
+                         encoded_image_string=buffer.getvalue())
 
 
-def image_proto(hwc: np.ndarray) -> Summary.Image:
-    """A PNG ``Summary.Image`` of a ``H x W x C`` uint8 array."""
-    h, w, c = hwc.shape
-    return Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=encode_png(hwc))
-
-
-def image(tag: str, img, dataformats: str = "CHW", what: str = "add_image") -> Summary:
-    """An image summary of ``img`` (float in [0, 1] or uint8) laid out as ``dataformats``."""
-    hwc = _as_uint8(to_hwc(to_numpy(img), dataformats, what))
-    return Summary(value=[Summary.Value(tag=tag, image=image_proto(np.ascontiguousarray(hwc)))])
+def image(tag: str, tensor, rescale: float = 1, dataformats: str = "NCHW",
+          what: str = "add_image") -> Summary:
+    """An image summary of ``tensor`` (float in [0, 1] or uint8) laid out as
+    ``dataformats``, scaled by ``rescale``."""
+    hwc = _as_uint8(to_hwc(to_numpy(tensor), dataformats, what))
+    return Summary(value=[Summary.Value(tag=tag, image=image_proto(hwc, rescale))])
 
 
 def image_with_boxes(tag: str, img, boxes, rescale: float = 1, dataformats: str = "CHW",
@@ -99,10 +101,8 @@ def image_with_boxes(tag: str, img, boxes, rescale: float = 1, dataformats: str 
         draw.rectangle([left, top, right, bottom], outline=(255, 0, 0))
         if labels is not None:
             draw.text((left, top), str(labels[i]), fill=(255, 0, 0), anchor="lb")
-    if rescale != 1:
-        size = (int(picture.width * rescale), int(picture.height * rescale))
-        picture = picture.resize(size, Image.Resampling.BILINEAR)
-    return Summary(value=[Summary.Value(tag=tag, image=image_proto(np.asarray(picture)))])
+    return Summary(value=[Summary.Value(tag=tag,
+                                        image=image_proto(np.asarray(picture), rescale))])
 
 
 def figure_to_array(figure, close: bool = True) -> np.ndarray:

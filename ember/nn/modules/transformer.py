@@ -60,14 +60,19 @@ def _is_causal(mask: Tensor | None, is_causal: bool | None, size: int | None) ->
 
 
 class _Layer(Module):
-    """What both layer kinds share: the feed-forward block and the residual wiring."""
+    """What both layer kinds share: the feed-forward block and the residual wiring.
+    Subclasses say how many attention blocks they have (``_attention_blocks``)."""
 
-    def _build(self, d_model: int, nhead: int, dim_feedforward: int, dropout: float,
-               activation, layer_norm_eps: float, batch_first: bool, norm_first: bool,
-               bias: bool, factory: dict, attention_blocks: int) -> None:
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: str | Callable = "relu",
+                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
+                 norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        factory = dict(device=device, dtype=dtype)
+        blocks = self._attention_blocks
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **factory)
-        if attention_blocks == 2:
+        if blocks == 2:
             self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
                                                      bias=bias, batch_first=batch_first,
                                                      **factory)
@@ -75,10 +80,10 @@ class _Layer(Module):
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
         self.norm_first = norm_first
-        for k in range(1, attention_blocks + 2):
+        for k in range(1, blocks + 2):
             setattr(self, f"norm{k}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
                                                 **factory))
-        for k in range(1, attention_blocks + 2):
+        for k in range(1, blocks + 2):  # after the norms: PyTorch's submodule order
             setattr(self, f"dropout{k}", Dropout(dropout))
         self.activation_relu_or_gelu = {"relu": 1, "gelu": 2}.get(activation, 0) \
             if isinstance(activation, str) else 0
@@ -109,13 +114,7 @@ class TransformerEncoderLayer(_Layer):
     ember.Size([3, 5, 8])
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: str | Callable = "relu",
-                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
-        super().__init__()
-        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                    batch_first, norm_first, bias, dict(device=device, dtype=dtype), 1)
+    _attention_blocks = 1
 
     @property
     def dropout_last(self) -> Module:
@@ -137,13 +136,7 @@ class TransformerDecoderLayer(_Layer):
     ember.Size([4, 3, 8])
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: str | Callable = "relu",
-                 layer_norm_eps: float = 1e-5, batch_first: bool = False,
-                 norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
-        super().__init__()
-        self._build(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps,
-                    batch_first, norm_first, bias, dict(device=device, dtype=dtype), 2)
+    _attention_blocks = 2
 
     @property
     def dropout_last(self) -> Module:

@@ -19,6 +19,7 @@ _addmm = TABLE["addmm"].fn
 _mm = TABLE["mm"].fn
 _cat = TABLE["cat"].fn
 _stack = TABLE["stack"].fn
+_lstm_cell = TABLE["lstm_cell"].fn
 
 
 class Weights(NamedTuple):
@@ -41,9 +42,7 @@ def _relu_step(gi, state, w_hh_t, b_hh, w_hr_t):
 
 def _lstm_step(gi, state, w_hh_t, b_hh, w_hr_t):
     h, c = state
-    i, f, g, o = _addmm(gi, h, w_hh_t).chunk(4, 1)  # PyTorch's gate order: i, f, g, o
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
+    h, c, _ = _lstm_cell(_addmm(gi, h, w_hh_t), c)
     return (h if w_hr_t is None else _mm(h, w_hr_t)), c
 
 

@@ -1,0 +1,27 @@
+"""OpInfo for the fused LSTM cell, against the same step composed from torch's ops."""
+from __future__ import annotations
+
+import torch
+
+import ember
+
+from . import OpInfo, Sample
+from . import samples as S
+
+
+def _lstm_cell_samples(rng, dtype):
+    return [Sample((S.randn(rng, (3, 8), dtype), S.randn(rng, (3, 2), dtype))),
+            Sample((S.randn(rng, (1, 4), dtype), S.randn(rng, (1, 1), dtype)))]
+
+
+def _torch_lstm_cell(gates, c):
+    i, f, g, o = gates.chunk(4, 1)
+    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+    c_new = f * c + i * g
+    return o * c_new.tanh(), c_new, torch.cat((i, f, g, o), 1)
+
+
+OPINFOS = [
+    OpInfo("lstm_cell", _lstm_cell_samples, ember_fn=ember.ops.TABLE["lstm_cell"].fn,
+           torch_fn=_torch_lstm_cell, gradgradcheck=True),
+]

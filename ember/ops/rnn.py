@@ -45,3 +45,37 @@ def lstm_cell(ctx, grad_h, grad_c, grad_act):
     d_i, d_f, d_g, d_o = grad_act_total.chunk(4, 1)
     grad_gates = cat((d_i * sig_i, d_f * sig_f, d_g * (1 - g * g), d_o * sig_o), 1)
     return grad_gates, grad_c * f
+
+
+@op(nin=3, n_outputs=3, save=(1, 2), save_output=True, method=False, function=False)
+def gru_cell(xp, gi, gh, h):
+    """One GRU step from the input's and the hidden state's projections ``gi`` and ``gh``
+    (batch, 3 * hidden; gates r, z, n, biases included) and the state ``h``: returns
+    ``(h_new, rz, n)`` with ``rz`` the activated reset and update gates."""
+    if gi.ndim != 2 or gi.shape != gh.shape or gi.shape != (h.shape[0], 3 * h.shape[1]):
+        raise RuntimeError(f"gru_cell: expected projections of shape (batch, 3 * hidden) and a "
+                           f"state (batch, hidden), got {list(gi.shape)}, {list(gh.shape)} "
+                           f"and {list(h.shape)}")
+    size = h.shape[1]
+    rz = _sigmoid(xp, gi[:, :2 * size] + gh[:, :2 * size])
+    # the reset gate scales the hidden projection *with* its bias b_hn (PyTorch's GRU)
+    n = xp.tanh(gi[:, 2 * size:] + rz[:, :size] * gh[:, 2 * size:])
+    return n + rz[:, size:] * (h - n), rz, n
+
+
+@gru_cell.derivative
+def gru_cell(ctx, grad_h, grad_rz, grad_n):
+    gh, h, _, rz, n = ctx.saved_tensors
+    r, z = rz.chunk(2, 1)
+    grad_h = grad_h if grad_h is not None else h.new_zeros(h.shape)
+    grad_n_total = grad_h * (1 - z)
+    if grad_n is not None:
+        grad_n_total = grad_n_total + grad_n
+    grad_n_pre = grad_n_total * (1 - n * n)
+    gh_rz, gh_n = gh.split([2 * h.shape[1], h.shape[1]], 1)
+    grad_rz_total = cat((grad_n_pre * gh_n, grad_h * (h - n)), 1)
+    if grad_rz is not None:
+        grad_rz_total = grad_rz_total + grad_rz
+    grad_rz_pre = grad_rz_total * (rz * (1 - rz))
+    return (cat((grad_rz_pre, grad_n_pre), 1), cat((grad_rz_pre, grad_n_pre * r), 1),
+            grad_h * z)

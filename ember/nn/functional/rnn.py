@@ -20,6 +20,7 @@ _mm = TABLE["mm"].fn
 _cat = TABLE["cat"].fn
 _stack = TABLE["stack"].fn
 _lstm_cell = TABLE["lstm_cell"].fn
+_gru_cell = TABLE["gru_cell"].fn
 
 
 class Weights(NamedTuple):
@@ -49,11 +50,7 @@ def _lstm_step(gi, state, w_hh_t, b_hh, w_hr_t):
 def _gru_step(gi, state, w_hh_t, b_hh, w_hr_t):
     (h,) = state
     gh = _mm(h, w_hh_t) if b_hh is None else _addmm(b_hh, h, w_hh_t)
-    size = h.shape[1]
-    r, z = (gi[:, :2 * size] + gh[:, :2 * size]).sigmoid().chunk(2, 1)
-    # the reset gate scales the hidden projection *with* its bias b_hn (PyTorch's GRU)
-    n = (gi[:, 2 * size:] + r * gh[:, 2 * size:]).tanh()
-    return (n + z * (h - n),)
+    return (_gru_cell(gi, gh, h)[0],)
 
 
 class Recurrence(NamedTuple):

@@ -79,6 +79,9 @@ class Op:
         # operand (``scatter(input, dim, index, src)``): maps a call to (args, kwargs) with
         # the tensor operands first, as the forward takes them.
         self.signature = signature
+        # ``inplace_forward(xp, out, *operands, *args)`` writes the result into ``out``; for
+        # in-place variants whose derivative doesn't need the old value (``index_put_``).
+        self.inplace_forward = None
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))

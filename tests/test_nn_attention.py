@@ -199,3 +199,22 @@ def test_mha_train_mode_without_dropout_matches_torch(rng):
 def test_mha_errors_like_torch(make, call):
     assert_raises_like_torch(lambda: call(make(ember.nn), ember),
                              lambda: call(make(torch.nn), torch))
+
+
+def test_sdpa_dropout_zeroes_weights_and_rescales(rng):
+    q = ember.randn(1, 64, 4)
+    v = ember.eye(64).reshape(1, 64, 64)  # the output rows are the attention weights
+    weights = ember.nn.functional.scaled_dot_product_attention(q, q, v, dropout_p=0.5)
+    plain = ember.nn.functional.scaled_dot_product_attention(q, q, v)
+    w, p = weights.numpy(), plain.numpy()
+    dropped = w == 0
+    assert 0.3 < dropped.mean() < 0.7
+    np.testing.assert_allclose(w[~dropped], 2 * p[~dropped], rtol=1e-5)
+
+
+def test_mha_dropout_only_in_training():
+    mha = ember.nn.MultiheadAttention(E, HEADS, dropout=0.5)
+    x = ember.randn(L, N, E)
+    assert not np.allclose(mha(x, x, x)[1].detach().numpy(), mha(x, x, x)[1].detach().numpy())
+    mha.eval()
+    assert_close(mha(x, x, x)[1], mha(x, x, x)[1].detach())

@@ -253,3 +253,14 @@ def test_pad_sequence_matches_torch(batch_first, side, rng):
 ])
 def test_packing_errors_like_torch(call):
     assert_raises_like_torch(lambda: call(ernn, ember), lambda: call(trnn, torch))
+
+
+def test_rnn_dropout_between_layers_only_in_training():
+    mod = ember.nn.GRU(3, 8, num_layers=2, dropout=0.5)
+    x = ember.randn(4, 2, 3)
+    a, b = mod(x)[0], mod(x)[0]
+    assert not np.allclose(a.detach().numpy(), b.detach().numpy())  # fresh masks each call
+    mod.eval()
+    assert_close(mod(x)[0], mod(x)[0].detach())
+    with pytest.warns(UserWarning):
+        ember.nn.LSTM(3, 4, dropout=0.2)  # one layer: nothing to drop between

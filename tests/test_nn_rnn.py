@@ -200,6 +200,11 @@ def test_long_unrolled_rnn_backpropagates():
     (lambda nn: nn.GRU(3, 0), lambda m, t: None),
     (lambda nn: nn.GRUCell(3, 4), lambda m, t: m(t.randn(2, 2, 3))),
     (lambda nn: nn.LSTMCell(3, 4), lambda m, t: m(t.randn(2, 5))),
+    (lambda nn: nn.LSTMCell(3, 4), lambda m, t: m(t.randn(2, 3), t.randn(2, 4))),
+    (lambda nn: nn.LSTM(3, 4), lambda m, t: m(t.randn(5, 2, 3), t.randn(1, 2, 4))),
+    (lambda nn: nn.LSTM(3, 4), lambda m, t: m(t.randn(5, 2, 3), (t.randn(1, 2, 4),))),
+    (lambda nn: nn.GRU(3, 4), lambda m, t: m(t.randn(0, 2, 3))),
+    (lambda nn: nn.GRUCell(3, 4), lambda m, t: m(t.randn(2, 3), t.randn(3, 4))),
 ])
 def test_rnn_errors_like_torch(make, call):
     assert_raises_like_torch(lambda: call(make(ember.nn), ember),
@@ -247,6 +252,7 @@ def test_pad_sequence_matches_torch(batch_first, side, rng):
 @pytest.mark.parametrize("call", [
     lambda r, t: r.pack_padded_sequence(t.zeros(3, 2), [1, 3]),
     lambda r, t: r.pack_padded_sequence(t.zeros(3, 2), [3, 0]),
+    lambda r, t: r.pack_padded_sequence(t.zeros(3, 2), [3, 1, 1]),
     lambda r, t: r.pad_packed_sequence(r.pack_sequence([t.ones(3), t.ones(2)]),
                                        total_length=2),
     lambda r, t: r.pad_sequence([t.ones(3)], padding_side="middle"),

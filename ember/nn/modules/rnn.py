@@ -163,6 +163,8 @@ class RNNBase(Module):
             elif self.batch_first:
                 input = input.transpose(0, 1)
             batch = input.shape[1]
+            if input.shape[0] == 0:
+                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         self._check_input(input, batch_sizes)
         states = self._initial_states(hx, input, batch, unbatched, sorted_indices)
         dropout = _dropout(self.dropout) if self.dropout and self.training else None
@@ -187,7 +189,8 @@ class RNNBase(Module):
         if hx is None:
             zeros = [input.new_zeros((layers, batch, size)) for size in sizes]
         else:
-            parts = (hx,) if len(sizes) == 1 else tuple(hx)
+            parts = (hx,) if len(sizes) == 1 else _state_pair(hx, type(self).__name__,
+                                                              IndexError)
             zeros = []
             for k, (h, size) in enumerate(zip(parts, sizes)):
                 if h.dim() != (2 if unbatched else 3):
@@ -227,6 +230,15 @@ def _split_args(args: tuple, kwargs: dict, keyword: str, default):
     if len(args) > 3:
         return args[3], args[:3] + args[4:], kwargs
     return kwargs.pop(keyword, default), args, kwargs
+
+
+def _state_pair(hx, name: str, error: type) -> tuple:
+    """An LSTM state ``(h, c)``; PyTorch raises IndexError (layers) or TypeError (cells)."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise error(f"{name}: expected hx to be a tuple (h_0, c_0) of two Tensors, got "
+                    f"{type(hx).__name__}" + (f" of length {len(hx)}"
+                                               if isinstance(hx, (tuple, list)) else ""))
+    return tuple(hx)
 
 
 class RNN(RNNBase):
@@ -382,7 +394,7 @@ class LSTMCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input: Tensor, hx: tuple | None = None) -> tuple:
-        return self._step(input, hx)
+        return self._step(input, None if hx is None else _state_pair(hx, "LSTMCell", TypeError))
 
 
 class GRUCell(RNNCellBase):

@@ -112,8 +112,8 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     lengths = _lengths_array(lengths)
     batch_dim = 0 if batch_first else 1
     if lengths.size != input.shape[batch_dim]:
-        raise ValueError(f"pack_padded_sequence(): expected {input.shape[batch_dim]} lengths "
-                         f"for input of shape {list(input.shape)}, got {lengths.size}")
+        raise RuntimeError(f"Expected `len(lengths)` to be equal to batch_size, but got "
+                           f"{lengths.size} (batch_size={input.shape[batch_dim]})")
     if lengths.size and lengths.min() <= 0:
         raise RuntimeError("Length of all samples has to be greater than 0, but found an "
                            "element in 'lengths' that is <= 0")

@@ -134,3 +134,25 @@ def test_transformer_init_is_xavier_and_layers_are_independent_copies():
 def test_transformer_errors_like_torch(make, call):
     assert_raises_like_torch(lambda: call(make(ember.nn), ember),
                              lambda: call(make(torch.nn), torch))
+
+
+@pytest.mark.parametrize("batch_first,norm_first,padding_kind,left_aligned", [
+    (True, False, "bool", True), (True, False, "float", True), (True, False, "bool", False),
+    (False, False, "bool", True), (True, True, "bool", True)])
+def test_encoder_inference_pads_like_torch(batch_first, norm_first, padding_kind, left_aligned,
+                                           rng):
+    # torch's inference fast path runs on nested tensors and pads the output with zeros
+    t_mod, e_mod = _pair(lambda nn: nn.TransformerEncoder(
+        nn.TransformerEncoderLayer(D, HEADS, FF, batch_first=batch_first,
+                                   norm_first=norm_first), 2, norm=nn.LayerNorm(D)))
+    x = rng.standard_normal(_seq(batch_first, L))
+    padding = np.zeros((N, L), bool)
+    padding[1, 2:] = True
+    padding[0, 0] = not left_aligned
+    t_pad, e_pad = _mask_pair(padding)
+    if padding_kind == "float":
+        t_pad = torch.zeros(N, L, dtype=torch.float64).masked_fill(t_pad, float("-inf"))
+        e_pad = ember.zeros(N, L, dtype=ember.float64).masked_fill(e_pad, float("-inf"))
+    with torch.no_grad(), ember.no_grad():
+        assert_close(e_mod(ember.tensor(x), src_key_padding_mask=e_pad),
+                     t_mod(torch.tensor(x), src_key_padding_mask=t_pad))

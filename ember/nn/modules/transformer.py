@@ -12,6 +12,7 @@ from typing import Callable
 from ... import _creation
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...autograd.grad_mode import is_grad_enabled
 from .. import functional as F
 from .. import init
 from .attention import MultiheadAttention
@@ -171,6 +172,7 @@ class TransformerEncoder(Module):
         self.num_layers = num_layers
         self.norm = norm
         self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = enable_nested_tensor and _nested_friendly(encoder_layer)
         self.mask_check = mask_check
 
     def forward(self, src: Tensor, mask: Tensor | None = None,
@@ -183,7 +185,36 @@ class TransformerEncoder(Module):
         for layer in self.layers:
             output = layer(output, src_mask=mask, is_causal=is_causal,
                            src_key_padding_mask=src_key_padding_mask)
+        if self._pads_with_zeros(src, mask, src_key_padding_mask):
+            padded = (src_key_padding_mask if src_key_padding_mask.dtype == dt.bool_
+                      else src_key_padding_mask != 0)
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         return output if self.norm is None else self.norm(output)
+
+    def _pads_with_zeros(self, src: Tensor, mask, padding_mask) -> bool:
+        """Whether PyTorch would take its inference fast path here: it runs the layers on
+        nested tensors, which drop the padded positions, and pads the output with zeros."""
+        if not (self.use_nested_tensor and self.layers and not self.layers[0].training
+                and src.dim() == 3 and padding_mask is not None and mask is None):
+            return False
+        attn = self.layers[0].self_attn
+        if is_grad_enabled() and (src.requires_grad or any(
+                p.requires_grad for p in self.layers[0].parameters())):
+            return False
+        if not self.mask_check:
+            return True
+        kept = (padding_mask == 0) if padding_mask.dtype != dt.bool_ else ~padding_mask
+        # "left aligned": every sequence keeps a prefix of its positions
+        return attn.batch_first and bool((kept[:, 1:] <= kept[:, :-1]).all())
+
+
+def _nested_friendly(layer) -> bool:
+    """PyTorch's conditions for running an encoder stack on nested tensors in inference."""
+    attn = getattr(layer, "self_attn", None)
+    return (isinstance(layer, TransformerEncoderLayer) and not layer.norm_first
+            and attn.batch_first and attn._qkv_same_embed_dim and attn.in_proj_bias is not None
+            and bool(layer.activation_relu_or_gelu) and layer.norm1.eps == layer.norm2.eps
+            and attn.num_heads % 2 == 0)
 
 
 class TransformerDecoder(Module):

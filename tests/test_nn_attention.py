@@ -218,3 +218,18 @@ def test_mha_dropout_only_in_training():
     assert not np.allclose(mha(x, x, x)[1].detach().numpy(), mha(x, x, x)[1].detach().numpy())
     mha.eval()
     assert_close(mha(x, x, x)[1], mha(x, x, x)[1].detach())
+
+
+@pytest.mark.parametrize("need_weights,with_padding", [(False, False), (True, False),
+                                                       (False, True)])
+def test_mha_causal_hint_overrides_mask_only_where_torch_does(need_weights, with_padding, rng):
+    t_mod, e_mod = _mha_pair(embed_dim=E, num_heads=HEADS, add_zero_attn=True)
+    t_leaves, e_leaves = _leaves(rng, (L, N, E))
+    not_causal = rng.random((L, L)) > 0.5  # a wrong hint: torch then uses the causal mask
+    not_causal[:, 0] = False
+    (t_mask, e_mask) = _mask_pair(not_causal)
+    (t_pad, e_pad) = _mask_pair(np.zeros((N, L), bool) if with_padding else None)
+    kwargs = dict(need_weights=need_weights, is_causal=True)
+    t_out = t_mod(*t_leaves * 3, attn_mask=t_mask, key_padding_mask=t_pad, **kwargs)
+    e_out = e_mod(*e_leaves * 3, attn_mask=e_mask, key_padding_mask=e_pad, **kwargs)
+    _compare_backward(t_out, e_out, t_leaves, e_leaves, rng, t_mod, e_mod)

@@ -189,7 +189,9 @@ def multi_head_attention_forward(
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
         q, k, v = _project_inputs(query, key, value, in_proj_weight, in_proj_bias, None, None)
     source = key.shape[0]
-    attn_mask = _additive_mask(attn_mask, q.dtype, allowed_when=False)
+    # PyTorch trusts the hint where it can use it: the mask itself is then ignored
+    causal_hint = is_causal and key_padding_mask is None and not need_weights
+    attn_mask = None if causal_hint else _additive_mask(attn_mask, q.dtype, allowed_when=False)
     if attn_mask is not None:
         attn_mask = _check_attn_mask(attn_mask, target, source, heads)
     key_padding_mask = _additive_mask(key_padding_mask, q.dtype, allowed_when=False)
@@ -211,6 +213,9 @@ def multi_head_attention_forward(
         attn_mask, key_padding_mask = _pad_key_column(attn_mask), _pad_key_column(
             key_padding_mask)
     source = k.shape[1]
+    if causal_hint:
+        attn_mask = _additive_mask(q.new_ones((target, source), dtype=dt.bool_).tril(),
+                                   q.dtype, allowed_when=True)
     if key_padding_mask is not None:
         if tuple(key_padding_mask.shape) != (batch, source):
             raise AssertionError(f"expecting key_padding_mask shape of {(batch, source)}, but "

@@ -25,6 +25,11 @@ CONV_CASES = [
     ("ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2,
                              padding=1, output_padding=1, groups=2), (2, 4, 5, 4)),
     ("ConvTranspose3d", dict(in_channels=2, out_channels=3, kernel_size=2), (1, 2, 3, 3, 2)),
+    # unstrided: computed as a convolution with the flipped kernel
+    ("ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, padding=1,
+                             dilation=2, output_padding=1, groups=2), (2, 4, 5, 4)),
+    ("ConvTranspose1d", dict(in_channels=4, out_channels=2, kernel_size=3, padding=1),
+     (2, 4, 6)),
 ]
 
 

@@ -1,6 +1,8 @@
 """Padding, interpolation and pixel shuffling against PyTorch: values, gradients, errors."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -151,3 +153,60 @@ def test_fold_layers_match_torch(name, kwargs, shape, rng):
 def test_fold_errors_like_torch(fn):
     x = np.zeros((2, 3, 5, 4))
     assert_raises_like_torch(lambda: fn(F, ember.tensor(x)), lambda: fn(TF, torch.tensor(x)))
+
+
+@pytest.mark.parametrize("size", [(2, 3, 4, 5), (1, 2, 3, 4, 5), (1, 1, 1, 3)])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_matches_torch(size, align_corners, rng):
+    d = len(size) - 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's note on unit-size grids with align_corners
+        _compare(lambda t: F.affine_grid(t, size, align_corners),
+                 lambda t: TF.affine_grid(t, size, align_corners),
+                 rng.standard_normal((size[0], d, d + 1)), rng)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_matches_torch(mode, padding_mode, align_corners, rng):
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((2, 3, 5, 6)).astype(dtype)
+        grid = rng.uniform(-1.3, 1.3, (2, 4, 7, 2)).astype(dtype)  # some points outside
+        ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        eg, tg = ember.tensor(grid, requires_grad=True), torch.tensor(grid, requires_grad=True)
+        ey = F.grid_sample(ex, eg, mode, padding_mode, align_corners)
+        ty = TF.grid_sample(tx, tg, mode, padding_mode, align_corners)
+        assert_close(ey, ty)
+        g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+        ey.backward(ember.tensor(g))
+        ty.backward(torch.tensor(g))
+        assert_close(ex.grad, tx.grad)
+        if mode == "nearest":  # piecewise constant in the grid: torch's grid gradient is 0
+            assert eg.grad is None and not tg.grad.any()
+        else:
+            assert_close(eg.grad, tg.grad, atol=1e-4 if dtype == np.float32 else None)
+
+
+def test_spatial_transformer_round_trip_matches_torch(rng):
+    theta = np.array([[[0.9, -0.2, 0.1], [0.3, 1.1, -0.05]]])
+    x = rng.standard_normal((1, 2, 6, 6))
+    ey = F.grid_sample(ember.tensor(x), F.affine_grid(ember.tensor(theta), (1, 2, 4, 4),
+                                                     align_corners=False), align_corners=False)
+    ty = TF.grid_sample(torch.tensor(x), TF.affine_grid(torch.tensor(theta), (1, 2, 4, 4),
+                                                        align_corners=False), align_corners=False)
+    assert_close(ey, ty)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda f, lib, x: f.affine_grid(lib.zeros(1, 2, 3, dtype=x.dtype), (1, 1, 2)),
+    lambda f, lib, x: f.affine_grid(lib.zeros(1, 3, 3, dtype=x.dtype), (1, 1, 2, 2)),
+    lambda f, lib, x: f.affine_grid(lib.zeros(1, 2, 3, dtype=x.dtype), (1, 1, 0, 2)),
+    lambda f, lib, x: f.affine_grid(lib.zeros(1, 2, 3, dtype=lib.int64), (1, 1, 2, 2)),
+    lambda f, lib, x: f.grid_sample(x, lib.zeros(2, 2, 2, 2, dtype=x.dtype),
+                                    padding_mode="wrap"),
+])
+def test_spatial_transform_errors_like_torch(fn):
+    x = np.zeros((2, 3, 5, 4))
+    assert_raises_like_torch(lambda: fn(F, ember, ember.tensor(x)),
+                             lambda: fn(TF, torch, torch.tensor(x)))

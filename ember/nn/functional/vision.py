@@ -1,9 +1,12 @@
 """Vision utilities: `pad`, `interpolate` (and the `upsample*` aliases), `pixel_shuffle`,
-`unfold`/`fold`."""
+`unfold`/`fold`, `affine_grid`/`grid_sample`."""
 from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
+from ... import _creation
 from ...ops import TABLE
 from ...ops.im2col import blocks
 from ...ops.padding import pad_pairs
@@ -11,7 +14,7 @@ from . import _resample
 from ._utils import ntuple
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-           "pixel_shuffle", "pixel_unshuffle", "unfold", "fold"]
+           "pixel_shuffle", "pixel_unshuffle", "unfold", "fold", "affine_grid", "grid_sample"]
 
 _constant_pad_nd = TABLE["constant_pad_nd"].fn
 _im2col = TABLE["im2col"].fn
@@ -269,3 +272,121 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f", but got input.size(2)={x.shape[2]}.")
     image = _col2im(x, size, kernel, dilation, padding, stride)
     return image if input.dim() == 3 else image.squeeze(0)
+
+
+# ----------------------------------------------------------------------------- spatial transforms
+
+
+def _unit_positions(n: int, align_corners: bool):
+    """The normalized [-1, 1] coordinates of n pixel centers (or corners)."""
+    if n <= 1:
+        return [0.0] * n
+    step = 2 / (n - 1)
+    scale = 1.0 if align_corners else (n - 1) / n
+    return [(-1 + i * step) * scale for i in range(n)]
+
+
+def affine_grid(theta, size, align_corners: bool | None = None):
+    """The sampling grid of a batch of affine maps ``theta`` (N, 2, 3) or (N, 3, 4), for an
+    output of ``size`` (N, C, H, W) or (N, C, D, H, W): (N, H, W, 2) or (N, D, H, W, 3) of
+    normalized (x, y[, z]) source coordinates, for `grid_sample`."""
+    size = list(size)
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    d = len(size) - 2
+    if theta.dim() != 3 or tuple(theta.shape) != (size[0], d, d + 1):
+        raise ValueError(f"Expected a batch of {d}D affine matrices of shape Nx{d}x{d + 1} for "
+                         f"size {size}. Got {list(theta.shape)}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    spatial = size[2:]
+    # (x, y, z) order: x runs along the last dim
+    axes = [_unit_positions(n, bool(align_corners)) for n in reversed(spatial)]
+    mesh = list(np.meshgrid(*axes[::-1], indexing="ij"))[::-1]  # each of shape spatial
+    base = np.stack(mesh + [np.ones(spatial)], axis=-1).reshape(-1, d + 1)
+    base = _creation.tensor(base, dtype=theta.dtype, device=theta.device)
+    grid = base.matmul(theta.transpose(1, 2))   # (N, prod(spatial), d)
+    return grid.reshape(size[0], *spatial, d)
+
+
+def _source_coords(coord, n: int, padding_mode: str, align_corners: bool):
+    """Normalized grid coordinates as (fractional) pixel positions along a dim of size n."""
+    if align_corners:
+        pos = (coord + 1) * ((n - 1) / 2)
+    else:
+        pos = ((coord + 1) * n - 1) / 2
+    if padding_mode == "border":
+        return pos.clamp(0, n - 1)
+    if padding_mode == "reflection":
+        low, high = (0.0, 2.0 * (n - 1)) if align_corners else (-1.0, 2.0 * n - 1)
+        return _reflect(pos, low, high).clamp(0, n - 1)
+    return pos
+
+
+def _reflect(pos, twice_low: float, twice_high: float):
+    """``pos`` folded back and forth into [twice_low / 2, twice_high / 2]."""
+    if twice_low == twice_high:
+        return pos * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    dist = (pos - low).abs()
+    extra = dist.fmod(span)
+    flips = (dist / span).floor()
+    even = flips.remainder(2) == 0
+    return _where(even, extra + low, span - extra + low)
+
+
+_where = TABLE["where"].fn
+
+
+def _gather(image, iy, ix):
+    """``image`` (N, C, H, W) at integer positions (N, *out), zero outside the image."""
+    n, c, h, w = image.shape
+    inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
+    flat = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).long().reshape(n, 1, -1)
+    values = image.reshape(n, c, h * w).gather(2, flat.expand(n, c, flat.shape[2]))
+    return values.reshape(n, c, *iy.shape[1:]), inside.unsqueeze(1)
+
+
+def grid_sample(input, grid, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None):
+    """Sample ``input`` (N, C, H, W) at the normalized (x, y) positions of ``grid``
+    (N, Ho, Wo, 2), with bilinear or nearest interpolation; positions outside read zeros,
+    the border, or a reflection (``padding_mode``).
+
+    >>> img = ember.arange(4.).reshape(1, 1, 2, 2)
+    >>> F.grid_sample(img, ember.zeros(1, 1, 1, 2), align_corners=True)
+    tensor([[[[1.5000]]]])
+    """
+    if mode not in ("bilinear", "nearest"):
+        raise NotImplementedError(f"grid_sample(): mode '{mode}' is not supported (bilinear "
+                                  f"or nearest)")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if input.dim() != 4 or grid.dim() != 4 or grid.shape[-1] != 2 or \
+            grid.shape[0] != input.shape[0]:
+        raise RuntimeError(f"grid_sample(): expected a 4D input (N, C, H, W) and a grid "
+                           f"(N, H_out, W_out, 2) with the same N, but got input of shape "
+                           f"{list(input.shape)} and grid of shape {list(grid.shape)}")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
+                           f"input has {input.dtype} and grid has {grid.dtype}")
+    h, w = input.shape[2:]
+    x = _source_coords(grid[..., 0], w, padding_mode, bool(align_corners))
+    y = _source_coords(grid[..., 1], h, padding_mode, bool(align_corners))
+    if mode == "nearest":
+        # the grid gets no gradient here (PyTorch gives it zeros)
+        values, inside = _gather(input, y.detach().round(), x.detach().round())
+        return _where(inside, values, 0.0)
+    x0, y0 = x.detach().floor(), y.detach().floor()
+    wx1, wy1 = x - x0, y - y0
+    out = None
+    for iy, ix, weight in ((y0, x0, (1 - wy1) * (1 - wx1)), (y0, x0 + 1, (1 - wy1) * wx1),
+                           (y0 + 1, x0, wy1 * (1 - wx1)), (y0 + 1, x0 + 1, wy1 * wx1)):
+        values, inside = _gather(input, iy, ix)
+        term = _where(inside, values * weight.unsqueeze(1), 0.0)
+        out = term if out is None else out + term
+    return out

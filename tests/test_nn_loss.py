@@ -58,6 +58,44 @@ def test_cross_entropy_with_probabilities(kw, rng):
     assert_close(ex.grad, tx.grad)
 
 
+def _composite_cross_entropy(x, t, weight=None, ignore_index=-100, label_smoothing=0.0,
+                             reduction="mean"):
+    """The reference the fused op must equal: log_softmax, then -sum(q * logp) over a dense
+    target distribution q."""
+    dim = 1 if x.dim() > 1 else 0
+    classes = x.shape[dim]
+    logp = x.log_softmax(dim)
+    kept = (t != ignore_index)
+    safe = t.masked_fill(kept.logical_not(), 0)
+    w = ember.ones(classes, dtype=x.dtype) if weight is None else weight
+    onehot = ember.zeros_like(logp).scatter(dim, safe.unsqueeze(dim), 1.0)
+    w_view = w.reshape((1, -1) + (1,) * (x.dim() - 2)) if dim else w
+    q = ((1 - label_smoothing) * onehot + label_smoothing / classes) * w_view
+    loss = -(q * logp).sum(dim) * kept.to(x.dtype)
+    if reduction == "mean":
+        return loss.sum() / (w[safe] * kept.to(x.dtype)).sum()
+    return loss.sum() if reduction == "sum" else loss
+
+
+@pytest.mark.parametrize("kw", CE_OPTIONS)
+@pytest.mark.parametrize("shape", [(6, 5), (2, 5, 3, 4), (5,)])
+def test_fused_cross_entropy_equals_its_composite(kw, shape, rng):
+    x = ember.tensor(rng.standard_normal(shape), requires_grad=True)
+    classes = shape[0 if len(shape) == 1 else 1]
+    t = ember.tensor(rng.integers(0, classes, () if len(shape) == 1 else
+                                  (shape[0],) + shape[2:]))
+    kwe, _ = _weights(kw, rng.uniform(0.5, 2, classes))
+    fused = ember.nn.functional.cross_entropy(x, t, **kwe)
+    reference = _composite_cross_entropy(x, t, **kwe)
+    assert_close(fused, reference)
+    (g_fused,) = ember.autograd.grad(fused.sum(), x, create_graph=True)
+    (g_ref,) = ember.autograd.grad(reference.sum(), x, create_graph=True)
+    assert_close(g_fused, g_ref)
+    v = ember.tensor(rng.standard_normal(shape))
+    assert_close(ember.autograd.grad((g_fused * v).sum(), x)[0],
+                 ember.autograd.grad((g_ref * v).sum(), x)[0])
+
+
 def test_cross_entropy_is_stable_on_large_logits():
     x = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3]], dtype=np.float32)
     loss = ember.nn.CrossEntropyLoss()(ember.tensor(x, requires_grad=True), ember.tensor([0, 2]))

@@ -1,12 +1,14 @@
 """Loss functions. Each reduces with ``reduction`` = 'mean' (default), 'sum' or 'none'."""
 from __future__ import annotations
 
-from ... import _creation
+from ... import _dtype as dtypes
 from ...ops import TABLE
 
 __all__ = ["nll_loss", "cross_entropy", "mse_loss"]
 
 _log_softmax = TABLE["log_softmax"].fn
+_nll_loss = TABLE["nll_loss"].fn
+_cross_entropy_loss = TABLE["cross_entropy_loss"].fn
 
 
 def _reduce(loss, reduction: str, fn: str):
@@ -17,6 +19,12 @@ def _reduce(loss, reduction: str, fn: str):
     if reduction == "none":
         return loss
     raise ValueError(f"{fn}(): {reduction} is not a valid value for reduction")
+
+
+def _check_reduction(reduction: str, fn: str) -> str:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{fn}(): {reduction} is not a valid value for reduction")
+    return reduction
 
 
 def _legacy_reduction(size_average, reduce, reduction):
@@ -42,32 +50,26 @@ def _class_view(weight, input):
     return weight.reshape((1, -1) + (1,) * (input.dim() - 2)) if input.dim() > 1 else weight
 
 
+def _check_class_target(input, target, fn: str) -> None:
+    if target.dtype.is_floating_point or target.dtype == dtypes.bool_:
+        raise RuntimeError(f"{fn}(): expected target of an integer dtype (class indices), "
+                           f"got {target.dtype}")
+    if input.dim() == 0:
+        raise IndexError(f"{fn}(): expected input with at least 1 dimension, got a scalar")
+    _check_batch(input, target, fn)
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean"):
     """Negative log-likelihood of ``target`` classes under log-probabilities ``input``.
 
     ``input`` is (N, C), (N, C, d1, ...) or (C,); ``target`` holds class indices.
+
+    >>> F.nll_loss(F.log_softmax(ember.randn(8, 10), 1), ember.randint(0, 10, (8,)))
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"nll_loss(): expected target of an integer dtype (class indices), "
-                           f"got {target.dtype}")
-    _check_batch(input, target, "nll_loss")
-    classes = input.shape[1] if input.dim() > 1 else input.shape[0]
-    ignored = target == ignore_index
-    safe = target.masked_fill(ignored, 0)
-    bad = (safe < 0) | (safe >= classes)
-    if bool(bad.any()):
-        raise IndexError(f"nll_loss(): Target {int(safe[bad][0])} is out of bounds for "
-                         f"{classes} classes.")
-    class_dim = 1 if input.dim() > 1 else 0
-    picked = -input.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    w = (weight[safe] if weight is not None else _creation.ones_like(picked))
-    w = w.masked_fill(ignored, 0)
-    loss = picked * w
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return _reduce(loss, reduction, "nll_loss")
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction), "nll_loss")
+    _check_class_target(input, target, "nll_loss")
+    return _nll_loss(input, target, weight, ignore_index, reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
@@ -80,31 +82,20 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
                          f"{label_smoothing}")
+    if not target.dtype.is_floating_point:
+        _check_reduction(reduction, "cross_entropy")
+        _check_class_target(input, target, "cross_entropy")
+        return _cross_entropy_loss(input, target, weight, ignore_index, label_smoothing,
+                                   reduction)[0]
     class_dim = 1 if input.dim() > 1 else 0
-    classes = input.shape[class_dim]
+    if target.shape != input.shape:
+        raise RuntimeError(f"cross_entropy(): expected target of size {list(input.shape)} "
+                           f"(class probabilities), got {list(target.shape)}")
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / input.shape[class_dim]
     logp = _log_softmax(input, class_dim)
-    if target.dtype.is_floating_point:  # class probabilities
-        if target.shape != input.shape:
-            raise RuntimeError(f"cross_entropy(): expected target of size {list(input.shape)} "
-                               f"(class probabilities), got {list(target.shape)}")
-        if label_smoothing:
-            target = target * (1 - label_smoothing) + label_smoothing / classes
-        weighted = logp if weight is None else logp * _class_view(weight, input)
-        return _reduce(-(weighted * target).sum(class_dim), reduction, "cross_entropy")
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if not label_smoothing:
-        return nll
-    # Smoothing mixes in the uniform distribution's cross-entropy: minus the mean log-prob.
     weighted = logp if weight is None else logp * _class_view(weight, input)
-    smooth = -weighted.sum(class_dim).masked_fill(target == ignore_index, 0)
-    if reduction == "mean":
-        safe = target.masked_fill(target == ignore_index, 0)
-        kept = (target != ignore_index).to(logp.dtype)
-        denominator = (weight[safe] * kept).sum() if weight is not None else kept.sum()
-        smooth = smooth.sum() / denominator
-    else:
-        smooth = _reduce(smooth, reduction, "cross_entropy")
-    return (1 - label_smoothing) * nll + (label_smoothing / classes) * smooth
+    return _reduce(-(weighted * target).sum(class_dim), reduction, "cross_entropy")
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):

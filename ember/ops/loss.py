@@ -123,3 +123,28 @@ def nll_loss(ctx, grad, target, weight=None, ignore_index=-100, reduction="mean"
     on_target, _ = _target_grads(grad, target, weight, ignore_index, 0.0, reduction, shape[dim])
     return _scatter_target(zeros(shape, dtype=grad.dtype, device=grad.device), on_target,
                            target, ignore_index, dim)
+
+
+# Where a probability is exactly 0 or 1 the logs are clamped at -100 (the loss stays finite)
+# and the product x(1 - x) dividing the gradient at 1e-12, PyTorch's choices.
+_LOG_FLOOR = -100.0
+_EPSILON = 1e-12
+
+
+@op(nin=2, promote="common", save=(0, 1), elementwise=True, method=False, function=False)
+def binary_cross_entropy(xp, x, y):
+    """``-(y log x + (1 - y) log(1 - x))`` for probabilities ``x``, elementwise."""
+    log_x = xp.maximum(xp.log(x), _LOG_FLOOR)
+    log_not_x = xp.maximum(xp.log1p(-x), _LOG_FLOOR)
+    return -(y * log_x + (1 - y) * log_not_x)
+
+
+@binary_cross_entropy.derivative
+def binary_cross_entropy(ctx, grad):
+    x, y = ctx.saved_tensors
+    grad_x = grad_y = None
+    if ctx.needs_input_grad[0]:
+        grad_x = grad * (x - y) / ((1 - x) * x).clamp_min(_EPSILON)
+    if ctx.needs_input_grad[1]:
+        grad_y = grad * ((-x).log1p() - x.log())
+    return grad_x, grad_y

@@ -40,9 +40,18 @@ def _torch_nll(x, t, w, ignore, reduction):
     return TF.nll_loss(x, t, w, ignore_index=ignore, reduction=reduction)
 
 
+def _bce_samples(rng, dt):
+    shapes = [(4, 3), (5,), ()]
+    return [Sample((S.randn(rng, s, dt, 0.05, 0.95), S.randn(rng, s, dt, 0.0, 1.0)))
+            for s in shapes]
+
+
 OPINFOS = [
     OpInfo("cross_entropy_loss", _samples(True), ember_fn=TABLE["cross_entropy_loss"].fn,
            torch_fn=_torch_cross_entropy, gradgradcheck=True),
     OpInfo("nll_loss", _samples(False), ember_fn=TABLE["nll_loss"].fn, torch_fn=_torch_nll,
+           gradgradcheck=True),
+    OpInfo("binary_cross_entropy", _bce_samples, ember_fn=TABLE["binary_cross_entropy"].fn,
+           torch_fn=lambda x, y: TF.binary_cross_entropy(x, y, reduction="none"),
            gradgradcheck=True),
 ]

@@ -2,7 +2,9 @@
 
 `python bench/train.py [workload ...]`. Each model is written once against the PyTorch API
 with ``T`` bound to ``ember`` or ``torch``; the harness runs the two alternately in fresh
-processes and prints the time ratio and each process's peak memory.
+processes and prints the time ratio and each process's peak memory. On a busy machine, pin
+both frameworks to one BLAS thread (``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1``): two
+threads contending with other load make small GEMMs many times slower and the ratios noise.
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ def trace_events(events, pid: int) -> list:
             args["Memory bytes"] = e.cpu_memory_usage
         if e.stack:
             args["Call stack"] = ";".join(e.stack)
-        out.append({"ph": "X", "cat": e.category, "name": e.name, "pid": pid, "tid": e.thread,
+        out.append({"ph": "X", "cat": e.category, "name": e.trace_name, "pid": pid, "tid": e.thread,
                     "ts": e.time_range.start, "dur": e.cpu_time_total, "args": args})
     return out
 

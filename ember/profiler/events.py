@@ -38,9 +38,10 @@ class FunctionEvent(_DeviceFree):
 
     def __init__(self, id: int, name: str, thread: int, start_us: float, end_us: float,
                  category: str = "cpu_op", input_shapes=None, stack=None,
-                 cpu_memory_usage: int = 0):
+                 cpu_memory_usage: int = 0, trace_name: str | None = None):
         self.id = id
         self.name = name
+        self.trace_name = trace_name or name  # its name in the Chrome trace
         self.thread = thread
         self.time_range = Interval(start_us, end_us)
         self.category = category

@@ -194,10 +194,13 @@ class profile:
         for r in recorder.ranges:
             if r.end_ns is None:  # still open when profiling stopped
                 continue
-            e = FunctionEvent(len(events), r.name, r.thread,
+            # The steps share one name in tables (as in PyTorch); the trace numbers them.
+            name = "ProfilerStep*" if r.name.startswith("ProfilerStep#") else r.name
+            e = FunctionEvent(len(events), name, r.thread,
                               (r.start_ns - recorder.start_ns) / 1e3,
                               (r.end_ns - recorder.start_ns) / 1e3, r.category,
-                              r.shapes if self.record_shapes else None, r.stack, r.nbytes)
+                              r.shapes if self.record_shapes else None, r.stack, r.nbytes,
+                              trace_name=r.name)
             if self.with_flops and r.shapes is not None:
                 e.flops = flops_of(r.name, r.shapes)
             parent = by_range.get(id(r.parent))

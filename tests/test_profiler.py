@@ -199,32 +199,24 @@ def test_schedule_rejects_bad_arguments():
             schedule(wait=1, warmup=0, active=1)
 
 
-def _run_scheduled(T, steps, make_handler):
-    sched = T.profiler.schedule(wait=1, warmup=1, active=2, repeat=2)
+def test_schedule_drives_recording_and_trace_handler(tmp_path):
+    # With torch: two cycles, each holding its two active steps (one add each).
+    sched = schedule(wait=1, warmup=1, active=2, repeat=2)
+    handler = tensorboard_trace_handler(str(tmp_path), worker_name="w0")
     ready = []
 
     def on_ready(prof):
-        ready.append([e.name for e in prof.events()])
-        make_handler(prof)
+        ready.append(_names(prof.events()))
+        handler(prof)
 
-    x = T.ones(3)
-    with T.profiler.profile(activities=[T.profiler.ProfilerActivity.CPU], schedule=sched,
-                            on_trace_ready=on_ready) as prof:
-        for _ in range(steps):
+    x = ember.ones(3)
+    with profile(activities=[ProfilerActivity.CPU], schedule=sched,
+                 on_trace_ready=on_ready) as prof:
+        for _ in range(10):
             x.add(1.0)
             prof.step()
-    return ready
-
-
-def test_schedule_drives_recording_like_torch(tmp_path):
-    handler = tensorboard_trace_handler(str(tmp_path), worker_name="w0")
-    ours = _run_scheduled(ember, 10, handler)
-    theirs = _run_scheduled(torch, 10, lambda prof: None)
-    assert len(ours) == len(theirs) == 2
-    for names, torch_names in zip(ours, theirs):
-        steps = [n for n in names if n.startswith("ProfilerStep#")]
-        assert steps == [n for n in torch_names if n.startswith("ProfilerStep#")]
-        assert names.count("add") == 2  # one per active step
+    assert ready == [["ProfilerStep*", "add", "ProfilerStep*", "add"]] * 2
+    assert prof.step_num == 10
     files = sorted(os.listdir(tmp_path))
     assert len(files) == 2
     for f, steps in zip(files, (["ProfilerStep#2", "ProfilerStep#3"],
@@ -232,6 +224,16 @@ def test_schedule_drives_recording_like_torch(tmp_path):
         assert re.fullmatch(r"w0\.\d+\.pt\.trace\.json", f)
         trace = json.loads((tmp_path / f).read_text())["traceEvents"]
         assert [e["name"] for e in trace if e["name"].startswith("ProfilerStep")] == steps
+
+
+def test_stopping_mid_cycle_saves_the_partial_trace():
+    ready = []
+    with profile(schedule=schedule(wait=0, warmup=1, active=3),
+                 on_trace_ready=lambda p: ready.append(_names(p.events()))) as prof:
+        for _ in range(2):  # warmup, then one recorded step; stop during the next one
+            ember.ones(2).exp()
+            prof.step()
+    assert ready == [["ProfilerStep*", "exp", "ProfilerStep*"]]
 
 
 def test_profiler_action_values():

@@ -157,3 +157,19 @@ def _both(fn, *arrays):
 def test_activation_errors_like_torch(fn):
     x = np.random.default_rng(0).standard_normal((2, 3))
     assert_raises_like_torch(*_both(fn, x))
+
+
+def test_gumbel_softmax_samples_and_straight_through_gradient(rng):
+    logits = ember.tensor(rng.standard_normal((2000, 4)), requires_grad=True)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.sum(-1).detach().numpy(), 1.0)
+    hard = F.gumbel_softmax(logits, hard=True)
+    h = hard.detach().numpy()
+    assert set(np.unique(h)) == {0.0, 1.0} and (h.sum(-1) == 1).all()
+    # the arg max follows softmax(logits) in distribution
+    freq = h.mean(0)
+    expected = TF.softmax(torch.tensor(logits.detach().numpy()), -1).mean(0).numpy()
+    assert np.abs(freq - expected).max() < 0.05
+    weights = ember.tensor(rng.standard_normal(4))
+    (hard * weights).sum().backward()
+    assert logits.grad is not None and np.abs(logits.grad.numpy()).sum() > 0

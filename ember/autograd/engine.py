@@ -10,6 +10,7 @@ from __future__ import annotations
 from .graph import AccumulateGrad, edge_of
 from .grad_mode import STATE
 from . import anomaly
+from ..profiler._hook import ACTIVE as _PROFILER
 
 
 def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
@@ -145,7 +146,7 @@ def _run_tensor_hooks(node, grads):
 
 
 def _apply(node, grads, retain_graph: bool):
-    grad_inputs = node.apply(grads)
+    grad_inputs = _PROFILER[0].backward(node, grads) if _PROFILER else node.apply(grads)
     if anomaly.enabled():
         anomaly.check_grads(node, grad_inputs)
     if node._hooks is not None:

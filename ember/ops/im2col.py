@@ -19,9 +19,8 @@ def _pairs(padding):
 def im2col(xp, x, kernel_size, dilation, padding, stride):
     """Every ``kernel_size`` block of the padded image ``x``, one column per block."""
     n, c = x.shape[:2]
-    cols, out = _im2col(xp, _pad(xp, x, _pairs(padding)), kernel_size, stride, dilation, 1)
-    cols = cols.reshape(c * math.prod(kernel_size), n, -1)
-    return xp.ascontiguousarray(cols.transpose(1, 0, 2))
+    cols, _ = _im2col(xp, _pad(xp, x, _pairs(padding)), kernel_size, stride, dilation, 1)
+    return cols.reshape(n, c * math.prod(kernel_size), -1)
 
 
 @im2col.derivative
@@ -38,12 +37,11 @@ def blocks(output_size, kernel_size, dilation, padding, stride) -> tuple:
 @op(method=False, function=False)
 def col2im(xp, cols, output_size, kernel_size, dilation, padding, stride):
     """Sum each column back onto the block of an ``output_size`` image it came from."""
-    n, ck, length = cols.shape
+    n, ck, _ = cols.shape
     c = ck // math.prod(kernel_size)
     out = blocks(output_size, kernel_size, dilation, padding, stride)
     padded = (n, c) + tuple(o + 2 * p for o, p in zip(output_size, padding))
-    grouped = cols.transpose(1, 0, 2).reshape(1, ck, n * length)
-    image = _col2im(xp, grouped, padded, kernel_size, stride, dilation, out, 1)
+    image = _col2im(xp, cols, padded, kernel_size, stride, dilation, out)
     return xp.ascontiguousarray(_crop(image, _pairs(padding), output_size))
 
 

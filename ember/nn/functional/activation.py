@@ -15,7 +15,8 @@ __all__ = ["threshold", "threshold_", "relu", "relu_", "hardtanh", "hardtanh_", 
            "elu", "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_",
            "prelu", "rrelu", "rrelu_", "glu", "gelu", "logsigmoid", "hardshrink",
            "tanhshrink", "softsign", "softplus", "softmin", "softmax", "log_softmax",
-           "softshrink", "tanh", "sigmoid", "hardsigmoid", "hardswish", "silu", "mish"]
+           "softshrink", "tanh", "sigmoid", "hardsigmoid", "hardswish", "silu", "mish",
+           "gumbel_softmax"]
 
 
 def _pair(name):
@@ -256,3 +257,17 @@ def silu(input, inplace: bool = False):
 def mish(input, inplace: bool = False):
     """``input * tanh(softplus(input))``."""
     return (_mish_ if inplace else _mish)(input)
+
+
+def gumbel_softmax(logits, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1):
+    """A sample from the Gumbel-softmax distribution over ``dim``: ``softmax((logits + g) /
+    tau)`` with Gumbel(0, 1) noise ``g``. With ``hard=True`` the value is one-hot (the
+    arg max) while the gradient is the soft sample's (the straight-through estimator)."""
+    gumbels = -logits.detach().new_empty(logits.shape).exponential_().log()
+    soft = _softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    index = soft.argmax(dim, keepdim=True)
+    one_hot = soft.detach().new_zeros(soft.shape).scatter_(dim, index, 1.0)
+    return one_hot - soft.detach() + soft

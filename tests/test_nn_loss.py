@@ -455,3 +455,96 @@ def test_loss_errors_match_torch(name, case):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert_raises_like_torch(call(ember), call(torch))
+
+
+# ----------------------------------------------------------------------------- CTC
+
+def _ctc_problem(rng, dtype=np.float64, t_max=12, n=3, classes=5, s=4):
+    logits = rng.standard_normal((t_max, n, classes)).astype(dtype)
+    targets = rng.integers(1, classes, (n, s))
+    targets[0, :2] = 2  # a repeated label needs a blank between its copies
+    input_lengths = np.array([t_max, t_max - 2, 7])[:n]
+    target_lengths = np.array([s, 2, 3])[:n]
+    return logits, targets, input_lengths, target_lengths
+
+
+def _ctc_both(logits, targets, input_lengths, target_lengths, leaf=False, **kw):
+    """The CTC loss and gradient in ember and in torch, of logits through a log_softmax (or
+    of log-probabilities as the leaf)."""
+    out = []
+    for lib in (ember, torch):
+        x = lib.tensor(logits if not leaf else
+                       torch.tensor(logits).log_softmax(-1).numpy(), requires_grad=True)
+        lp = x if leaf else x.log_softmax(-1)
+        loss = lib.nn.functional.ctc_loss(lp, lib.tensor(targets), lib.tensor(input_lengths),
+                                          lib.tensor(target_lengths), **kw)
+        loss.sum().backward()
+        out.append((loss, x.grad))
+    return out
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("leaf", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ctc_loss_matches_torch(reduction, leaf, dtype, rng):
+    (el, eg), (tl, tg) = _ctc_both(*_ctc_problem(rng, dtype), leaf=leaf, reduction=reduction)
+    scale = 10 if dtype == np.float32 else 1  # sums over many alignments
+    assert_close(el, tl, atol=1e-5 * scale if dtype == np.float32 else None)
+    assert_close(eg, tg, atol=1e-5 * scale if dtype == np.float32 else None)
+
+
+def test_ctc_loss_module(rng):
+    logits, targets, inputs, lengths = _ctc_problem(rng)
+    args = (logits, targets, inputs, lengths)
+    assert_close(ember.nn.CTCLoss(blank=0, reduction="sum")(*map(ember.tensor, args)),
+                 torch.nn.CTCLoss(blank=0, reduction="sum")(*map(torch.tensor, args)))
+
+
+def test_ctc_loss_concatenated_and_unbatched_targets(rng):
+    logits, targets, inputs, lengths = _ctc_problem(rng)
+    flat = np.concatenate([row[:k] for row, k in zip(targets, lengths)])
+    (el, eg), (tl, tg) = _ctc_both(logits, flat, inputs, lengths, blank=0)
+    assert_close(el, tl)
+    assert_close(eg, tg)
+    (el, eg), (tl, tg) = _ctc_both(logits[:, 0], targets[0], inputs[:1], lengths[:1],
+                                   reduction="none")
+    assert_close(el, tl)
+    assert_close(eg, tg)
+
+
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss_of_impossible_alignment(zero_infinity, rng):
+    logits, targets, _, lengths = _ctc_problem(rng, t_max=6)
+    inputs = np.array([6, 3, 6])  # 2 labels + blank need 3 frames: sample 1 fits; 0 doesn't
+    lengths = np.array([4, 2, 3])
+    targets[0] = [1, 1, 1, 1]      # 4 repeats need 7 frames: impossible
+    (el, eg), (tl, tg) = _ctc_both(logits, targets, inputs, lengths, reduction="none",
+                                   zero_infinity=zero_infinity)
+    assert_close(el, tl)
+    if zero_infinity:
+        assert_close(eg, tg)
+
+
+def test_ctc_gradcheck_through_log_softmax(rng):
+    logits, targets, inputs, lengths = _ctc_problem(rng, t_max=6, n=2, classes=4, s=2)
+    inputs, lengths = np.array([6, 5]), np.array([2, 1])
+    x = ember.tensor(logits, requires_grad=True)
+    assert ember.autograd.gradcheck(
+        lambda v: ember.nn.functional.ctc_loss(v.log_softmax(-1), ember.tensor(targets),
+                                               tuple(inputs), tuple(lengths)), [x])
+
+
+def test_ctc_loss_errors_like_torch(rng):
+    logits, targets, inputs, lengths = _ctc_problem(rng)
+    for bad in (dict(input_lengths=inputs + 5), dict(blank=9), dict(reduction="avg")):
+        kw = dict(input_lengths=inputs, target_lengths=lengths)
+        kw.update(bad)
+        assert_raises_like_torch(
+            lambda: ember.nn.functional.ctc_loss(
+                ember.tensor(logits), ember.tensor(targets), **{
+                    k: ember.tensor(v) if isinstance(v, np.ndarray) else v
+                    for k, v in kw.items()}),
+            lambda: torch.nn.functional.ctc_loss(
+                torch.tensor(logits), torch.tensor(targets), **{
+                    k: torch.tensor(v) if isinstance(v, np.ndarray) else v
+                    for k, v in kw.items()}))

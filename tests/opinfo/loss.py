@@ -1,6 +1,7 @@
 """OpInfos for the fused class losses (ember/ops/loss.py), against torch.nn.functional."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as TF
 
@@ -46,6 +47,22 @@ def _bce_samples(rng, dt):
             for s in shapes]
 
 
+def _ctc_samples(rng, dt):
+    out = []
+    for t_max, n, classes, s in ((8, 2, 4, 3), (5, 3, 3, 2)):
+        logits = rng.standard_normal((t_max, n, classes))
+        log_probs = (logits - np.log(np.exp(logits).sum(-1, keepdims=True))).astype(dt)
+        targets = rng.integers(1, classes, (n, s))
+        targets[0, :2] = 1  # a repeated label
+        inputs = (t_max,) + (t_max - 1,) * (n - 1)
+        out.append(Sample((log_probs, targets, inputs, (s,) + (s - 1,) * (n - 1))))
+    return out
+
+
+def _torch_ctc(log_probs, targets, input_lengths, target_lengths):
+    return TF.ctc_loss(log_probs, targets, input_lengths, target_lengths, reduction="none")
+
+
 OPINFOS = [
     OpInfo("cross_entropy_loss", _samples(True), ember_fn=TABLE["cross_entropy_loss"].fn,
            torch_fn=_torch_cross_entropy, gradgradcheck=True),
@@ -54,4 +71,9 @@ OPINFOS = [
     OpInfo("binary_cross_entropy", _bce_samples, ember_fn=TABLE["binary_cross_entropy"].fn,
            torch_fn=lambda x, y: TF.binary_cross_entropy(x, y, reduction="none"),
            gradgradcheck=True),
+    # PyTorch's CTC gradient assumes normalized log-probabilities (see ember/ops/ctc.py), so
+    # it is no finite difference of the loss; tests/test_nn_loss.py gradchecks it through a
+    # log_softmax instead.
+    OpInfo("ctc_loss", _ctc_samples, ember_fn=TABLE["ctc_loss"].fn, torch_fn=_torch_ctc,
+           gradcheck=False),
 ]

@@ -19,6 +19,7 @@ _log_softmax = TABLE["log_softmax"].fn
 _nll_loss = TABLE["nll_loss"].fn
 _cross_entropy_loss = TABLE["cross_entropy_loss"].fn
 _binary_cross_entropy = TABLE["binary_cross_entropy"].fn
+_log_sigmoid = TABLE["log_sigmoid"].fn
 _where = TABLE["where"].fn
 _xlogy = TABLE["xlogy"].fn
 
@@ -212,10 +213,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 
 def _softplus_of_negative(x):
-    """``log(1 + exp(-x))`` without overflow; written around ``m = max(-x, 0)`` so that its
-    gradient ``-sigmoid(-x)`` comes out right at ``x = 0`` too (``m``'s own cancels)."""
-    m = (-x).clamp_min(0)
-    return m + ((-m).exp() + (-x - m).exp()).log()
+    """``log(1 + exp(-x))``, without overflow: ``-log(sigmoid(x))``."""
+    return -_log_sigmoid(x)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,

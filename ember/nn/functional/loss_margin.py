@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ... import _creation, _dtype as dtypes
 from ...ops import TABLE
+from .distance import pairwise_distance
 from .loss import _check_reduction, _legacy_reduction, _reduce
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
@@ -64,11 +65,6 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     return _reduce(loss, reduction, "cosine_embedding_loss")
 
 
-def _pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6):
-    # PyTorch's pairwise_distance: the p-norm of x1 - x2 + eps over the last dimension
-    return (x1 - x2 + eps).norm(p, -1)
-
-
 def _check_triplet_dims(anchor, positive, negative) -> None:
     a, p, n = anchor.dim(), positive.dim(), negative.dim()
     if not a == p == n:
@@ -90,9 +86,9 @@ def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: floa
     ``p``-norm distance; ``swap`` also tries the positive as the anchor of the negative."""
     reduction = _reduction(size_average, reduce, reduction, "triplet_margin_loss")
     _check_triplet_dims(anchor, positive, negative)
-    swapped = _pairwise_distance(positive, negative, p, eps) if swap else None
-    return _triplet(_pairwise_distance(anchor, positive, p, eps),
-                    _pairwise_distance(anchor, negative, p, eps), swapped, margin, reduction,
+    swapped = pairwise_distance(positive, negative, p, eps) if swap else None
+    return _triplet(pairwise_distance(anchor, positive, p, eps),
+                    pairwise_distance(anchor, negative, p, eps), swapped, margin, reduction,
                     "triplet_margin_loss")
 
 
@@ -106,7 +102,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     _check_triplet_dims(anchor, positive, negative)
-    distance = distance_function or _pairwise_distance
+    distance = distance_function or pairwise_distance
     swapped = distance(positive, negative) if swap else None
     return _triplet(distance(anchor, positive), distance(anchor, negative), swapped, margin,
                     reduction, "triplet_margin_with_distance_loss")

@@ -81,3 +81,26 @@ def assert_raises_like_torch(fn_ember, fn_torch, *args, **kwargs):
     import pytest
     with pytest.raises(expected):
         fn_ember(*args, **kwargs)
+
+
+def copy_params(src, dst) -> None:
+    """Give ember module ``dst`` the parameter values of torch module ``src``."""
+    for (_, p), (_, q) in zip(src.named_parameters(), dst.named_parameters()):
+        q.data = ember.tensor(p.detach().numpy())
+
+
+def compare_modules(t_mod, e_mod, shape, rng, dtype=np.float64):
+    """Run a torch module and its ember twin (same weights) on the same random input; their
+    outputs, input gradients and parameter gradients must match."""
+    copy_params(t_mod, e_mod)
+    x = rng.standard_normal(shape).astype(dtype)
+    tx = torch.tensor(x, requires_grad=True)
+    ex = ember.tensor(x, requires_grad=True)
+    ty, ey = t_mod(tx), e_mod(ex)
+    assert_close(ey, ty)
+    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g))
+    assert_close(ex.grad, tx.grad)
+    for (name, p), (_, q) in zip(t_mod.named_parameters(), e_mod.named_parameters()):
+        assert_close(q.grad, p.grad, what=f"grad of {name}")

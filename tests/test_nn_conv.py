@@ -7,27 +7,7 @@ import torch
 
 import ember
 
-from .helpers import assert_close, assert_raises_like_torch
-
-
-def _copy_params(src: torch.nn.Module, dst: ember.nn.Module) -> None:
-    for (name, p), (_, q) in zip(src.named_parameters(), dst.named_parameters()):
-        q.data = ember.tensor(p.detach().numpy())
-
-
-def _compare(t_mod, e_mod, shape, rng, dtype=np.float64):
-    _copy_params(t_mod, e_mod)
-    x = rng.standard_normal(shape).astype(dtype)
-    tx = torch.tensor(x, requires_grad=True)
-    ex = ember.tensor(x, requires_grad=True)
-    ty, ey = t_mod(tx), e_mod(ex)
-    assert_close(ey, ty)
-    g = rng.standard_normal(tuple(ty.shape)).astype(dtype)
-    ty.backward(torch.tensor(g))
-    ey.backward(ember.tensor(g))
-    assert_close(ex.grad, tx.grad)
-    for (name, p), (_, q) in zip(t_mod.named_parameters(), e_mod.named_parameters()):
-        assert_close(q.grad, p.grad, what=f"grad of {name}")
+from .helpers import assert_close, assert_raises_like_torch, compare_modules
 
 
 CONV_CASES = [
@@ -45,6 +25,11 @@ CONV_CASES = [
     ("ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, stride=2,
                              padding=1, output_padding=1, groups=2), (2, 4, 5, 4)),
     ("ConvTranspose3d", dict(in_channels=2, out_channels=3, kernel_size=2), (1, 2, 3, 3, 2)),
+    # unstrided: computed as a convolution with the flipped kernel
+    ("ConvTranspose2d", dict(in_channels=4, out_channels=6, kernel_size=3, padding=1,
+                             dilation=2, output_padding=1, groups=2), (2, 4, 5, 4)),
+    ("ConvTranspose1d", dict(in_channels=4, out_channels=2, kernel_size=3, padding=1),
+     (2, 4, 6)),
 ]
 
 
@@ -53,7 +38,7 @@ def test_conv_layers_match_torch(name, kwargs, shape, rng):
     t_mod = getattr(torch.nn, name)(**kwargs).double()
     e_mod = getattr(ember.nn, name)(**kwargs).double()
     assert repr(e_mod) == repr(t_mod)
-    _compare(t_mod, e_mod, shape, rng)
+    compare_modules(t_mod, e_mod, shape, rng)
 
 
 POOL_CASES = [
@@ -66,6 +51,18 @@ POOL_CASES = [
                        ceil_mode=True), (2, 3, 7, 8)),
     ("AvgPool2d", dict(kernel_size=2, divisor_override=3), (3, 6, 6)),  # unbatched
     ("AvgPool3d", dict(kernel_size=2), (1, 2, 4, 4, 6)),
+    ("AdaptiveAvgPool1d", dict(output_size=4), (2, 3, 9)),
+    ("AdaptiveAvgPool2d", dict(output_size=1), (2, 3, 5, 6)),
+    ("AdaptiveAvgPool2d", dict(output_size=(3, None)), (2, 3, 6, 5)),   # divisible
+    ("AdaptiveAvgPool2d", dict(output_size=(4, 7)), (3, 7, 5)),         # general, unbatched
+    ("AdaptiveAvgPool3d", dict(output_size=(2, 3, 2)), (1, 2, 5, 4, 3)),
+    ("AdaptiveMaxPool1d", dict(output_size=4), (2, 3, 9)),
+    ("AdaptiveMaxPool2d", dict(output_size=(3, 2)), (2, 3, 7, 5)),
+    ("AdaptiveMaxPool3d", dict(output_size=2), (1, 2, 5, 4, 3)),
+    ("LPPool1d", dict(norm_type=2, kernel_size=3, stride=2), (2, 3, 9)),
+    ("LPPool2d", dict(norm_type=3, kernel_size=2, ceil_mode=True), (2, 3, 5, 6)),
+    ("LPPool2d", dict(norm_type=1.5, kernel_size=(2, 3), stride=1), (2, 3, 5, 6)),
+    ("LPPool3d", dict(norm_type=2, kernel_size=2), (1, 2, 4, 4, 4)),
 ]
 
 
@@ -74,7 +71,7 @@ def test_pool_layers_match_torch(name, kwargs, shape, rng):
     t_mod = getattr(torch.nn, name)(**kwargs)
     e_mod = getattr(ember.nn, name)(**kwargs)
     assert repr(e_mod) == repr(t_mod)
-    _compare(t_mod, e_mod, shape, rng)
+    compare_modules(t_mod, e_mod, shape, rng)
 
 
 def test_max_pool_return_indices_match_torch(rng):
@@ -83,6 +80,58 @@ def test_max_pool_return_indices_match_torch(rng):
     tv, ti = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
     assert_close(ev, tv)
     assert_close(ei, ti)
+
+
+@pytest.mark.parametrize("n,kernel,stride,padding,shape,output_size", [
+    (1, 2, None, 0, (2, 3, 8), None),
+    (2, 2, None, 0, (2, 3, 6, 8), None),
+    (2, 3, 2, 1, (2, 3, 7, 8), (2, 3, 7, 8)),   # overlapping windows: repeated indices
+    (2, 2, None, 0, (3, 5, 7), (5, 7)),          # unbatched, odd size recovered
+    (3, 2, None, 0, (1, 2, 4, 4, 6), None),
+])
+def test_max_unpool_matches_torch(n, kernel, stride, padding, shape, output_size, rng):
+    x = rng.standard_normal(shape)
+    tv, ti = getattr(torch.nn.functional, f"max_pool{n}d")(
+        torch.tensor(x), kernel, stride, padding, return_indices=True)
+    e_in = ember.tensor(tv.numpy(), requires_grad=True)
+    t_in = tv.detach().requires_grad_(True)
+    t_mod = getattr(torch.nn, f"MaxUnpool{n}d")(kernel, stride, padding)
+    e_mod = getattr(ember.nn, f"MaxUnpool{n}d")(kernel, stride, padding)
+    assert repr(e_mod) == repr(t_mod)
+    ty = t_mod(t_in, ti, output_size)
+    ey = e_mod(e_in, ember.tensor(ti.numpy()), output_size)
+    assert_close(ey, ty)
+    g = rng.standard_normal(tuple(ty.shape))
+    ty.backward(torch.tensor(g))
+    ey.backward(ember.tensor(g))
+    assert_close(e_in.grad, t_in.grad)
+
+
+def test_adaptive_max_pool_return_indices_match_torch(rng):
+    x = rng.standard_normal((2, 3, 7, 9))
+    ev, ei = ember.nn.AdaptiveMaxPool2d((3, 4), return_indices=True)(ember.tensor(x))
+    tv, ti = torch.nn.AdaptiveMaxPool2d((3, 4), return_indices=True)(torch.tensor(x))
+    assert_close(ev, tv)
+    assert_close(ei, ti)
+
+
+def test_pool_errors_like_torch():
+    import torch.nn.functional as TF
+    F = ember.nn.functional
+    x = np.zeros((1, 3, 4, 4), np.float32)
+    index = np.zeros((1, 3, 2, 2), np.int64)
+    bad = index + 100
+    cases = [
+        (lambda m, t: m.max_unpool2d(t(x[:, :, :2, :2]), t(bad), 2)),        # index too large
+        (lambda m, t: m.max_unpool2d(t(x[:, :, :2, :2]), t(index[..., :1]), 2)),  # shapes
+        (lambda m, t: m.max_unpool2d(t(x[:, :, :2, :2]), t(index), 2, output_size=(9, 9))),
+        (lambda m, t: m.adaptive_avg_pool2d(t(x[:, :, :0]), 2)),             # empty input
+        (lambda m, t: m.adaptive_max_pool2d(t(x[:, :, :0]), 2)),
+        (lambda m, t: m.adaptive_avg_pool2d(t(x[0, 0, 0]), 2)),              # too few dims
+    ]
+    for case in cases:
+        assert_raises_like_torch(lambda: case(F, ember.tensor),
+                                 lambda: case(torch.nn.functional, torch.tensor))
 
 
 def test_conv_errors_like_torch():

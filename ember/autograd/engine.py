@@ -57,7 +57,9 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     results[i] = g
             if type(node) is AccumulateGrad:
                 if accumulate and (inputs is None or (node, 0) in captures):
-                    _accumulate(node.variable, grads[0], create_graph, fresh)
+                    leaf = node.variable
+                    if leaf is not None:
+                        _accumulate(leaf, grads[0], create_graph, fresh)
                 continue
             grad_inputs = _apply(node, grads, retain_graph)
             for (nxt, nr), g in zip(node.next_functions, grad_inputs):

@@ -35,7 +35,19 @@ def _windows(xp, x, kernel, stride, dilation):
 
 
 def _im2col(xp, x, kernel, stride, dilation, groups):
-    """(G, C/G * prod(kernel), N * prod(out)) columns of padded x, and the output size."""
+    """(N, G, C/G * prod(kernel), prod(out)) columns of padded x, and the output size.
+
+    Each sample's columns in the order its windows view already has: the copy reads
+    memory in order, and a product with the weight gives (N, O, *out) with no transposing.
+    """
+    view, out = _windows(xp, x, kernel, stride, dilation)
+    n, c = x.shape[:2]
+    return xp.ascontiguousarray(view).reshape(n, groups, -1, math.prod(out)), out
+
+
+def _im2col_by_group(xp, x, kernel, stride, dilation, groups):
+    """(G, C/G * prod(kernel), N * prod(out)) columns of padded x: the samples side by side,
+    so that the weight's gradient is one product over all of them."""
     view, out = _windows(xp, x, kernel, stride, dilation)
     n, c = x.shape[:2]
     d = len(kernel)
@@ -46,21 +58,16 @@ def _im2col(xp, x, kernel, stride, dilation, groups):
     return cols.reshape(groups, -1, n * math.prod(out)), out
 
 
-def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out, groups):
+def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out):
     """Adjoint of `_im2col`: add each column entry back to the pixel it came from."""
     n, c = padded_shape[:2]
-    d = len(kernel)
-    cols = cols.reshape((groups, c // groups) + tuple(kernel) + (n,) + tuple(out))
-    # to (N, G, C/G, *kernel, *out)
-    cols = cols.transpose((2 + d, 0, 1) + tuple(range(2, 2 + d))
-                          + tuple(range(3 + d, 3 + 2 * d)))
+    cols = cols.reshape((n, c) + tuple(kernel) + tuple(out))
     x = xp.zeros(padded_shape, dtype=cols.dtype)
-    xg = x.reshape((n, groups, c // groups) + tuple(padded_shape[2:]))
     for offset in _kernel_offsets(kernel):
-        region = (slice(None),) * 3 + tuple(
+        region = (slice(None),) * 2 + tuple(
             slice(k * dil, k * dil + st * (o - 1) + 1, st)
             for k, dil, st, o in zip(offset, dilation, stride, out))
-        xg[region] += cols[(slice(None),) * 3 + offset]
+        x[region] += cols[(slice(None),) * 2 + offset]
     return x
 
 
@@ -102,13 +109,13 @@ def _check(name, x, w, groups, in_channels_dim):
 def conv(xp, x, w, stride, padding, dilation, groups):
     """N-d convolution (cross-correlation, as in PyTorch) of x with w."""
     _check("conv", x, w, groups, 1)
-    kernel = w.shape[2:]
-    cols, out = _im2col(xp, _pad(xp, x, padding), kernel, stride, dilation, groups)
+    return _conv(xp, x, w, stride, padding, dilation, groups)
+
+
+def _conv(xp, x, w, stride, padding, dilation, groups):
+    cols, out = _im2col(xp, _pad(xp, x, padding), w.shape[2:], stride, dilation, groups)
     w2 = w.reshape(groups, w.shape[0] // groups, -1)
-    y = xp.matmul(w2, cols)  # (G, O/G, N * prod(out))
-    n = x.shape[0]
-    y = y.reshape((w.shape[0], n) + out)
-    return xp.ascontiguousarray(xp.moveaxis(y, 1, 0))
+    return xp.matmul(w2, cols).reshape((x.shape[0], w.shape[0]) + out)  # (N, G, O/G, L)
 
 
 @conv.derivative
@@ -142,13 +149,32 @@ def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     size = tuple((i - 1) * st - lo - hi + dil * (k - 1) + 1 + op_
                  for i, k, st, (lo, hi), dil, op_ in zip(in_spatial, kernel, stride, padding,
                                                         dilation, output_padding))
-    padded = (n, w.shape[1] * groups) + tuple(s + lo + hi for s, (lo, hi) in zip(size, padding))
+    full = tuple(dil * (k - 1) for k, dil in zip(kernel, dilation))
+    out_channels = w.shape[1] * groups
+    if (all(st == 1 for st in stride) and x.shape[1] <= 2 * out_channels
+            and all(lo <= f and hi <= f for (lo, hi), f in zip(padding, full))):
+        # Unstrided, it is a convolution with the flipped kernel: its columns (as many as
+        # x's channels) are written and read once, where scattering columns back (below;
+        # as many as the output's channels) writes them, then re-reads them to add up.
+        pads = tuple((f - lo, f - hi + op_) for (lo, hi), f, op_ in
+                     zip(padding, full, output_padding))
+        return _conv(xp, x, _flipped_kernel(xp, w, groups), stride, pads, dilation, groups)
+    padded = (n, out_channels) + tuple(s + lo + hi for s, (lo, hi) in zip(size, padding))
     cin_g = w.shape[0] // groups
     w2 = w.reshape(groups, cin_g, -1).transpose(0, 2, 1)        # (G, O/G*K, C/G)
-    x2 = xp.moveaxis(x.reshape((n, groups, cin_g, -1)), 0, 2)    # (G, C/G, N, L)
-    cols = xp.matmul(w2, x2.reshape(groups, cin_g, -1))
-    y = _col2im(xp, cols, padded, kernel, stride, dilation, in_spatial, groups)
+    cols = xp.matmul(w2, x.reshape(n, groups, cin_g, -1))       # (N, G, O/G*K, L)
+    y = _col2im(xp, cols, padded, kernel, stride, dilation, in_spatial)
     return xp.ascontiguousarray(_crop(y, padding, size))
+
+
+def _flipped_kernel(xp, w, groups):
+    """The transposed convolution's weight (C, O/G, *k) as a convolution weight (O, C/G, *k),
+    each kernel turned around."""
+    c, o_g = w.shape[:2]
+    d = w.ndim - 2
+    w = w.reshape((groups, c // groups, o_g) + w.shape[2:]).swapaxes(1, 2)
+    w = w[(Ellipsis,) + (slice(None, None, -1),) * d]
+    return xp.ascontiguousarray(w).reshape((groups * o_g, c // groups) + w.shape[3:])
 
 
 @conv_transpose.derivative
@@ -157,6 +183,8 @@ def conv_transpose(ctx, grad, stride, padding, dilation, groups, output_padding)
     gx = gw = None
     if ctx.needs_input_grad[0]:
         gx = conv.fn(grad, w, stride, padding, dilation, groups)
+        if gx.shape != x.shape:  # unstrided with output padding: windows beyond x's reach
+            gx = gx[(slice(None),) * 2 + tuple(slice(0, s) for s in x.shape[2:])]
     if ctx.needs_input_grad[1]:
         gw = conv_weight.fn(grad, x, tuple(w.shape), stride, padding, dilation, groups)
     return gx, gw
@@ -166,7 +194,12 @@ def conv_transpose(ctx, grad, stride, padding, dilation, groups, output_padding)
 def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     """The gradient of `conv` with respect to its weight: correlate x with grad."""
     kernel = weight_shape[2:]
-    cols, out = _im2col(xp, _pad(xp, x, padding), kernel, stride, dilation, groups)
+    # Only the part of x that grad's windows cover (a transposed convolution's output
+    # padding leaves x longer than they reach).
+    reach = tuple((o - 1) * st + dil * (k - 1) + 1
+                  for o, k, st, dil in zip(grad.shape[2:], kernel, stride, dilation))
+    padded = _pad(xp, x, padding)[(slice(None),) * 2 + tuple(slice(0, r) for r in reach)]
+    cols, out = _im2col_by_group(xp, padded, kernel, stride, dilation, groups)
     o = grad.shape[1]
     g2 = xp.moveaxis(grad.reshape((grad.shape[0], groups, o // groups, -1)), 0, 2)
     g2 = g2.reshape(groups, o // groups, -1)                    # (G, O/G, N * L)

@@ -63,15 +63,56 @@ def max_pool(xp, x, kernel, stride, padding, dilation):
     positions = _flat_positions(xp, x.shape[2:], kernel, stride, dilation, out, padding)
     positions = positions.reshape((math.prod(kernel),) + out)
     moved = xp.moveaxis(positions, 0, -1)                       # (*out, K)
-    index = xp.take_along_axis(xp.broadcast_to(moved, (n, c) + moved.shape),
-                               local[..., None], axis=-1)[..., 0]
-    return values, index
+    return values, _argmax_positions(xp, moved, local)
+
+
+def _argmax_positions(xp, positions, local):
+    """The flat input positions (``positions``: (*out, K)) of each window's maximum."""
+    n, c = local.shape[:2]
+    return xp.take_along_axis(xp.broadcast_to(positions, (n, c) + positions.shape),
+                              local[..., None], axis=-1)[..., 0]
 
 
 @max_pool.derivative
-def max_pool(ctx, grad, grad_index, kernel, stride, padding, dilation):
+def max_pool(ctx, grad, grad_index, *geometry):
     _, index = ctx.saved_tensors
     return _max_pool_grad.fn(grad, index, ctx.shapes[0])
+
+
+def adaptive_windows(xp, size, out):
+    """PyTorch's adaptive windows of one dim: window i covers [floor(i*size/out),
+    ceil((i+1)*size/out)). Returns the (out, k) input positions of each window, k the
+    widest window; narrower windows repeat their last position (which leaves a max alone)."""
+    i = xp.arange(out)
+    starts = i * size // out
+    ends = -(-(i + 1) * size // out)
+    k = int((ends - starts).max())
+    return xp.minimum(starts[:, None] + xp.arange(k)[None, :], ends[:, None] - 1)
+
+
+@op(n_outputs=2, differentiable_outputs=(True, False), save_output=True, method=False,
+    function=False)
+def adaptive_max_pool(xp, x, output_size):
+    """Max over PyTorch's adaptive windows (``output_size`` of them per spatial dim); also the
+    flat index (within each channel) of each maximum."""
+    spatial = x.shape[2:]
+    d = len(spatial)
+    windows = [adaptive_windows(xp, s, o) for s, o in zip(spatial, output_size)]
+    # flat positions, (*out, *k) then (*out, K): the row-major index of each window element
+    flat = xp.zeros((), dtype=xp.int64)
+    for axis, (s, w) in enumerate(zip(spatial, windows)):
+        shape = [1] * (2 * d)
+        shape[axis], shape[d + axis] = w.shape
+        flat = flat * s + w.reshape(shape)
+    kernel = math.prod(w.shape[1] for w in windows)
+    positions = flat.reshape(tuple(output_size) + (kernel,))
+    win = _flatten_spatial(x)[:, :, positions]                  # (N, C, *out, K)
+    local = win.argmax(axis=-1)
+    values = xp.take_along_axis(win, local[..., None], axis=-1)[..., 0]
+    return values, _argmax_positions(xp, positions, local)
+
+
+adaptive_max_pool.derivative(max_pool.backward)
 
 
 def _flatten_spatial(a):

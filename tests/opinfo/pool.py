@@ -92,7 +92,22 @@ def _scatter_torch(g, index, shape):
     return flat.scatter_add(2, index.flatten(2), g.flatten(2)).reshape(shape)
 
 
+TORCH_ADAPTIVE_MAX = {1: TF.adaptive_max_pool1d, 2: TF.adaptive_max_pool2d,
+                     3: TF.adaptive_max_pool3d}
+
+
+def _adaptive_samples(rng, dt):
+    out = []
+    for spatial, size in (((9,), (4,)), ((7, 8), (3, 8)), ((7, 5), (10, 2)), ((4, 5, 6), (2, 3, 4))):
+        x = rng.permutation(np.prod((2, 3) + spatial)).reshape((2, 3) + spatial)
+        out.append(Sample(((x / 7.0).astype(dt),), {"size": size}))
+    return out
+
+
 OPINFOS = [
+    OpInfo("adaptive_max_pool", _adaptive_samples,
+           ember_fn=lambda x, size: TABLE["adaptive_max_pool"].fn(x, size),
+           torch_fn=lambda x, size: TORCH_ADAPTIVE_MAX[x.dim() - 2](x, size, True)),
     OpInfo("max_pool", _samples, ember_fn=_max_ember, torch_fn=_max_torch),
     OpInfo("avg_pool", _avg_samples, ember_fn=_avg_ember, torch_fn=_avg_torch),
     OpInfo("_take_windows", _index_samples, torch_fn=_take_torch,

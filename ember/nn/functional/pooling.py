@@ -1,14 +1,23 @@
-"""Pooling: `max_pool1d/2d/3d` and `avg_pool1d/2d/3d` over the `max_pool`/`avg_pool` ops."""
+"""Pooling: max, average, adaptive, power-average (LP) pooling and max unpooling, in 1, 2
+and 3 spatial dims, over the `max_pool`/`avg_pool`/`adaptive_max_pool` ops."""
 from __future__ import annotations
 
+import math
+
+from ... import _creation
 from ...ops import TABLE
 from ...ops.pool import pooled_size
 from ._utils import batched, ntuple
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+           "max_unpool1d", "max_unpool2d", "max_unpool3d", "lp_pool1d", "lp_pool2d",
+           "lp_pool3d"]
 
 _max_pool = TABLE["max_pool"].fn
 _avg_pool = TABLE["avg_pool"].fn
+_adaptive_max_pool = TABLE["adaptive_max_pool"].fn
 
 
 def _geometry(x, kernel, stride, padding, dilation, ceil_mode, fn):
@@ -68,3 +77,137 @@ max_pool3d = _max_poolnd(3, "max_pool3d")
 avg_pool1d = _avg_poolnd(1, "avg_pool1d")
 avg_pool2d = _avg_poolnd(2, "avg_pool2d")
 avg_pool3d = _avg_poolnd(3, "avg_pool3d")
+
+
+def _output_size(x, output_size, n, fn):
+    """The adaptive pools' output size: an int repeats, None keeps the input's size."""
+    sizes = (output_size,) * n if isinstance(output_size, int) or output_size is None \
+        else tuple(output_size)
+    if len(sizes) != n:
+        raise ValueError(f"{fn}(): output_size must be an int or a sequence of {n} ints, got "
+                         f"{output_size}")
+    sizes = tuple(s if o is None else int(o) for o, s in zip(sizes, x.shape[2:]))
+    if any(s == 0 for s in x.shape[2:]) or any(o < 0 for o in sizes):
+        raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch "
+                           f"dimensions and a non-negative output size, but got input of size "
+                           f"{list(x.shape)} and output_size {list(sizes)}")
+    return sizes
+
+
+def _averaging_matrix(size, out, like):
+    """(out, size): row i averages PyTorch's adaptive window i of a dim of ``size``."""
+    i = _creation.arange(out, device=like.device)
+    starts = (i * size).div(out, rounding_mode="floor")
+    ends = -((-(i + 1) * size).div(out, rounding_mode="floor"))
+    j = _creation.arange(size, device=like.device)
+    inside = (j >= starts[:, None]) & (j < ends[:, None])
+    return inside.to(like.dtype) / (ends - starts)[:, None].to(like.dtype)
+
+
+def _adaptive_avg_poolnd(n, fn):
+    def adaptive_avg_pool(input, output_size):
+        x, unbatched = batched(input, n, fn)
+        spatial = tuple(x.shape[2:])
+        out = _output_size(x, output_size, n, fn)
+        if all(o == 1 for o in out):  # global average pooling
+            y = x.mean(tuple(range(2, 2 + n)), keepdim=True)
+        elif all(s % o == 0 for s, o in zip(spatial, out)):  # equal, disjoint windows
+            kernel = tuple(s // o for s, o in zip(spatial, out))
+            y = _avg_pool(x, kernel, kernel, ((0, 0),) * n, (0,) * n, True, None)
+        else:  # windows of varying width: one small averaging product per dim
+            y = x
+            for axis, (s, o) in enumerate(zip(spatial, out), start=2):
+                if s != o:
+                    y = (y.movedim(axis, -1) @ _averaging_matrix(s, o, x).mT).movedim(-1, axis)
+        return y.squeeze(0) if unbatched else y
+    adaptive_avg_pool.__name__ = adaptive_avg_pool.__qualname__ = fn
+    adaptive_avg_pool.__doc__ = (f"{n}-d average pooling to ``output_size`` cells per dim, "
+                                 "over PyTorch's adaptive windows.")
+    return adaptive_avg_pool
+
+
+def _adaptive_max_poolnd(n, fn):
+    def adaptive_max_pool(input, output_size, return_indices: bool = False):
+        x, unbatched = batched(input, n, fn)
+        values, indices = _adaptive_max_pool(x, _output_size(x, output_size, n, fn))
+        if unbatched:
+            values, indices = values.squeeze(0), indices.squeeze(0)
+        return (values, indices) if return_indices else values
+    adaptive_max_pool.__name__ = adaptive_max_pool.__qualname__ = fn
+    adaptive_max_pool.__doc__ = (f"{n}-d max pooling to ``output_size`` cells per dim; "
+                                 "``return_indices`` also gives each maximum's index.")
+    return adaptive_max_pool
+
+
+def _unpooled_size(x, kernel, stride, padding, output_size, n, fn):
+    default = tuple((s - 1) * st - 2 * p + k
+                    for s, k, st, p in zip(x.shape[2:], kernel, stride, padding))
+    if output_size is None:
+        return default
+    size = tuple(output_size)
+    if len(size) == n + 2:
+        size = size[2:]
+    if len(size) != n:
+        raise ValueError(f"{fn}(): output_size should be a sequence containing {n} or {n + 2} "
+                         f"elements, but it has a length of '{len(size)}'")
+    for s, d, st in zip(size, default, stride):
+        if not d - st < s < d + st:
+            raise ValueError(f"{fn}(): invalid output_size {list(size)} (dim sizes must be "
+                             f"between {[a - b + 1 for a, b in zip(default, stride)]} and "
+                             f"{[a + b - 1 for a, b in zip(default, stride)]})")
+    return size
+
+
+def _max_unpoolnd(n, fn):
+    def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+        x, unbatched = batched(input, n, fn)
+        index = indices.unsqueeze(0) if unbatched else indices
+        if tuple(index.shape) != tuple(x.shape):
+            raise RuntimeError(f"{fn}(): Expected shape of indices to be same as that of the "
+                               f"input tensor ({list(input.shape)}) but got indices tensor "
+                               f"with shape: {list(indices.shape)}")
+        kernel = ntuple(kernel_size, n, "kernel_size", fn)
+        stride = kernel if stride is None else ntuple(stride, n, "stride", fn)
+        padding = ntuple(padding, n, "padding", fn)
+        size = _unpooled_size(x, kernel, stride, padding, output_size, n, fn)
+        cells = math.prod(size)
+        flat_index = index.flatten(2)
+        if flat_index.numel() and (int(flat_index.min()) < 0 or int(flat_index.max()) >= cells):
+            bad = int(flat_index.max()) if int(flat_index.max()) >= cells \
+                else int(flat_index.min())
+            raise RuntimeError(f"{fn}(): Found an invalid max index: {bad} (output volumes are "
+                               f"of size {'x'.join(map(str, size))})")
+        out = _creation.zeros(tuple(x.shape[:2]) + (cells,), dtype=x.dtype, device=x.device)
+        y = out.scatter(2, flat_index, x.flatten(2)).reshape(tuple(x.shape[:2]) + size)
+        return y.squeeze(0) if unbatched else y
+    max_unpool.__name__ = max_unpool.__qualname__ = fn
+    max_unpool.__doc__ = (f"The {n}-d partial inverse of max pooling: each value goes back to "
+                          "the position its index names; zeros elsewhere.")
+    return max_unpool
+
+
+def _lp_poolnd(n, fn, avg_pool):
+    def lp_pool(input, norm_type, kernel_size, stride=None, ceil_mode: bool = False):
+        kernel = ntuple(kernel_size, n, "kernel_size", fn)
+        mean = avg_pool(input.pow(norm_type), kernel, stride, 0, ceil_mode)
+        # (a negative mean of odd powers becomes 0, as in PyTorch)
+        total = (mean.sign() * mean.abs().relu()) * math.prod(kernel)
+        return total.pow(1.0 / norm_type)
+    lp_pool.__name__ = lp_pool.__qualname__ = fn
+    lp_pool.__doc__ = (f"{n}-d power-average pooling: ``(sum of x ** p over each window) ** "
+                       "(1/p)``, with p = ``norm_type``.")
+    return lp_pool
+
+
+adaptive_avg_pool1d = _adaptive_avg_poolnd(1, "adaptive_avg_pool1d")
+adaptive_avg_pool2d = _adaptive_avg_poolnd(2, "adaptive_avg_pool2d")
+adaptive_avg_pool3d = _adaptive_avg_poolnd(3, "adaptive_avg_pool3d")
+adaptive_max_pool1d = _adaptive_max_poolnd(1, "adaptive_max_pool1d")
+adaptive_max_pool2d = _adaptive_max_poolnd(2, "adaptive_max_pool2d")
+adaptive_max_pool3d = _adaptive_max_poolnd(3, "adaptive_max_pool3d")
+max_unpool1d = _max_unpoolnd(1, "max_unpool1d")
+max_unpool2d = _max_unpoolnd(2, "max_unpool2d")
+max_unpool3d = _max_unpoolnd(3, "max_unpool3d")
+lp_pool1d = _lp_poolnd(1, "lp_pool1d", avg_pool1d)
+lp_pool2d = _lp_poolnd(2, "lp_pool2d", avg_pool2d)
+lp_pool3d = _lp_poolnd(3, "lp_pool3d", avg_pool3d)

@@ -1,10 +1,14 @@
-"""Pooling layers: MaxPool1d/2d/3d and AvgPool1d/2d/3d."""
+"""Pooling layers: max, average, adaptive and LP pooling, and max unpooling (1, 2, 3 dims)."""
 from __future__ import annotations
 
 from .. import functional as F
+from ..functional._utils import ntuple
 from .module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "MaxUnpool1d", "MaxUnpool2d",
+           "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -89,3 +93,133 @@ class AvgPool2d(_AvgPoolNd):
 class AvgPool3d(_AvgPoolNd):
     """Mean over sliding windows of (N, C, D, H, W) inputs."""
     _pool = staticmethod(F.avg_pool3d)
+
+
+class _AdaptiveAvgPoolNd(Module):
+    _pool = None
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return type(self)._pool(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """Mean over ``output_size`` adaptive windows of (N, C, L) inputs."""
+    _pool = staticmethod(F.adaptive_avg_pool1d)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Mean over adaptive windows of (N, C, H, W) inputs, to ``output_size`` (None keeps a dim).
+
+    >>> ember.nn.AdaptiveAvgPool2d(1)(ember.randn(2, 8, 5, 7)).shape
+    ember.Size([2, 8, 1, 1])
+    """
+    _pool = staticmethod(F.adaptive_avg_pool2d)
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Mean over adaptive windows of (N, C, D, H, W) inputs."""
+    _pool = staticmethod(F.adaptive_avg_pool3d)
+
+
+class _AdaptiveMaxPoolNd(_AdaptiveAvgPoolNd):
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return type(self)._pool(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max over ``output_size`` adaptive windows of (N, C, L) inputs."""
+    _pool = staticmethod(F.adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max over adaptive windows of (N, C, H, W) inputs."""
+    _pool = staticmethod(F.adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max over adaptive windows of (N, C, D, H, W) inputs."""
+    _pool = staticmethod(F.adaptive_max_pool3d)
+
+
+class _MaxUnpoolNd(Module):
+    _dims = 2
+    _unpool = None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        n, name = self._dims, type(self).__name__
+        self.kernel_size = ntuple(kernel_size, n, "kernel_size", name)
+        self.stride = ntuple(stride if stride is not None else kernel_size, n, "stride", name)
+        self.padding = ntuple(padding, n, "padding", name)
+
+    def forward(self, input, indices, output_size=None):
+        return type(self)._unpool(input, indices, self.kernel_size, self.stride, self.padding,
+                                  output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Puts each pooled maximum back where `MaxPool1d` found it; zeros elsewhere."""
+    _dims, _unpool = 1, staticmethod(F.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Puts each pooled maximum back where `MaxPool2d` found it; zeros elsewhere.
+
+    >>> pool, unpool = ember.nn.MaxPool2d(2, return_indices=True), ember.nn.MaxUnpool2d(2)
+    >>> unpool(*pool(ember.randn(1, 1, 4, 4))).shape
+    ember.Size([1, 1, 4, 4])
+    """
+    _dims, _unpool = 2, staticmethod(F.max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Puts each pooled maximum back where `MaxPool3d` found it; zeros elsewhere."""
+    _dims, _unpool = 3, staticmethod(F.max_unpool3d)
+
+
+class _LPPoolNd(Module):
+    _pool = None
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return type(self)._pool(input, self.norm_type, self.kernel_size, self.stride,
+                                self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling ``(sum x**p)**(1/p)`` over windows of (N, C, L) inputs."""
+    _pool = staticmethod(F.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over windows of (N, C, H, W) inputs."""
+    _pool = staticmethod(F.lp_pool2d)
+
+
+class LPPool3d(_LPPoolNd):
+    """Power-average pooling over windows of (N, C, D, H, W) inputs."""
+    _pool = staticmethod(F.lp_pool3d)

@@ -159,10 +159,11 @@ def test_images_are_tiled_into_a_grid_like_torch(tmp_path, rng, shape, dataforma
 
 
 @pytest.mark.parametrize("shape, dataformats, message", [
-    ((3, 4, 5), "HW", "2-d"), ((4, 5), "HH", "once"), ((2, 4, 5), "CHW", "channels")])
+    ((3, 4, 5), "HW", "2-d"), ((4, 5), "HH", "once"), ((2, 4, 5), "CHW", "channels"),
+    ((3, 2, 4, 5), "NCHW", "channels"), ((0, 3, 4, 5), "NCHW", "empty")])
 def test_image_rejects_bad_layouts(tmp_path, shape, dataformats, message):
     with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match=message):
-        w.add_image("bad", np.zeros(shape, np.float32), dataformats=dataformats)
+        w.add_images("bad", np.zeros(shape, np.float32), dataformats=dataformats)
 
 
 # -- text and hparams ----------------------------------------------------------------------
@@ -540,3 +541,47 @@ def test_mesh_matches_torch(tmp_path, rng, config):
         # TensorBoard's own mesh summaries use uint8 colors and int32 faces; torch float.
         np.testing.assert_array_equal(tensor_util.make_ndarray(a.tensor_proto), expected)
         np.testing.assert_array_equal(tensor_util.make_ndarray(b.tensor_proto), expected)
+
+
+def test_image_with_boxes_draws_red_outlines(tmp_path):
+    img = np.full((3, 20, 30), 0.5, np.float32)
+    with SummaryWriter(tmp_path) as w:
+        w.add_image_with_boxes("boxed", ember.tensor(img), ember.tensor([[2.0, 3.0, 12.0, 15.0]]),
+                               labels=["cat"])
+        w.add_image_with_boxes("scaled", img, np.zeros((0, 4)), rescale=2)
+    acc = read(tmp_path)
+    drawn = pixels(acc.Images("boxed")[0])
+    assert drawn.shape == (20, 30, 3)
+    red = np.array([255, 0, 0])
+    for y, x in [(3, 2), (15, 12), (9, 2), (3, 7), (15, 7), (9, 12)]:
+        np.testing.assert_array_equal(drawn[y, x], red)
+    np.testing.assert_array_equal(drawn[9, 7], [127, 127, 127])  # inside stays as it was
+    (scaled,) = acc.Images("scaled")
+    assert (scaled.height, scaled.width) == (40, 60)
+
+
+def test_image_with_boxes_checks_the_labels(tmp_path):
+    with SummaryWriter(tmp_path) as w, pytest.raises(ValueError, match="2 labels for 1"):
+        w.add_image_with_boxes("b", np.zeros((3, 4, 4)), np.zeros((1, 4)), labels=["a", "b"])
+
+
+@pytest.mark.parametrize("value, error", [(None, NotImplementedError), ("abc", ValueError),
+                                          ({"a": 1}, NotImplementedError)])
+def test_values_that_are_no_numbers_are_refused(tmp_path, value, error):
+    with SummaryWriter(tmp_path) as w, pytest.raises(error):
+        w.add_scalar("bad", value)
+    with TorchWriter(str(tmp_path / "torch")) as w, pytest.raises(error):
+        w.add_scalar("bad", value)
+
+
+def test_summary_functions_can_be_logged_by_hand_into_the_same_run(tmp_path):
+    from ember.utils.tensorboard.summary import hparams, image
+
+    with SummaryWriter(tmp_path) as w:
+        for s in hparams({"lr": 0.5}, {"loss": 1.0}):
+            w.file_writer.add_summary(s)
+        w.file_writer.add_summary(image("pic", np.ones((1, 3, 4, 6)), rescale=0.5), 9)
+    acc = read(tmp_path)
+    assert hparams_metadata.EXPERIMENT_TAG in acc.PluginTagToContent("hparams")
+    (pic,) = acc.Images("pic")
+    assert (pic.step, pic.height, pic.width) == (9, 2, 3)

@@ -12,7 +12,11 @@ def to_numpy(value) -> np.ndarray:
         return value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return value
-    return np.asarray(value)
+    array = np.asarray(value)
+    if array.dtype == object:
+        raise NotImplementedError(f"Got {type(value).__name__}, but a tensor, a NumPy array "
+                                  "or numbers are expected")
+    return array
 
 
 def to_float(value, what: str) -> float:
@@ -20,4 +24,7 @@ def to_float(value, what: str) -> float:
     array = to_numpy(value)
     if array.size != 1:
         raise ValueError(f"{what}: expected a scalar value, got one of shape {array.shape}")
-    return float(array.reshape(()))
+    try:
+        return float(array.reshape(()))
+    except (TypeError, ValueError):
+        raise ValueError(f"{what}: expected a number, got {value!r}") from None

@@ -9,7 +9,7 @@ from google.protobuf import text_format
 from tensorboard.plugins.projector.projector_config_pb2 import EmbeddingInfo, ProjectorConfig
 
 from ._convert import to_numpy
-from .image import _as_uint8, encode_png, make_grid
+from .image import _as_uint8, image_proto, make_grid
 
 CONFIG_FILE = "projector_config.pbtxt"
 
@@ -34,7 +34,7 @@ def _write_sprite(path: str, images: np.ndarray) -> None:
     square = np.zeros((grid.shape[0], per_row * h, per_row * w), dtype=grid.dtype)
     square[:, :grid.shape[1], :grid.shape[2]] = grid
     with open(path, "wb") as f:
-        f.write(encode_png(np.ascontiguousarray(_as_uint8(square.transpose(1, 2, 0)))))
+        f.write(image_proto(_as_uint8(square.transpose(1, 2, 0))).encoded_image_string)
 
 
 def _update_config(log_dir: str, info: EmbeddingInfo) -> None:

@@ -44,40 +44,65 @@ def to_hwc(array: np.ndarray, dataformats: str, what: str) -> np.ndarray:
     if array.ndim != len(fmt):
         raise ValueError(f"{what}: dataformats {dataformats!r} needs a {len(fmt)}-d array, "
                          f"got one of shape {array.shape}")
-    if "N" in fmt:
-        if "C" not in fmt:
-            array, fmt = array[..., None], fmt + "C"
-        batch = array.transpose([fmt.index(d) for d in "NCHW"])
-        return make_grid(batch).transpose(1, 2, 0)
+    if array.size == 0:
+        raise ValueError(f"{what}: the image is empty (shape {array.shape})")
+    shape = array.shape
     if "C" not in fmt:
         array, fmt = array[..., None], fmt + "C"
-    hwc = array.transpose([fmt.index(d) for d in "HWC"])
+    if "N" in fmt:
+        hwc = make_grid(array.transpose([fmt.index(d) for d in "NCHW"])).transpose(1, 2, 0)
+    else:
+        hwc = array.transpose([fmt.index(d) for d in "HWC"])
     if hwc.shape[2] == 1:
         hwc = np.repeat(hwc, 3, axis=2)
     if hwc.shape[2] not in (3, 4):
         raise ValueError(f"{what}: an image needs 1, 3 or 4 channels, got {hwc.shape[2]} "
-                         f"(shape {array.shape}, dataformats {dataformats!r})")
+                         f"(shape {shape}, dataformats {dataformats!r})")
     return hwc
 
 
-def encode_png(hwc: np.ndarray) -> bytes:
+def image_proto(hwc: np.ndarray, rescale: float = 1) -> Summary.Image:
+    """A PNG ``Summary.Image`` of a ``H x W x C`` uint8 array, scaled by ``rescale``."""
     from PIL import Image  # pillow comes with tensorboard
 
+    picture = Image.fromarray(np.ascontiguousarray(hwc))
+    if rescale != 1:
+        size = (int(picture.width * rescale), int(picture.height * rescale))
+        picture = picture.resize(size, Image.Resampling.BILINEAR)
     buffer = io.BytesIO()
-    Image.fromarray(hwc).save(buffer, format="PNG")
-    return buffer.getvalue()
+    picture.save(buffer, format="PNG")
+    return Summary.Image(height=picture.height, width=picture.width, colorspace=hwc.shape[2],
+                         encoded_image_string=buffer.getvalue())
 
 
-def image_proto(hwc: np.ndarray) -> Summary.Image:
-    """A PNG ``Summary.Image`` of a ``H x W x C`` uint8 array."""
-    h, w, c = hwc.shape
-    return Summary.Image(height=h, width=w, colorspace=c, encoded_image_string=encode_png(hwc))
+def image(tag: str, tensor, rescale: float = 1, dataformats: str = "NCHW",
+          what: str = "add_image") -> Summary:
+    """An image summary of ``tensor`` (float in [0, 1] or uint8) laid out as
+    ``dataformats``, scaled by ``rescale``."""
+    hwc = _as_uint8(to_hwc(to_numpy(tensor), dataformats, what))
+    return Summary(value=[Summary.Value(tag=tag, image=image_proto(hwc, rescale))])
 
 
-def image(tag: str, img, dataformats: str = "CHW", what: str = "add_image") -> Summary:
-    """An image summary of ``img`` (float in [0, 1] or uint8) laid out as ``dataformats``."""
-    hwc = _as_uint8(to_hwc(to_numpy(img), dataformats, what))
-    return Summary(value=[Summary.Value(tag=tag, image=image_proto(np.ascontiguousarray(hwc)))])
+def image_with_boxes(tag: str, img, boxes, rescale: float = 1, dataformats: str = "CHW",
+                     labels=None) -> Summary:
+    """An image with red ``(xmin, ymin, xmax, ymax)`` pixel boxes drawn on it, optionally
+    labelled, then scaled by ``rescale``."""
+    from PIL import Image, ImageDraw
+
+    corners = (np.zeros((0, 4)) if boxes is None
+               else to_numpy(boxes).astype(np.float64).reshape(-1, 4))
+    if labels is not None and len(labels) != len(corners):
+        raise ValueError(f"add_image_with_boxes: {len(labels)} labels for {len(corners)} "
+                         "boxes")
+    hwc = _as_uint8(to_hwc(to_numpy(img), dataformats, "add_image_with_boxes"))
+    picture = Image.fromarray(np.ascontiguousarray(hwc[:, :, :3]))
+    draw = ImageDraw.Draw(picture)
+    for i, (left, top, right, bottom) in enumerate(corners):
+        draw.rectangle([left, top, right, bottom], outline=(255, 0, 0))
+        if labels is not None:
+            draw.text((left, top), str(labels[i]), fill=(255, 0, 0), anchor="lb")
+    return Summary(value=[Summary.Value(tag=tag,
+                                        image=image_proto(np.asarray(picture), rescale))])
 
 
 def figure_to_array(figure, close: bool = True) -> np.ndarray:

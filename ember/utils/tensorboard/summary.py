@@ -24,6 +24,9 @@ from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.util import tensor_util
 
 from ._convert import to_float, to_numpy
+# PyTorch's summary module offers these two as well (hparams for logging them by hand).
+from .hparams import hparams  # noqa: F401
+from .image import image  # noqa: F401
 
 
 def _shape(*sizes: int) -> TensorShapeProto:

@@ -167,19 +167,26 @@ class SummaryWriter:
     def add_image(self, tag: str, img_tensor, global_step=None, walltime=None,
                   dataformats: str = "CHW") -> None:
         """Log an image: float in [0, 1] or uint8, laid out as ``dataformats``."""
-        self._add(_image.image(tag, img_tensor, dataformats), global_step, walltime)
+        self._add(_image.image(tag, img_tensor, 1, dataformats), global_step, walltime)
 
     def add_images(self, tag: str, img_tensor, global_step=None, walltime=None,
                    dataformats: str = "NCHW") -> None:
         """Log a batch of images, tiled into one grid, eight to a row."""
-        self._add(_image.image(tag, img_tensor, dataformats, "add_images"),
+        self._add(_image.image(tag, img_tensor, 1, dataformats, "add_images"),
                   global_step, walltime)
+
+    def add_image_with_boxes(self, tag: str, img_tensor, box_tensor, global_step=None,
+                             walltime=None, rescale: float = 1, dataformats: str = "CHW",
+                             labels=None) -> None:
+        """Log an image with boxes (``N x 4``: xmin, ymin, xmax, ymax in pixels)."""
+        self._add(_image.image_with_boxes(tag, img_tensor, box_tensor, rescale, dataformats,
+                                          labels), global_step, walltime)
 
     def add_figure(self, tag: str, figure, global_step=None, close: bool = True,
                    walltime=None) -> None:
         """Log a matplotlib figure (or a list of them, tiled) as an image."""
         pixels, dataformats = _image.figures_to_batch(figure, close)
-        self._add(_image.image(tag, pixels, dataformats, "add_figure"),
+        self._add(_image.image(tag, pixels, 1, dataformats, "add_figure"),
                   global_step, walltime)
 
     def add_video(self, tag: str, vid_tensor, global_step=None, fps: int = 4,

@@ -439,6 +439,10 @@ ERRORS = [
     ("nll_loss", lambda: ((np.zeros((2, 3)), np.array([0.0, 1.0])), {})),
     ("cross_entropy", lambda: ((np.zeros((2, 3)), np.array([0, 1])), {"label_smoothing": 2.0})),
     ("cross_entropy", lambda: ((np.zeros((2, 3)), np.ones((2, 4))), {})),
+    ("cross_entropy", lambda: ((np.zeros((2, 3), np.int64), np.array([0, 1])), {})),
+    ("nll_loss", lambda: ((np.zeros((2, 3), np.int64), np.array([0, 1])), {})),
+    ("cross_entropy", lambda: ((np.zeros((2, 3)), np.array([0, 1, 2])), {})),
+    ("cross_entropy", lambda: ((np.zeros((2, 3, 4)), np.array([[0, 1, 2], [0, 1, 2]])), {})),
 ]
 
 

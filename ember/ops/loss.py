@@ -52,24 +52,21 @@ def _class_view(w, ndim: int):
     return w.reshape((1, -1) + (1,) * (ndim - 2)) if ndim > 1 else w
 
 
-def _target_grads(grad, target, weight, ignore_index, eps, reduction, classes):
-    """``grad`` spread over the target distribution ``q``: ``(on_target, on_every_class)``,
-    the per-sample amounts ``q`` puts on the target class and (times the class weight) on
-    every class; the second is None without label smoothing."""
+def _target_grads(grad, target, weight, ignore_index, eps, reduction, dim):
+    """``grad`` spread over the target distribution ``q``: ``(index, on_target, on_every)``,
+    each sample's target class (0 where ignored) unsqueezed at ``dim`` for a scatter, and the
+    amounts ``q`` puts on it and (times the class weight, over the class count) on every
+    class; ``on_every`` is None without label smoothing."""
     ignored = target == ignore_index
     kept = ignored.logical_not().to(grad.dtype)
-    w_target = kept if weight is None else weight[target.masked_fill(ignored, 0)] * kept
+    safe = target.masked_fill(ignored, 0)
+    w_target = kept if weight is None else weight[safe] * kept
     if reduction == "mean":
         grad = grad / w_target.sum()
+    index = safe.unsqueeze(dim)
     if not eps:
-        return grad * w_target, None
-    return grad * w_target * (1.0 - eps), grad * kept * (eps / classes)
-
-
-def _scatter_target(base, on_target, target, ignore_index, dim):
-    """``base`` minus ``on_target`` at each sample's target class."""
-    index = target.masked_fill(target == ignore_index, 0).unsqueeze(dim)
-    return base.scatter_add(dim, index, -on_target.unsqueeze(dim))
+        return index, grad * w_target, None
+    return index, grad * w_target * (1.0 - eps), grad * kept * eps
 
 
 @op(save_output=True, n_outputs=2, method=False, function=False)
@@ -92,12 +89,13 @@ def cross_entropy_loss(ctx, grad, grad_logp, target, weight=None, ignore_index=-
     out = None
     if grad is not None:
         classes = logp.shape[dim]
-        on_target, on_every = _target_grads(grad, target, weight, ignore_index,
-                                            label_smoothing, reduction, classes)
+        index, on_target, on_every = _target_grads(grad, target, weight, ignore_index,
+                                                   label_smoothing, reduction, dim)
         total = on_target
         if on_every is not None:
+            on_every = on_every / classes
             total = total + on_every * (classes if weight is None else weight.sum())
-        out = _scatter_target(p * total.unsqueeze(dim), on_target, target, ignore_index, dim)
+        out = (p * total.unsqueeze(dim)).scatter_add(dim, index, -on_target.unsqueeze(dim))
         if on_every is not None:
             out = out - _per_class(on_every.unsqueeze(dim), weight, logp.dim())
     if grad_logp is not None:  # the log-probabilities were used too
@@ -120,9 +118,9 @@ def nll_loss(xp, logp, target, weight=None, ignore_index=-100, reduction="mean")
 def nll_loss(ctx, grad, target, weight=None, ignore_index=-100, reduction="mean"):
     shape = ctx.shapes[0]
     dim = 1 if len(shape) > 1 else 0
-    on_target, _ = _target_grads(grad, target, weight, ignore_index, 0.0, reduction, shape[dim])
-    return _scatter_target(zeros(shape, dtype=grad.dtype, device=grad.device), on_target,
-                           target, ignore_index, dim)
+    index, on_target, _ = _target_grads(grad, target, weight, ignore_index, 0.0, reduction, dim)
+    base = zeros(shape, dtype=grad.dtype, device=grad.device)
+    return base.scatter_add(dim, index, -on_target.unsqueeze(dim))
 
 
 # Where a probability is exactly 0 or 1 the logs are clamped at -100 (the loss stays finite)

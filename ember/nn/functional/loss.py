@@ -54,8 +54,9 @@ def _check_batch(input, target, fn):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0]}).")
     if input.dim() >= 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        raise RuntimeError(f"{fn}(): expected target of size {[input.shape[0]] + list(input.shape[2:])}"
-                           f", got {list(target.shape)}")
+        expected = [input.shape[0]] + list(input.shape[2:])
+        raise RuntimeError(f"{fn}(): expected target of size {expected}, got "
+                           f"{list(target.shape)}")
 
 
 def _class_view(weight, input):
@@ -67,6 +68,9 @@ def _check_class_target(input, target, fn: str) -> None:
     if target.dtype.is_floating_point or target.dtype == dtypes.bool_:
         raise RuntimeError(f"{fn}(): expected target of an integer dtype (class indices), "
                            f"got {target.dtype}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"{fn}(): not implemented for '{input.dtype}' input "
+                                  f"(expected floating point scores)")
     if input.dim() == 0:
         raise IndexError(f"{fn}(): expected input with at least 1 dimension, got a scalar")
     _check_batch(input, target, fn)
@@ -166,7 +170,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0):
-    """``0.5 * d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta`` (d = input - target)."""
+    """``0.5 * d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``, of
+    ``d = input - target``."""
     reduction = _pointwise_loss(input, target, size_average, reduce, reduction,
                                 "smooth_l1_loss")
     if beta < 0:

@@ -5,6 +5,7 @@ Each workload is written once against the PyTorch API and run with ``T`` bound t
 """
 from __future__ import annotations
 
+import atexit
 import os
 import sys
 
@@ -19,6 +20,23 @@ def tiny_add(T):
 
 def tiny_add_requires_grad(T):
     a, b = T.randn(8, requires_grad=True), T.randn(8)
+    return lambda: a + b
+
+
+def tiny_add_profiler_idle(T):
+    # Every op call reads the profiler's switch: once a profiler has run and stopped, a
+    # tiny add must cost what it costs without one.
+    with T.profiler.profile():
+        T.ones(1) + 1
+    a, b = T.randn(8), T.randn(8)
+    return lambda: a + b
+
+
+def tiny_add_profiler_recording(T):
+    a, b = T.randn(8), T.randn(8)
+    prof = T.profiler.profile()
+    prof.start()
+    atexit.register(prof.stop)  # after the measurement (torch crashes if never stopped)
     return lambda: a + b
 
 
@@ -57,6 +75,8 @@ def chain_64_backward(T):
 WORKLOADS = {
     "tiny add (no grad)": tiny_add,
     "tiny add (requires_grad)": tiny_add_requires_grad,
+    "tiny add (profiler idle)": tiny_add_profiler_idle,
+    "tiny add (profiler recording)": tiny_add_profiler_recording,
     "tiny matmul+add+relu, backward": tiny_linear_relu_backward,
     "1000x1000 float32 elementwise chain": elementwise_chain_1000x1000,
     "1024x1024 float32 matmul": matmul_1024,

@@ -61,7 +61,7 @@ def accuracy(model: nn.Module, loader: DataLoader) -> float:
 
 def train(epochs: int = 15, batch_size: int = 64, workers: int = 2, seed: int = 0,
           show_progress: bool = True):
-    """Train the CNN; returns (model, test accuracy, test loader)."""
+    """Train the CNN; returns (model, test accuracy, test loader, optimizer)."""
     torch.manual_seed(seed)
     train_set, test_set = digits_datasets(seed=seed)
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True,

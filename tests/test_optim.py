@@ -237,6 +237,9 @@ def test_param_groups_defaults_and_add_param_group():
     lambda lib, p: lib.optim.SGD([p[0] * 2], lr=0.1),
     lambda lib, p: lib.optim.SGD([1.0], lr=0.1),
     lambda lib, p: lib.optim.SGD([{"params": p}, {"params": p}], lr=0.1),
+    lambda lib, p: lib.optim.SGD(p, lr="0.1"),
+    lambda lib, p: lib.optim.Adam(p, lr=lib.tensor([0.1, 0.2])),
+    lambda lib, p: lib.optim.LBFGS(p, lr=lib.tensor([0.1, 0.2])),
 ])
 def test_bad_arguments_raise_like_torch(build):
     with pytest.raises(Exception) as expected:

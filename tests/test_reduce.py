@@ -338,3 +338,13 @@ def test_second_derivative_of_prod_and_logsumexp():
                lambda t: t.cumsum(1)):
         e = ember.tensor(x, requires_grad=True)
         assert ember.autograd.gradgradcheck(lambda a: fn(a), (e,), eps=1e-6, atol=1e-5)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m, x: m.max(x), lambda m, x: m.min(x), lambda m, x: m.median(x),
+    lambda m, x: m.nanmedian(x), lambda m, x: m.amax(x), lambda m, x: m.nansum(x),
+    lambda m, x: m.nanmean(x, 1).sum(),
+])
+def test_gradients_with_nans_match_torch(fn):
+    x = np.array([[1.0, np.nan, 3.0], [np.nan, 2.0, 0.5]])
+    assert_close(*_grads(fn, x))

@@ -60,6 +60,7 @@ VIEWS = {
     "unflatten": lambda x: x.unflatten(2, (2, 2)),
     "broadcast_to": lambda x: x.broadcast_to((2, 2, 3, 4)),
     "iter": lambda x: list(x)[1],
+    "unfold": lambda x: x.unfold(2, 2, 1),
     "atleast_3d": lambda x: ember.atleast_3d(x.select(0, 0)) if isinstance(x, ember.Tensor)
     else torch.atleast_3d(x.select(0, 0)),
 }
@@ -118,8 +119,8 @@ def test_writes_go_through_views_both_ways(name, layout):
     t_x.mul_(2)
     assert_close(e_y, t_y, what=f"{name}: view after writing to the base")
     assert e_y._version == e_x._version == t_y._version == t_x._version
-    if name in ("expand", "broadcast_to"):
-        return  # writing to an expanded view is refused (tested below)
+    if name in ("expand", "broadcast_to", "unfold"):
+        return  # views whose elements overlap in memory: writing to them is not supported
     e_y.add_(1)
     t_y.add_(1)
     assert_close(e_x, t_x, what=f"{name}: base after writing to the view")
@@ -162,6 +163,14 @@ def test_expanded_view_refuses_in_place_writes():
     e = ember.zeros(3, 1).expand(3, 4)
     t = torch.zeros(3, 1).expand(3, 4)
     assert_raises_like_torch(lambda: e.add_(1), lambda: t.add_(1))
+
+
+def test_overlapping_windows_refuse_in_place_writes():
+    x = ember.arange(6.)
+    with pytest.raises(RuntimeError, match="refers to the same memory"):
+        x.unfold(0, 3, 1).add_(1)
+    x.unfold(0, 2, 2).add_(1)  # disjoint windows write through
+    assert x.tolist() == [1., 2., 3., 4., 5., 6.]
 
 
 def test_view_of_a_view_has_the_root_as_base():
@@ -231,6 +240,7 @@ DOUBLE_BACKWARD = {
     "repeat": lambda x: x.repeat(2, 1),
     "diag_embed": lambda x: x.diag_embed(1),
     "block_diag": lambda x: _lib(x).block_diag(x, x.select(0, 0)),
+    "unfold": lambda x: x.unfold(1, 2, 1),
     "expand_permute": lambda x: x.unsqueeze(0).expand(2, 3, 3).permute(2, 0, 1),
 }
 
@@ -347,6 +357,9 @@ ERRORS = [
     ("view_dtype_stride", lambda L: L.zeros(3, 4).t().view(L.float16), True),
     ("view_dtype_0d", lambda L: L.zeros(()).view(L.float16), True),
     ("view_dtype_size", lambda L: L.zeros(3, 5, dtype=L.float16).view(L.float32), True),
+    ("unfold_size", lambda L: L.zeros(4, 6).unfold(1, 7, 1), True),
+    ("unfold_step", lambda L: L.zeros(4, 6).unfold(1, 3, 0), True),
+    ("unfold_dim", lambda L: L.zeros(4, 6).unfold(2, 1, 1), True),
     ("flip_repeat", lambda L: L.zeros(3, 4).flip(0, 0), True),
     ("flip_dim", lambda L: L.zeros(3, 4).flip(2), True),
     ("roll_align", lambda L: L.zeros(3, 4).roll((1, 2)), True),
@@ -364,6 +377,15 @@ ERRORS = [
     ("meshgrid_2d", lambda L: L.meshgrid(L.zeros(2, 2), indexing="ij"), False),
     ("meshgrid_indexing", lambda L: L.meshgrid(L.zeros(2), indexing="ab"), True),
     ("cartesian_prod_2d", lambda L: L.cartesian_prod(L.zeros(2, 2)), True),
+    ("cdist_1d", lambda L: L.cdist(L.zeros(3), L.zeros(3, 3)), True),
+    ("cdist_columns", lambda L: L.cdist(L.zeros(2, 3), L.zeros(3, 4)), True),
+    ("cdist_negative_p", lambda L: L.cdist(L.zeros(2, 3), L.zeros(3, 3), p=-1), True),
+    ("cdist_ints", lambda L: L.cdist(L.zeros(2, 3, dtype=L.int64), L.zeros(3, 3, dtype=L.int64)),
+     True),
+    ("cdist_dtypes", lambda L: L.cdist(L.zeros(2, 3), L.zeros(3, 3, dtype=L.float64)), True),
+    ("cdist_batch", lambda L: L.cdist(L.zeros(2, 2, 3), L.zeros(3, 3, 3)), False),
+    ("combinations_2d", lambda L: L.combinations(L.zeros(2, 2)), True),
+    ("combinations_negative", lambda L: L.combinations(L.zeros(2), -1), True),
     ("hstack_empty", lambda L: L.hstack([]), True),
     ("slice_scatter_shape", lambda L: L.slice_scatter(L.zeros(4, 4), L.zeros(2, 4), 0, 0, 3),
      True),

@@ -99,3 +99,4 @@ from .function import Function, once_differentiable  # noqa: E402
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 from . import functional  # noqa: E402
 
+from . import profiler  # noqa: E402  ember.autograd.profiler, as torch has

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .graph import AccumulateGrad, edge_of
 from .grad_mode import STATE
 from . import anomaly
+from ..profiler._hook import ACTIVE as _PROFILER
 
 
 def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
@@ -56,7 +57,9 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     results[i] = g
             if type(node) is AccumulateGrad:
                 if accumulate and (inputs is None or (node, 0) in captures):
-                    _accumulate(node.variable, grads[0], create_graph, fresh)
+                    leaf = node.variable
+                    if leaf is not None:
+                        _accumulate(leaf, grads[0], create_graph, fresh)
                 continue
             grad_inputs = _apply(node, grads, retain_graph)
             for (nxt, nr), g in zip(node.next_functions, grad_inputs):
@@ -143,7 +146,7 @@ def _run_tensor_hooks(node, grads):
 
 
 def _apply(node, grads, retain_graph: bool):
-    grad_inputs = node.apply(grads)
+    grad_inputs = _PROFILER[0].backward(node, grads) if _PROFILER else node.apply(grads)
     if anomaly.enabled():
         anomaly.check_grads(node, grad_inputs)
     if node._hooks is not None:

@@ -149,20 +149,27 @@ def _add_hook(hooks: dict, fn) -> RemovableHandle:
 class AccumulateGrad(Node):
     """The end of the graph for a leaf tensor: adds the incoming gradient to ``.grad``."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("_variable",)
 
     def __init__(self, variable):
         super().__init__(())
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        """The leaf tensor (None once it no longer exists)."""
+        return self._variable()
 
 
 def grad_accumulator(t) -> AccumulateGrad:
-    """The one AccumulateGrad node of leaf ``t`` (the tensor keeps it weakly, as PyTorch does)."""
-    ref = t._grad_acc
-    node = ref() if ref is not None else None
+    """The one AccumulateGrad node of leaf ``t``.
+
+    The leaf owns its node and the node refers back weakly, so no cycle forms and the node
+    is made once per leaf, not once per op that reads the leaf.
+    """
+    node = t._grad_acc
     if node is None:
-        node = AccumulateGrad(t)
-        t._grad_acc = weakref.ref(node)
+        node = t._grad_acc = AccumulateGrad(t)
     return node
 
 

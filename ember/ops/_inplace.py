@@ -36,10 +36,35 @@ def apply_inplace(op, self: Tensor, args: tuple, kwargs: dict) -> Tensor:
         src._requires_grad = self._requires_grad
         src._output_nr = self._output_nr
     base_edge = _edge_or_none(base) if recording and base is not None else None
+    if op.inplace_forward is not None:
+        return _write_directly(op, self, args, kwargs, recording, base_edge)
     result = _op.apply(op, (src,) + args, kwargs)
     write_into(self, result, op.name + "_")
     if result._grad_fn is not None:
         record_inplace(self, result._grad_fn, base_edge)
+    return self
+
+
+def _write_directly(op, self: Tensor, args: tuple, kwargs: dict, recording: bool,
+                    base_edge) -> Tensor:
+    # An op whose derivative doesn't need the old value, and that can write its result into
+    # the tensor's memory (``x[i] = v``): no copy of the whole tensor.
+    check_writable(self, self.dtype, op.name + "_")
+    n = op.nin - 1
+    operands = args[:n]
+    node = None
+    if recording:
+        stand_in = _op._wrap_out(self._data)
+        _op._record(op, (self,) + operands, (stand_in,), args[n:], kwargs, None)
+        node = stand_in._grad_fn
+    arrays = [a._data if isinstance(a, Tensor) else a for a in operands]
+    try:
+        op.inplace_forward(self._xp, self._data, *arrays, *args[n:], **kwargs)
+    except (TypeError, ValueError, IndexError, RuntimeError) as e:
+        raise type(e)(f"{op.name}_(): {e}") from None
+    self._vc[0] += 1
+    if node is not None:
+        record_inplace(self, node, base_edge)
     return self
 
 
@@ -83,8 +108,9 @@ def refresh_view(view: Tensor) -> Node:
 def write_into(self: Tensor, result: Tensor, name: str) -> None:
     """Copy ``result`` into ``self``'s memory, with PyTorch's shape and cast checks."""
     if result._data.shape != self._data.shape:
+        broadcast = np.broadcast_shapes(result._data.shape, self._data.shape)
         raise RuntimeError(f"{name}(): output with shape {list(self._data.shape)} doesn't "
-                           f"match the broadcast shape {list(np.broadcast_shapes(result._data.shape, self._data.shape))}")
+                           f"match the broadcast shape {list(broadcast)}")
     check_writable(self, result.dtype, name)
     self._data[...] = result._data
     self._vc[0] += 1

@@ -35,6 +35,7 @@ from .._tensor import Tensor, wrap, _new
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
+from ..profiler._hook import ACTIVE as _PROFILER
 
 _anomaly = anomaly._enabled
 from .. import backend
@@ -79,6 +80,9 @@ class Op:
         # operand (``scatter(input, dim, index, src)``): maps a call to (args, kwargs) with
         # the tensor operands first, as the forward takes them.
         self.signature = signature
+        # ``inplace_forward(xp, out, *operands, *args)`` writes the result into ``out``; for
+        # in-place variants whose derivative doesn't need the old value (``index_put_``).
+        self.inplace_forward = None
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -198,8 +202,11 @@ def _make_function(op: Op):
 def _binary_fast_path(op: Op):
     forward = op.forward
     differentiable = op.differentiable
+    profiler = _PROFILER
 
     def fn(a, b, *args, **kwargs):
+        if profiler:
+            return profiler[0](op, (a, b) + args, kwargs)
         if args or kwargs:
             return apply(op, (a, b) + args, kwargs)
         if isinstance(a, Tensor):
@@ -243,8 +250,11 @@ def _binary_fast_path(op: Op):
 def _unary_fast_path(op: Op):
     forward = op.forward
     differentiable = op.differentiable
+    profiler = _PROFILER
 
     def fn(a, *args, **kwargs):
+        if profiler:
+            return profiler[0](op, (a,) + args, kwargs)
         if args or kwargs or not isinstance(a, Tensor):
             return apply(op, (a,) + args, kwargs)
         x = a._data
@@ -267,12 +277,15 @@ def _unary_fast_path(op: Op):
 _NO_KWARGS: dict = {}
 
 
-def apply(op: Op, args: tuple, kwargs: dict):
-    """Run ``op`` on ``args``: promote, compute on arrays, and record for autograd."""
+def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
+    """Run ``op`` on ``args``: promote, compute on arrays, and record for autograd.
+    ``profiled``: an active profiler already times this call."""
+    if _PROFILER and not profiled:
+        return _PROFILER[0](op, args, kwargs)
     if kwargs:
         out = kwargs.pop("out", None)
         if out is not None:
-            return _into(out, apply(op, args, kwargs), op)
+            return _into(out, apply(op, args, kwargs, True), op)
         args = _tensor_kwargs_to_args(op, args, kwargs)
     nin = op.nin
     if nin == -1:

@@ -6,10 +6,9 @@ as truth values; bitwise ops work on integers and bools only, as PyTorch's do.
 """
 from __future__ import annotations
 
-from .. import _dtype as dt
 from .._tensor import Tensor
-from ._op import op
-from .pointwise import array_of, guarded, refuse, type_name
+from ._op import composite, op
+from .pointwise import array_of, guarded, type_name
 
 
 def _declare(name, forward, nin, *, promote, kinds="", aliases=(), inplace=True, doc=None):
@@ -87,8 +86,8 @@ def equal(input: Tensor, other: Tensor) -> bool:
     return input.shape == other.shape and bool(eq.fn(input, other)._data.all())
 
 
-Tensor.allclose = allclose
-Tensor.equal = equal
+composite()(allclose)
+composite()(equal)
 
 
 # ----------------------------------------------------------------------------- value tests

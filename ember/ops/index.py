@@ -177,7 +177,7 @@ getitem.derivative(_place_into_zeros)
 index.derivative(_place_into_zeros)
 
 
-def write_at(xp, out, key, values, accumulate: bool) -> None:
+def write_at(xp, out, values, key, accumulate: bool = False) -> None:
     """``out[key] = values`` (``+=`` with ``accumulate``, repeated indices adding up)."""
     if type(key) is TwoStep:
         out = out[key.first]
@@ -217,8 +217,11 @@ def index_put(xp, x, values, key, accumulate=False):
     tensor([2., 0., 0.])
     """
     out = x.copy()
-    write_at(xp, out, key, values, accumulate)
+    write_at(xp, out, values, key, accumulate)
     return out
+
+
+index_put.inplace_forward = write_at
 
 
 @index_put.derivative
@@ -270,7 +273,7 @@ def _setitem(self: Tensor, key, value) -> None:
     check_writable(self, self.dtype, "__setitem__")
     value = value._data if isinstance(value, Tensor) else self._xp.asarray(
         value, dtype=self._data.dtype)
-    write_at(self._xp, self._data, key, value, False)
+    write_at(self._xp, self._data, value, key)
     self._vc[0] += 1
 
 

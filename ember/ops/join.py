@@ -1,9 +1,11 @@
 """Joining tensors: cat, stack and their directional forms, grids, block diagonals."""
 from __future__ import annotations
 
+import itertools
 import warnings
 
-from .._creation import zeros
+from .._creation import tensor, zeros
+from .. import _dtype as dt
 from .._tensor import Tensor
 from ._op import op, composite
 from .shape import wrap_dim, reshape, expand, atleast_1d, atleast_2d, atleast_3d
@@ -181,6 +183,20 @@ def cartesian_prod(*tensors: Tensor) -> Tensor:
         return tensors[0]
     grids = meshgrid(*tensors, indexing="ij")
     return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+@composite(method=False)
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """Every ``r``-element combination of the entries of a 1-d tensor, as rows (in the
+    order of ``itertools.combinations``)."""
+    if input.dim() != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = list(pick(range(input.shape[0]), r)) if r else []
+    index = tensor(rows, dtype=dt.int64, device=input.device).reshape(-1)
+    return reshape(input.index_select(0, index), (len(rows), r) if r else (0,))
 
 
 # ----------------------------------------------------------------------------- block_diag

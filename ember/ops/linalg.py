@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
-from ._op import _record, op
+from ._op import _PROFILER, _record, op
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -85,9 +85,12 @@ def matmul(xp, a, b):
 
 def _matmul_hot_path(general):
     """matmul is the hottest op: two CPU tensors of one dtype go straight to NumPy (~1 us of
-    bookkeeping); everything else, errors included, takes the general path."""
+    bookkeeping); everything else, errors included (and profiled calls), takes the general
+    path."""
+    profiler = _PROFILER
+
     def matmul(a, b, *args, **kwargs):
-        if args or kwargs or not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        if args or kwargs or profiler or not isinstance(a, Tensor) or not isinstance(b, Tensor):
             return general(a, b, *args, **kwargs)
         x, y = a._data, b._data
         if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype:

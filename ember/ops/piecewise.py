@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap
 from . import _inplace
-from ._op import apply, op
+from ._op import apply, composite, op
 from .pointwise import (array_of, binary, cast_all, common_types, refuse, tensors_only,
                         unary, zeros_like)
 
@@ -48,6 +48,7 @@ def where(ctx, grad):
 where_op = where.fn
 
 
+@composite(method=False)
 def where(condition: Tensor, input=None, other=None, *, out=None):
     """``input`` where ``condition`` holds, else ``other`` (tensors or numbers, broadcasting).
 

@@ -64,7 +64,7 @@ def zeros_like(t):
 
 
 def unary(name, forward, derivative=None, *, saves="x", promote="float", refuse="",
-          inplace=True, aliases=(), method=True, doc=None):
+          inplace=True, aliases=(), method=True, function=True, doc=None):
     """Declare a one-input elementwise op from ``forward(xp, x)`` and ``derivative(grad, x, y)``.
 
     ``saves`` says which of the input ``x`` and the output ``y`` the derivative reads, so
@@ -77,7 +77,7 @@ def unary(name, forward, derivative=None, *, saves="x", promote="float", refuse=
     checked.__doc__ = doc
     entry = op(promote=promote, save=(0,) if "x" in saves else (),
                save_output="y" in saves, elementwise=True, inplace=inplace, aliases=aliases,
-               method=method)(checked)
+               method=method, function=function)(checked)
 
     @entry.derivative
     def _(ctx, grad, *args, **kwargs):

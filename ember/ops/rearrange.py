@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as dt
+from .._creation import tensor
 from .._tensor import Tensor
 from ._op import op, composite
-from .shape import wrap_dim, size_arg, strided, storage_offset, reshape, flatten
-from .slicing import diagonal, _diagonal_layout
+from .shape import wrap_dim, size_arg, reshape, flatten
+from .slicing import diagonal, diagonal_view
 
 
 def _dims(dims, ndim: int) -> tuple:
@@ -206,6 +208,21 @@ tril = _triangle("tril", lambda xp: xp.tril)
 triu = _triangle("triu", lambda xp: xp.triu)
 
 
+def _triangle_indices(name: str, keep):
+    def indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
+                layout=None) -> Tensor:
+        rows, cols = np.nonzero(keep(np.ones((row, col), dtype=bool), offset))
+        return tensor(np.stack([rows, cols]), dtype=dtype or dt.int64, device=device)
+    indices.__name__ = name
+    indices.__doc__ = (f"The (row, column) indices of the {name[:4]} of a ``row`` x ``col`` "
+                       f"matrix, as a 2 x N tensor in row-major order.")
+    return composite(name, method=False)(indices)
+
+
+tril_indices = _triangle_indices("tril_indices", np.tril)
+triu_indices = _triangle_indices("triu_indices", np.triu)
+
+
 # ----------------------------------------------------------------------------- diagonals
 
 
@@ -213,17 +230,15 @@ triu = _triangle("triu", lambda xp: xp.triu)
 def diag_embed(xp, x, offset=0, dim1=-2, dim2=-1):
     """Matrices (in dimensions ``dim1``, ``dim2`` of the result) whose ``offset`` diagonal
     holds the last dimension of ``x``; zeros elsewhere."""
-    n = x.shape[-1] + abs(offset) if x.ndim else 1 + abs(offset)
     ndim = x.ndim + 1
     d1, d2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = x.shape[-1] + abs(offset)
     rest = iter(x.shape[:-1])
     shape = tuple(n if d in (d1, d2) else next(rest) for d in range(ndim))
     out = xp.zeros(shape, x.dtype)
-    item = out.itemsize
-    layout = _diagonal_layout(shape, [s // item for s in out.strides], offset, d1, d2)
-    strided(xp, out, layout[0], layout[1], storage_offset(out) + layout[2])[...] = x
+    diagonal_view(xp, out, offset, d1, d2)[...] = x
     return out
 
 

@@ -67,12 +67,29 @@ def expand_reduced(grad, shape, dim, keepdim):
     return grad.expand(shape)
 
 
-def evenly_distribute(grad, x, y, dim, keepdim):
+def evenly_distribute(grad, x, y, dim, keepdim, nan_shares: bool = False):
     """Gradient of a reduction that picks a value (amax, median...): the elements equal to
-    the result share it equally, as PyTorch's do."""
+    the result share it equally, as PyTorch's do; with ``nan_shares`` a NaN result is shared
+    by the NaNs (else its gradient is NaN, as amax's is in PyTorch)."""
     shape = x.shape
-    hits = x == expand_reduced(y, shape, dim, keepdim)
+    y = expand_reduced(y, shape, dim, keepdim)
+    hits = x == y
+    if nan_shares:
+        hits = hits.logical_or(x.isnan().logical_and(y.isnan()))
     return expand_reduced(grad, shape, dim, keepdim) * hits / hits.sum(dim, keepdim=True)
+
+
+def picking_whole(name: str, forward) -> Op:
+    """Declare the (private) op behind ``x.max()``, ``x.median()``...: the whole tensor
+    reduced to one of its elements."""
+    forward.__name__ = name
+    entry = op(save=(0,), save_output=True, method=False, function=False)(forward)
+
+    @entry.derivative
+    def _(ctx, grad):
+        x, y = ctx.saved_tensors
+        return evenly_distribute(grad, x, y, None, False, nan_shares=True)
+    return entry
 
 
 def value_selecting_backward(grad, indices, dim: int, shape, keepdim: bool):
@@ -242,7 +259,8 @@ def prod(ctx, grad, dim=None, keepdim=False, *, dtype=None):
 # ----------------------------------------------------------------------------- extrema
 
 def _extreme(name: str, pick, arg_pick):
-    """The reduce-to-a-value (amax) and along-a-dim (max) ops for one kind of extreme."""
+    """The ops of one kind of extreme: over dims (amax), of the whole tensor (``max()``),
+    and along a dim with indices (``max(dim)``)."""
     def whole(xp, x, dim=(), keepdim=False):
         axes = dims_of(dim, x.ndim)
         _check_nonempty(x, axes, dim in ((), None))
@@ -278,7 +296,12 @@ def _extreme(name: str, pick, arg_pick):
         return value_selecting_backward(grad, indices, one_dim(dim, len(ctx.shapes[0])),
                                         ctx.shapes[0], keepdim)
 
-    return whole, whole_or_along(along, whole, getattr(return_types, pick), f"{pick}imum")
+    def everything(xp, x):
+        _check_nonempty(x, (), True)
+        return getattr(x, pick)()
+    everything = picking_whole(f"_{pick}_all", everything)
+    return whole, everything, whole_or_along(along, everything, getattr(return_types, pick),
+                                             f"{pick}imum")
 
 
 def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = None):
@@ -298,8 +321,8 @@ def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = 
     return along
 
 
-amax, max = _extreme("amax", "max", "argmax")
-amin, min = _extreme("amin", "min", "argmin")
+amax, _max_all, max = _extreme("amax", "max", "argmax")
+amin, _min_all, min = _extreme("amin", "min", "argmin")
 
 
 @op(save=(0,), save_output=True, n_outputs=2)

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._tensor import Size, Tensor
+from ._inplace import _legacy
 from ._op import op, composite, _sum_to
 
 
@@ -99,12 +100,12 @@ def _geometry(a) -> tuple:
 @op(view="always", method=False, function=False)
 def view(xp, x, *shape):
     """The same memory seen with another shape; fails where that needs a copy."""
-    shape = infer_shape(size_arg(shape), x.size)
-    if x.flags.c_contiguous:
-        return x.reshape(shape)
+    shape = size_arg(shape)
     try:
-        return xp.reshape(x, shape, copy=False)
-    except ValueError:
+        # NumPy works out the -1 and checks the size; on failure we say why, as PyTorch does.
+        return x.reshape(shape) if x.flags.c_contiguous else xp.reshape(x, shape, copy=False)
+    except (ValueError, TypeError):
+        infer_shape(shape, x.size)
         raise RuntimeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.") \
@@ -120,7 +121,7 @@ def view(ctx, grad, *shape):
 def _view_dtype(xp, x, dtype):
     item, new = x.itemsize, dtype.np.itemsize
     if item != new:
-        names = f"{_legacy(x.dtype)} as {_legacy(dtype.np)}"
+        names = f"{legacy_name(x.dtype)} as {legacy_name(dtype.np)}"
         if x.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 to view {names} (different element "
                                f"sizes)")
@@ -133,9 +134,9 @@ def _view_dtype(xp, x, dtype):
     return x.view(dtype.np)
 
 
-def _legacy(np_dtype) -> str:
-    from ._inplace import _legacy as legacy
-    return legacy(dt.from_numpy_dtype(np_dtype))
+def legacy_name(np_dtype) -> str:
+    """PyTorch's old name of a dtype ('Float', 'Long'), as its messages use."""
+    return _legacy(dt.from_numpy_dtype(np_dtype))
 
 
 @composite("view", function=False)
@@ -150,7 +151,11 @@ def view_method(self: Tensor, *shape) -> Tensor:
 @op(view="maybe")
 def reshape(xp, x, *shape):
     """``x`` with another shape: a view when the memory allows, else a copy."""
-    return x.reshape(infer_shape(size_arg(shape), x.size))
+    shape = size_arg(shape)
+    try:
+        return x.reshape(shape)
+    except (ValueError, TypeError):
+        return x.reshape(infer_shape(shape, x.size))
 
 
 @reshape.derivative
@@ -520,3 +525,51 @@ def _as_3d(t: Tensor) -> Tensor:
 atleast_1d = _at_least(1, lambda t: reshape(t, (1,)))
 atleast_2d = _at_least(2, lambda t: unsqueeze(t, 0) if t.dim() == 1 else reshape(t, (1, 1)))
 atleast_3d = _at_least(3, _as_3d)
+
+
+# ----------------------------------------------------------------------------- unfold
+
+
+def _contiguous_strides(shape) -> tuple:
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _windows(shape, strides, dim: int, size: int, step: int):
+    """Shape and strides of the windows `unfold` takes from a layout."""
+    if not shape:
+        return (1,), (1,)
+    count = (shape[dim] - size) // step + 1
+    return (shape[:dim] + (count,) + shape[dim + 1:] + (size,),
+            strides[:dim] + (strides[dim] * step,) + strides[dim + 1:] + (strides[dim],))
+
+
+@op(view="always")
+def unfold(xp, x, dimension, size, step):
+    """All windows of ``size`` entries, ``step`` apart, along ``dimension`` (a view): the
+    windows become a new last dimension. ``ember.arange(5.).unfold(0, 2, 1)``."""
+    dim = wrap_dim(dimension, x.ndim)
+    length = x.shape[dim] if x.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size "
+                           f"is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    shape, strides, offset = _geometry(x)
+    shape, strides = _windows(shape, strides, dim, size, step)
+    out = strided(xp, x, shape, strides, offset)
+    if step < size and xp is np and shape[dim] > 1:
+        out.flags.writeable = False  # overlapping windows: an in-place write would be ambiguous
+    return out
+
+
+@unfold.derivative
+def unfold(ctx, grad, dimension, size, step):
+    # Lay the windows out over a contiguous copy of the input's shape and sum them back.
+    shape = ctx.shapes[0]
+    strides = _contiguous_strides(shape)
+    windows = _windows(shape, strides, wrap_dim(dimension, len(shape)), size, step)
+    return _restride(grad, windows + (0,), (shape, strides, 0))

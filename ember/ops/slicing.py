@@ -5,11 +5,13 @@ look; they are PyTorch ops in their own right and the derivatives of the views.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .._creation import zeros
 from .._tensor import Tensor
 from ._op import op, composite
 from .join import cat, stack
-from .shape import wrap_dim, strided, storage_offset
+from .shape import wrap_dim
 
 
 def _along(dim: int, index) -> tuple:
@@ -249,28 +251,22 @@ dsplit = _directional_split("dsplit", 2, 3)
 # ----------------------------------------------------------------------------- diagonals
 
 
-def _diagonal_layout(shape, strides, offset, dim1, dim2):
-    """Shape, strides and start shift of the diagonal view of a strided layout."""
-    ndim = len(shape)
-    dim1, dim2 = wrap_dim(dim1, ndim), wrap_dim(dim2, ndim)
-    if dim1 == dim2:
+def diagonal_view(xp, x, offset: int, dim1: int, dim2: int):
+    """The diagonal of dimensions ``dim1``, ``dim2`` of the array ``x``, as a writable view."""
+    d1, d2 = wrap_dim(dim1, x.ndim), wrap_dim(dim2, x.ndim)
+    if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    n1, n2 = shape[dim1], shape[dim2]
-    length = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
-    shift = 0 if not length else offset * strides[dim2] if offset >= 0 else -offset * strides[dim1]
-    rest = [d for d in range(ndim) if d not in (dim1, dim2)]
-    return (tuple(shape[d] for d in rest) + (length,),
-            tuple(strides[d] for d in rest) + (strides[dim1] + strides[dim2],), shift)
+    out = xp.diagonal(x, offset, d1, d2)
+    if xp is np and x.flags.writeable:
+        out.flags.writeable = True  # NumPy hands diagonals out read-only; PyTorch's write through
+    return out
 
 
 @op(view="always")
 def diagonal(xp, x, offset=0, dim1=0, dim2=1):
     """The diagonal of dimensions ``dim1``, ``dim2`` (shifted by ``offset``) as the last
     dimension of a view."""
-    item = x.itemsize
-    shape, strides, shift = _diagonal_layout(x.shape, [s // item for s in x.strides], offset,
-                                             dim1, dim2)
-    return strided(xp, x, shape, strides, storage_offset(x) + shift)
+    return diagonal_view(xp, x, offset, dim1, dim2)
 
 
 @diagonal.derivative
@@ -283,10 +279,7 @@ def diagonal(ctx, grad, offset=0, dim1=0, dim2=1):
 def diagonal_scatter(xp, x, src, offset=0, dim1=0, dim2=1):
     """A copy of ``x`` with its diagonal (as `diagonal` picks it) replaced by ``src``."""
     out = x.copy()
-    item = out.itemsize
-    shape, strides, shift = _diagonal_layout(out.shape, [s // item for s in out.strides],
-                                             offset, dim1, dim2)
-    where = strided(xp, out, shape, strides, storage_offset(out) + shift)
+    where = diagonal_view(xp, out, offset, dim1, dim2)
     _check_src_shape(src, where)
     where[...] = src
     return out

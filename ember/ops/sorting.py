@@ -11,7 +11,7 @@ from .. import _dtype as dt
 from .. import return_types
 from ._inplace import _legacy
 from ._op import apply, op
-from .reduce import evenly_distribute, one_dim, returning, value_selecting_backward, \
+from .reduce import one_dim, picking_whole, returning, value_selecting_backward, \
     whole_or_along
 from .scan import along
 
@@ -137,13 +137,7 @@ def _median_family(name: str, ignore_nan: bool):
             return xp.full((), xp.nan, x.dtype)
         flat = xp.reshape(x, -1)
         return flat[_median_indices(xp, flat, 0, ignore_nan)[0]]
-    median_whole.__name__ = f"_{name}_all"
-    whole = op(save=(0,), save_output=True, method=False, function=False)(median_whole)
-
-    @whole.derivative
-    def _(ctx, grad):
-        x, y = ctx.saved_tensors
-        return evenly_distribute(grad, x, y, None, False)
+    whole = picking_whole(f"_{name}_all", median_whole)
     along_entry = _selecting(median_along, None)
     return whole, whole_or_along(along_entry, whole, getattr(return_types, name))
 

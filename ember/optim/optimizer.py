@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import numbers
 import warnings
 from collections import defaultdict
 from itertools import chain
@@ -318,9 +319,16 @@ def effective_grad(p, g, weight_decay: float, maximize: bool):
 
 
 def scalar(value) -> float:
-    """A hyperparameter (float or 0-d tensor) as a Python float: a NumPy float64 scalar in
-    an update would turn float32 arrays into float64 ones."""
-    return float(value._data) if isinstance(value, Tensor) else float(value)
+    """A hyperparameter (a number or a one-element tensor) as a Python float: a NumPy
+    float64 scalar in an update would turn float32 arrays into float64 ones."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        return float(value.item())
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"a hyperparameter must be a number or a one-element tensor, got "
+                        f"{type(value).__name__}")
+    return float(value)
 
 
 def check(condition: bool, what: str, value) -> None:

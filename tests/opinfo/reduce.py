@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
+
+import ember
 
 from . import OpInfo, Sample
 from . import samples as S
@@ -55,6 +58,15 @@ def _extreme_samples(rng, dt):
     x = S.randn(rng, (3, 4, 5), dt)
     return [Sample((x,)), Sample((x, 1)), Sample((x, -1, True)), Sample((x,), {"dim": 0}),
             Sample((S.randn(rng, (), dt), 0)), Sample((rng.integers(0, 9, (3, 4)), 1))]
+
+
+def _whole_samples(rng, dt):
+    x = S.randn(rng, (3, 4, 5), dt)
+    nans = x.copy()
+    nans[0, 1, 2] = nans[2, 2, 2] = np.nan  # the NaNs share the gradient
+    ties = rng.integers(0, 3, (4, 5)).astype(dt)  # past the 3 samples gradcheck takes
+    return [Sample((x,)), Sample((S.randn(rng, (), dt),)), Sample((rng.integers(0, 9, (3, 4)),)),
+            Sample((ties,)), Sample((nans,))]
 
 
 def _arg_samples(rng, dt):
@@ -118,6 +130,8 @@ OPINFOS = [
     OpInfo("amax", lambda rng, dt: _over_dims()(rng, dt) + _ties(rng, dt)),
     OpInfo("amin", lambda rng, dt: _over_dims()(rng, dt) + _ties(rng, dt)),
     OpInfo("max", _extreme_samples),
+    OpInfo("_max_all", _whole_samples, ember_fn=ember.max, torch_fn=torch.max),
+    OpInfo("_min_all", _whole_samples, ember_fn=ember.min, torch_fn=torch.min),
     OpInfo("min", _extreme_samples),
     OpInfo("aminmax", _aminmax_samples),
     OpInfo("argmax", _arg_samples, grad=False),

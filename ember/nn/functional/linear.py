@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ...ops import TABLE
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 _matmul = TABLE["matmul"].fn
 _addmm = TABLE["addmm"].fn
@@ -19,3 +19,25 @@ def linear(input, weight, bias=None):
         return _addmm(bias, input, weight.mT)  # one BLAS call with the bias folded in
     out = _matmul(input, weight.mT)
     return out if bias is None else out + bias
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y_o = input1 @ weight[o] @ input2 + bias_o`` with weight (out, in1, in2); inputs
+    (*, in1) and (*, in2) with the same leading dims.
+
+    >>> F.bilinear(ember.ones(5, 2), ember.ones(5, 3), ember.ones(4, 2, 3)).shape
+    ember.Size([5, 4])
+    """
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got "
+                           f"{list(weight.shape)}")
+    out, in1, in2 = weight.shape
+    if input1.shape[-1] != in1 or input2.shape[-1] != in2 or \
+            tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear(): input1 {list(input1.shape)} and input2 "
+                           f"{list(input2.shape)} don't fit the weight {list(weight.shape)}: "
+                           f"expected (*, {in1}) and (*, {in2}) with the same leading dims")
+    # one BLAS call: input1 against every (in1, in2) slice at once, then a dot with input2
+    left = _matmul(input1, weight.permute(1, 0, 2).reshape(in1, out * in2))
+    y = (left.reshape(*input1.shape[:-1], out, in2) * input2.unsqueeze(-2)).sum(-1)
+    return y if bias is None else y + bias

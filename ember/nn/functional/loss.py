@@ -1,12 +1,27 @@
-"""Loss functions. Each reduces with ``reduction`` = 'mean' (default), 'sum' or 'none'."""
+"""Loss functions. Each reduces with ``reduction`` = 'mean' (default), 'sum' or 'none'.
+
+The margin and embedding losses live in `loss_margin`, CTC in `loss_ctc`.
+"""
 from __future__ import annotations
 
-from ... import _creation
+import math
+import warnings
+
+from ... import _creation, _dtype as dtypes
 from ...ops import TABLE
 
-__all__ = ["nll_loss", "cross_entropy", "mse_loss"]
+__all__ = ["nll_loss", "cross_entropy", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+           "poisson_nll_loss", "gaussian_nll_loss", "soft_margin_loss",
+           "multilabel_soft_margin_loss"]
 
 _log_softmax = TABLE["log_softmax"].fn
+_nll_loss = TABLE["nll_loss"].fn
+_cross_entropy_loss = TABLE["cross_entropy_loss"].fn
+_binary_cross_entropy = TABLE["binary_cross_entropy"].fn
+_log_sigmoid = TABLE["log_sigmoid"].fn
+_where = TABLE["where"].fn
+_xlogy = TABLE["xlogy"].fn
 
 
 def _reduce(loss, reduction: str, fn: str):
@@ -17,6 +32,12 @@ def _reduce(loss, reduction: str, fn: str):
     if reduction == "none":
         return loss
     raise ValueError(f"{fn}(): {reduction} is not a valid value for reduction")
+
+
+def _check_reduction(reduction: str, fn: str) -> str:
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{fn}(): {reduction} is not a valid value for reduction")
+    return reduction
 
 
 def _legacy_reduction(size_average, reduce, reduction):
@@ -33,8 +54,9 @@ def _check_batch(input, target, fn):
         raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
                          f"batch_size ({target.shape[0]}).")
     if input.dim() >= 2 and tuple(target.shape[1:]) != tuple(input.shape[2:]):
-        raise RuntimeError(f"{fn}(): expected target of size {[input.shape[0]] + list(input.shape[2:])}"
-                           f", got {list(target.shape)}")
+        expected = [input.shape[0]] + list(input.shape[2:])
+        raise RuntimeError(f"{fn}(): expected target of size {expected}, got "
+                           f"{list(target.shape)}")
 
 
 def _class_view(weight, input):
@@ -42,32 +64,29 @@ def _class_view(weight, input):
     return weight.reshape((1, -1) + (1,) * (input.dim() - 2)) if input.dim() > 1 else weight
 
 
+def _check_class_target(input, target, fn: str) -> None:
+    if target.dtype.is_floating_point or target.dtype == dtypes.bool_:
+        raise RuntimeError(f"{fn}(): expected target of an integer dtype (class indices), "
+                           f"got {target.dtype}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"{fn}(): not implemented for '{input.dtype}' input "
+                                  f"(expected floating point scores)")
+    if input.dim() == 0:
+        raise IndexError(f"{fn}(): expected input with at least 1 dimension, got a scalar")
+    _check_batch(input, target, fn)
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,
              reduce=None, reduction: str = "mean"):
     """Negative log-likelihood of ``target`` classes under log-probabilities ``input``.
 
     ``input`` is (N, C), (N, C, d1, ...) or (C,); ``target`` holds class indices.
+
+    >>> F.nll_loss(F.log_softmax(ember.randn(8, 10), 1), ember.randint(0, 10, (8,)))
     """
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    if target.dtype.is_floating_point:
-        raise RuntimeError(f"nll_loss(): expected target of an integer dtype (class indices), "
-                           f"got {target.dtype}")
-    _check_batch(input, target, "nll_loss")
-    classes = input.shape[1] if input.dim() > 1 else input.shape[0]
-    ignored = target == ignore_index
-    safe = target.masked_fill(ignored, 0)
-    bad = (safe < 0) | (safe >= classes)
-    if bool(bad.any()):
-        raise IndexError(f"nll_loss(): Target {int(safe[bad][0])} is out of bounds for "
-                         f"{classes} classes.")
-    class_dim = 1 if input.dim() > 1 else 0
-    picked = -input.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    w = (weight[safe] if weight is not None else _creation.ones_like(picked))
-    w = w.masked_fill(ignored, 0)
-    loss = picked * w
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return _reduce(loss, reduction, "nll_loss")
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction), "nll_loss")
+    _check_class_target(input, target, "nll_loss")
+    return _nll_loss(input, target, weight, ignore_index, reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,
@@ -78,36 +97,231 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     """
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
+        raise RuntimeError(f"cross_entropy(): label_smoothing must be between 0.0 and 1.0. Got: "
                          f"{label_smoothing}")
+    if not target.dtype.is_floating_point:
+        _check_reduction(reduction, "cross_entropy")
+        _check_class_target(input, target, "cross_entropy")
+        return _cross_entropy_loss(input, target, weight, ignore_index, label_smoothing,
+                                   reduction)[0]
     class_dim = 1 if input.dim() > 1 else 0
-    classes = input.shape[class_dim]
+    if target.shape != input.shape:
+        raise RuntimeError(f"cross_entropy(): expected target of size {list(input.shape)} "
+                           f"(class probabilities), got {list(target.shape)}")
+    if label_smoothing:
+        target = target * (1 - label_smoothing) + label_smoothing / input.shape[class_dim]
     logp = _log_softmax(input, class_dim)
-    if target.dtype.is_floating_point:  # class probabilities
-        if target.shape != input.shape:
-            raise RuntimeError(f"cross_entropy(): expected target of size {list(input.shape)} "
-                               f"(class probabilities), got {list(target.shape)}")
-        if label_smoothing:
-            target = target * (1 - label_smoothing) + label_smoothing / classes
-        weighted = logp if weight is None else logp * _class_view(weight, input)
-        return _reduce(-(weighted * target).sum(class_dim), reduction, "cross_entropy")
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if not label_smoothing:
-        return nll
-    # Smoothing mixes in the uniform distribution's cross-entropy: minus the mean log-prob.
     weighted = logp if weight is None else logp * _class_view(weight, input)
-    smooth = -weighted.sum(class_dim).masked_fill(target == ignore_index, 0)
-    if reduction == "mean":
-        safe = target.masked_fill(target == ignore_index, 0)
-        kept = (target != ignore_index).to(logp.dtype)
-        denominator = (weight[safe] * kept).sum() if weight is not None else kept.sum()
-        smooth = smooth.sum() / denominator
+    return _reduce(-(weighted * target).sum(class_dim), reduction, "cross_entropy")
+
+
+def _warn_on_broadcast(input, target) -> None:
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"Using a target size ({_size(target)}) that is different to the input "
+                      f"size ({_size(input)}). This will likely lead to incorrect results due "
+                      f"to broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+def _size(x) -> str:
+    return f"torch.Size({list(x.shape)})"
+
+
+def _pointwise_loss(input, target, size_average, reduce, reduction, fn: str):
+    """The reduction to use, after the checks every elementwise regression loss shares."""
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction), fn)
+    _warn_on_broadcast(input, target)
+    return reduction
+
+
+def _reduce_weighted(loss, weight, input, reduction: str, fn: str, weighted_mean=True):
+    """Reduce ``loss * weight``; a weighted 'mean' divides by the summed weight (unless
+    ``weighted_mean`` is False: then it is the plain mean, as PyTorch's huber_loss has it)."""
+    if weight is None:
+        return _reduce(loss, reduction, fn)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    loss = loss * weight
+    if reduction == "mean" and weighted_mean:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction, fn)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
+             weight=None):
+    """Mean squared error ``(input - target) ** 2``, reduced.
+
+    >>> F.mse_loss(ember.zeros(3), ember.ones(3))
+    tensor(1.)
+    """
+    reduction = _pointwise_loss(input, target, size_average, reduce, reduction, "mse_loss")
+    return _reduce_weighted((input - target) ** 2, weight, input, reduction, "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
+            weight=None):
+    """Mean absolute error ``|input - target|``, reduced.
+
+    >>> F.l1_loss(ember.zeros(3), ember.tensor([1., -2., 3.]))
+    tensor(2.)
+    """
+    reduction = _pointwise_loss(input, target, size_average, reduce, reduction, "l1_loss")
+    return _reduce_weighted((input - target).abs(), weight, input, reduction, "l1_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
+                   beta: float = 1.0):
+    """``0.5 * d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 * beta``, of
+    ``d = input - target``."""
+    reduction = _pointwise_loss(input, target, size_average, reduce, reduction,
+                                "smooth_l1_loss")
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    diff = input - target
+    if beta == 0:
+        return _reduce(diff.abs(), reduction, "smooth_l1_loss")
+    size = diff.abs()
+    loss = _where(size < beta, 0.5 * diff * diff / beta, size - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0,
+               weight=None):
+    """``0.5 * d**2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 * delta)``."""
+    reduction = _pointwise_loss(input, target, None, None, reduction, "huber_loss")
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    diff = input - target
+    size = diff.abs()
+    loss = _where(size < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return _reduce_weighted(loss, weight, input, reduction, "huber_loss", weighted_mean=False)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction: str = "mean"):
+    """``-w * (y log x + (1 - y) log(1 - x))`` of probabilities ``input``; each log is
+    clamped at -100 (as PyTorch does) so that ``x`` of exactly 0 or 1 stays finite.
+
+    >>> F.binary_cross_entropy(ember.tensor([0.8, 0.1]), ember.tensor([1., 0.]))
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction),
+                                 "binary_cross_entropy")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({_size(target)}) that is different to the "
+                         f"input size ({_size(input)}) is deprecated. Please ensure they have "
+                         f"the same size.")
+    if input.numel() and bool(((input < 0) | (input > 1)).any()):
+        raise RuntimeError("binary_cross_entropy(): all elements of input should be between "
+                           "0 and 1")
+    loss = _binary_cross_entropy(input, target)
+    return _reduce(loss if weight is None else loss * weight, reduction,
+                   "binary_cross_entropy")
+
+
+def _softplus_of_negative(x):
+    """``log(1 + exp(-x))``, without overflow: ``-log(sigmoid(x))``."""
+    return -_log_sigmoid(x)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction: str = "mean", pos_weight=None):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits.
+
+    >>> F.binary_cross_entropy_with_logits(ember.tensor([2., -1.]), ember.tensor([1., 0.]))
+    """
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction),
+                                 "binary_cross_entropy_with_logits")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({_size(target)}) must be the same as input size "
+                         f"({_size(input)})")
+    softplus = _softplus_of_negative(input)
+    if pos_weight is not None:  # positives count pos_weight times
+        softplus = softplus * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + softplus
+    return _reduce(loss if weight is None else loss * weight, reduction,
+                   "binary_cross_entropy_with_logits")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",
+           log_target: bool = False):
+    """``target * (log(target) - input)`` with ``input`` given as log-probabilities
+    (``target`` too when ``log_target``). 'batchmean' divides the sum by the batch size."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(f"kl_div(): {reduction} is not a valid value for reduction")
+    if log_target:
+        loss = target.exp() * (target - input)
     else:
-        smooth = _reduce(smooth, reduction, "cross_entropy")
-    return (1 - label_smoothing) * nll + (label_smoothing / classes) * smooth
+        loss = _xlogy(target, target) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total / input.shape[0] if input.dim() else total
+    return _reduce(loss, reduction, "kl_div")
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):
-    """Mean squared error ``(input - target) ** 2``, reduced."""
-    reduction = _legacy_reduction(size_average, reduce, reduction)
-    return _reduce((input - target) ** 2, reduction, "mse_loss")
+def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
+                     size_average=None, eps: float = 1e-8, reduce=None,
+                     reduction: str = "mean"):
+    """Negative log-likelihood of ``target`` counts under a Poisson of rate ``input``
+    (``exp(input)`` when ``log_input``); ``full`` adds Stirling's term for ``target > 1``."""
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction),
+                                 "poisson_nll_loss")
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        stirling = (target * target.log() - target + 0.5 * (2 * math.pi * target).log())
+        loss = loss + stirling.masked_fill(target <= 1, 0)
+    return _reduce(loss, reduction, "poisson_nll_loss")
+
+
+def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
+                      reduction: str = "mean"):
+    """Negative log-likelihood of ``target`` under Gaussians of mean ``input`` and variance
+    ``var`` (one per element, or shared along one dimension, or a float)."""
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = _creation.full_like(input, float(var))
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (input.dim() == var.dim() and
+                  sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not valid")
+    # Clamped for stability; the gradient still reaches var as if unclamped (as PyTorch's).
+    var = var + (var.detach().clamp_min(eps) - var.detach())
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction, "gaussian_nll_loss")
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):
+    """``log(1 + exp(-target * input))`` for targets of +-1, computed without overflow."""
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction),
+                                 "soft_margin_loss")
+    return _reduce(_softplus_of_negative(target * input), reduction, "soft_margin_loss")
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction: str = "mean"):
+    """Per-class binary cross-entropy of logits ``input`` (N, C), averaged over classes."""
+    reduction = _check_reduction(_legacy_reduction(size_average, reduce, reduction),
+                                 "multilabel_soft_margin_loss")
+    loss = target * _softplus_of_negative(input) + (1 - target) * _softplus_of_negative(-input)
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    loss = loss.sum(class_dim) / input.shape[class_dim]
+    return _reduce(loss, reduction, "multilabel_soft_margin_loss")

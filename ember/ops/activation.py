@@ -1,0 +1,312 @@
+"""Activation functions of neural networks, one elementwise op each, derivative beside it.
+
+The hot ones (gelu, silu, elu, softplus) compute their forward in one pass over backend
+arrays rather than as a chain of ops. Derivatives are written with Ember ops, so second
+derivatives work. Where PyTorch picks a side at a kink (x == 0, x == threshold), the masks
+below pick the same side: tests compare gradients at those points.
+"""
+from __future__ import annotations
+
+import math
+
+from . import _special
+from .. import random as _random
+from .._tensor import wrap
+from ._op import composite, op
+from .piecewise import where_op
+from .pointwise import unary
+
+_SQRT_HALF = math.sqrt(0.5)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+_TANH_K = math.sqrt(2 / math.pi)  # gelu's tanh approximation: tanh(k * (x + c * x^3))
+_TANH_C = 0.044715
+FLOAT_ONLY = "biuc"  # dtype kinds PyTorch's activation kernels refuse
+
+
+def _float_activation(name, forward, derivative, *, saves="x", function=False):
+    return unary(name, forward, derivative, saves=saves, promote=None, refuse=FLOAT_ONLY,
+                 inplace=False, method=False, function=function)
+
+
+# ----------------------------------------------------------------------------- gelu
+
+
+def _gelu(xp, x, approximate="none"):
+    if approximate == "tanh":
+        inner = xp.tanh((x + _TANH_C * x * x * x) * _TANH_K)
+        return 0.5 * x * (1 + inner)
+    if approximate != "none":
+        raise RuntimeError(f"approximate argument must be either none or tanh, but got "
+                           f"'{approximate}'")
+    return 0.5 * x * (1 + _special.erf(xp, x * _SQRT_HALF))
+
+
+def _gelu_grad(g, x, y, approximate="none"):
+    if approximate == "tanh":
+        x2 = x * x
+        t = ((x + _TANH_C * x2 * x) * _TANH_K).tanh()
+        slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_TANH_K * (1 + 3 * _TANH_C * x2))
+        return g * slope
+    cdf = 0.5 * (1 + (x * _SQRT_HALF).erf())
+    pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
+    return g * (cdf + x * pdf)
+
+
+gelu = _float_activation("gelu", _gelu, _gelu_grad)
+gelu.forward.__doc__ = "``x * Phi(x)`` with Phi the standard normal CDF (or its tanh form)."
+
+
+# ----------------------------------------------------------------------------- sigmoid kin
+
+
+def _silu(xp, x):
+    e = xp.negative(x, out=xp.empty_like(x))  # one buffer (and an array even for 0-dim x)
+    xp.exp(e, out=e)
+    e += 1
+    return xp.divide(x, e, out=e)
+
+
+def _silu_grad(g, x, y):
+    s = x.sigmoid()
+    return g * (s * (1 + x * (1 - s)))
+
+
+silu = _float_activation("silu", _silu, _silu_grad)
+silu.forward.__doc__ = "``x * sigmoid(x)`` (also called swish)."
+
+
+def _softplus(xp, x, beta=1.0, threshold=20.0):
+    z = x * beta if beta != 1 else x
+    soft = xp.logaddexp(0, z)  # log(1 + e^z) without overflow
+    if beta != 1:
+        soft /= beta
+    return xp.where(z > threshold, x, soft)
+
+
+def _softplus_grad(g, x, y, beta=1.0, threshold=20.0):
+    z = x * beta
+    return where_op(z > threshold, g, g * z.sigmoid())
+
+
+softplus = _float_activation("softplus", _softplus, _softplus_grad)
+softplus.forward.__doc__ = ("``log(1 + exp(beta * x)) / beta``, linear where ``beta * x`` "
+                            "exceeds ``threshold``.")
+
+
+def _mish(xp, x):
+    return x * xp.tanh(xp.logaddexp(0, x))
+
+
+def _mish_grad(g, x, y):
+    t = (x.exp().log1p()).tanh()
+    return g * (t + x * x.sigmoid() * (1 - t * t))
+
+
+mish = _float_activation("mish", _mish, _mish_grad)
+mish.forward.__doc__ = "``x * tanh(softplus(x))``."
+
+
+def _log_sigmoid(xp, x):
+    return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+
+log_sigmoid = _float_activation("log_sigmoid", _log_sigmoid,
+                                lambda g, x, y: g * (-x).sigmoid())
+log_sigmoid.forward.__doc__ = "``log(sigmoid(x))``, stable for large ``|x|``."
+
+
+# ----------------------------------------------------------------------------- elu family
+
+
+def _elu(xp, x, alpha=1.0, scale=1.0, input_scale=1.0):
+    negative = xp.expm1(x * input_scale if input_scale != 1 else x)
+    negative *= alpha
+    out = xp.where(x > 0, x, negative)
+    if scale != 1:
+        out *= scale
+    return out
+
+
+def _elu_grad(g, x, y, alpha=1.0, scale=1.0, input_scale=1.0):
+    negative = (x * input_scale).exp() * (alpha * scale * input_scale)
+    return g * where_op(x > 0, scale, negative)
+
+
+elu = _float_activation("elu", _elu, _elu_grad)
+elu.forward.__doc__ = ("``scale * x`` for positive ``x``, else "
+                       "``scale * alpha * (exp(input_scale * x) - 1)``.")
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+@composite(method=False)
+def selu(input):
+    """``SELU_SCALE * elu(x, SELU_ALPHA)``: self-normalizing activations (Klambauer et al.)."""
+    return elu.fn(input, SELU_ALPHA, SELU_SCALE)
+
+
+def celu_input_scale(alpha: float) -> float:
+    """celu is elu with ``input_scale = 1 / alpha``."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    return 1 / alpha
+
+
+@composite(method=False)
+def celu(input, alpha=1.0):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    return elu.fn(input, alpha, 1.0, celu_input_scale(alpha))
+
+
+# ----------------------------------------------------------------------------- piecewise linear
+
+
+def _leaky_relu(xp, x, negative_slope=0.01):
+    return xp.where(x > 0, x, x * negative_slope)
+
+
+leaky_relu = _float_activation(
+    "leaky_relu", _leaky_relu,
+    lambda g, x, y, negative_slope=0.01: where_op(x > 0, g, g * negative_slope))
+leaky_relu.forward.__doc__ = "``x`` for positive ``x``, else ``negative_slope * x``."
+
+
+def _hardtanh(xp, x, min_val=-1.0, max_val=1.0):
+    if x.dtype == bool:
+        raise RuntimeError("Boolean inputs not supported for hardtanh")
+    return xp.clip(x, min_val, max_val)
+
+
+def _hardtanh_grad(g, x, y, min_val=-1.0, max_val=1.0):
+    return where_op((x > min_val) & (x < max_val), g, 0)
+
+
+hardtanh = unary("hardtanh", _hardtanh, _hardtanh_grad, promote="common", refuse="c",
+                 inplace=False, method=False, function=False,
+                 doc="``x`` clipped to ``[min_val, max_val]``.")
+
+
+def _hardsigmoid(xp, x):
+    return xp.clip(x * (1 / 6) + 0.5, 0, 1)
+
+
+# PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32, in every dtype.
+_SIXTH_AS_FLOAT32 = 0.1666666716337204
+
+
+hardsigmoid = _float_activation(
+    "hardsigmoid", _hardsigmoid,
+    lambda g, x, y: where_op((x > -3) & (x < 3), g * _SIXTH_AS_FLOAT32, 0))
+hardsigmoid.forward.__doc__ = "``clip(x / 6 + 1/2, 0, 1)``."
+
+
+def _hardswish(xp, x):
+    return x * xp.clip(x + 3, 0, 6) * (1 / 6)
+
+
+def _hardswish_grad(g, x, y):
+    return where_op(x <= -3, 0, where_op(x < 3, g * (x * (1 / 3) + 0.5), g))
+
+
+hardswish = _float_activation("hardswish", _hardswish, _hardswish_grad)
+hardswish.forward.__doc__ = "``x * clip(x + 3, 0, 6) / 6``."
+
+
+def _check_lambd(lambd):
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+
+
+def _softshrink(xp, x, lambd=0.5):
+    _check_lambd(lambd)
+    return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, 0)).astype(x.dtype, copy=False)
+
+
+softshrink = _float_activation(
+    "softshrink", _softshrink,
+    lambda g, x, y, lambd=0.5: where_op((x > lambd) | (x < -lambd), g, 0))
+softshrink.forward.__doc__ = "``x`` moved toward 0 by ``lambd``, and 0 within ``lambd`` of 0."
+
+
+def _hardshrink(xp, x, lambd=0.5):
+    return xp.where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
+
+
+hardshrink = unary("hardshrink", _hardshrink,
+                   lambda g, x, y, lambd=0.5: where_op((x > lambd) | (x < -lambd), g, 0),
+                   promote=None, refuse=FLOAT_ONLY, inplace=False,
+                   doc="``x`` where ``|x| > lambd``, else 0.")
+
+
+def _threshold(xp, x, threshold, value):
+    return xp.where(x > threshold, x, value).astype(x.dtype, copy=False)
+
+
+threshold = unary("threshold", _threshold,
+                  lambda g, x, y, threshold, value: where_op(x > threshold, g, 0),
+                  promote="common", refuse="c", inplace=False, method=False,
+                  doc="``x`` where ``x > threshold``, else ``value``.")
+
+
+# ----------------------------------------------------------------------------- prelu
+
+
+def _channel_shape(numel, ndim):
+    """The shape that makes prelu's weight (C,) broadcast along dim 1 of the input."""
+    if numel == 1 or ndim < 2:
+        return ()
+    return (-1,) + (1,) * (ndim - 2)
+
+
+@op(nin=2, promote="common", save=(0, 1))
+def prelu(xp, input, weight):
+    """``x`` for positive ``x``, else ``weight * x``, one learned slope per channel (dim 1).
+
+    >>> ember.prelu(ember.tensor([[-2., 3.]]), ember.tensor([0.25]))
+    tensor([[-0.5000,  3.0000]])
+    """
+    if input.dtype.kind in FLOAT_ONLY:
+        raise RuntimeError(f"prelu(): expected a floating point input, got {input.dtype}")
+    channels = input.shape[1] if input.ndim >= 2 else 1
+    if weight.size != 1 and weight.size != channels:
+        raise RuntimeError(f"prelu(): Mismatch of parameter numbers and input channel size. "
+                           f"Found parameter numbers = {weight.size} and channel size = "
+                           f"{channels}.")
+    w = weight.reshape(_channel_shape(weight.size, input.ndim))
+    return xp.where(input > 0, input, input * w)
+
+
+@prelu.derivative
+def prelu(ctx, grad):
+    x, w = ctx.saved_tensors
+    positive = x > 0
+    gx = gw = None
+    if ctx.needs_input_grad[0]:
+        gx = where_op(positive, grad, grad * w.reshape(_channel_shape(w.numel(), x.dim())))
+    if ctx.needs_input_grad[1]:
+        per_element = where_op(positive, 0, grad * x)
+        if w.numel() == 1 or x.dim() < 2:
+            gw = per_element.sum().reshape(w.shape)
+        else:
+            dims = (0,) + tuple(range(2, x.dim()))
+            gw = per_element.sum(dims).reshape(w.shape)
+    return gx, gw
+
+
+
+# ----------------------------------------------------------------------------- rrelu
+
+
+@composite(method=False)
+def rrelu(input, lower=1 / 8, upper=1 / 3, training=False, generator=None):
+    """Leaky relu with a random slope from U(lower, upper) per element while training, and
+    the mean slope ``(lower + upper) / 2`` otherwise."""
+    if not training:
+        return leaky_relu.fn(input, (lower + upper) / 2)
+    rng = _random.generator_for(input.device, generator).rng
+    x = input._data
+    slope = rng.random(x.shape, dtype=x.dtype) * (upper - lower) + lower
+    noise = wrap(input._xp.where(x <= 0, slope, 1).astype(x.dtype, copy=False))
+    return input * noise

@@ -1,0 +1,50 @@
+"""Sliding blocks of images: `im2col` (F.unfold) and its adjoint `col2im` (F.fold).
+
+Both reuse convolution's window helpers in `conv.py`; each is the other's derivative.
+Shapes: images (N, C, H, W); columns (N, C * kh * kw, L) with L blocks, row-major.
+"""
+from __future__ import annotations
+
+import math
+
+from ._op import op
+from .conv import _col2im, _crop, _im2col, _pad
+
+
+def _pairs(padding):
+    return tuple((p, p) for p in padding)
+
+
+@op(method=False, function=False)
+def im2col(xp, x, kernel_size, dilation, padding, stride):
+    """Every ``kernel_size`` block of the padded image ``x``, one column per block."""
+    n, c = x.shape[:2]
+    cols, _ = _im2col(xp, _pad(xp, x, _pairs(padding)), kernel_size, stride, dilation, 1)
+    return cols.reshape(n, c * math.prod(kernel_size), -1)
+
+
+@im2col.derivative
+def im2col(ctx, grad, kernel_size, dilation, padding, stride):
+    return col2im.fn(grad, tuple(ctx.shapes[0][2:]), kernel_size, dilation, padding, stride)
+
+
+def blocks(output_size, kernel_size, dilation, padding, stride) -> tuple:
+    """How many blocks fit along each dim."""
+    return tuple((o + 2 * p - d * (k - 1) - 1) // s + 1
+                 for o, k, d, p, s in zip(output_size, kernel_size, dilation, padding, stride))
+
+
+@op(method=False, function=False)
+def col2im(xp, cols, output_size, kernel_size, dilation, padding, stride):
+    """Sum each column back onto the block of an ``output_size`` image it came from."""
+    n, ck, _ = cols.shape
+    c = ck // math.prod(kernel_size)
+    out = blocks(output_size, kernel_size, dilation, padding, stride)
+    padded = (n, c) + tuple(o + 2 * p for o, p in zip(output_size, padding))
+    image = _col2im(xp, cols, padded, kernel_size, stride, dilation, out)
+    return xp.ascontiguousarray(_crop(image, _pairs(padding), output_size))
+
+
+@col2im.derivative
+def col2im(ctx, grad, output_size, kernel_size, dilation, padding, stride):
+    return im2col.fn(grad, kernel_size, dilation, padding, stride)

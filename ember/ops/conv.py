@@ -40,21 +40,32 @@ _CHUNK_BYTES = 1 << 21
 
 def _im2col_chunks(xp, x, kernel, stride, dilation, groups):
     """The output size, and the im2col columns of padded x a few samples at a time:
-    (samples, columns (b, G, C/G * prod(kernel), prod(out))) pairs.
-
-    Each sample's columns come in the order its window view already has, so the copy reads
-    memory in order and a product with the weight gives (b, O, *out) with no transposing.
-    """
+    (samples, columns (b, G, C/G * prod(kernel), prod(out))) pairs."""
     view, out = _windows(xp, x, kernel, stride, dilation)
     n, c = x.shape[:2]
-    rows, length = c // groups * math.prod(kernel), math.prod(out)
-    step = max(1, _CHUNK_BYTES // (c * math.prod(kernel) * length * x.itemsize))
+    step = max(1, _CHUNK_BYTES // (c * math.prod(kernel) * math.prod(out) * x.itemsize))
 
     def chunks():
         for i in range(0, n, step):
             samples = slice(i, i + step)
-            yield samples, xp.ascontiguousarray(view[samples]).reshape(-1, groups, rows, length)
+            yield samples, _columns(xp, view[samples], groups)
     return out, chunks()
+
+
+def _im2col(xp, x, kernel, stride, dilation, groups):
+    """All samples' columns at once (N, G, C/G * prod(kernel), prod(out)), and out."""
+    view, out = _windows(xp, x, kernel, stride, dilation)
+    return _columns(xp, view, groups), out
+
+
+def _columns(xp, view, groups):
+    """The im2col copy of a window view (b, C, *kernel, *out): (b, G, C/G * prod(kernel),
+    prod(out)). Each sample's columns come in the order the view already has, so the copy
+    reads memory in order and a product with the weight gives (b, O, *out) untransposed."""
+    b, c = view.shape[:2]
+    d = (view.ndim - 2) // 2
+    rows = c // groups * math.prod(view.shape[2:2 + d])
+    return xp.ascontiguousarray(view).reshape(b, groups, rows, math.prod(view.shape[2 + d:]))
 
 
 def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out):

@@ -1,7 +1,7 @@
 """Convolution in any number of spatial dims: `conv`, `conv_transpose`, `conv_weight`.
 
-Each is one BLAS call on an im2col matrix built from a strided window view of the padded
-input (one copy, no Python loops over pixels). The three ops are each other's derivatives,
+Each is a BLAS product with im2col columns copied from a strided window view of the padded
+input (no Python loops over pixels; a few samples' columns at a time, so they stay in cache). The three ops are each other's derivatives,
 so gradients of gradients work:
 
     y = conv(x, w)            dx = conv_transpose(g, w)      dw = conv_weight(x, g)
@@ -34,32 +34,42 @@ def _windows(xp, x, kernel, stride, dilation):
     return view, out
 
 
+# Columns of this many bytes at a time stay in cache for the product that reads them.
+_CHUNK_BYTES = 1 << 21
+
+
+def _im2col_chunks(xp, x, kernel, stride, dilation, groups):
+    """The output size, and the im2col columns of padded x a few samples at a time:
+    (samples, columns (b, G, C/G * prod(kernel), prod(out))) pairs."""
+    view, out = _windows(xp, x, kernel, stride, dilation)
+    n, c = x.shape[:2]
+    step = max(1, _CHUNK_BYTES // (c * math.prod(kernel) * math.prod(out) * x.itemsize))
+
+    def chunks():
+        for i in range(0, n, step):
+            samples = slice(i, i + step)
+            yield samples, _columns(xp, view[samples], groups)
+    return out, chunks()
+
+
 def _im2col(xp, x, kernel, stride, dilation, groups):
-    """(N, G, C/G * prod(kernel), prod(out)) columns of padded x, and the output size.
-
-    Each sample's columns in the order its windows view already has: the copy reads
-    memory in order, and a product with the weight gives (N, O, *out) with no transposing.
-    """
+    """All samples' columns at once (N, G, C/G * prod(kernel), prod(out)), and out."""
     view, out = _windows(xp, x, kernel, stride, dilation)
-    n, c = x.shape[:2]
-    return xp.ascontiguousarray(view).reshape(n, groups, -1, math.prod(out)), out
+    return _columns(xp, view, groups), out
 
 
-def _im2col_by_group(xp, x, kernel, stride, dilation, groups):
-    """(G, C/G * prod(kernel), N * prod(out)) columns of padded x: the samples side by side,
-    so that the weight's gradient is one product over all of them."""
-    view, out = _windows(xp, x, kernel, stride, dilation)
-    n, c = x.shape[:2]
-    d = len(kernel)
-    view = view.reshape((n, groups, c // groups) + view.shape[2:])
-    # (G, C/G, *kernel, N, *out): one contiguous copy, then a free reshape
-    order = (1, 2) + tuple(range(3, 3 + d)) + (0,) + tuple(range(3 + d, 3 + 2 * d))
-    cols = xp.ascontiguousarray(view.transpose(order))
-    return cols.reshape(groups, -1, n * math.prod(out)), out
+def _columns(xp, view, groups):
+    """The im2col copy of a window view (b, C, *kernel, *out): (b, G, C/G * prod(kernel),
+    prod(out)). Each sample's columns come in the order the view already has, so the copy
+    reads memory in order and a product with the weight gives (b, O, *out) untransposed."""
+    b, c = view.shape[:2]
+    d = (view.ndim - 2) // 2
+    rows = c // groups * math.prod(view.shape[2:2 + d])
+    return xp.ascontiguousarray(view).reshape(b, groups, rows, math.prod(view.shape[2 + d:]))
 
 
 def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out):
-    """Adjoint of `_im2col`: add each column entry back to the pixel it came from."""
+    """Adjoint of im2col: add each column entry back to the pixel it came from."""
     n, c = padded_shape[:2]
     cols = cols.reshape((n, c) + tuple(kernel) + tuple(out))
     x = xp.zeros(padded_shape, dtype=cols.dtype)
@@ -113,9 +123,13 @@ def conv(xp, x, w, stride, padding, dilation, groups):
 
 
 def _conv(xp, x, w, stride, padding, dilation, groups):
-    cols, out = _im2col(xp, _pad(xp, x, padding), w.shape[2:], stride, dilation, groups)
+    out, chunks = _im2col_chunks(xp, _pad(xp, x, padding), w.shape[2:], stride, dilation,
+                                 groups)
     w2 = w.reshape(groups, w.shape[0] // groups, -1)
-    return xp.matmul(w2, cols).reshape((x.shape[0], w.shape[0]) + out)  # (N, G, O/G, L)
+    y = xp.empty((x.shape[0], groups, w2.shape[1], math.prod(out)), dtype=x.dtype)
+    for samples, cols in chunks:
+        xp.matmul(w2, cols, out=y[samples])
+    return y.reshape((x.shape[0], w.shape[0]) + out)
 
 
 @conv.derivative
@@ -199,11 +213,11 @@ def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     reach = tuple((o - 1) * st + dil * (k - 1) + 1
                   for o, k, st, dil in zip(grad.shape[2:], kernel, stride, dilation))
     padded = _pad(xp, x, padding)[(slice(None),) * 2 + tuple(slice(0, r) for r in reach)]
-    cols, out = _im2col_by_group(xp, padded, kernel, stride, dilation, groups)
-    o = grad.shape[1]
-    g2 = xp.moveaxis(grad.reshape((grad.shape[0], groups, o // groups, -1)), 0, 2)
-    g2 = g2.reshape(groups, o // groups, -1)                    # (G, O/G, N * L)
-    gw = xp.matmul(g2, cols.transpose(0, 2, 1))                 # (G, O/G, C/G * K)
+    _, chunks = _im2col_chunks(xp, padded, kernel, stride, dilation, groups)
+    g = grad.reshape(grad.shape[:1] + (groups, grad.shape[1] // groups, -1))  # (N, G, O/G, L)
+    gw = xp.zeros(g.shape[1:3] + (math.prod(weight_shape[1:]),), dtype=grad.dtype)
+    for samples, cols in chunks:
+        gw += xp.matmul(g[samples], cols.swapaxes(-1, -2)).sum(axis=0)
     return gw.reshape(weight_shape)
 
 

@@ -12,17 +12,23 @@ statistics) are composed in `nn.functional` from these and from primitives.
 """
 from __future__ import annotations
 
+import math
+
+from .._tensor import wrap
+from ..autograd.grad_mode import STATE
 from ._op import op
 
 
-def _normalize(xp, x, axes, eps):
-    """(xhat, mean, var, rstd) of x over ``axes``; the statistics keep their reduced dims."""
-    mean = x.mean(axis=axes, keepdims=True)
-    xhat = x - mean
-    var = xp.mean(xp.square(xhat), axis=axes, keepdims=True)
-    rstd = 1.0 / xp.sqrt(var + eps)
-    xhat *= rstd
-    return xhat, mean, var, rstd
+def _centered(xp, x, stats_shape):
+    """(x - mean, mean, var) with one statistic per entry of dim 1 of ``x`` viewed as
+    ``stats_shape`` (A, S, B): per channel for (N, C, L), per row for (1, rows, M)."""
+    x3 = x.reshape(stats_shape)
+    m = x3.shape[0] * x3.shape[2]
+    mean = x3.sum(axis=2).sum(axis=0) / m
+    centered = x3 - mean[:, None]
+    # (a dot product per statistic: no squared copy of x)
+    var = xp.einsum("asb,asb->s", centered, centered) / m
+    return centered.reshape(x.shape), mean.astype(x.dtype), var.astype(x.dtype)
 
 
 def _channel_axes(ndim):
@@ -48,15 +54,18 @@ def batch_norm(xp, x, weight, bias, eps):
     """
     _check_dtypes(x, weight, bias)
     shape = (1, -1) + (1,) * (x.ndim - 2)
-    y, mean, var, _ = _normalize(xp, x, _channel_axes(x.ndim), eps)
-    y *= weight.reshape(shape)
+    y, mean, var = _centered(xp, x, (x.shape[0], x.shape[1], -1))
+    y *= (weight / xp.sqrt(var + eps)).reshape(shape)
     y += bias.reshape(shape)
-    return y, mean.reshape(-1), var.reshape(-1)
+    return y, mean, var
 
 
 @batch_norm.derivative
 def batch_norm(ctx, grad, grad_mean, grad_var, eps):
     x, weight, _, mean, var = ctx.saved_tensors
+    if not STATE.grad_enabled and grad_mean is None and grad_var is None:
+        return _batch_norm_grads_in_place(ctx.needs_input_grad, grad, x, weight, mean, var,
+                                          eps)
     axes = _channel_axes(x.dim())
     shape = (1, -1) + (1,) * (x.dim() - 2)
     m = x.numel() // x.shape[1]
@@ -77,6 +86,30 @@ def batch_norm(ctx, grad, grad_mean, grad_var, eps):
     return grad_x, grad_weight if needs[1] else None, grad_bias if needs[2] else None
 
 
+def _batch_norm_grads_in_place(needs, grad, x, weight, mean, var, eps):
+    """The same first-order gradients, computed on arrays in one buffer. Without a graph to
+    record (no gradients of gradients wanted) this spares the Ember-op formula's passes and
+    temporaries, which dominate a batch norm's backward."""
+    xp, g = grad._xp, grad._data
+    n, c = g.shape[:2]
+    g3 = g.reshape(n, c, -1)
+    rstd = 1.0 / xp.sqrt(var._data + eps)
+    xhat = x._data.reshape(n, c, -1) - mean._data[:, None]
+    xhat *= rstd[:, None]
+    grad_bias = g3.sum(axis=2).sum(axis=0)
+    grad_weight = xp.einsum("ncl,ncl->c", g3, xhat)
+    grad_x = None
+    if needs[0]:
+        m = xhat.size // c
+        xhat *= (grad_weight / m)[:, None]
+        grad_x = xp.subtract(g3, xhat, out=xhat)
+        grad_x -= (grad_bias / m)[:, None]
+        grad_x *= (weight._data * rstd)[:, None]
+        grad_x = wrap(grad_x.reshape(g.shape))
+    return (grad_x, wrap(grad_weight) if needs[1] else None,
+            wrap(grad_bias) if needs[2] else None)
+
+
 def _view(t, shape):
     return None if t is None else t.reshape(shape)
 
@@ -92,11 +125,13 @@ def layer_norm(xp, x, weight, bias, normalized_ndim, eps):
     """Layer normalization over the last ``normalized_ndim`` dims of x, then ``* weight +
     bias`` (both of those dims' shape). Also returns the mean and variance it used."""
     _check_dtypes(x, weight, bias)
-    axes = tuple(range(x.ndim - normalized_ndim, x.ndim))
-    y, mean, var, _ = _normalize(xp, x, axes, eps)
+    lead = x.shape[:x.ndim - normalized_ndim]
+    y, mean, var = _centered(xp, x, (1, math.prod(lead), -1))
+    stats_shape = lead + (1,) * normalized_ndim
+    y *= (1.0 / xp.sqrt(var + eps)).reshape(stats_shape)
     y *= weight
     y += bias
-    return y, mean, var
+    return y, mean.reshape(stats_shape), var.reshape(stats_shape)
 
 
 @layer_norm.derivative

@@ -38,7 +38,11 @@ def _gelu(xp, x, approximate="none"):
     if approximate != "none":
         raise RuntimeError(f"approximate argument must be either none or tanh, but got "
                            f"'{approximate}'")
-    return 0.5 * x * (1 + _special.erf(xp, x * _SQRT_HALF))
+    y = _special.erf(xp, x * _SQRT_HALF)
+    y += 1
+    y *= x
+    y *= 0.5
+    return y
 
 
 def _gelu_grad(g, x, y, approximate="none"):
@@ -47,9 +51,30 @@ def _gelu_grad(g, x, y, approximate="none"):
         t = ((x + _TANH_C * x2 * x) * _TANH_K).tanh()
         slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_TANH_K * (1 + 3 * _TANH_C * x2))
         return g * slope
-    cdf = 0.5 * (1 + (x * _SQRT_HALF).erf())
+    return gelu_backward.fn(g, x)
+
+
+@op(nin=2, save=(0, 1), method=False, function=False)
+def gelu_backward(xp, grad, x):
+    """Exact GELU's gradient ``grad * (Phi(x) + x * phi(x))``, in a few passes over buffers."""
+    slope = _special.erf(xp, x * _SQRT_HALF)
+    slope += 1
+    slope *= 0.5
+    x_pdf = xp.multiply(x, x, out=xp.empty_like(slope))  # an array even for 0-dim x
+    x_pdf *= -0.5
+    xp.exp(x_pdf, out=x_pdf)
+    x_pdf *= x
+    x_pdf *= _INV_SQRT_2PI
+    slope += x_pdf
+    slope *= grad
+    return slope
+
+
+@gelu_backward.derivative
+def gelu_backward(ctx, grad_slope):
+    g, x = ctx.saved_tensors
     pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
-    return g * (cdf + x * pdf)
+    return gelu_backward.fn(grad_slope, x), grad_slope * g * pdf * (2 - x * x)
 
 
 gelu = _float_activation("gelu", _gelu, _gelu_grad)

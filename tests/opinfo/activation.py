@@ -20,6 +20,10 @@ def _spread(*kwargs_list):
     return samples
 
 
+def _grad_and_input(rng, dt):
+    return [Sample((S.randn(rng, s, dt), S.randn(rng, s, dt, -4, 4))) for s in S.SHAPES]
+
+
 def _op(name):
     return TABLE[name].fn
 
@@ -34,6 +38,8 @@ def _prelu_samples(rng, dt):
 OPINFOS = [
     OpInfo("gelu", _spread({}, {"approximate": "tanh"}), ember_fn=_op("gelu"),
            torch_fn=TF.gelu, gradgradcheck=True),
+    OpInfo("gelu_backward", _grad_and_input, ember_fn=_op("gelu_backward"),
+           torch_fn=torch.ops.aten.gelu_backward, gradgradcheck=True),
     OpInfo("silu", _spread(), ember_fn=_op("silu"), torch_fn=TF.silu, gradgradcheck=True),
     OpInfo("softplus", _spread({}, {"beta": 2.0, "threshold": 3.0}), ember_fn=_op("softplus"),
            torch_fn=TF.softplus, gradgradcheck=True),

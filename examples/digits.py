@@ -126,8 +126,9 @@ def train(epochs: int = 15, batch_size: int = 64, workers: int = 2, seed: int = 
             loss.backward()
             optimizer.step()
             step += 1
-            running += (loss.item() - running) / batch
-            writer.add_scalar("loss/train", loss.item(), step)
+            value = loss.item()
+            running += (value - running) / batch
+            writer.add_scalar("loss/train", value, step)
             batches.set_postfix(loss=f"{running:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
         writer.add_scalar("learning_rate", scheduler.get_last_lr()[0], epoch + 1)
         scheduler.step()

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Remake the install stamps when the declared dependencies change.
 DEPS := pyproject.toml
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench screenshot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(PY) bench/ops.py
+
+# docs/tensorboard_demo.png, from the demo's run served by TensorBoard (needs chromium).
+screenshot: $(VENV)/.demo-installed
+	tools/screenshot_tensorboard.sh $(PY)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

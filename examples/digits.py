@@ -2,8 +2,9 @@
 
 Run it with `make demo` (or `python examples/digits.py`). It uses only Ember's PyTorch-style
 API: a Dataset/DataLoader with worker processes, a CNN built from nn modules, Adam with a
-learning-rate schedule, a tqdm progress bar, and a checkpoint saved and reloaded with
-ember.save / ember.load.
+learning-rate schedule, a tqdm progress bar, TensorBoard logging with SummaryWriter, and a
+checkpoint saved and reloaded with ember.save / ember.load. Watch the run with
+`tensorboard --logdir runs`.
 """
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ember as torch  # noqa: E402  (the litmus test: the rest reads as PyTorch)
 from ember import nn  # noqa: E402
 from ember.utils.data import DataLoader, TensorDataset  # noqa: E402
+from ember.utils.tensorboard import SummaryWriter  # noqa: E402
+
+# Digits 0-9 in a 3 x 5 pixel font ("#" is ink), to print predicted labels into images.
+GLYPHS = ["### #.# #.# #.# ###", ".#. ##. .#. .#. ###", "### ..# ### #.. ###",
+          "### ..# ### ..# ###", "#.# #.# ### ..# ..#", "### #.. ### ..# ###",
+          "### #.. ### #.# ###", "### ..# ..# ..# ..#", "### #.# ### #.# ###",
+          "### #.# ### ..# ###"]
+GREEN, RED = np.array([0.2, 0.9, 0.3]), np.array([1.0, 0.25, 0.2])
 
 
 def digits_datasets(test_fraction: float = 0.2, seed: int = 0):
@@ -59,9 +68,40 @@ def accuracy(model: nn.Module, loader: DataLoader) -> float:
     return correct / total
 
 
+def prediction_grid(images: np.ndarray, predicted: np.ndarray, labels: np.ndarray,
+                    zoom: int = 4, per_row: int = 8) -> np.ndarray:
+    """A 3 x H x W picture of (N, 1, 8, 8) digits, ``per_row`` to a row, each with its
+    predicted label printed below it: green where it is right, red where it is wrong."""
+    n, tile = len(images), 8 * zoom
+    rows = -(-n // per_row)
+    cells = np.zeros((rows * per_row, 3, tile + 4 * zoom, tile + 2))
+    cells[:n, :, :tile, 1:-1] = np.kron(images, np.ones((zoom, zoom)))  # grey to all of RGB
+    for cell, guess, truth in zip(cells, predicted, labels):
+        ink = np.array([[c == "#" for c in row] for row in GLYPHS[guess].split()])
+        ink = np.kron(ink, np.ones((zoom // 2, zoom // 2)))
+        top, left = tile + zoom // 2, (tile + 2 - ink.shape[1]) // 2
+        color = GREEN if guess == truth else RED
+        cell[:, top:top + ink.shape[0], left:left + ink.shape[1]] = ink * color[:, None, None]
+    _, channels, height, width = cells.shape
+    return (cells.reshape(rows, per_row, channels, height, width).transpose(2, 0, 3, 1, 4)
+            .reshape(channels, rows * height, per_row * width))
+
+
+def log_predictions(writer: SummaryWriter, model: nn.Module, loader: DataLoader,
+                    step: int, count: int = 16) -> None:
+    """Log the first ``count`` test digits with the model's guesses as one image."""
+    images, labels = next(iter(loader))
+    model.eval()
+    with torch.no_grad():
+        predicted = model(images[:count]).argmax(1)
+    grid = prediction_grid(images[:count].numpy(), predicted.numpy(), labels[:count].numpy())
+    writer.add_image("test/predictions", grid, step)
+
+
 def train(epochs: int = 15, batch_size: int = 64, workers: int = 2, seed: int = 0,
-          show_progress: bool = True):
-    """Train the CNN; returns (model, test accuracy, test loader, optimizer)."""
+          show_progress: bool = True, log_dir: str | None = None):
+    """Train the CNN, logging to TensorBoard under ``log_dir`` (default: a new
+    ``runs/<date>_<host>``); returns (model, test accuracy, test loader, optimizer)."""
     torch.manual_seed(seed)
     train_set, test_set = digits_datasets(seed=seed)
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True,
@@ -71,28 +111,41 @@ def train(epochs: int = 15, batch_size: int = 64, workers: int = 2, seed: int = 
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     loss_fn = nn.CrossEntropyLoss()
+    writer = SummaryWriter(log_dir)
+    writer.add_graph(model, next(iter(test_loader))[0][:1])
 
+    step = 0
     for epoch in range(epochs):
         model.train()
         batches = tqdm(train_loader, desc=f"epoch {epoch + 1:2d}/{epochs}", leave=False,
                        disable=not show_progress)
         running = 0.0
-        for step, (images, labels) in enumerate(batches, 1):
+        for batch, (images, labels) in enumerate(batches, 1):
             loss = loss_fn(model(images), labels)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            running += (loss.item() - running) / step
+            step += 1
+            value = loss.item()
+            running += (value - running) / batch
+            writer.add_scalar("loss/train", value, step)
             batches.set_postfix(loss=f"{running:.4f}", lr=f"{scheduler.get_last_lr()[0]:.2e}")
+        writer.add_scalar("learning_rate", scheduler.get_last_lr()[0], epoch + 1)
         scheduler.step()
+        test_accuracy = accuracy(model, test_loader)
+        writer.add_scalar("accuracy/test", test_accuracy, epoch + 1)
+        for name, parameter in model.named_parameters():
+            writer.add_histogram(name, parameter, epoch + 1)
+        log_predictions(writer, model, test_loader, epoch + 1)
         if show_progress:
             tqdm.write(f"epoch {epoch + 1:2d}: train loss {running:.4f}, "
-                       f"test accuracy {accuracy(model, test_loader):.2%}")
-    return model, accuracy(model, test_loader), test_loader, optimizer
+                       f"test accuracy {test_accuracy:.2%}")
+    writer.close()
+    return model, test_accuracy, test_loader, optimizer
 
 
-def main() -> None:
-    model, acc, test_loader, optimizer = train()
+def main(log_dir: str | None = None) -> None:
+    model, acc, test_loader, optimizer = train(log_dir=log_dir)
     print(f"test accuracy: {acc:.2%}")
 
     path = os.path.join(tempfile.mkdtemp(), "digits.pt")
@@ -103,6 +156,7 @@ def main() -> None:
     print(f"reloaded from {path}: test accuracy {reloaded:.2%}")
     if reloaded != acc:
         raise SystemExit("the reloaded checkpoint does not reproduce the trained model")
+    print(f"to watch the curves, run:  tensorboard --logdir {log_dir or 'runs'}")
 
 
 if __name__ == "__main__":

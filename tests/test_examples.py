@@ -1,4 +1,7 @@
 """The examples train: short runs of each through their importable ``train`` functions."""
+import numpy as np
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
 import ember
 from examples import char_gpt, digits, word_lstm
 
@@ -7,9 +10,44 @@ def quiet(*_):
     pass
 
 
-def test_digits_learns_and_its_checkpoint_round_trips(tmp_path):
-    model, acc, test_loader, optimizer = digits.train(epochs=2, workers=0, show_progress=False)
+def check_digits_tensorboard_log(log_dir, model, epochs: int, steps_per_epoch: int) -> None:
+    """The demo's events read back with TensorBoard's own reader."""
+    events = EventAccumulator(str(log_dir), size_guidance={"scalars": 0, "histograms": 0,
+                                                           "images": 0})
+    events.Reload()
+    tags = events.Tags()
+    assert set(tags["scalars"]) == {"loss/train", "learning_rate", "accuracy/test"}
+    assert [e.step for e in events.Scalars("loss/train")] == \
+        list(range(1, epochs * steps_per_epoch + 1))
+    for tag in ("learning_rate", "accuracy/test"):
+        assert [e.step for e in events.Scalars(tag)] == list(range(1, epochs + 1))
+    learning_rates = [e.value for e in events.Scalars("learning_rate")]
+    assert learning_rates[0] == np.float32(3e-3) and learning_rates[1] < learning_rates[0]
+    assert all(0.0 <= e.value <= 1.0 for e in events.Scalars("accuracy/test"))
+
+    names = [name for name, _ in model.named_parameters()]
+    assert sorted(tags["histograms"]) == sorted(names)
+    last = events.Histograms("classifier.3.weight")[-1]
+    weights = model.classifier[3].weight.detach().numpy()
+    assert last.step == epochs and last.histogram_value.num == weights.size
+    assert np.isclose(last.histogram_value.sum, weights.sum(), rtol=1e-4, atol=1e-4)
+
+    assert tags["images"] == ["test/predictions"]
+    grid = events.Images("test/predictions")
+    assert [e.step for e in grid] == list(range(1, epochs + 1))
+    assert (grid[-1].width, grid[-1].height) == (8 * 34, 2 * 48)  # 16 digits, 8 to a row
+
+    assert tags["graph"]
+    ops = {node.op for node in events.Graph().node}
+    assert {"conv", "max_pool", "addmm", "relu"} <= ops, ops
+
+
+def test_digits_learns_logs_to_tensorboard_and_its_checkpoint_round_trips(tmp_path):
+    model, acc, test_loader, optimizer = digits.train(epochs=2, workers=0, show_progress=False,
+                                                      log_dir=tmp_path / "runs")
     assert acc > 0.6, f"test accuracy {acc:.2%} after 2 epochs (chance is 10%)"
+    train_set, _ = digits.digits_datasets()
+    check_digits_tensorboard_log(tmp_path / "runs", model, 2, -(-len(train_set) // 64))
 
     path = tmp_path / "digits.pt"
     ember.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, path)

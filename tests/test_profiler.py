@@ -32,6 +32,19 @@ def _row(table: str, name: str) -> list:
     raise AssertionError(f"no row {name!r} in\n{table}")
 
 
+def _assert_nested_per_thread(ranges: list) -> None:
+    """Chrome trace ranges of each thread: children inside parents, siblings apart."""
+    for tid in {e["tid"] for e in ranges}:
+        open_ranges = []
+        for e in sorted((e for e in ranges if e["tid"] == tid),
+                        key=lambda e: (e["ts"], -e["dur"])):
+            end = e["ts"] + e["dur"]
+            while open_ranges and open_ranges[-1] <= e["ts"] + 1e-6:
+                open_ranges.pop()
+            assert not open_ranges or end <= open_ranges[-1] + 1e-6
+            open_ranges.append(end)
+
+
 def _header(table: str) -> list:
     return re.split(r"\s{2,}", table.splitlines()[1].strip())
 
@@ -79,7 +92,7 @@ def test_training_step_records_forward_and_backward_nodes():
     assert torch.allclose(torch.from_numpy(x.grad.numpy()), xt.grad)
 
 
-def test_model_and_optimizer_step_under_profiler():
+def test_model_and_optimizer_step_under_profiler(tmp_path):
     ember.manual_seed(0)
     model = nn.Sequential(nn.Linear(5, 4), nn.ReLU(), nn.Linear(4, 2))
     opt = ember.optim.SGD(model.parameters(), lr=0.1)
@@ -97,6 +110,16 @@ def test_model_and_optimizer_step_under_profiler():
     assert counts["relu"] == 1 and counts["ReluBackward0"] == 1
     assert _top_level(prof.events()) == ["train_step"]
     assert all(not (a == p).all() for a, p in zip(before, model.parameters()))
+    table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=100)
+    for name in ("train_step", "addmm", "AddmmBackward0", "relu", "ReluBackward0"):
+        assert _row(table, name)[-1] == str(counts[name])
+
+    path = tmp_path / "step.json"
+    prof.export_chrome_trace(str(path))
+    ranges = [e for e in json.loads(path.read_text())["traceEvents"] if e["ph"] == "X"]
+    assert sorted(e["name"] for e in ranges) == sorted(_names(prof.events()))
+    assert max(ranges, key=lambda e: e["dur"])["name"] == "train_step"
+    _assert_nested_per_thread(ranges)
 
 
 def test_record_function_as_context_manager_and_decorator():
@@ -168,15 +191,7 @@ def test_chrome_trace_is_valid_and_nested_per_thread(tmp_path):
     assert matmul["args"]["Input Dims"] == [[16, 16], [16, 16]]
     named = {e["name"] for e in trace["traceEvents"] if e["ph"] == "M"}
     assert {"process_name", "thread_name"} <= named
-    for tid in threads:  # children inside parents, siblings apart
-        open_ranges = []
-        for e in sorted((e for e in ranges if e["tid"] == tid),
-                        key=lambda e: (e["ts"], -e["dur"])):
-            end = e["ts"] + e["dur"]
-            while open_ranges and open_ranges[-1] <= e["ts"] + 1e-6:
-                open_ranges.pop()
-            assert not open_ranges or end <= open_ranges[-1] + 1e-6
-            open_ranges.append(end)
+    _assert_nested_per_thread(ranges)
 
 
 @pytest.mark.parametrize("args", [dict(wait=1, warmup=1, active=2),

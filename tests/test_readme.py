@@ -9,17 +9,45 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _example_code() -> str:
+def _section(title: str) -> str:
     text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    section = text.split("## A short example", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _block(section: str, language: str) -> str:
+    """The first fenced block of ``language`` in ``section``."""
+    return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out
 
 
 def test_readme_example_runs_and_recovers_the_weights():
-    out = subprocess.run([sys.executable, "-c", _example_code()], capture_output=True,
-                         text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
-    assert out.returncode == 0, out.stderr
+    out = _run(_block(_section("A short example"), "python"))
     values = [float(v) for v in re.findall(r"-?\d+\.\d+", out.stdout)]
     assert len(values) == 3
     for got, want in zip(values, [1.0, -2.0, 0.5]):
         assert abs(got - want) < 1e-2
+
+
+def _calls(table: str) -> dict:
+    """Op name -> its number of calls, from a profiler table."""
+    rows = [re.split(r"\s{2,}", line.strip()) for line in table.splitlines()[3:]]
+    return {cells[0]: cells[-1] for cells in rows if len(cells) == 7 and cells[0][0] != "-"}
+
+
+def test_readme_profiler_table_is_what_the_snippet_prints():
+    section = _section("Profiling")
+    code, shown = _block(section, "python"), _block(section, "text")
+    printed = _run(code).stdout
+    assert [line.rstrip() for line in printed.splitlines()[:3]] == shown.splitlines()[:3]
+    assert len(_calls(printed)) == len(_calls(shown)) == 8
+    # Times vary, so the rows' order does; every op and count shown is one the step makes.
+    every = _calls(_run(code.replace("row_limit=8", "row_limit=100")).stdout)
+    assert _calls(shown).items() <= every.items()
+    assert {"addmm": "2", "AddmmBackward0": "2", "relu": "1", "ReluBackward0": "1",
+            "cross_entropy_loss": "1"}.items() <= every.items()

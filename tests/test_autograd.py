@@ -33,6 +33,23 @@ def test_backward_accumulates_into_leaves(rng):
     assert e.grad.tolist() == [2.0] * 3
 
 
+def test_transposed_weight_gradients_are_contiguous_and_unshared(rng):
+    # x @ w.mT (a linear layer) hands w its gradient through a transpose of a transpose;
+    # the leaf keeps it only if nothing else holds the same memory
+    (x, w, v), (tx, tw, tv) = leaves(rng, (5, 3), (4, 3), (4, 3))
+    for x_, w_, v_ in ((x, w, v), (tx, tw, tv)):
+        y = x_ @ w_.mT
+        (y * y).sum().backward(retain_graph=True)
+        (x_ @ v_.mT).sum().backward()
+        y.sum().backward()  # accumulates into w.grad in place
+    assert_close(w.grad, tw.grad)
+    assert_close(v.grad, tv.grad)
+    assert w.grad.is_contiguous() and v.grad.is_contiguous()
+    before = v.grad.clone()
+    w.grad.zero_()
+    assert_close(v.grad, before)
+
+
 def test_retain_graph_allows_a_second_backward(rng):
     (e,), (t,) = leaves(rng, (3,))
     for x in (e, t):

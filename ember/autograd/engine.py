@@ -168,13 +168,19 @@ class _FreshGrads:
     """
 
     def __init__(self, root_grads):
-        self.taken = {id(g._data) for g in root_grads}
+        self.taken = {id(g._data if g._data.base is None else g._data.base)
+                      for g in root_grads}
 
     def own(self, g):
         data = g._data
-        if id(data) in self.taken or not data.flags.owndata or not data.flags.writeable:
+        # a C-contiguous view of a whole array (a transpose of a transpose) is as good as it
+        owner = data if data.base is None else data.base
+        whole = owner is data or (type(owner) is type(data) and data.flags.c_contiguous
+                                  and owner.nbytes == data.nbytes)
+        if (id(owner) in self.taken or not whole or not owner.flags.owndata
+                or not data.flags.writeable):
             return g.clone()
-        self.taken.add(id(data))
+        self.taken.add(id(owner))
         return g
 
 

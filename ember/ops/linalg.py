@@ -117,9 +117,26 @@ def matmul_pullback(grad, a, b, needs=(True, True)):
         ga = matmul(g, adjoint(b.unsqueeze(-1) if b.ndim == 1 else b))
         ga = ga.squeeze(-2) if a.ndim == 1 else ga
     if needs[1]:
-        gb = matmul(adjoint(a.unsqueeze(-2) if a.ndim == 1 else a), g)
+        gb = _matrix_grad(a.unsqueeze(-2) if a.ndim == 1 else a, g, b)
         gb = gb.squeeze(-1) if b.ndim == 1 else gb
     return ga, gb
+
+
+def _matrix_grad(a, g, b):
+    """``adjoint(a) @ g``, the gradient of b in ``a @ b``, computed the way b is laid out."""
+    if b.ndim == 2 and a.ndim > 2:
+        # one matrix shared by a batch: one product over the folded batch, not one per item
+        a, g = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])
+    if b.ndim == 2 and not b.is_complex() and _is_transposed(b._data):
+        # b is a transposed view (``weight.mT`` in a linear layer): computed as the
+        # transpose of (g^T a), its gradient reaches the weight through the transposition's
+        # backward as a contiguous array the weight can keep, not a strided view to copy.
+        return matmul(g.mT, a).mT
+    return matmul(adjoint(a), g)
+
+
+def _is_transposed(array) -> bool:
+    return array.flags.f_contiguous and not array.flags.c_contiguous
 
 
 @matmul.derivative

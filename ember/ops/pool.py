@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ._op import op
-from .conv import _windows, _pad, conv_transpose
+from .conv import _kernel_offsets, _pad, _windows, conv_transpose
 
 
 def pooled_size(size, kernel, stride, pad_lo, pad_hi, dilation, ceil_mode):
@@ -22,24 +22,6 @@ def pooled_size(size, kernel, stride, pad_lo, pad_hi, dilation, ceil_mode):
         out -= 1  # the last window would start entirely in the padding
     extra = max(0, (out - 1) * stride + dilation * (kernel - 1) + 1 - (size + pad_lo + pad_hi))
     return out, pad_hi + extra
-
-
-def _flat_positions(xp, spatial, kernel, stride, dilation, out, padding):
-    """For each (kernel offset, output cell): the flat input index it reads (or -1 in padding)."""
-    grids = []
-    for s, k, st, dil, o, (lo, _) in zip(spatial, kernel, stride, dilation, out, padding):
-        coord = (xp.arange(k)[:, None] * dil + xp.arange(o)[None, :] * st) - lo
-        grids.append(coord)
-    d = len(spatial)
-    flat = xp.zeros(tuple(kernel) + tuple(out), dtype=xp.int64)
-    valid = xp.ones(tuple(kernel) + tuple(out), dtype=bool)
-    for i, (coord, s) in enumerate(zip(grids, spatial)):
-        shape = [1] * (2 * d)
-        shape[i], shape[d + i] = coord.shape
-        c = coord.reshape(shape)
-        flat = flat * s + c
-        valid = valid & (c >= 0) & (c < s)
-    return xp.where(valid, flat, -1)
 
 
 @op(n_outputs=2, differentiable_outputs=(True, False), save_output=True, method=False,
@@ -53,17 +35,31 @@ def max_pool(xp, x, kernel, stride, padding, dilation):
     padded = x if not any(lo or hi for lo, hi in padding) else xp.pad(
         x, ((0, 0), (0, 0)) + tuple(padding), constant_values=fill)
     view, out = _windows(xp, padded, kernel, stride, dilation)
-    d = len(kernel)
-    n, c = x.shape[:2]
-    # (N, C, *out, K): the kernel offsets last, so one argmax picks each window's maximum
-    order = (0, 1) + tuple(range(2 + d, 2 + 2 * d)) + tuple(range(2, 2 + d))
-    win = view.transpose(order).reshape((n, c) + out + (math.prod(kernel),))
-    local = win.argmax(axis=-1)
-    values = xp.take_along_axis(win, local[..., None], axis=-1)[..., 0]
-    positions = _flat_positions(xp, x.shape[2:], kernel, stride, dilation, out, padding)
-    positions = positions.reshape((math.prod(kernel),) + out)
-    moved = xp.moveaxis(positions, 0, -1)                       # (*out, K)
-    return values, _argmax_positions(xp, moved, local)
+    # A running maximum over the kernel offsets, each a strided view of x, so the windows are
+    # never copied; ``shift`` tracks where in its window each maximum sits, as a flat offset.
+    # As in PyTorch, a later entry wins only if greater or NaN (NaN propagates).
+    spatial = x.shape[2:]
+    dim_strides = [math.prod(spatial[i + 1:]) for i in range(len(spatial))]
+    values = view[(slice(None),) * 2 + (0,) * len(kernel)].copy()
+    shift = xp.zeros(values.shape, dtype=xp.int64)
+    floats = x.dtype.kind == "f"
+    for offset in _kernel_offsets(kernel)[1:]:
+        candidate = view[(slice(None),) * 2 + offset]
+        wins = candidate > values
+        if floats:
+            wins |= xp.isnan(candidate)
+        xp.maximum(values, candidate, out=values)
+        step = sum(k * dil * s for k, dil, s in zip(offset, dilation, dim_strides))
+        shift += (step - shift) * wins  # arithmetic: copyto(where=) is many times slower
+    return values, shift + _window_origins(xp, spatial, stride, out, padding)
+
+
+def _window_origins(xp, spatial, stride, out, padding):
+    """The flat input index of each window's first tap (outside x when that is padding)."""
+    origins = xp.zeros((), dtype=xp.int64)
+    for s, st, o, (lo, _) in zip(spatial, stride, out, padding):
+        origins = origins[..., None] * s + (xp.arange(o) * st - lo)
+    return origins
 
 
 def _argmax_positions(xp, positions, local):

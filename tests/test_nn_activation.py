@@ -92,6 +92,23 @@ def test_inplace_functions_write_into_input_and_backprop(name, args, rng):
     assert_close(ex.grad, tx.grad)
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_of_large_float32_tensors_matches_torch(approximate, rng):
+    # large enough that the formula runs block by block (ember/ops/_blocks.py), and with a
+    # non-contiguous input; values spread past erf's single-precision range
+    x = (rng.standard_normal((130, 1200)) * 3).astype(np.float32)
+    g = rng.standard_normal((1200, 130)).astype(np.float32)
+    e, t = ember.tensor(x.T, requires_grad=True), torch.tensor(x.T, requires_grad=True)
+    ye, yt = F.gelu(e, approximate=approximate), TF.gelu(t, approximate=approximate)
+    # the tanh form cancels (1 + tanh(u) with tanh(u) near -1): both lose digits there
+    atol = 1e-6 if approximate == "none" else 1e-5
+    assert ye.dtype == ember.float32
+    assert_close(ye, yt, rtol=2e-6, atol=atol)
+    ye.backward(ember.tensor(g))
+    yt.backward(torch.tensor(g))
+    assert_close(e.grad, t.grad, rtol=2e-6, atol=atol)
+
+
 def test_functional_activations_keep_float32(rng):
     x = ember.tensor(rng.standard_normal(5).astype(np.float32))
     for name in ["gelu", "silu", "elu", "softplus", "mish", "selu", "hardswish", "logsigmoid"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from . import _special
+from ._blocks import blockwise
 from .. import random as _random
 from .._tensor import wrap
 from ._op import composite, op
@@ -32,12 +33,17 @@ def _float_activation(name, forward, derivative, *, saves="x", function=False):
 
 
 def _gelu(xp, x, approximate="none"):
-    if approximate == "tanh":
-        inner = xp.tanh((x + _TANH_C * x * x * x) * _TANH_K)
-        return 0.5 * x * (1 + inner)
-    if approximate != "none":
+    return blockwise(xp, _GELU_FORMS[_gelu_form(approximate)][0], x)
+
+
+def _gelu_form(approximate):
+    if approximate not in _GELU_FORMS:
         raise RuntimeError(f"approximate argument must be either none or tanh, but got "
                            f"'{approximate}'")
+    return approximate
+
+
+def _exact_gelu(xp, x):
     y = _special.erf(xp, x * _SQRT_HALF)
     y += 1
     y *= x
@@ -45,22 +51,12 @@ def _gelu(xp, x, approximate="none"):
     return y
 
 
-def _gelu_grad(g, x, y, approximate="none"):
-    if approximate == "tanh":
-        x2 = x * x
-        t = ((x + _TANH_C * x2 * x) * _TANH_K).tanh()
-        slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (_TANH_K * (1 + 3 * _TANH_C * x2))
-        return g * slope
-    return gelu_backward.fn(g, x)
-
-
-@op(nin=2, save=(0, 1), method=False, function=False)
-def gelu_backward(xp, grad, x):
-    """Exact GELU's gradient ``grad * (Phi(x) + x * phi(x))``, in a few passes over buffers."""
+def _exact_gelu_slope(xp, grad, x):
+    # Phi(x) + x * phi(x)
     slope = _special.erf(xp, x * _SQRT_HALF)
     slope += 1
     slope *= 0.5
-    x_pdf = xp.multiply(x, x, out=xp.empty_like(slope))  # an array even for 0-dim x
+    x_pdf = x * x
     x_pdf *= -0.5
     xp.exp(x_pdf, out=x_pdf)
     x_pdf *= x
@@ -70,11 +66,68 @@ def gelu_backward(xp, grad, x):
     return slope
 
 
+def _tanh_of_inner(xp, x):
+    # tanh(u) with u = k * (x + c * x^3)
+    t = x * x
+    t *= _TANH_C
+    t += 1
+    t *= x
+    t *= _TANH_K
+    return xp.tanh(t, out=t)
+
+
+def _tanh_gelu(xp, x):
+    y = _tanh_of_inner(xp, x)
+    y += 1
+    y *= x
+    y *= 0.5
+    return y
+
+
+def _tanh_gelu_slope(xp, grad, x):
+    # 0.5 * (1 + t) + 0.5 * x * (1 - t^2) * u'   with u' = k * (1 + 3c x^2)
+    t = _tanh_of_inner(xp, x)
+    du = x * x
+    du *= 3 * _TANH_C * _TANH_K
+    du += _TANH_K
+    du *= x
+    du *= 0.5
+    slope = t * t
+    xp.subtract(1, slope, out=slope)
+    slope *= du
+    t += 1
+    t *= 0.5
+    slope += t
+    slope *= grad
+    return slope
+
+
+_GELU_FORMS = {"none": (_exact_gelu, _exact_gelu_slope), "tanh": (_tanh_gelu, _tanh_gelu_slope)}
+
+
+def _gelu_grad(g, x, y, approximate="none"):
+    return gelu_backward.fn(g, x, approximate)
+
+
+@op(nin=2, save=(0, 1), method=False, function=False)
+def gelu_backward(xp, grad, x, approximate="none"):
+    """GELU's gradient: ``grad * (Phi(x) + x * phi(x))``, or the derivative of its tanh form."""
+    return blockwise(xp, _GELU_FORMS[_gelu_form(approximate)][1], grad, x)
+
+
 @gelu_backward.derivative
-def gelu_backward(ctx, grad_slope):
+def gelu_backward(ctx, grad_slope, approximate="none"):
     g, x = ctx.saved_tensors
-    pdf = (-0.5 * x * x).exp() * _INV_SQRT_2PI
-    return gelu_backward.fn(grad_slope, x), grad_slope * g * pdf * (2 - x * x)
+    if approximate == "tanh":
+        # slope' = (1 - t^2) * (u' - x t u'^2 + 3 k c x^2)
+        x2 = x * x
+        t = ((x + _TANH_C * x2 * x) * _TANH_K).tanh()
+        du = _TANH_K * (1 + 3 * _TANH_C * x2)
+        curvature = (1 - t * t) * (du - x * t * du * du + 3 * _TANH_K * _TANH_C * x2)
+    else:
+        # slope' = phi(x) * (2 - x^2)
+        curvature = (-0.5 * x * x).exp() * _INV_SQRT_2PI * (2 - x * x)
+    return gelu_backward.fn(grad_slope, x, approximate), grad_slope * g * curvature
 
 
 gelu = _float_activation("gelu", _gelu, _gelu_grad)

@@ -260,7 +260,9 @@ def _scaled_sum(xp, c, product, beta, alpha):
         product = xp.multiply(product, alpha)
     if beta == 0:
         return product
-    return xp.add(c if beta == 1 else xp.multiply(c, beta), product)
+    # the product is a fresh array of the result's shape and dtype: add into it
+    product += c if beta == 1 else xp.multiply(c, beta)
+    return product
 
 
 def _add_product(name, check, product, pullback, doc, promote=None):

@@ -137,6 +137,9 @@ def layer_norm(xp, x, weight, bias, normalized_ndim, eps):
 @layer_norm.derivative
 def layer_norm(ctx, grad, grad_mean, grad_var, normalized_ndim, eps):
     x, weight, _, mean, var = ctx.saved_tensors
+    if not STATE.grad_enabled and grad_mean is None and grad_var is None:
+        return _layer_norm_grads_in_place(ctx.needs_input_grad, grad, x, weight, mean, var,
+                                          eps)
     lead = tuple(range(x.dim() - normalized_ndim))
     axes = tuple(range(x.dim() - normalized_ndim, x.dim()))
     m = x.numel() // max(mean.numel(), 1)
@@ -156,3 +159,29 @@ def layer_norm(ctx, grad, grad_mean, grad_var, normalized_ndim, eps):
     if needs[0]:
         grad_x = _statistics_grad(grad_x, xhat, rstd, grad_mean, grad_var, m)
     return grad_x, grad_weight, grad_bias
+
+
+def _layer_norm_grads_in_place(needs, grad, x, weight, mean, var, eps):
+    """The first-order gradients on arrays, rows (the statistics) by normalized entries, as
+    `_batch_norm_grads_in_place` does for batch norm."""
+    xp, g = grad._xp, grad._data
+    rows = mean.numel()
+    g2 = g.reshape(rows, -1)
+    rstd = 1.0 / xp.sqrt(var._data.reshape(rows, 1) + eps)
+    xhat = x._data.reshape(rows, -1) - mean._data.reshape(rows, 1)
+    xhat *= rstd
+    grad_weight = (g2 * xhat).sum(axis=0).reshape(weight.shape) if needs[1] else None
+    grad_bias = g2.sum(axis=0).reshape(weight.shape) if needs[2] else None
+    grad_x = None
+    if needs[0]:
+        gxhat = g2 * weight._data.reshape(-1)
+        m = gxhat.shape[1]
+        mean_gxhat = gxhat.sum(axis=1, keepdims=True) / m
+        xhat *= xp.einsum("rm,rm->r", gxhat, xhat)[:, None] / m
+        gxhat -= xhat
+        gxhat -= mean_gxhat
+        gxhat *= rstd
+        grad_x = gxhat
+    return (None if grad_x is None else wrap(grad_x.reshape(g.shape)),
+            None if grad_weight is None else wrap(grad_weight),
+            None if grad_bias is None else wrap(grad_bias))

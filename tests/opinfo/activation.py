@@ -21,7 +21,8 @@ def _spread(*kwargs_list):
 
 
 def _grad_and_input(rng, dt):
-    return [Sample((S.randn(rng, s, dt), S.randn(rng, s, dt, -4, 4))) for s in S.SHAPES]
+    return [Sample((S.randn(rng, s, dt), S.randn(rng, s, dt, -4, 4)), kwargs)
+            for kwargs in ({}, {"approximate": "tanh"}) for s in S.SHAPES]
 
 
 def _op(name):

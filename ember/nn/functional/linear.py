@@ -15,10 +15,15 @@ def linear(input, weight, bias=None):
     >>> F.linear(ember.randn(8, 4), ember.randn(3, 4)).shape
     ember.Size([8, 3])
     """
-    if input.dim() == 2 and bias is not None:
+    if bias is None:
+        return _matmul(input, weight.mT)
+    if input.dim() == 2:
         return _addmm(bias, input, weight.mT)  # one BLAS call with the bias folded in
-    out = _matmul(input, weight.mT)
-    return out if bias is None else out + bias
+    if input.dim() > 2 and bias.dim() == 1:
+        # (*, in) as one (rows, in) matrix: one product and one bias gradient over all rows
+        rows = _addmm(bias, input.reshape(-1, input.shape[-1]), weight.mT)
+        return rows.view(*input.shape[:-1], rows.shape[-1])
+    return _matmul(input, weight.mT) + bias
 
 
 def bilinear(input1, input2, weight, bias=None):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from .. import _dtype as dt
+from .._tensor import wrap
+from ..autograd.grad_mode import STATE
 from ._op import op
 
 
@@ -19,14 +21,21 @@ def _shifted(xp, x, dim, dtype):
 def softmax(xp, x, dim, dtype=None):
     """``exp(x) / exp(x).sum(dim)``, without overflow for large ``x``."""
     z, dim = _shifted(xp, x, dim, dtype)
-    e = xp.exp(z)
-    e /= e.sum(axis=dim, keepdims=True)
+    e = xp.exp(z, out=z) if z.ndim else xp.exp(z)
+    e *= 1 / e.sum(axis=dim, keepdims=True)  # one division per row, not per element
     return e
 
 
 @softmax.derivative
 def softmax(ctx, grad, dim, dtype=None):
     (y,) = ctx.saved_tensors
+    if not STATE.grad_enabled and y.dim():
+        # first order only: the same formula on arrays, in one buffer
+        g, p = grad._data, y._data
+        gy = g * p
+        dx = grad._xp.subtract(g, gy.sum(axis=dim, keepdims=True), out=gy)
+        dx *= p
+        return wrap(dx)
     return y * (grad - (grad * y).sum(dim, keepdim=True))
 
 

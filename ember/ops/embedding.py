@@ -6,6 +6,8 @@ at zero and, with ``scale_grad_by_freq``, dividing by how often each row was loo
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import wrap
 from ._op import op
 
@@ -57,7 +59,15 @@ def embedding_backward(xp, grad, indices, num_weights, padding_idx, scale_grad_b
     if weights is not None:
         g = g * weights[:, None]
     out = xp.zeros((num_weights, dim), dtype=grad.dtype)
-    xp.add.at(out, rows, g)
+    if xp is np and rows.size:
+        # sorted by row, each row's lookups are one segment to sum: a few times faster
+        # than np.add.at, and in the same order (the sort is stable)
+        order = np.argsort(rows, kind="stable")
+        sorted_rows = rows[order]
+        starts = np.flatnonzero(np.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
+        out[sorted_rows[starts]] = np.add.reduceat(g[order], starts, axis=0)
+    else:
+        xp.add.at(out, rows, g)
     return out
 
 

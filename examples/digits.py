@@ -98,7 +98,7 @@ def log_predictions(writer: SummaryWriter, model: nn.Module, loader: DataLoader,
     writer.add_image("test/predictions", grid, step)
 
 
-def train(epochs: int = 15, batch_size: int = 64, workers: int = 2, seed: int = 0,
+def train(epochs: int = 30, batch_size: int = 64, workers: int = 2, seed: int = 0,
           show_progress: bool = True, log_dir: str | None = None):
     """Train the CNN, logging to TensorBoard under ``log_dir`` (default: a new
     ``runs/<date>_<host>``); returns (model, test accuracy, test loader, optimizer)."""
@@ -144,9 +144,14 @@ def train(epochs: int = 15, batch_size: int = 64, workers: int = 2, seed: int = 
     return model, test_accuracy, test_loader, optimizer
 
 
+TARGET_ACCURACY = 0.97  # what `make demo` promises (seeds 0-4 reach 98.1-99.4%)
+
+
 def main(log_dir: str | None = None) -> None:
     model, acc, test_loader, optimizer = train(log_dir=log_dir)
     print(f"test accuracy: {acc:.2%}")
+    if acc < TARGET_ACCURACY:
+        raise SystemExit(f"test accuracy {acc:.2%} is below the demo's {TARGET_ACCURACY:.0%}")
 
     path = os.path.join(tempfile.mkdtemp(), "digits.pt")
     torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict()}, path)

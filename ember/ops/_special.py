@@ -34,6 +34,7 @@ _P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
 _Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
       6.05183413124413191e-2, 2.33520497626869185e-3)
 _INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 # erf(x) ~ x * P(x*x) / Q(x*x) for |x| <= 4, within 7 ulp in single precision; beyond 4,
 # erf rounds to +-1 in single precision.
@@ -69,25 +70,34 @@ def _times_exp_minus_square(xp, y, r):
 
 def _erfc_mid(xp, y):
     """erfc(y) for 0.46875 < y <= 4."""
+    return _times_exp_minus_square(xp, y, _erfcx_mid(y))
+
+
+def _erfcx_mid(y):
+    """exp(y*y) * erfc(y) for 0.46875 < y <= 4."""
     num = _C[8] * y
     den = y
     for c, d in zip(_C[:7], _D[:7]):
         num = (num + c) * y
         den = (den + d) * y
-    return _times_exp_minus_square(xp, y, (num + _C[7]) / (den + _D[7]))
+    return (num + _C[7]) / (den + _D[7])
 
 
 def _erfc_large(xp, y):
     """erfc(y) for y > 4."""
     y = xp.minimum(y, _UNDERFLOW)
+    return _times_exp_minus_square(xp, y, _erfcx_large(y))
+
+
+def _erfcx_large(y):
+    """exp(y*y) * erfc(y) for y > 4."""
     inv2 = 1 / (y * y)
     num = _P[5] * inv2
     den = inv2
     for p, q in zip(_P[:4], _Q[:4]):
         num = (num + p) * inv2
         den = (den + q) * inv2
-    r = (_INV_SQRT_PI - inv2 * (num + _P[4]) / (den + _Q[4])) / y
-    return _times_exp_minus_square(xp, y, r)
+    return (_INV_SQRT_PI - inv2 * (num + _P[4]) / (den + _Q[4])) / y
 
 
 def _erfc_positive(xp, y):
@@ -182,3 +192,42 @@ def erfinv(xp, x):
         y = y - step / (1 + y * step)
     y = xp.where(a == 1, xp.inf, y)
     return xp.copysign(y, x).astype(x.dtype)
+
+
+@_in_working_precision
+def erfcx(xp, x):
+    """The scaled complementary error function ``exp(x*x) * erfc(x)`` (no underflow)."""
+    y = xp.abs(x)
+    small = y <= _SMALL
+    out = xp.empty_like(x)
+    out[small] = xp.exp(x[small] ** 2) * (1 - _erf_small(x[small]))
+    mid = ~small & (y <= _LARGE)
+    for part, scaled in ((mid, _erfcx_mid), (~small & ~mid, _erfcx_large)):  # NaN: large
+        out[part] = scaled(y[part])
+    negative = (x < 0) & ~small
+    # erfcx(-y) = 2 exp(y*y) - erfcx(y)
+    out[negative] = 2 * xp.exp(y[negative] ** 2) - out[negative]
+    return out
+
+
+def _ndtr(xp, y):
+    return 0.5 * erfc(xp, -y * _INV_SQRT_2)
+
+
+@_in_working_precision
+def ndtri(xp, p):
+    """The inverse of the standard normal CDF (-inf at 0, inf at 1, NaN outside [0, 1])."""
+    lower = xp.minimum(p, 1 - p)  # solve in the lower tail, where ndtr keeps its digits
+    t = xp.sqrt(-2 * xp.log(lower))
+    # Abramowitz & Stegun 26.2.23 (error below 4.5e-4), then Halley's method on ndtr
+    y = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) /
+          (1 + t * (1.432788 + t * (0.189269 + t * 0.001308))))
+    finite = xp.isfinite(y)
+    y = xp.where(finite, y, 0)
+    for _ in range(3):
+        density = xp.exp(-0.5 * y * y) * (_INV_SQRT_PI * _INV_SQRT_2)
+        step = (_ndtr(xp, y) - lower) / density
+        y = y - step / (1 + 0.5 * y * step)
+    y = xp.where(finite, y, -xp.inf)
+    y = xp.where(p > 0.5, -y, y)
+    return xp.where((p >= 0) & (p <= 1), y, xp.nan).astype(p.dtype)

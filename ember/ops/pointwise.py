@@ -91,7 +91,7 @@ def unary(name, forward, derivative=None, *, saves="x", promote="float", refuse=
 
 
 def binary(name, forward, da, db, *, saves="ab", promote="common", refuse="", inplace=True,
-           aliases=(), method=True, doc=None):
+           aliases=(), method=True, function=True, doc=None):
     """Declare a broadcasting two-input op from ``forward(xp, a, b)`` and the gradient formulas
     ``da(grad, a, b, y)`` and ``db(grad, a, b, y)``; each runs only when its input needs it.
     """
@@ -100,7 +100,8 @@ def binary(name, forward, da, db, *, saves="ab", promote="common", refuse="", in
     checked.__doc__ = doc
     save = tuple(i for i, s in enumerate("ab") if s in saves)
     entry = op(nin=2, promote=promote, save=save, save_output="y" in saves, broadcasts=True,
-               elementwise=True, inplace=inplace, aliases=aliases, method=method)(checked)
+               elementwise=True, inplace=inplace, aliases=aliases, method=method,
+               function=function)(checked)
 
     @entry.derivative
     def _(ctx, grad):

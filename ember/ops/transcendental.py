@@ -90,27 +90,27 @@ logaddexp2 = binary("logaddexp2", _logaddexp2, lambda g, a, b, y: g * (a - y).ex
                     doc="``log2(2 ** input + 2 ** other)`` without overflow.")
 
 
-def _xlogy(xp, x, y):
-    like = x if hasattr(x, "dtype") else y
-    # a number operand becomes an array of the result type: log(2.5) as a NumPy float64
-    # scalar would turn a float32 result into float64
-    x, y = (v if hasattr(v, "dtype") else xp.asarray(v, dtype=like.dtype) for v in (x, y))
-    product = xp.multiply(x, xp.log(y))
-    # 0 * log(0) is taken as 0, unless y is NaN
-    return xp.where((x == 0) & ~xp.isnan(y), 0, product).astype(product.dtype)
+def times_log(name, log, log_number, low, doc, **flags):
+    """A ``x * log(y)``-like binary op (``xlogy``, ``xlog1py``): 0 where ``x`` is 0 unless ``y``
+    is NaN. ``log`` is the NumPy ufunc's name, ``low`` the ``y`` where the log ends."""
+    def forward(xp, x, y):
+        like = x if hasattr(x, "dtype") else y
+        # a number operand becomes an array of the result type: log(2.5) as a NumPy float64
+        # scalar would turn a float32 result into float64
+        x, y = (v if hasattr(v, "dtype") else xp.asarray(v, dtype=like.dtype) for v in (x, y))
+        product = xp.multiply(x, getattr(xp, log)(y))
+        return xp.where((x == 0) & ~xp.isnan(y), 0, product).astype(product.dtype)
+
+    def x_grad(g, x, y, out):
+        slope = getattr(y, log)() if isinstance(y, Tensor) else float(log_number(np.float64(y)))
+        return where_op((x == 0) & (y <= low), 0, g * slope)
+
+    return binary(name, forward, x_grad, lambda g, x, y, out: g * x / (y - low),
+                  promote="float", refuse="c", doc=doc, **flags)
 
 
-def _log(v):
-    return v.log() if isinstance(v, Tensor) else float(np.log(np.float64(v)))
-
-
-def _xlogy_x_grad(g, x, y, out):
-    return where_op((x == 0) & (y <= 0), 0, g * _log(y))
-
-
-xlogy = binary("xlogy", _xlogy, _xlogy_x_grad, lambda g, x, y, out: g * x / y,
-               promote="float", refuse="c",
-               doc="``input * log(other)``, with 0 where ``input`` is 0.")
+xlogy = times_log("xlogy", "log", np.log, 0,
+                  "``input * log(other)``, with 0 where ``input`` is 0.")
 
 
 # ----------------------------------------------------------------------------- trigonometry

@@ -1,0 +1,113 @@
+"""Number-theoretic and floating-point bookkeeping ops: gcd, lcm, heaviside, nextafter, ldexp,
+frexp, angle, isin. Most are piecewise constant, so PyTorch gives them no derivative.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import return_types
+from .._tensor import Tensor, wrap
+from ._op import composite, op
+from .pointwise import guarded, refuse, type_name, zeros_like
+from .reduce import returning
+
+
+def _integer_only(name, forward):
+    return guarded(name, forward, "fcb")
+
+
+def _same_dtype(name):
+    def check(xp, a, b):
+        if a.dtype != b.dtype:
+            raise RuntimeError(f"{name} is not yet implemented for tensors with different "
+                               f"dtypes.")
+        return a, b
+    return check
+
+
+def _non_differentiable(name, forward, promote="common"):
+    forward.__name__ = name
+    return op(nin=2, promote=promote, broadcasts=True, elementwise=True, differentiable=False,
+              inplace=True)(forward)
+
+
+gcd = _non_differentiable("gcd", _integer_only("gcd", lambda xp, a, b: xp.gcd(a, b)))
+gcd.forward.__doc__ = "The greatest common divisor, elementwise (integers only)."
+lcm = _non_differentiable("lcm", _integer_only("lcm", lambda xp, a, b: xp.lcm(a, b)))
+lcm.forward.__doc__ = "The least common multiple, elementwise (integers only)."
+
+
+def _heaviside(xp, input, values):
+    if not isinstance(values, type(input)):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
+                        f"{type(values).__name__}")
+    _same_dtype("heaviside")(xp, input, values)
+    refuse("heaviside", "c", input)
+    step = xp.where(input > 0, 1, xp.where(input == 0, values, 0))
+    return xp.where(input != input, input, step).astype(input.dtype)  # NaN stays NaN
+
+
+heaviside = op(name="heaviside", nin=2, promote=None, broadcasts=True, elementwise=True, differentiable=False,
+               inplace=True)(_heaviside)
+_heaviside.__doc__ = "The unit step: 0 below 0, ``values`` at 0, 1 above."
+
+
+def _nextafter(xp, a, b):
+    refuse("nextafter", "biuc", a, b)
+    return xp.nextafter(a, b)
+
+
+nextafter = _non_differentiable("nextafter", _nextafter)
+_nextafter.__doc__ = "The next representable float after ``input`` towards ``other``."
+
+
+@op(n_outputs=2, differentiable_outputs=(True, False), stash=True)
+def frexp(xp, x):
+    """Split ``input`` into a mantissa in (-1, 1) and an int32 power of two:
+    ``input = mantissa * 2 ** exponent``."""
+    if x.dtype.kind != "f":
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes, got "
+                           f"{type_name(x)}")
+    mantissa, exponent = xp.frexp(x)
+    exponent = exponent.astype("int32")
+    return (mantissa, exponent), exponent
+
+
+@frexp.derivative
+def frexp(ctx, grad_mantissa, grad_exponent):
+    exponent = wrap(ctx.stash)
+    return grad_mantissa * (-exponent.to(grad_mantissa.dtype)).exp2()
+
+
+returning(frexp, return_types.frexp)
+
+
+@composite()
+def ldexp(input, other):
+    """``input * 2 ** other``."""
+    return input * (other.exp2() if isinstance(other, Tensor) else 2.0 ** other)
+
+
+def _angle(xp, x):
+    if x.dtype.kind == "c":
+        return xp.angle(x)
+    return xp.where(x < 0, math.pi, xp.where(x != x, x, 0)).astype(x.dtype)
+
+
+def _angle_grad(g, x, y):
+    if not x.is_complex():
+        return zeros_like(g)
+    return g * (x * 1j) / (x.abs() ** 2)
+
+
+angle = op(name="angle", promote="float", save=(0,), elementwise=True)(_angle)
+_angle.__doc__ = "The argument of each element in radians (pi for negative reals, else 0)."
+angle.derivative(lambda ctx, grad: _angle_grad(grad, ctx.saved_tensors[0], None))
+
+
+def _isin(xp, elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` occurs in ``test_elements``."""
+    return xp.isin(elements, test_elements, assume_unique=assume_unique, invert=invert)
+
+
+isin = op(name="isin", nin=2, promote="compare", differentiable=False, method=False)(_isin)

@@ -1,0 +1,237 @@
+"""Statistics and numerical calculus composed from other ops: diff, cov, corrcoef, quantiles,
+msort, renorm, dist, and trapezoidal integration. Their gradients come from the ops they use.
+"""
+from __future__ import annotations
+
+import warnings
+
+from .._dtype import bool_ as _bool
+from .._tensor import Tensor
+from ._op import composite
+from .join import cat
+from .norms import linalg_vector_norm
+from .piecewise import where_op
+from .reduce import one_dim
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+@composite()
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``, after joining ``prepend`` and ``append``.
+
+    >>> ember.diff(ember.tensor([1, 4, 9, 16]))
+    tensor([3, 5, 7])
+    """
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    dim = one_dim(dim, input.dim())
+    parts = [p for p in (prepend, input, append) if p is not None]
+    x = cat(parts, dim) if len(parts) > 1 else input
+    step = (lambda hi, lo: hi.logical_xor(lo)) if x.dtype == _bool else \
+        (lambda hi, lo: hi - lo)
+    for _ in range(n):
+        length = x.shape[dim]
+        if length == 0:
+            break
+        x = step(x.narrow(dim, 1, length - 1), x.narrow(dim, 0, length - 1))
+    return x
+
+
+@composite()
+def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
+        aweights: Tensor | None = None) -> Tensor:
+    """The covariance matrix of the variables in the rows of ``input`` (observations in
+    columns), with optional integer frequency and float observation weights."""
+    if input.dim() > 2:
+        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an "
+                         f"input with {input.dim()} dimensions")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    if not x.is_floating_point() and not x.is_complex():
+        x = x.float()
+    observations = x.shape[1]
+    weights = None
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is None:
+            continue
+        if w.dim() > 1 or w.numel() != observations:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions and "
+                               f"{observations} elements but got shape {tuple(w.shape)}")
+        if name == "fweights" and w.is_floating_point():
+            raise RuntimeError("cov(): expected fweights to have integral dtype")
+        if bool((w < 0).any()):
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        weights = w if weights is None else weights * w
+    if weights is None:
+        total = observations
+        mean = x.mean(1)
+    else:
+        weights = weights.to(x.dtype)
+        total = weights.sum()
+        mean = (x * weights).sum(1) / total
+    if weights is not None and aweights is not None and correction != 0:
+        norm = total - correction * (weights * aweights).sum() / total
+    else:
+        norm = total - correction
+    if bool(norm <= 0):
+        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the number of observations.")
+        norm = norm * 0 if isinstance(norm, Tensor) else 0
+    centred = x - mean.unsqueeze(1)
+    weighted = centred if weights is None else centred * weights
+    return (centred.mm(weighted.transpose(0, 1).conj()) / norm).squeeze()
+
+
+@composite()
+def corrcoef(input: Tensor) -> Tensor:
+    """Pearson's correlation coefficients of the variables in the rows of ``input``."""
+    c = cov(input)
+    if c.dim() == 0:
+        return c / c
+    std = c.diagonal().sqrt()
+    c = c / std.unsqueeze(1) / std.unsqueeze(0)
+    return c if c.is_complex() else c.clamp(-1, 1)
+
+
+def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
+    if not input.is_floating_point():
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if interpolation not in _INTERPOLATIONS:
+        raise ValueError(f"{name}() interpolation must be one of linear, lower, higher, "
+                         f"midpoint or nearest. Got {interpolation}")
+    if input.numel() == 0:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    scalar = not isinstance(q, Tensor) or q.dim() == 0
+    if isinstance(q, Tensor):
+        if q.dim() > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q.dtype != input.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+        qs = q.detach().reshape(-1)
+    else:
+        qs = input.new_tensor([float(q)])
+    if bool(((qs < 0) | (qs > 1)).any()):
+        raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    x = input.reshape(-1) if dim is None else input
+    axis = 0 if dim is None else one_dim(dim, input.dim())
+    ordered = x.sort(dim=axis).values.movedim(axis, -1).unsqueeze(-2)  # (..., 1, n)
+    last = ordered.shape[-1] - 1
+    if ignore_nan:
+        counts = (~ordered.isnan()).sum(-1, keepdim=True)  # (..., 1, 1)
+        ranks = where_op(counts == 0, last, qs.unsqueeze(-1) * (counts - 1))
+    else:
+        has_nan = ordered.narrow(-1, last, 1).isnan()  # NaNs sort last
+        ranks = where_op(has_nan, last, qs.unsqueeze(-1) * last)
+    ranks = ranks.expand(*ordered.shape[:-1][:-1], qs.numel(), 1)
+    pick = {"lower": ranks.floor, "higher": ranks.ceil, "nearest": ranks.round}.get(interpolation)
+    if pick is not None:
+        result = ordered.expand(*ranks.shape[:-1], last + 1).gather(-1, pick().long())
+    else:
+        spread = ordered.expand(*ranks.shape[:-1], last + 1)
+        below = spread.gather(-1, ranks.floor().long())
+        above = spread.gather(-1, ranks.ceil().long())
+        weight = ranks - ranks.floor() if interpolation == "linear" else 0.5
+        result = below.lerp(above, weight)
+    result = result.squeeze(-1).movedim(-1, 0)  # (k, ...)
+    if keepdim:
+        if dim is None:
+            result = result.reshape(result.shape[0], *([1] * input.dim()))
+        else:
+            result = result.unsqueeze(axis + 1)
+    return result.squeeze(0) if scalar else result
+
+
+@composite()
+def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    """The ``q``-th quantiles of ``input`` (over all elements, or along ``dim``); a 1-d ``q``
+    puts its quantiles in a new leading dimension. A NaN in a slice makes its quantile NaN.
+
+    >>> ember.quantile(ember.tensor([1., 2., 3., 4.]), 0.5)
+    tensor(2.5000)
+    """
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, ignore_nan=False)
+
+
+@composite()
+def nanquantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False, *,
+                interpolation: str = "linear") -> Tensor:
+    """`quantile` that ignores NaNs (NaN only where a slice holds nothing else)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, ignore_nan=True)
+
+
+@composite()
+def msort(input: Tensor) -> Tensor:
+    """``input`` sorted along its first dimension."""
+    return input.sort(dim=0).values
+
+
+@composite()
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """Each slice along ``dim`` rescaled so that its ``p``-norm is at most ``maxnorm``."""
+    if input.dim() <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.dim()} "
+                           f"dimensions")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    axis = one_dim(dim, input.dim())
+    others = tuple(d for d in range(input.dim()) if d != axis)
+    norms = linalg_vector_norm(input, p, others, True)
+    return input * where_op(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
+@composite()
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """The ``p``-norm of ``input - other``."""
+    return linalg_vector_norm(input - other, p)
+
+
+def _spacing(y, x, dx, dim):
+    """The widths of the trapezoids along ``dim``: from sample points ``x``, or ``dx``."""
+    if x is None:
+        return 1 if dx is None else dx
+    if x.dim() == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+        shape = [1] * y.dim()
+        shape[dim] = -1
+        return diff(x).reshape(shape)
+    return diff(x, dim=dim)
+
+
+@composite(method=False)
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+              dim: int = -1) -> Tensor:
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule, at sample points ``x`` or
+    spaced ``dx`` apart (1 by default)."""
+    if x is not None and dx is not None:
+        raise RuntimeError("trapezoid: received both x and dx")
+    dim = one_dim(dim, y.dim())
+    n = y.shape[dim]
+    if n == 0:
+        return y.sum(dim)
+    heights = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
+    return (heights * _spacing(y, x, dx, dim)).sum(dim) / 2
+
+
+composite("trapz", method=False)(trapezoid)
+
+
+@composite(method=False)
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
+                         dim: int = -1) -> Tensor:
+    """The running trapezoidal integral of ``y`` along ``dim`` (one element fewer)."""
+    if x is not None and dx is not None:
+        raise RuntimeError("cumulative_trapezoid: received both x and dx")
+    dim = one_dim(dim, y.dim())
+    n = y.shape[dim]
+    if n == 0:
+        return y.narrow(dim, 0, 0)
+    heights = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
+    return (heights * _spacing(y, x, dx, dim) / 2).cumsum(dim)
+

@@ -37,3 +37,5 @@ __version__ = "0.1.0"
 
 # ---- math gaps (branch mathgaps): torch.special and the windows / functional aliases
 from . import special  # noqa: E402
+from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
+globals().update(_NN_ALIASES)

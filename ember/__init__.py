@@ -37,5 +37,7 @@ __version__ = "0.1.0"
 
 # ---- math gaps (branch mathgaps): torch.special and the windows / functional aliases
 from . import special  # noqa: E402
+from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E402
+                       bartlett_window, kaiser_window)
 from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
 globals().update(_NN_ALIASES)

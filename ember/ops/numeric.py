@@ -111,3 +111,23 @@ def _isin(xp, elements, test_elements, *, assume_unique=False, invert=False):
 
 
 isin = op(name="isin", nin=2, promote="compare", differentiable=False, method=False)(_isin)
+
+
+@composite(method=False)
+def unravel_index(indices: Tensor, shape) -> tuple:
+    """The coordinates, in a tensor of ``shape``, of each flat index in ``indices``.
+
+    >>> ember.unravel_index(ember.tensor([5]), (2, 3))
+    (tensor([1]), tensor([2]))
+    """
+    if indices.is_floating_point() or indices.is_complex() or indices.dtype.name == "bool":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    sizes = (shape,) if isinstance(shape, int) else tuple(shape)
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"'shape' cannot have negative values, but got {sizes}")
+    coordinates = []
+    indices = indices.long()  # PyTorch answers in int64 whatever the indices' type
+    for size in reversed(sizes):
+        coordinates.append(indices.remainder(size))
+        indices = indices.div(size, rounding_mode="floor")
+    return tuple(reversed(coordinates))

@@ -48,3 +48,11 @@ OPINFOS = [
         Sample((np.array([-1.0, 0.0, 2.0, np.nan], dt),))]),
     OpInfo("isin", _isin, dtypes=(np.int64, np.float32), grad=False),
 ]
+
+
+def _unravel(rng, dt):
+    return [Sample((rng.integers(-24, 24, (5,)).astype(dt), (2, 3, 4))),
+            Sample((np.array(7, dt), 10)), Sample((rng.integers(0, 12, (2, 3)).astype(dt), [3, 4]))]
+
+
+OPINFOS.append(OpInfo("unravel_index", _unravel, dtypes=(np.int64, np.int32), grad=False))

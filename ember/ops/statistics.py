@@ -100,8 +100,8 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
     if not input.is_floating_point():
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
     if interpolation not in _INTERPOLATIONS:
-        raise ValueError(f"{name}() interpolation must be one of linear, lower, higher, "
-                         f"midpoint or nearest. Got {interpolation}")
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest, but got {interpolation}")
     if input.numel() == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     scalar = not isinstance(q, Tensor) or q.dim() == 0

@@ -47,8 +47,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     """The covariance matrix of the variables in the rows of ``input`` (observations in
     columns), with optional integer frequency and float observation weights."""
     if input.dim() > 2:
-        raise ValueError(f"cov(): expected input to have two or fewer dimensions but got an "
-                         f"input with {input.dim()} dimensions")
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {input.dim()} dimensions")
     x = input.reshape(1, -1) if input.dim() < 2 else input
     if not x.is_floating_point() and not x.is_complex():
         x = x.float()

@@ -12,6 +12,16 @@ from .pointwise import guarded, refuse, type_name, zeros_like
 from .reduce import returning
 
 
+def bind_inplace(fn) -> None:
+    """``Tensor.<name>_`` for a composite op: the result written back into the tensor. The op
+    reads a clone, so a derivative that saves its input still sees the old value."""
+    def method(self, *args, **kwargs):
+        return self.copy_(fn(self.clone(), *args, **kwargs))
+    method.__name__ = method.__qualname__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place `{fn.__name__}`."
+    setattr(Tensor, method.__name__, method)
+
+
 def _integer_only(name, forward):
     return guarded(name, forward, "fcb")
 
@@ -86,6 +96,9 @@ returning(frexp, return_types.frexp)
 def ldexp(input, other):
     """``input * 2 ** other``."""
     return input * (other.exp2() if isinstance(other, Tensor) else 2.0 ** other)
+
+
+bind_inplace(ldexp)
 
 
 def _angle(xp, x):

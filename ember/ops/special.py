@@ -14,6 +14,7 @@ import numpy as np
 from .._creation import arange
 from . import _gamma, _special
 from ._op import composite, op
+from .numeric import bind_inplace
 from .piecewise import where_op
 from .pointwise import binary, refuse, unary
 from .transcendental import erfc, times_log, xlogy
@@ -72,6 +73,7 @@ def mvlgamma(input, p: int):
 
 
 composite("special_multigammaln", method=False, function=False)(mvlgamma)
+bind_inplace(mvlgamma)
 
 # ----------------------------------------------------------------------------- Bessel
 

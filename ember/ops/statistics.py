@@ -10,6 +10,7 @@ from .._tensor import Tensor
 from ._op import composite
 from .join import cat
 from .norms import linalg_vector_norm
+from .numeric import bind_inplace
 from .piecewise import where_op
 from .reduce import one_dim
 
@@ -183,6 +184,9 @@ def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     others = tuple(d for d in range(input.dim()) if d != axis)
     norms = linalg_vector_norm(input, p, others, True)
     return input * where_op(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
+bind_inplace(renorm)
 
 
 @composite()

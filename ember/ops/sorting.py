@@ -5,6 +5,8 @@ elements send their gradient back to the selected positions.
 """
 from __future__ import annotations
 
+import builtins
+
 import inspect
 
 from .. import _dtype as dt
@@ -296,6 +298,43 @@ def histogram(xp, x, bins, *, range=None, weight=None, density=False):
 
 
 returning(histogram, return_types.histogram)
+
+
+@op(differentiable=False, n_outputs=None, method=False)
+def histogramdd(xp, x, bins, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)`` of the points in the rows of ``input`` (its last dimension holds
+    the coordinates): ``bins`` per dimension, as counts or tensors of edges; ``range`` as
+    ``[min0, max0, min1, max1, ...]``."""
+    if x.dtype.kind != "f":
+        _not_implemented("histogramdd", x)
+    if x.ndim < 2:
+        raise RuntimeError(f"torch.histogramdd: input tensor should have at least 2 dimensions, "
+                           f"but got {x.ndim}")
+    points = x.reshape(-1, x.shape[-1])
+    d = points.shape[1]
+    if not isinstance(bins, int):
+        bins = [b._data if hasattr(b, "_data") else b for b in bins]
+        if len(bins) != d:
+            raise RuntimeError(f"torch.histogramdd: expected {d} sequences of bin edges for "
+                               f"each dimension of a {d}-dimensional histogram, but got "
+                               f"{len(bins)}")
+    pairs = None if range is None else [tuple(range[2 * i:2 * i + 2]) for i in builtins.range(d)]
+    weights = None if weight is None else weight._data.reshape(-1)
+    hist, edges = xp.histogramdd(points, bins=bins, range=pairs, weights=weights,
+                                 density=density)
+    return (hist.astype(x.dtype),) + tuple(e.astype(x.dtype) for e in edges)
+
+
+def _histogramdd_result(call):
+    def fn(*args, **kwargs):
+        hist, *edges = call(*args, **kwargs)
+        return return_types.histogramdd(hist, tuple(edges))
+    fn.__name__ = fn.__qualname__ = "histogramdd"
+    fn.__doc__ = call.__doc__
+    return fn
+
+
+histogramdd.fn = _histogramdd_result(histogramdd.fn)
 
 
 # ----------------------------------------------------------------------------- search

@@ -152,3 +152,14 @@ OPINFOS = [
     OpInfo("searchsorted", _searchsorted_samples, grad=False),
     OpInfo("bucketize", _bucketize_samples, grad=False),
 ]
+
+
+def _histogramdd_samples(rng, dt):
+    points = rng.uniform(0, 1, (30, 2)).astype(dt)
+    edges = [np.array([0.0, 0.3, 1.0], dt), np.array([0.0, 0.5, 0.8, 1.0], dt)]
+    return [Sample((points, [3, 4])), Sample((points, 3), {"range": [0.0, 1.0, 0.0, 2.0],
+                                                          "density": True}),
+            Sample((rng.uniform(0, 1, (2, 10, 3)).astype(dt), 2)), Sample((points, edges))]
+
+
+OPINFOS.append(OpInfo("histogramdd", _histogramdd_samples, grad=False))

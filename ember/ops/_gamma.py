@@ -108,9 +108,27 @@ def zeta(xp, s, q):
 
 
 def _hurwitz(xp, s, q):
+    """zeta(s, q) on flat float64 arrays."""
+    negative = (q < 0) & xp.isfinite(q) & (q != xp.floor(q))
+    if not negative.any():
+        return _hurwitz_from(xp, s, q)
+    out = _hurwitz_from(xp, s, xp.where(negative, 1, q))
+    sn, qn = s[negative], q[negative]
+    # Summing up from a negative q takes |q| terms; for integer s, the terms below 0 are
+    # (-1)**s times those of zeta(s, 1 - f) up to m, with q = f - m and 0 < f < 1
+    m = xp.ceil(-qn)
+    f = qn + m
+    parity = xp.where(sn % 2 == 0, 1.0, -1.0)
+    below = _hurwitz_from(xp, sn, 1 - f) - _hurwitz_from(xp, sn, m + 1 - f)
+    value = parity * below + _hurwitz_from(xp, sn, f)
+    out[negative] = xp.where(sn == xp.floor(sn), value, xp.nan)  # (q+k)**-s is complex
+    return out
+
+
+def _hurwitz_from(xp, s, q):
+    """zeta(s, q) by direct summation until q + k > 9, then Euler-Maclaurin."""
     total = xp.power(q, -s)
-    # terms are summed directly until q + k > 9 (at least 9 of them), then the tail is closed
-    finite_q = xp.where(xp.isfinite(q), q, _ZETA_DIRECT)
+    finite_q = xp.where(xp.isfinite(q) & (q >= 0), q, _ZETA_DIRECT)  # q < 0: a pole here
     steps = xp.maximum(_ZETA_DIRECT, xp.floor(_ZETA_DIRECT - finite_q) + 1)
     a = q.copy()
     for i in range(1, int(steps.max()) + 1):

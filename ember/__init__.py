@@ -34,3 +34,6 @@ from . import utils  # noqa: F401  ember.utils.data without a separate import
 globals().update(_ALIASES)
 
 __version__ = "0.1.0"
+
+# Fourier transforms and probability distributions
+from . import fft  # noqa: E402  ember.fft

@@ -18,6 +18,8 @@ def _to_copy(xp, x, dtype=None, device=None):
 @_to_copy.derivative
 def _to_copy(ctx, grad, dtype=None, device=None):
     (source_dtype,) = ctx.dtypes
+    if grad.is_complex() and not source_dtype.is_complex:
+        grad = grad.real  # a real input's gradient is the real part, as in PyTorch
     return to(grad, ctx.stash, source_dtype)
 
 

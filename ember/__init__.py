@@ -37,3 +37,4 @@ __version__ = "0.1.0"
 
 # Fourier transforms and probability distributions
 from . import fft  # noqa: E402  ember.fft
+from . import distributions  # noqa: E402  ember.distributions

@@ -1,0 +1,20 @@
+"""Standard samples of a distribution's shape, dtype and device (constants to autograd)."""
+from __future__ import annotations
+
+from .. import _creation, _sampling
+
+
+def standard_normal(shape, like):
+    return _sampling.randn(shape, dtype=like.dtype, device=like.device)
+
+
+def standard_uniform(shape, like):
+    return _sampling.rand(shape, dtype=like.dtype, device=like.device)
+
+
+def standard_exponential(shape, like):
+    return _creation.empty(shape, dtype=like.dtype, device=like.device).exponential_()
+
+
+def standard_cauchy(shape, like):
+    return _creation.empty(shape, dtype=like.dtype, device=like.device).cauchy_()

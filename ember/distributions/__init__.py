@@ -7,7 +7,18 @@ differentiable in the parameters (reparameterization).
     tensor(-1.0439)
 """
 from . import constraints
+from .bernoulli import Bernoulli, Binomial, Geometric
+from .categorical import Categorical, OneHotCategorical
+from .cauchy import Cauchy
 from .distribution import Distribution
+from .exponential import Exponential
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
 from .normal import LogNormal, Normal
+from .uniform import Uniform
 
-__all__ = ["Distribution", "LogNormal", "Normal", "constraints"]
+__all__ = ["Bernoulli", "Binomial", "Categorical", "Cauchy", "Distribution", "Exponential",
+           "Geometric", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal",
+           "OneHotCategorical", "Uniform", "constraints", "kl_divergence", "register_kl"]

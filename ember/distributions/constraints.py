@@ -164,9 +164,14 @@ class _Bound(Constraint):
         return ok
 
     def __repr__(self) -> str:
-        bounds = [f"{n}={b}" for n, b in (("lower_bound", self.lower_bound),
+        bounds = [f"{n}={_number(b)}" for n, b in (("lower_bound", self.lower_bound),
                                           ("upper_bound", self.upper_bound)) if b is not None]
         return f"{self._name}({', '.join(bounds)})"
+
+
+def _number(bound):
+    """A bound as PyTorch formats it: a 0-d tensor as its number."""
+    return bound.item() if hasattr(bound, "dim") and bound.dim() == 0 else bound
 
 
 def greater_than(lower_bound) -> Constraint:
@@ -213,7 +218,7 @@ class _PositiveDefinite(Constraint):
     event_dim = 2
 
     def check(self, value):
-        from ... import linalg
+        from .. import linalg
         symmetric = (value - value.mT).abs().reshape(value.shape[:-2] + (-1,)).amax(-1) < 1e-6
         return symmetric & (linalg.cholesky_ex(value).info == 0)
 

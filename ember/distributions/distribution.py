@@ -6,6 +6,7 @@ import functools
 from .._tensor import Size, Tensor
 from ..autograd.grad_mode import no_grad
 from . import constraints
+from .constraints import _number
 
 lazy_property = functools.cached_property
 
@@ -151,5 +152,5 @@ class Distribution:
 
     def __repr__(self) -> str:
         params = [(k, self.__dict__[k]) for k in self.arg_constraints if k in self.__dict__]
-        args = ", ".join(f"{k}: {v.item() if v.numel() == 1 else v.size()}" for k, v in params)
+        args = ", ".join(f"{k}: {_number(v) if v.numel() == 1 else v.size()}" for k, v in params)
         return f"{type(self).__name__}({args})"

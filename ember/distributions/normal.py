@@ -5,37 +5,21 @@ import math
 
 from . import constraints
 from ._draw import standard_normal
+from ._location_scale import LocationScale
 from .distribution import Distribution
-from .utils import broadcast_all
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(LocationScale):
     """The normal distribution with mean ``loc`` and standard deviation ``scale``.
 
     >>> ember.distributions.Normal(0.0, 1.0).log_prob(ember.tensor(0.0))
     tensor(-0.9189)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.size(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(batch_shape, _instance, Normal, loc=self.loc.expand(batch_shape),
-                              scale=self.scale.expand(batch_shape))
-
     @property
     def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
         return self.loc
 
     @property
@@ -46,9 +30,8 @@ class Normal(Distribution):
     def variance(self):
         return self.scale.pow(2)
 
-    def rsample(self, sample_shape=()):
-        eps = standard_normal(self._extended_shape(sample_shape), self.loc)
-        return self.loc + eps * self.scale
+    def standard_sample(self, shape):
+        return standard_normal(shape, self.loc)
 
     def log_prob(self, value):
         if self._validate_args:

@@ -27,6 +27,14 @@ def broadcast_all(*values):
     return tuple(v if tuple(v.shape) == shape else v.expand(shape) for v in values)
 
 
+def enumerate_values(values, batch_shape, expand: bool):
+    """The support ``values`` (first dim) laid out for a batch: ``(n, 1, ..., 1, *event)``,
+    or expanded to ``(n, *batch_shape, *event)``."""
+    event = tuple(values.shape[1:])
+    values = values.view((values.shape[0],) + (1,) * len(batch_shape) + event)
+    return values.expand((-1,) + tuple(batch_shape) + event) if expand else values
+
+
 def clamp_probs(probs: Tensor) -> Tensor:
     """``probs`` kept a machine epsilon away from 0 and 1."""
     eps = dt.finfo(probs.dtype).eps

@@ -333,7 +333,10 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
         if op.broadcasts and type(e) is ValueError:
             _check_broadcast(op, arrays)
-        raise type(e)(f"{op.name}(): {e}") from None
+        message = str(e)  # named once, whether or not the forward named the op itself
+        if not message.startswith(f"{op.name}("):
+            message = f"{op.name}(): {message}"
+        raise type(e)(message) from None
     if op.stash:
         result, stash = result
     if op.n_outputs == 1:

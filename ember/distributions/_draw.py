@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from .. import _creation, _sampling
+from .._tensor import wrap
+from ..random import generator_for
 
 
 def standard_normal(shape, like):
@@ -18,3 +20,10 @@ def standard_exponential(shape, like):
 
 def standard_cauchy(shape, like):
     return _creation.empty(shape, dtype=like.dtype, device=like.device).cauchy_()
+
+
+def standard_gamma(concentration):
+    """Gamma(concentration, 1) draws, one per entry of ``concentration`` (no gradient)."""
+    rng = generator_for(concentration.device, None).rng
+    alpha = concentration.detach()._data
+    return wrap(rng.standard_gamma(alpha).astype(alpha.dtype))

@@ -10,6 +10,7 @@ from .categorical import Categorical, OneHotCategorical
 from .cauchy import Cauchy
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Beta, Dirichlet, Gamma, Poisson
 from .independent import Independent, sum_rightmost
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, _solve_lower, mahalanobis
@@ -160,3 +161,28 @@ def _kl_independent_independent(p, q):
     if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
         raise NotImplementedError
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    pa, pb, qa, qb = p.concentration, p.rate, q.concentration, q.rate
+    return (qa * (pb / qb).log() + qa.lgamma() - pa.lgamma() + (pa - qa) * pa.digamma()
+            + (qb - pb) * (pa / pb))
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    pc, qc = p.concentration, q.concentration
+    p_total, q_total = pc.sum(-1), qc.sum(-1)
+    return (p_total.lgamma() - q_total.lgamma() - (pc.lgamma() - qc.lgamma()).sum(-1)
+            + ((pc - qc) * (pc.digamma() - p_total.digamma().unsqueeze(-1))).sum(-1))
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    return _kl_dirichlet_dirichlet(p._dirichlet(), q._dirichlet())

@@ -135,6 +135,8 @@ def test_shifts(name, dim, rng):
     lambda lib, x: lib.fft.rfft(lib.complex(x, x)),
     lambda lib, x: lib.fft.ihfft(lib.complex(x, x)),
     lambda lib, x: lib.fft.irfft(x[:, :1]),
+    lambda lib, x: lib.fft.fft(x.half()),
+    lambda lib, x: lib.fft.rfft2(x.to(lib.bfloat16)),
 ])
 def test_errors_like_torch(call, rng):
     a = rng.standard_normal((3, 4)).astype(np.float32)

@@ -19,14 +19,27 @@ _INVERSE_NORM = ("forward", "ortho", "backward")
 _COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
 
 
-def _complex_dtype(xp, x):
+_SUPPORTED = ("float32", "float64", "complex64", "complex128")
+_TORCH_NAMES = {"float16": "Half", "bfloat16": "BFloat16"}
+
+
+def _checked(x):
+    """``x``, if the transforms support its dtype (PyTorch's CPU transforms don't do half)."""
     name = x.dtype.name
+    if name not in _SUPPORTED:
+        raise RuntimeError(f"Unsupported dtype {_TORCH_NAMES.get(name, name)}")
+    return x
+
+
+def _complex_dtype(xp, x):
+    name = _checked(x).dtype.name
     return xp.dtype(_COMPLEX_OF.get(name, name))
 
 
 @op(method=False)
 def _fft_c2c(xp, input, dim, normalization, forward):
     """The complex transform of ``input`` over ``dim`` (inverse when not ``forward``)."""
+    _checked(input)
     if forward:
         out = xp.fft.fftn(input, axes=dim, norm=_FORWARD_NORM[normalization])
     else:
@@ -66,7 +79,7 @@ def _fft_r2c(ctx, grad, dim, normalization, onesided):
 def _fft_c2r(xp, input, dim, normalization, last_dim_size):
     """The real inverse transform of the halved spectrum ``input`` over ``dim``: the last of
     ``dim`` becomes ``last_dim_size`` long."""
-    sizes = [input.shape[d] for d in dim[:-1]] + [last_dim_size]
+    sizes = [_checked(input).shape[d] for d in dim[:-1]] + [last_dim_size]
     out = xp.fft.irfftn(input, s=sizes, axes=dim, norm=_INVERSE_NORM[normalization])
     return out.astype(input.real.dtype, copy=False)
 

@@ -396,3 +396,63 @@ def test_moments_of_gamma_family_match_torch(case, rng):
         else:
             assert_close(e.grad, t.grad, what=f"{name} grad")
     assert tuple(ed.sample((3,)).shape) == tuple(td.sample((3,)).shape)
+
+
+def _transform_chain(lib, loc, scale):
+    T = lib.distributions.transforms
+    return {
+        "affine-tanh": [T.AffineTransform(lib.tensor(loc), lib.tensor(scale)),
+                        T.TanhTransform(cache_size=1)],
+        "exp": [T.ExpTransform()],
+        "sigmoid-affine": [T.SigmoidTransform(), T.AffineTransform(1.0, -2.0)],
+        "compose": [T.ComposeTransform([T.AffineTransform(0.5, 3.0), T.ExpTransform()])],
+        "inverse": [T.ExpTransform(), T.AffineTransform(1.0, 2.0), T.ExpTransform().inv],
+    }
+
+
+@pytest.mark.parametrize("chain", ["affine-tanh", "exp", "sigmoid-affine", "compose",
+                                   "inverse"])
+@pytest.mark.parametrize("event", [False, True])
+def test_transformed_distribution_matches_torch(chain, event, rng):
+    loc, scale = rng.standard_normal((2, 3)), rng.uniform(0.5, 2, (2, 3))
+    a_loc, a_scale = rng.standard_normal(3), rng.uniform(0.5, 2, 3)
+    results = []
+    for lib in (ember, torch):
+        leaves = [lib.tensor(x, requires_grad=True) for x in (loc, scale)]
+        base = lib.distributions.Normal(*leaves)
+        if event:
+            base = lib.distributions.Independent(base, 1)
+        d = lib.distributions.TransformedDistribution(base, _transform_chain(lib, a_loc,
+                                                                             a_scale)[chain])
+        results.append((lib, d, leaves))
+    (_, ed, e_leaves), (_, td, t_leaves) = results
+    assert ed.batch_shape == tuple(td.batch_shape) and ed.event_shape == tuple(td.event_shape)
+    x = td.sample((4,)).numpy()
+    e_lp, t_lp = ed.log_prob(ember.tensor(x)), td.log_prob(torch.tensor(x))
+    assert_close(e_lp, t_lp, atol=1e-8, rtol=1e-8)
+    e_lp.sum().backward()
+    t_lp.sum().backward()
+    for e, t in zip(e_leaves, t_leaves):
+        assert_close(e.grad, t.grad, atol=1e-8, rtol=1e-8)
+    if not event and chain != "affine-tanh":
+        q = rng.uniform(0.1, 0.9, (2, 3))
+        assert_close(ed.cdf(ember.tensor(x[0])), td.cdf(torch.tensor(x[0])))
+        assert_close(ed.icdf(ember.tensor(q)), td.icdf(torch.tensor(q)))
+    y = ed.rsample((5,))
+    assert tuple(y.shape) == tuple(td.rsample((5,)).shape) and y.requires_grad
+    big = (5,) + tuple(ed.batch_shape)
+    assert tuple(ed.expand(big).sample().shape) == tuple(td.expand(big).sample().shape)
+
+
+@pytest.mark.parametrize("name,args", [("ExpTransform", ()), ("SigmoidTransform", ()),
+                                       ("TanhTransform", ()), ("AffineTransform", (0.5, -2.0))])
+def test_transforms_match_torch(name, args, rng):
+    x = rng.standard_normal((3, 4))
+    e = getattr(ED.transforms, name)(*args)
+    t = getattr(TD.transforms, name)(*args)
+    ey, ty = e(ember.tensor(x)), t(torch.tensor(x))
+    assert_close(ey, ty)
+    assert_close(e.inv(ey), t.inv(ty))
+    assert_close(e.log_abs_det_jacobian(ember.tensor(x), ey),
+                 t.log_abs_det_jacobian(torch.tensor(x), ty))
+    assert e.sign == t.sign and e.bijective == t.bijective

@@ -64,8 +64,7 @@ def _resize(x: Tensor, dims: Sequence[int], sizes: Sequence[int]) -> Tensor:
     """``x`` cropped or zero-padded at the end of each of ``dims`` to ``sizes`` (-1: keep)."""
     pad = [0] * (2 * x.ndim)
     for d, n in zip(dims, sizes):
-        if n == -1:
-            continue
+        n = x.shape[d] if n == -1 else n
         if n < 1:
             raise RuntimeError(f"Invalid number of data points ({n}) specified")
         pad[2 * (x.ndim - 1 - d) + 1] = n - x.shape[d]
@@ -79,6 +78,8 @@ def _dims(x: Tensor, s, dim, default_dim=None) -> tuple[list, list]:
     if isinstance(dim, int):
         dim = (dim,)
     if dim is not None:
+        if x.ndim == 0 and dim:
+            raise IndexError(f"Dimension specified as {dim[0]} but tensor has no dimensions")
         dims = [wrap_dim(d, x.ndim) for d in dim]
         if len(set(dims)) != len(dims):
             raise RuntimeError("FFT dims must be unique")
@@ -92,12 +93,18 @@ def _dims(x: Tensor, s, dim, default_dim=None) -> tuple[list, list]:
     else:
         dims = list(range(x.ndim))
     sizes = [-1] * len(dims) if s is None else [int(n) for n in s]
-    if not dims:
-        raise RuntimeError("fftn must transform at least one axis")
     return dims, sizes
 
 
-def _halved(x: Tensor, dims: list, sizes: list, name: str) -> tuple[Tensor, int]:
+def _some_dims(x, s, dim, default_dim, name):
+    """`_dims` for the transforms that halve a dim, which need at least one dim."""
+    dims, sizes = _dims(x, s, dim, default_dim)
+    if not dims:
+        raise RuntimeError(f"{name} must transform at least one axis")
+    return dims, sizes
+
+
+def _halved(x: Tensor, dims: list, sizes: list) -> tuple[Tensor, int]:
     """``x`` resized for a complex-to-real transform, and the real length of its last dim."""
     last = sizes[-1] if sizes[-1] != -1 else 2 * (x.shape[dims[-1]] - 1)
     if last < 1:
@@ -123,6 +130,8 @@ def ifftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
 def _fftn(input, s, dim, norm, forward, default_dim=None):
     x = _floating(input)
     dims, sizes = _dims(x, s, dim, default_dim)
+    if not dims:  # the transform over no dims is the identity
+        return _as_complex(x).clone()
     x = _resize(x, dims, sizes)
     code = _norm(norm, forward)
     if x.is_complex():
@@ -139,7 +148,7 @@ def rfftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
 
 def _rfftn(input, s, dim, norm, default_dim=None, name="rfftn"):
     x = _real_only(_floating(input), name)
-    dims, sizes = _dims(x, s, dim, default_dim)
+    dims, sizes = _some_dims(x, s, dim, default_dim, name)
     return _r2c(_resize(x, dims, sizes), dims, _norm(norm, True), True)
 
 
@@ -151,8 +160,8 @@ def irfftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
 
 def _irfftn(input, s, dim, norm, default_dim=None, name="irfftn"):
     x = _floating(input)
-    dims, sizes = _dims(x, s, dim, default_dim)
-    x, last = _halved(x, dims, sizes, name)
+    dims, sizes = _some_dims(x, s, dim, default_dim, name)
+    x, last = _halved(x, dims, sizes)
     return _c2r(x, dims, _norm(norm, False), last)
 
 
@@ -162,10 +171,10 @@ def hfftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
     return _hfftn(input, s, dim, norm)
 
 
-def _hfftn(input, s, dim, norm, default_dim=None):
+def _hfftn(input, s, dim, norm, default_dim=None, name="hfftn"):
     x = _floating(input)
-    dims, sizes = _dims(x, s, dim, default_dim)
-    x, last = _halved(x, dims, sizes, "hfftn")
+    dims, sizes = _some_dims(x, s, dim, default_dim, name)
+    x, last = _halved(x, dims, sizes)
     code = _norm(norm, True)
     if len(dims) > 1:
         x = _c2c(x, dims[:-1], code, True)
@@ -179,13 +188,16 @@ def ihfftn(input: Tensor, s=None, dim=None, norm: str | None = None) -> Tensor:
 
 def _ihfftn(input, s, dim, norm, default_dim=None, name="ihfftn"):
     x = _real_only(_floating(input), name)
-    dims, sizes = _dims(x, s, dim, default_dim)
+    dims, sizes = _some_dims(x, s, dim, default_dim, name)
     code = _norm(norm, False)
     out = _r2c(_resize(x, dims, sizes), dims[-1:], code, True).conj()
     return _c2c(out, dims[:-1], code, False) if len(dims) > 1 else out
 
 
 def _one_dim(n, dim):
+    """A 1-D transform's ``n``, ``dim`` as `_dims` takes them (there -1 would mean "keep")."""
+    if n is not None and n < 1:
+        raise RuntimeError(f"Invalid number of data points ({n}) specified")
     return None if n is None else (n,), dim
 
 
@@ -214,7 +226,7 @@ def irfft(input: Tensor, n: int | None = None, dim: int = -1,
 def hfft(input: Tensor, n: int | None = None, dim: int = -1, norm: str | None = None) -> Tensor:
     """The transform of a Hermitian-symmetric signal given by its first half: ``n`` real
     entries (default ``2 * (m - 1)``)."""
-    return _hfftn(input, *_one_dim(n, dim), norm)
+    return _hfftn(input, *_one_dim(n, dim), norm, name="hfft")
 
 
 def ihfft(input: Tensor, n: int | None = None, dim: int = -1,
@@ -248,7 +260,7 @@ def irfft2(input: Tensor, s=None, dim=_LAST_TWO, norm: str | None = None) -> Ten
 
 def hfft2(input: Tensor, s=None, dim=_LAST_TWO, norm: str | None = None) -> Tensor:
     """`hfftn` over the last two dims."""
-    return _hfftn(input, s, dim, norm)
+    return _hfftn(input, s, dim, norm, name="hfft2")
 
 
 def ihfft2(input: Tensor, s=None, dim=_LAST_TWO, norm: str | None = None) -> Tensor:
@@ -291,4 +303,6 @@ def ifftshift(input: Tensor, dim=None) -> Tensor:
 def _shift(x, dim, sign):
     dims = range(x.ndim) if dim is None else (dim,) if isinstance(dim, int) else dim
     dims = [wrap_dim(d, x.ndim) for d in dims]
+    if not dims:
+        raise RuntimeError("`shifts` required")
     return x.roll([sign * (x.shape[d] // 2) for d in dims], dims)

@@ -136,9 +136,23 @@ def test_shifts(name, dim, rng):
     lambda lib, x: lib.fft.ihfft(lib.complex(x, x)),
     lambda lib, x: lib.fft.irfft(x[:, :1]),
     lambda lib, x: lib.fft.fft(x.half()),
+    lambda lib, x: lib.fft.fft(x[0, 0]),
+    lambda lib, x: lib.fft.fft(x[:, :0]),
+    lambda lib, x: lib.fft.fftn(x, s=(0, 2)),
+    lambda lib, x: lib.fft.hfft(x, n=-1),
+    lambda lib, x: lib.fft.rfftn(x[0, 0]),
+    lambda lib, x: lib.fft.ihfftn(x, dim=()),
+    lambda lib, x: lib.fft.fftshift(x[0, 0]),
     lambda lib, x: lib.fft.rfft2(x.to(lib.bfloat16)),
 ])
 def test_errors_like_torch(call, rng):
     a = rng.standard_normal((3, 4)).astype(np.float32)
     assert_raises_like_torch(lambda: call(ember, ember.tensor(a)),
                              lambda: call(torch, torch.tensor(a)))
+
+
+def test_transform_over_no_dims_is_the_identity():
+    for e, t in [(ember.fft.fftn(ember.tensor(2.0)), torch.fft.fftn(torch.tensor(2.0))),
+                 (ember.fft.ifftn(ember.ones(2, 3), dim=()),
+                  torch.fft.ifftn(torch.ones(2, 3), dim=()))]:
+        assert_close(e, t)

@@ -52,6 +52,9 @@ CASES = [
     ("Cauchy", lambda r: {"loc": _normal(r, 3), "scale": _positive(r, 3)},
      lambda r: _normal(r, 3)),
     ("Exponential", lambda r: {"rate": _positive(r, 3)}, lambda r: _positive(r, (2, 3))),
+    ("Gumbel", lambda r: {"loc": _normal(r, 3), "scale": _positive(r, 3)},
+     lambda r: _normal(r, (2, 3))),
+    ("HalfNormal", lambda r: {"scale": _positive(r, 3)}, lambda r: _positive(r, (2, 3))),
     ("Bernoulli", lambda r: {"probs": _unit(r, 4)}, lambda r: r.integers(0, 2, 4) * 1.0),
     ("Bernoulli", lambda r: {"logits": _normal(r, (2, 3))},
      lambda r: r.integers(0, 2, (2, 3)) * 1.0),
@@ -172,6 +175,8 @@ MOMENTS = [("Normal", {"loc": [0.5, -2.0], "scale": [1.0, 3.0]}),
            ("Uniform", {"low": [-1.0, 2.0], "high": [1.0, 5.0]}),
            ("Laplace", {"loc": [0.0, 1.0], "scale": [1.0, 0.5]}),
            ("Exponential", {"rate": [0.5, 2.0]}),
+           ("Gumbel", {"loc": [0.0, 1.0], "scale": [1.0, 0.5]}),
+           ("HalfNormal", {"scale": [1.0, 0.5]}),
            ("Bernoulli", {"probs": [0.2, 0.7]}),
            ("Geometric", {"probs": [0.3, 0.8]}),
            ("Binomial", {"total_count": [3.0, 10.0], "probs": [0.2, 0.7]}),
@@ -456,3 +461,43 @@ def test_transforms_match_torch(name, args, rng):
     assert_close(e.log_abs_det_jacobian(ember.tensor(x), ey),
                  t.log_abs_det_jacobian(torch.tensor(x), ty))
     assert e.sign == t.sign and e.bijective == t.bijective
+
+
+def _mixture(lib, logits, loc, scale, event):
+    D = lib.distributions
+    comp = D.Normal(loc, scale)
+    if event:
+        comp = D.Independent(comp, 1)
+    return D.MixtureSameFamily(D.Categorical(logits=logits), comp)
+
+
+@pytest.mark.parametrize("event", [False, True])
+def test_mixture_same_family_matches_torch(event, rng):
+    shape = (2, 3, 4) if event else (2, 3)
+    logits, loc = rng.standard_normal((2, 3)), rng.standard_normal(shape)
+    scale = rng.uniform(0.5, 2, shape)
+    x = rng.standard_normal((5, 2, 4) if event else (5, 2))
+    outs = []
+    for lib in (ember, torch):
+        leaves = [lib.tensor(a, requires_grad=True) for a in (logits, loc, scale)]
+        d = _mixture(lib, *leaves, event)
+        lp = d.log_prob(lib.tensor(x))
+        moments = [d.mean, d.variance] + ([] if event else [d.cdf(lib.tensor(x))])
+        (lp.sum() + sum(m.sum() for m in moments)).backward()
+        outs.append((d, [lp] + moments, leaves))
+    (ed, e_vals, e_leaves), (td, t_vals, t_leaves) = outs
+    assert ed.batch_shape == tuple(td.batch_shape) and ed.event_shape == tuple(td.event_shape)
+    for e, t in zip(e_vals + [l.grad for l in e_leaves], t_vals + [l.grad for l in t_leaves]):
+        assert_close(e, t, atol=1e-10, rtol=1e-10)
+    assert tuple(ed.sample((7,)).shape) == tuple(td.sample((7,)).shape)
+    assert tuple(ed.expand((4, 2)).sample().shape) == tuple(td.expand((4, 2)).sample().shape)
+
+
+def test_mixture_samples_follow_the_mixture():
+    ember.manual_seed(0)
+    d = _mixture(ember, ember.tensor([0.0, 1.0]), ember.tensor([-5.0, 5.0]),
+                 ember.tensor([1.0, 1.0]), False)
+    x = d.sample((20000,)).numpy()
+    weight = 1 / (1 + math.exp(-1.0))
+    assert abs((x > 0).mean() - weight) < 0.02
+    assert abs(x.mean() - d.mean.item()) < 0.1

@@ -13,17 +13,19 @@ from .cauchy import Cauchy
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Beta, Chi2, Dirichlet, Gamma, Poisson, StudentT
+from .gumbel import Gumbel
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from . import transforms
 from .transformed_distribution import TransformedDistribution
+from .mixture import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
-from .normal import LogNormal, Normal
+from .normal import HalfNormal, LogNormal, Normal
 from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
-           "Distribution", "Exponential", "Gamma", "Geometric", "Independent", "Laplace",
-           "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical", "Poisson",
-           "StudentT", "TransformedDistribution", "Uniform", "constraints", "kl_divergence",
-           "register_kl", "transforms"]
+           "Distribution", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
+           "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal",
+           "Normal", "OneHotCategorical", "Poisson", "StudentT", "TransformedDistribution",
+           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

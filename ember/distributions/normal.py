@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import math
 
+from ..ops import TABLE
 from . import constraints
 from ._draw import standard_normal
 from ._location_scale import LocationScale
 from .distribution import Distribution
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_where = TABLE["where"].fn
 
 
 class Normal(LocationScale):
@@ -98,3 +100,53 @@ class LogNormal(Distribution):
 
     def entropy(self):
         return self.base_dist.entropy() + self.loc
+
+
+class HalfNormal(Distribution):
+    """``|X|`` for ``X ~ Normal(0, scale)``."""
+
+    arg_constraints = {"scale": constraints.positive}
+    support = constraints.nonnegative
+    has_rsample = True
+
+    def __init__(self, scale, validate_args=None):
+        self.base_dist = Normal(0.0, scale, validate_args=validate_args)
+        self.scale = self.base_dist.scale
+        super().__init__(self.base_dist.batch_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        base = self.base_dist.expand(batch_shape)
+        return self._expanded(batch_shape, _instance, HalfNormal, base_dist=base,
+                              scale=base.scale)
+
+    @property
+    def mean(self):
+        return self.scale * math.sqrt(2 / math.pi)
+
+    @property
+    def mode(self):
+        return self.scale * 0
+
+    @property
+    def variance(self):
+        return self.scale.pow(2) * (1 - 2 / math.pi)
+
+    def rsample(self, sample_shape=()):
+        return self.base_dist.rsample(sample_shape).abs()
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.base_dist.log_prob(value) + math.log(2)
+        return _where(value >= 0, log_prob, -math.inf)
+
+    def cdf(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return 2 * self.base_dist.cdf(value) - 1
+
+    def icdf(self, prob):
+        return self.base_dist.icdf((prob + 1) / 2)
+
+    def entropy(self):
+        return self.base_dist.entropy() - math.log(2)

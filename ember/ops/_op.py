@@ -160,8 +160,16 @@ class OpNode(Node):
             grads_in = tuple(_sum_to(g, shape) if g is not None and shape is not None and
                              g._data.shape != shape else g
                              for g, shape in zip(grads_in, self.shapes))
-        return tuple(g.to(dt.from_numpy_dtype(d)) if g is not None and d is not None
+        return tuple(_grad_as(g, d) if g is not None and d is not None
                      and g._data.dtype != d else g for g, d in zip(grads_in, self.np_dtypes))
+
+
+def _grad_as(g, d):
+    """The gradient ``g`` in its input's dtype ``d``: for a real input of a complex
+    computation, its real part (PyTorch's convention)."""
+    if g._data.dtype.kind == "c" and d.kind != "c":
+        g = g.real
+    return g.to(dt.from_numpy_dtype(d))
 
 
 def _sum_to(g, shape):

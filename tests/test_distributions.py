@@ -314,6 +314,8 @@ def test_kl_uniform_and_independent_and_registry(rng):
 
 @pytest.mark.parametrize("make", [
     lambda D, T: D.Normal(T([0.0, 1.0]), T([1.0, -1.0])),
+    lambda D, T: D.Normal(T([0.0, 1.0]), T([1.0, 2.0, 3.0])),
+    lambda D, T: D.Normal("a", 1.0),
     lambda D, T: D.Exponential(T([-1.0])),
     lambda D, T: D.Bernoulli(probs=T([1.5])),
     lambda D, T: D.Bernoulli(),

@@ -14,7 +14,7 @@ def broadcast_all(*values):
     tensors = [v for v in values if isinstance(v, Tensor)]
     for v in values:
         if not isinstance(v, (Tensor, numbers.Number)):
-            raise ValueError("Input arguments must all be instances of numbers.Number, "
+            raise ValueError("Input arguments must all be instances of Number, "
                              "torch.Tensor or objects implementing __torch_function__.")
     if not tensors:
         d = dt.get_default_dtype()
@@ -22,9 +22,20 @@ def broadcast_all(*values):
     like = tensors[0]
     values = [v if isinstance(v, Tensor) else tensor(v, dtype=like.dtype, device=like.device)
               for v in values]
-    from .. import broadcast_shapes
-    shape = tuple(broadcast_shapes(*(v.shape for v in values)))
+    shape = ()
+    for v in values:
+        shape = _broadcast_pair(shape, tuple(v.shape))
     return tuple(v if tuple(v.shape) == shape else v.expand(shape) for v in values)
+
+
+def _broadcast_pair(a: tuple, b: tuple) -> tuple:
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+    return tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
 
 
 def enumerate_values(values, batch_shape, expand: bool):

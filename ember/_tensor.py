@@ -242,7 +242,10 @@ class Tensor:
         return (start - origin) // self._data.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return self._data.flags.c_contiguous
+        if memory_format is None:
+            return self._data.flags.c_contiguous
+        from ._layout import is_dense_in
+        return is_dense_in(self._data, memory_format)
 
     def data_ptr(self) -> int:
         if self._xp is np:
@@ -301,9 +304,11 @@ class Tensor:
     def to(self, *args, **kwargs) -> "Tensor":
         """Cast to a dtype and/or move to a device: ``x.to('cpu')``, ``x.to(ember.float64)``,
         ``x.to(other)``, ``x.to(device, dtype)``."""
+        memory_format = kwargs.pop("memory_format", None)
         device, dtype, copy = _parse_to(args, kwargs)
         from .ops import conversion
-        return conversion.to(self, device, dtype, copy)
+        out = conversion.to(self, device, dtype, copy)
+        return out if memory_format is None else out.contiguous(memory_format)
 
     def cpu(self) -> "Tensor":
         return self.to(CPU)
@@ -545,7 +550,6 @@ def _parse_to(args, kwargs):
     dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     flags = []  # positional (non_blocking, copy) after the dtype or device

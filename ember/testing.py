@@ -140,6 +140,8 @@ def _compare_tensors(actual, expected, options):
         # integers' relative difference is a float32 quotient, as PyTorch reports it
         real = np.float32 if exact else abs_diff.dtype
         rel_diff = abs_diff.astype(real) / np.abs(e.astype(wide)).astype(real)
+    # the greatest differences are reported among the mismatched elements only
+    abs_diff, rel_diff = np.where(close, 0, abs_diff), np.where(close, 0, rel_diff)
     mismatches = int(close.size - close.sum())
     equality = rtol == 0 and atol == 0
     lines = [f"Tensor-likes are not {'equal' if equality else 'close'}!", "",
@@ -160,7 +162,8 @@ def _close(a, e, rtol, atol, equal_nan):
     if a.dtype == np.bool_:
         return a == e
     with np.errstate(all="ignore"):
-        close = (a == e) | (np.abs(a - e) <= atol + rtol * np.abs(e))
+        finite = np.isfinite(a) & np.isfinite(e)
+        close = (a == e) | finite & (np.abs(a - e) <= atol + rtol * np.abs(e))
     if equal_nan and a.dtype.kind in "fc":
         close |= np.isnan(a) & np.isnan(e)
     return close

@@ -86,7 +86,7 @@ def _is_shared(self) -> bool:
     return self.__dict__.get("_shared", False)
 
 
-def _new(self, *args, device=None, dtype=None, requires_grad=False) -> Tensor:
+def _legacy_new(self, *args, device=None, dtype=None, requires_grad=False) -> Tensor:
     """The legacy constructor with this tensor's dtype and device: ``x.new(2, 3)``
     (uninitialized), ``x.new([1, 2])`` (that data), ``x.new()`` (empty)."""
     if len(args) == 1 and isinstance(args[0], Tensor):
@@ -179,7 +179,7 @@ _METHODS = {
     "is_conj": is_conj, "is_neg": is_neg, "resolve_conj": resolve_conj,
     "resolve_neg": resolve_neg, "is_inference": is_inference, "is_pinned": _is_pinned,
     "pin_memory": _pin_memory, "share_memory_": _share_memory_, "is_shared": _is_shared,
-    "new": _new, "sum_to_size": _sum_to_size, "resize_": _resize_, "resize_as_": _resize_as_,
+    "new": _legacy_new, "sum_to_size": _sum_to_size, "resize_": _resize_, "resize_as_": _resize_as_,
     "squeeze_": _reshaping_inplace("squeeze_", Tensor.squeeze),
     "unsqueeze_": _reshaping_inplace("unsqueeze_", Tensor.unsqueeze),
     "transpose_": _reshaping_inplace("transpose_", Tensor.transpose),

@@ -116,8 +116,9 @@ def _compare_numbers(actual, expected, options, dtype=None):
 
 def _compare_tensors(actual, expected, options):
     a, e = _host(actual), _host(expected)
+    same_device = _device(actual) == _device(expected)
     for attr, ok in (("shape", a.shape == e.shape),
-                     ("device", not options["check_device"] or _device(actual) == _device(expected)),
+                     ("device", not options["check_device"] or same_device),
                      ("dtype", not options["check_dtype"] or a.dtype == e.dtype),
                      ("stride()", not options["check_stride"] or a.strides == e.strides)):
         if not ok:

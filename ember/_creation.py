@@ -44,6 +44,24 @@ def _infer_dtype(data) -> dt.dtype:
     return result or dt.get_default_dtype()
 
 
+def _ragged(data, dim: int = 0) -> str | None:
+    """PyTorch's message for the first sequence whose length differs from its siblings'."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return None
+    lengths = [len(x) if isinstance(x, (list, tuple)) else None for x in data]
+    for length in lengths[1:]:
+        if length != lengths[0]:
+            expected = lengths[0]
+            return (f"expected sequence of length {expected} at dim {dim + 1} (got {length})"
+                    if expected is not None and length is not None else
+                    f"tensor(): mixed numbers and sequences at dim {dim + 1}")
+    for x in data:
+        found = _ragged(x, dim + 1)
+        if found:
+            return found
+    return None
+
+
 def to_array(data, dtype=None, device=None):
     """A fresh backend array holding ``data`` (nested lists, numbers, arrays, tensors)."""
     if isinstance(data, Tensor):
@@ -64,7 +82,8 @@ def to_array(data, dtype=None, device=None):
                 arr = np.array(data, dtype=target.np if target is not dt.bfloat16
                                else np.float32)
         except ValueError as e:
-            raise ValueError(f"tensor(): could not build a tensor from the data: {e}") from None
+            raise ValueError(_ragged(data) or f"tensor(): could not build a tensor from the "
+                             f"data: {e}") from None
     if arr.dtype != target.np:
         arr = arr.astype(target.np)
     if device is not None:

@@ -333,13 +333,16 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
         if op.broadcasts and type(e) is ValueError:
             _check_broadcast(op, arrays)
-        raise type(e)(f"{op.name}(): {e}") from None
+        message = str(e)  # named once, whether or not the forward named the op itself
+        if not message.startswith(f"{op.name}("):
+            message = f"{op.name}(): {message}"
+        raise type(e)(message) from None
     if op.stash:
         result, stash = result
     if op.n_outputs == 1:
-        outs = (_wrap_out(result),)
+        outs = (wrap(result),)
     else:
-        outs = tuple(_wrap_out(r) for r in result)
+        outs = tuple(wrap(r) for r in result)
     if op.view is not None:
         _share_version(op, operands[0], outs)
     if requires_grad and op.differentiable and STATE.grad_enabled:
@@ -413,17 +416,6 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
 
 
 _NO_EDGE = (None, 0)
-
-
-def _wrap_out(r):
-    if type(r) is not _ndarray and isinstance(r, np.generic):
-        r = np.asarray(r)
-    t = _new(Tensor)
-    t._data = r
-    t._requires_grad = False
-    t._grad_fn = None
-    t._vc = [0]
-    return t
 
 
 def _share_version(op, base, outs) -> None:

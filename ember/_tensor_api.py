@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._layout import strided
-from ._tensor import Size, Tensor
+from ._tensor import Size, Tensor, _Storage
 from .autograd.grad_mode import STATE
 from .ops import _op
 from .ops._inplace import _check_not_leaf
@@ -99,6 +99,33 @@ def _legacy_new(self, *args, device=None, dtype=None, requires_grad=False) -> Te
                   requires_grad=requires_grad)
 
 
+class TypedStorage(_Storage):
+    """``Tensor.storage()``: the memory a tensor looks into, counted in elements of its dtype
+    (a view's storage is its base's)."""
+
+    def __init__(self, t: Tensor):
+        super().__init__(t)
+        self.dtype, self.device = t.dtype, t.device
+
+    def size(self) -> int:
+        return self._array.size
+
+    __len__ = size
+
+    def element_size(self) -> int:
+        return self._array.itemsize
+
+    def tolist(self) -> list:
+        return self._array.ravel(order="K").tolist()
+
+    def __getitem__(self, index):
+        return self._array.ravel(order="K")[index].item()
+
+
+def _storage(self) -> TypedStorage:
+    return TypedStorage(self)
+
+
 def _sum_to_size(self, *size) -> Tensor:
     """The sum of ``self`` down to ``size``, which must expand to ``self``'s shape.
 
@@ -179,7 +206,8 @@ _METHODS = {
     "is_conj": is_conj, "is_neg": is_neg, "resolve_conj": resolve_conj,
     "resolve_neg": resolve_neg, "is_inference": is_inference, "is_pinned": _is_pinned,
     "pin_memory": _pin_memory, "share_memory_": _share_memory_, "is_shared": _is_shared,
-    "new": _legacy_new, "sum_to_size": _sum_to_size, "resize_": _resize_, "resize_as_": _resize_as_,
+    "new": _legacy_new, "storage": _storage, "sum_to_size": _sum_to_size,
+    "resize_": _resize_, "resize_as_": _resize_as_,
     "squeeze_": _reshaping_inplace("squeeze_", Tensor.squeeze),
     "unsqueeze_": _reshaping_inplace("unsqueeze_", Tensor.unsqueeze),
     "transpose_": _reshaping_inplace("transpose_", Tensor.transpose),

@@ -98,6 +98,17 @@ def test_channels_last_gradient_and_rank_error():
     assert not ember.zeros(2, 3).is_contiguous(memory_format=ember.channels_last)
 
 
+@pytest.mark.filterwarnings("ignore:TypedStorage is deprecated")  # torch's, not ours
+def test_storage_like_torch():
+    e, t = pair(_randn(3, 4))
+    ev, tv = e[1:, ::2], t[1:, ::2]
+    es, ts = ev.storage(), tv.storage()
+    assert len(es) == es.size() == ts.size() == 12 and es.element_size() == ts.element_size()
+    assert es.data_ptr() == e.storage().data_ptr() == e.data_ptr()
+    assert es.tolist() == ts.tolist() and es[5] == ts[5]
+    assert es.dtype == ember.float32 and es.nbytes() == ts.nbytes()
+
+
 # ----------------------------------------------------------------------------- new, sum_to
 
 @pytest.mark.parametrize("args", [(), (2, 3), ([1, 2],), ((2, 3),), ("size",)])

@@ -66,10 +66,11 @@ def is_dense_in(array, fmt, op: str = "is_contiguous") -> bool:
 
 
 def copy_in_format(array, fmt, op: str = "clone"):
-    """A copy of ``array`` laid out in ``fmt`` (None: row-major; preserve: as ``array`` is)."""
-    if fmt is None or fmt is contiguous_format:
+    """A copy of ``array`` laid out in ``fmt`` (None or ``preserve_format``: in the order of
+    ``array``'s strides, as PyTorch's ``clone`` does)."""
+    if fmt is contiguous_format:
         return array.copy()
-    if fmt is preserve_format:
+    if fmt is None or fmt is preserve_format:
         return array.copy(order="K")
     if fmt not in _RANK:
         raise TypeError(f"{op}: expected a memory_format, got {fmt!r}")

@@ -88,6 +88,17 @@ def test_channels_last_like_torch(shape):
     assert ec.contiguous().stride() == tc.contiguous().stride()
 
 
+@pytest.mark.parametrize("make", [lambda m, x: x.t(), lambda m, x: x[:, ::2],
+                                  lambda m, x: x.reshape(2, 3, 4).permute(2, 0, 1)[1:],
+                                  lambda m, x: x.reshape(2, 3, 2, 2).contiguous(
+                                      memory_format=m.channels_last)])
+def test_clone_preserves_layout_like_torch(make):
+    e, t = pair(_randn(4, 6))
+    assert make(ember, e).clone().stride() == make(torch, t).clone().stride()
+    assert make(ember, e).clone(memory_format=ember.contiguous_format).stride() == \
+        make(torch, t).clone(memory_format=torch.contiguous_format).stride()
+
+
 def test_channels_last_gradient_and_rank_error():
     x = ember.randn(2, 3, 4, 5, requires_grad=True)
     (x.contiguous(memory_format=ember.channels_last) * 2).sum().backward()

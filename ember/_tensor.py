@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._device import CPU, as_device
+from ._layout import preserve_format
 from .autograd.grad_mode import STATE
 from . import backend
 
@@ -308,7 +309,9 @@ class Tensor:
         device, dtype, copy = _parse_to(args, kwargs)
         from .ops import conversion
         out = conversion.to(self, device, dtype, copy)
-        return out if memory_format is None else out.contiguous(memory_format)
+        if memory_format is None or memory_format is preserve_format:
+            return out
+        return out.contiguous(memory_format)
 
     def cpu(self) -> "Tensor":
         return self.to(CPU)

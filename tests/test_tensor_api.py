@@ -95,6 +95,9 @@ def test_channels_last_like_torch(shape):
 def test_clone_preserves_layout_like_torch(make):
     e, t = pair(_randn(4, 6))
     assert make(ember, e).clone().stride() == make(torch, t).clone().stride()
+    assert ember.empty_like(make(ember, e)).stride() == torch.empty_like(make(torch, t)).stride()
+    x = make(ember, e)
+    assert x.to(memory_format=ember.preserve_format) is x
     assert make(ember, e).clone(memory_format=ember.contiguous_format).stride() == \
         make(torch, t).clone(memory_format=torch.contiguous_format).stride()
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import backend
+from .._layout import copy_in_format
 from ._op import op
 
 
@@ -35,7 +36,7 @@ def to(x, device=None, dtype=None, copy=False):
 @op()
 def clone(xp, x, *, memory_format=None):
     """A copy of ``x`` with its own memory; gradients flow back unchanged."""
-    return x.copy()
+    return copy_in_format(x, memory_format)
 
 
 @clone.derivative

@@ -35,6 +35,33 @@ globals().update(_ALIASES)
 
 __version__ = "0.1.0"
 
+# -- the rest of PyTorch's top-level API: threads, switches, layouts, testing (apitop) -------
+import math as _math  # noqa: E402
+from . import _tensor_api  # noqa: E402,F401  Tensor predicates, memory, in-place reshapes
+from ._tensor_api import (typename, is_nonzero, is_same_size, is_signed, is_conj,  # noqa: E402
+                          is_neg, resolve_conj, resolve_neg, is_inference)
+from ._threads import (set_num_threads, get_num_threads, set_num_interop_threads,  # noqa: E402
+                       get_num_interop_threads)
+from ._settings import (use_deterministic_algorithms,  # noqa: E402
+                        are_deterministic_algorithms_enabled,
+                        is_deterministic_algorithms_warn_only_enabled,
+                        set_deterministic_debug_mode, get_deterministic_debug_mode,
+                        set_float32_matmul_precision, get_float32_matmul_precision,
+                        set_warn_always, is_warn_always_enabled, set_flush_denormal,
+                        set_default_device, get_default_device, set_anomaly_enabled,
+                        is_anomaly_enabled)
+from ._layout import (layout, strided, memory_format, contiguous_format,  # noqa: E402
+                      channels_last, channels_last_3d, preserve_format)
+from . import backends, cpu, testing  # noqa: E402,F401
+from ._inplace_functions import exports as _inplace_exports  # noqa: E402
+
+globals().update(_inplace_exports())
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
+
+# Fourier transforms and probability distributions
+from . import fft  # noqa: E402  ember.fft
+from . import distributions  # noqa: E402  ember.distributions
+
 # ---- math gaps (branch mathgaps): torch.special and the windows / functional aliases
 from . import special  # noqa: E402
 from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E402

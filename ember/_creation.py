@@ -11,6 +11,7 @@ import numpy as np
 from . import _dtype as dt
 from . import backend
 from ._device import CPU, as_device
+from ._layout import contiguous_format, copy_in_format, preserve_format
 from ._tensor import Tensor, _init, _new, wrap
 from .autograd.grad_mode import STATE
 
@@ -43,6 +44,24 @@ def _infer_dtype(data) -> dt.dtype:
     return result or dt.get_default_dtype()
 
 
+def _ragged(data, dim: int = 0) -> str | None:
+    """PyTorch's message for the first sequence whose length differs from its siblings'."""
+    if not isinstance(data, (list, tuple)) or not data:
+        return None
+    lengths = [len(x) if isinstance(x, (list, tuple)) else None for x in data]
+    for length in lengths[1:]:
+        if length != lengths[0]:
+            expected = lengths[0]
+            return (f"expected sequence of length {expected} at dim {dim + 1} (got {length})"
+                    if expected is not None and length is not None else
+                    f"tensor(): mixed numbers and sequences at dim {dim + 1}")
+    for x in data:
+        found = _ragged(x, dim + 1)
+        if found:
+            return found
+    return None
+
+
 def to_array(data, dtype=None, device=None):
     """A fresh backend array holding ``data`` (nested lists, numbers, arrays, tensors)."""
     if isinstance(data, Tensor):
@@ -63,7 +82,8 @@ def to_array(data, dtype=None, device=None):
                 arr = np.array(data, dtype=target.np if target is not dt.bfloat16
                                else np.float32)
         except ValueError as e:
-            raise ValueError(f"tensor(): could not build a tensor from the data: {e}") from None
+            raise ValueError(_ragged(data) or f"tensor(): could not build a tensor from the "
+                             f"data: {e}") from None
     if arr.dtype != target.np:
         arr = arr.astype(target.np)
     if device is not None:
@@ -228,7 +248,8 @@ def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           memory_format=None, pin_memory=False):
     """An uninitialized tensor (its values are whatever the memory held)."""
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
-    return _leaf(empty_array(_size(size), dtype, device), requires_grad)
+    return _leaf(_in_format(empty_array(_size(size), dtype, device), memory_format),
+                 requires_grad)
 
 
 @supports_out
@@ -261,7 +282,18 @@ def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
     dtype, device = _like(input, dtype, device)
-    return _leaf(empty_array(tuple(input.shape), dtype, device), requires_grad)
+    if (memory_format is None or memory_format is preserve_format) and device == input.device:
+        # the backend's empty_like keeps the input's stride order, as preserve_format does
+        array = input._xp.empty_like(input._data, dtype=dt.as_dtype(dtype).np)
+    else:
+        array = _in_format(empty_array(tuple(input.shape), dtype, device), memory_format)
+    return _leaf(array, requires_grad)
+
+
+def _in_format(array, memory_format):
+    if memory_format is None or memory_format is contiguous_format:
+        return array
+    return copy_in_format(array, memory_format, "empty")
 
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None,

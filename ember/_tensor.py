@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._device import CPU, as_device
+from ._layout import preserve_format
 from .autograd.grad_mode import STATE
 from . import backend
 
@@ -242,7 +243,10 @@ class Tensor:
         return (start - origin) // self._data.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
-        return self._data.flags.c_contiguous
+        if memory_format is None:
+            return self._data.flags.c_contiguous
+        from ._layout import is_dense_in
+        return is_dense_in(self._data, memory_format)
 
     def data_ptr(self) -> int:
         if self._xp is np:
@@ -301,9 +305,13 @@ class Tensor:
     def to(self, *args, **kwargs) -> "Tensor":
         """Cast to a dtype and/or move to a device: ``x.to('cpu')``, ``x.to(ember.float64)``,
         ``x.to(other)``, ``x.to(device, dtype)``."""
+        memory_format = kwargs.pop("memory_format", None)
         device, dtype, copy = _parse_to(args, kwargs)
         from .ops import conversion
-        return conversion.to(self, device, dtype, copy)
+        out = conversion.to(self, device, dtype, copy)
+        if memory_format is None or memory_format is preserve_format:
+            return out
+        return out.contiguous(memory_format)
 
     def cpu(self) -> "Tensor":
         return self.to(CPU)
@@ -545,7 +553,6 @@ def _parse_to(args, kwargs):
     dtype = kwargs.pop("dtype", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     flags = []  # positional (non_blocking, copy) after the dtype or device

@@ -50,6 +50,21 @@ def test_transposed_weight_gradients_are_contiguous_and_unshared(rng):
     assert_close(v.grad, before)
 
 
+@pytest.mark.parametrize("transposed_leaf", [False, True])
+def test_leaf_gradients_take_the_leafs_layout_like_torch(transposed_leaf, rng):
+    # PyTorch's gradient layout contract: .grad has the parameter's strides, whatever layout
+    # the backward produced it in
+    a = rng.standard_normal((4, 3) if transposed_leaf else (3, 4))
+    grads = []
+    for m in (ember, torch):
+        w = m.tensor(a)
+        w = (w.t() if transposed_leaf else w).detach().requires_grad_()
+        (w.t() * 2).sum().backward()
+        grads.append((w.stride(), w.grad.stride()))
+    assert grads[0] == grads[1]
+    assert grads[0][0] == grads[0][1]
+
+
 def test_retain_graph_allows_a_second_backward(rng):
     (e,), (t,) = leaves(rng, (3,))
     for x in (e, t):

@@ -116,3 +116,14 @@ def test_messages_name_shapes_and_dtypes():
         "(3)" in _message(CASES["broadcast mismatch"], ember)
     assert "Float" in _message(CASES["bitwise on float"], ember)
     assert "3" in _message(CASES["item of many"], ember)
+
+
+@pytest.mark.parametrize("data", [[[1, 2], [3]], [[[1, 2], [3, 4]], [[1, 2], [3]]]])
+def test_ragged_nested_lists_name_the_dim_like_torch(data):
+    assert _message(lambda m: m.tensor(data), ember) == _message(lambda m: m.tensor(data), torch)
+    assert_raises_like_torch(lambda: ember.tensor(data), lambda: torch.tensor(data))
+
+
+def test_softmax_of_integers_is_not_implemented_like_torch():
+    assert_raises_like_torch(lambda: ember.softmax(ember.tensor([1, 2]), 0),
+                             lambda: torch.softmax(torch.tensor([1, 2]), 0))

@@ -7,6 +7,7 @@ Python recursion. Gradient buffers are dropped as soon as their node has run.
 """
 from __future__ import annotations
 
+from .._tensor import wrap
 from .graph import AccumulateGrad, edge_of
 from .grad_mode import STATE
 from . import anomaly
@@ -171,15 +172,20 @@ class _FreshGrads:
         self.taken = {id(g._data if g._data.base is None else g._data.base)
                       for g in root_grads}
 
-    def own(self, g):
+    def own(self, g, leaf):
+        """``g`` as ``leaf``'s new `.grad`: kept if nothing else holds its memory and it is laid
+        out as the leaf is, else copied into the leaf's layout (PyTorch's gradient layout
+        contract: ``p.grad.view(-1)`` works on a contiguous parameter)."""
         data = g._data
         # a C-contiguous view of a whole array (a transpose of a transpose) is as good as it
         owner = data if data.base is None else data.base
         whole = owner is data or (type(owner) is type(data) and data.flags.c_contiguous
                                   and owner.nbytes == data.nbytes)
         if (id(owner) in self.taken or not whole or not owner.flags.owndata
-                or not data.flags.writeable):
-            return g.clone()
+                or not data.flags.writeable or data.strides != leaf._data.strides):
+            copy = g._xp.empty_like(leaf._data)
+            copy[...] = data
+            return wrap(copy)
         self.taken.add(id(owner))
         return g
 
@@ -193,7 +199,7 @@ def _accumulate(t, g, create_graph: bool, fresh: _FreshGrads) -> None:
     if g.dtype != t.dtype:
         g = g.to(t.dtype)
     if t._grad is None:
-        t._grad = g if create_graph else fresh.own(g.detach())
+        t._grad = g if create_graph else fresh.own(g.detach(), t)
     elif create_graph or t._grad._requires_grad or not t._grad._data.flags.writeable:
         t._grad = t._grad + g
     else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
 from . import _op
@@ -54,7 +54,7 @@ def _write_directly(op, self: Tensor, args: tuple, kwargs: dict, recording: bool
     operands = args[:n]
     node = None
     if recording:
-        stand_in = _op._wrap_out(self._data)
+        stand_in = wrap(self._data)
         _op._record(op, (self,) + operands, (stand_in,), args[n:], kwargs, None)
         node = stand_in._grad_fn
     arrays = [a._data if isinstance(a, Tensor) else a for a in operands]

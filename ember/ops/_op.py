@@ -160,8 +160,16 @@ class OpNode(Node):
             grads_in = tuple(_sum_to(g, shape) if g is not None and shape is not None and
                              g._data.shape != shape else g
                              for g, shape in zip(grads_in, self.shapes))
-        return tuple(g.to(dt.from_numpy_dtype(d)) if g is not None and d is not None
+        return tuple(_grad_as(g, d) if g is not None and d is not None
                      and g._data.dtype != d else g for g, d in zip(grads_in, self.np_dtypes))
+
+
+def _grad_as(g, d):
+    """The gradient ``g`` in its input's dtype ``d``: for a real input of a complex
+    computation, its real part (PyTorch's convention)."""
+    if g._data.dtype.kind == "c" and d.kind != "c":
+        g = g.real
+    return g.to(dt.from_numpy_dtype(d))
 
 
 def _sum_to(g, shape):
@@ -333,13 +341,16 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
         if op.broadcasts and type(e) is ValueError:
             _check_broadcast(op, arrays)
-        raise type(e)(f"{op.name}(): {e}") from None
+        message = str(e)  # named once, whether or not the forward named the op itself
+        if not message.startswith(f"{op.name}("):
+            message = f"{op.name}(): {message}"
+        raise type(e)(message) from None
     if op.stash:
         result, stash = result
     if op.n_outputs == 1:
-        outs = (_wrap_out(result),)
+        outs = (wrap(result),)
     else:
-        outs = tuple(_wrap_out(r) for r in result)
+        outs = tuple(wrap(r) for r in result)
     if op.view is not None:
         _share_version(op, operands[0], outs)
     if requires_grad and op.differentiable and STATE.grad_enabled:
@@ -413,17 +424,6 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
 
 
 _NO_EDGE = (None, 0)
-
-
-def _wrap_out(r):
-    if type(r) is not _ndarray and isinstance(r, np.generic):
-        r = np.asarray(r)
-    t = _new(Tensor)
-    t._data = r
-    t._requires_grad = False
-    t._grad_fn = None
-    t._vc = [0]
-    return t
 
 
 def _share_version(op, base, outs) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import backend
+from .._layout import copy_in_format
 from ._op import op
 
 
@@ -18,6 +19,8 @@ def _to_copy(xp, x, dtype=None, device=None):
 @_to_copy.derivative
 def _to_copy(ctx, grad, dtype=None, device=None):
     (source_dtype,) = ctx.dtypes
+    if grad.is_complex() and not source_dtype.is_complex:
+        grad = grad.real  # a real input's gradient is the real part, as in PyTorch
     return to(grad, ctx.stash, source_dtype)
 
 
@@ -33,7 +36,7 @@ def to(x, device=None, dtype=None, copy=False):
 @op()
 def clone(xp, x, *, memory_format=None):
     """A copy of ``x`` with its own memory; gradients flow back unchanged."""
-    return x.copy()
+    return copy_in_format(x, memory_format)
 
 
 @clone.derivative

@@ -1,4 +1,5 @@
-"""Overwriting a whole tensor: ``fill_``, ``zero_`` and ``copy_``.
+"""Overwriting a whole tensor: ``fill_``, ``zero_`` and ``copy_`` (and its diagonal:
+``fill_diagonal_``).
 
 Each is the in-place form of a table op, so the write bumps the version counter and, under
 autograd, the tensor's history becomes the op's node: the old values get a zero gradient,
@@ -47,6 +48,31 @@ def zero(xp, x):
 @zero.derivative
 def zero(ctx, grad):
     return _creation.zeros_like(grad)
+
+
+@op(method=False, function=False, inplace=True)
+def fill_diagonal(xp, x, fill_value, wrap=False):
+    """``x`` with its main diagonal (all indices equal) set to ``fill_value``; ``wrap``
+    restarts the diagonal below a tall matrix's first square, every ``ncols + 1`` rows.
+
+    >>> ember.zeros(2, 3).fill_diagonal_(1)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
+    if x.ndim < 2:
+        raise RuntimeError(f"dimensions must larger than 1, got a "
+                           f"{x.ndim}-d tensor")
+    if x.ndim > 2 and len(set(x.shape)) != 1:
+        raise RuntimeError(f"all dimensions of input must be of equal "
+                           f"length, got shape {list(x.shape)}")
+    out = x.copy()
+    xp.fill_diagonal(out, fill_value, wrap=wrap)
+    return out
+
+
+@fill_diagonal.derivative
+def fill_diagonal(ctx, grad, fill_value, wrap=False):
+    return fill_diagonal.fn(grad, 0, wrap)
 
 
 @op(nin=2, method=False, function=False, inplace=True)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._creation import zeros, tensor as _tensor
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from ._inplace import apply_inplace, check_writable, sum_to_shape
 from . import _op
@@ -252,7 +252,7 @@ def _getitem(self: Tensor, key) -> Tensor:
 
 def _view(self: Tensor, key) -> Tensor:
     # `apply` without its argument handling: one tensor, a key known to be basic.
-    out = _op._wrap_out(_read(None, self._data, key))
+    out = wrap(_read(None, self._data, key))
     _op._share_version(getitem, self, (out,))
     if self._requires_grad and STATE.grad_enabled:
         _op._record(getitem, (self,), (out,), (key,), _NO_KWARGS, None)

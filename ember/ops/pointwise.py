@@ -55,7 +55,9 @@ def guarded(name, forward, kinds):
 
 def conjugate(t):
     """The complex conjugate of a complex tensor; anything else passes through."""
-    return t.conj() if type(t) is Tensor and t._data.dtype.kind == "c" else t
+    if type(t) is Tensor:
+        return t.conj() if t._data.dtype.kind == "c" else t
+    return t.conjugate() if type(t) is complex else t  # a constant: ``z * 1j``
 
 
 def zeros_like(t):

@@ -17,7 +17,7 @@ def reverse_cumsum(t, dim: int):
     return t.flip(dim).cumsum(dim).flip(dim) if t.ndim else t
 
 
-@op()
+@op(inplace=True)
 def cumsum(xp, x, dim, *, dtype=None):
     """Running sum along ``dim``; integers sum into int64.
 
@@ -33,7 +33,7 @@ def cumsum(ctx, grad, dim, *, dtype=None):
     return reverse_cumsum(grad, one_dim(dim, grad.ndim))
 
 
-@op(save=(0,), save_output=True)
+@op(save=(0,), save_output=True, inplace=True)
 def cumprod(xp, x, dim, *, dtype=None):
     """Running product along ``dim``; integers multiply in int64."""
     flat, d = along(xp, x, dim)

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _dtype as dt
 from .._tensor import Size, Tensor
 from ._inplace import _legacy
+from .._layout import contiguous_format
 from ._op import op, composite, _sum_to
 
 
@@ -501,8 +502,11 @@ def ravel(input: Tensor) -> Tensor:
 
 @composite()
 def contiguous(input: Tensor, memory_format=None) -> Tensor:
-    """``input`` itself when its memory is in row-major order, else a row-major copy."""
-    return input if input.is_contiguous() else input.clone()
+    """``input`` itself when its memory is in row-major order (or ``memory_format``'s),
+    else such a copy."""
+    if input.is_contiguous(memory_format):
+        return input
+    return input.clone(memory_format=memory_format or contiguous_format)
 
 
 def _at_least(ndim: int, grow):

@@ -123,7 +123,7 @@ def _warn_on_broadcast(input, target) -> None:
 
 
 def _size(x) -> str:
-    return f"torch.Size({list(x.shape)})"
+    return repr(x.shape)
 
 
 def _pointwise_loss(input, target, size_average, reduce, reduction, fn: str):

@@ -1,0 +1,31 @@
+"""`ember.distributions`: PyTorch's probability distributions, their KL divergences and
+constraints. Sampling draws from Ember's generator (``ember.manual_seed``); ``rsample`` is
+differentiable in the parameters (reparameterization).
+
+    >>> d = ember.distributions.Normal(ember.tensor(0.0), ember.tensor(1.0))
+    >>> d.log_prob(ember.tensor(0.5))
+    tensor(-1.0439)
+"""
+from . import constraints
+from .bernoulli import Bernoulli, Binomial, Geometric
+from .categorical import Categorical, OneHotCategorical
+from .cauchy import Cauchy
+from .distribution import Distribution
+from .exponential import Exponential
+from .gamma import Beta, Chi2, Dirichlet, Gamma, Poisson, StudentT
+from .gumbel import Gumbel
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from . import transforms
+from .transformed_distribution import TransformedDistribution
+from .mixture import MixtureSameFamily
+from .multivariate_normal import MultivariateNormal
+from .normal import HalfNormal, LogNormal, Normal
+from .uniform import Uniform
+
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
+           "Distribution", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
+           "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "MultivariateNormal",
+           "Normal", "OneHotCategorical", "Poisson", "StudentT", "TransformedDistribution",
+           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

@@ -41,3 +41,5 @@ xlog1py = _of("special_xlog1py")
 entr = _of("special_entr")
 ndtr = _of("special_ndtr")
 log_ndtr = _of("special_log_ndtr")
+gammainc = _f.igamma
+gammaincc = _f.igammac

@@ -177,3 +177,27 @@ def log_ndtr(input):
     tail = (0.5 * special_erfcx(low)).log() - low * low
     body = (-0.5 * erfc(input.clamp(min=-1) * _INV_SQRT_2)).log1p()
     return where_op(input < -1, tail, body)
+
+
+def _incomplete_gamma(name, upper):
+    def forward(xp, a, x):
+        refuse(name, "c", a, x)
+        like = a if hasattr(a, "dtype") else x
+        a, x = (v if hasattr(v, "dtype") else xp.asarray(v, dtype=like.dtype) for v in (a, x))
+        return _gamma.gamma_incomplete(xp, a, x, upper)
+
+    def shape_grad(g, a, x, y):
+        raise NotImplementedError(f"the derivative of {name} with respect to its first input "
+                                  f"is not implemented")
+
+    def x_grad(g, a, x, y):
+        density = ((a - 1) * x.log() - x - lgamma(a)).exp()
+        return g * (-density if upper else density)
+
+    return binary(name, forward, shape_grad, x_grad, promote="float",
+                  doc=f"The regularized {'upper' if upper else 'lower'} incomplete gamma "
+                      f"function of shape ``input`` at ``other``.")
+
+
+igamma = _incomplete_gamma("igamma", upper=False)
+igammac = _incomplete_gamma("igammac", upper=True)

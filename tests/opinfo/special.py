@@ -76,3 +76,16 @@ OPINFOS = [
            **_special("xlog1py")),
     OpInfo("special_entr", S.unary(0.1, 3.0), **_special("entr")),
 ]
+
+
+def _incomplete(rng, dt):
+    a = S.randn(rng, (3, 4), dt, 0.3, 8.0)
+    return [Sample((a, S.randn(rng, (4,), dt, 0.1, 12.0)), no_grad=(0,)),
+            Sample((a, S.randn(rng, (3, 4), dt, 5.0, 20.0)), no_grad=(0,))]
+
+
+# torch is good to ~1e-9 here. The shape parameter has no derivative (in PyTorch either), so
+# the broadcasting check can't differentiate both inputs: the other's gradient is checked in
+# tests/test_special.py
+OPINFOS += [OpInfo("igamma", _incomplete, rtol=1e-8, grad=False),
+            OpInfo("igammac", _incomplete, rtol=1e-8, grad=False)]

@@ -2,8 +2,8 @@
 
 >>> model = ember.nn.Sequential(ember.nn.Linear(4, 8), ember.nn.ReLU(), ember.nn.Linear(8, 2))
 """
-from .parameter import Parameter, Buffer
+from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer
 from .modules import *  # noqa: F401,F403  every layer family in ember/nn/modules
 from . import functional, init, utils
 
-__all__ = ["Parameter", "Buffer", "functional", "init", "utils"] + modules.__all__  # noqa: F405
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "functional", "init", "utils"] + modules.__all__  # noqa: F405

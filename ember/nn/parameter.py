@@ -67,3 +67,71 @@ def _detached_copy(t: Tensor) -> Tensor:
 def _rebuild_parameter(cls, data, requires_grad):
     from .._tensor import wrap
     return cls(wrap(data), requires_grad)
+
+
+class _Uninitialized:
+    """A placeholder whose shape is unknown until `materialize` (lazy modules): it then
+    becomes, in place, a plain ``cls_to_become`` so references to it stay valid."""
+
+    cls_to_become: type
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Allocate (uninitialized) storage of ``shape`` and turn into ``cls_to_become``."""
+        from .._creation import empty
+        like = {"device": self.device if device is None else device,
+                "dtype": self.dtype if dtype is None else dtype}
+        self._data = empty(shape, **like)._data
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(
+            "Can't access the shape of an uninitialized parameter or buffer. This error "
+            "usually happens in `load_state_dict` when trying to load an uninitialized "
+            "parameter into an initialized one. Call `forward` to initialize the parameters "
+            "before accessing their attributes.")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]
+
+
+def _empty_like_spec(device, dtype) -> Tensor:
+    from .._creation import empty
+    return empty(0, device=device, dtype=dtype)
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A `Parameter` whose shape a lazy module fixes at its first forward.
+
+    >>> p = nn.UninitializedParameter()
+    >>> p.materialize((2, 3)); type(p).__name__
+    'Parameter'
+    """
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        return Parameter.__new__(cls, _empty_like_spec(device, dtype), requires_grad)
+
+
+class UninitializedBuffer(_Uninitialized, Buffer):
+    """A buffer whose shape a lazy module fixes at its first forward."""
+
+    cls_to_become = Buffer
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None,
+                persistent: bool = True):
+        t = Buffer.__new__(cls, _empty_like_spec(device, dtype), persistent=persistent)
+        t.requires_grad_(requires_grad)
+        return t
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, self.device, self.dtype,
+                                        self.persistent)
+        return memo[id(self)]

@@ -1,8 +1,14 @@
-"""Utilities for training: gradient clipping and parameter/vector conversion."""
+"""Utilities for training: gradient clipping, parameter/vector conversion,
+reparametrizations (`parametrize`, `parametrizations`, legacy weight/spectral norm hooks),
+layer fusion and initialization helpers."""
 from .clip_grad import clip_grad_norm_, clip_grad_norm, clip_grad_value_, get_total_norm, \
     clip_grads_with_norm_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
-from . import rnn
+from .weight_norm import weight_norm, remove_weight_norm
+from .spectral_norm import spectral_norm, remove_spectral_norm
+from . import rnn, parametrize, parametrizations
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
-           "clip_grads_with_norm_", "parameters_to_vector", "vector_to_parameters", "rnn"]
+           "clip_grads_with_norm_", "parameters_to_vector", "vector_to_parameters", "rnn",
+           "weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm",
+           "parametrize", "parametrizations"]

@@ -122,7 +122,7 @@ class UninitializedParameter(_Uninitialized, Parameter):
 class UninitializedBuffer(_Uninitialized, Buffer):
     """A buffer whose shape a lazy module fixes at its first forward."""
 
-    cls_to_become = Buffer
+    cls_to_become = Tensor  # a plain tensor once materialized, as an eager layer's buffers
 
     def __new__(cls, requires_grad: bool = False, device=None, dtype=None,
                 persistent: bool = True):

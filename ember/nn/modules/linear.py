@@ -9,7 +9,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear", "Bilinear", "LazyLinear"]
+__all__ = ["Identity", "Linear", "Bilinear"]
 
 
 class Identity(Module):
@@ -91,39 +91,3 @@ class Bilinear(Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
-
-
-class LazyLinear(Linear):
-    """A `Linear` whose ``in_features`` is taken from its first input; it then becomes a
-    plain `Linear` (its parameters keep their identity, so an optimizer made before the first
-    call still holds them).
-
-    >>> m = ember.nn.LazyLinear(3)
-    >>> m(ember.randn(8, 5)).shape, m.in_features
-    (ember.Size([8, 3]), 5)
-    """
-
-    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None):
-        Module.__init__(self)
-        self.in_features = 0
-        self.out_features = out_features
-        self.weight = Parameter(_creation.empty(0, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(0, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self) -> None:
-        if self.in_features:
-            super().reset_parameters()
-
-    def forward(self, input):
-        self.in_features = input.shape[-1]
-        # the parameters' dtype and device follow any .to() made before this first call
-        like = {"dtype": self.weight.dtype, "device": self.weight.device}
-        self.weight.data = _creation.empty((self.out_features, self.in_features), **like)
-        if self.bias is not None:
-            self.bias.data = _creation.empty(self.out_features, **like)
-        self.reset_parameters()
-        self.__class__ = Linear
-        return Linear.forward(self, input)

@@ -14,7 +14,8 @@ from .ops.linalg_composite import (slogdet, eigh, eig, qr, svd, multi_dot, matri
                                    lstsq, inv_ex, cholesky_ex, vander, vecdot,
                                    solve_triangular)
 from .ops.norms import matrix_norm, norm, cond
-from .ops.linalg_factor import householder_product
+from .ops.linalg_factor import (householder_product, lu_factor, lu_factor_ex, lu, lu_solve,
+                                 solve_ex, tensorinv, tensorsolve)
 
 inv = TABLE["linalg_inv"].fn
 det = TABLE["linalg_det"].fn

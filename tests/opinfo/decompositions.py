@@ -205,3 +205,9 @@ OPINFOS += [
         Sample((rng.standard_normal((1, 1)).astype(dt),))], gradgradcheck=True,
            rtol=1e-3),  # float32 scaling-and-squaring of a norm-6 matrix loses ~3 digits
 ]
+
+OPINFOS += [
+    OpInfo("linalg_lu_factor_ex", lambda rng, dt: [
+        Sample((rng.standard_normal(s).astype(dt),)) for s in [(4, 4), (3, 5), (5, 3), (2, 3, 3)]],
+           **_pair(_linalg("lu_factor_ex"))),
+]

@@ -211,3 +211,29 @@ max_unpool3d = _max_unpoolnd(3, "max_unpool3d")
 lp_pool1d = _lp_poolnd(1, "lp_pool1d", avg_pool1d)
 lp_pool2d = _lp_poolnd(2, "lp_pool2d", avg_pool2d)
 lp_pool3d = _lp_poolnd(3, "lp_pool3d", avg_pool3d)
+
+
+def _max_pool_with_indices(pool):
+    def with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                     return_indices=True):
+        return pool(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+    with_indices.__name__ = with_indices.__qualname__ = f"{pool.__name__}_with_indices"
+    with_indices.__doc__ = f"``{pool.__name__}`` returning ``(values, indices)`` always."
+    return with_indices
+
+
+def _adaptive_max_pool_with_indices(pool):
+    def with_indices(input, output_size, return_indices=True):
+        return pool(input, output_size, True)
+    with_indices.__name__ = with_indices.__qualname__ = f"{pool.__name__}_with_indices"
+    with_indices.__doc__ = f"``{pool.__name__}`` returning ``(values, indices)`` always."
+    return with_indices
+
+
+max_pool1d_with_indices = _max_pool_with_indices(max_pool1d)
+max_pool2d_with_indices = _max_pool_with_indices(max_pool2d)
+max_pool3d_with_indices = _max_pool_with_indices(max_pool3d)
+adaptive_max_pool1d_with_indices = _adaptive_max_pool_with_indices(adaptive_max_pool1d)
+adaptive_max_pool2d_with_indices = _adaptive_max_pool_with_indices(adaptive_max_pool2d)
+adaptive_max_pool3d_with_indices = _adaptive_max_pool_with_indices(adaptive_max_pool3d)
+__all__ += [f"{kind}max_pool{n}d_with_indices" for kind in ("", "adaptive_") for n in (1, 2, 3)]

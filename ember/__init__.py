@@ -68,3 +68,9 @@ from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E4
                        bartlett_window, kaiser_window)
 from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
 globals().update(_NN_ALIASES)
+
+# ---- nn utilities (branch nnutils): PyTorch's older LU API and weight-norm helpers
+from .ops.linalg_factor import (lu_legacy as lu, lu_solve_legacy as lu_solve,  # noqa: E402
+                                lu_unpack, householder_product as orgqr)
+from .nn.utils._norms import norm_except_dim  # noqa: E402
+from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402

@@ -112,3 +112,20 @@ def test_pool_with_indices_aliases(rng, n):
         assert len(e) == 2
         assert_close(e[0], t[0])
         assert_close(e[1], t[1])
+
+
+def test_older_top_level_api(rng):
+    a, b = rng.standard_normal((2, 3, 3)), rng.standard_normal((2, 3, 2))
+    with pytest.warns(UserWarning):
+        t_LU, t_piv = torch.lu(torch.tensor(a))
+    e_LU, e_piv = ember.lu(ember.tensor(a))
+    assert_close(e_LU, t_LU)
+    assert_close(e_piv, t_piv)
+    assert len(ember.lu(ember.tensor(a), get_infos=True)) == 3
+    for eo, to in zip(ember.lu_unpack(e_LU, e_piv), torch.lu_unpack(t_LU, t_piv)):
+        assert_close(eo, to)
+    with pytest.warns(UserWarning):
+        expected = torch.lu_solve(torch.tensor(b), t_LU, t_piv)
+    assert_close(ember.lu_solve(ember.tensor(b), e_LU, e_piv), expected)
+    (ea, ta), (et, tt) = pair(rng.standard_normal((4, 3))), pair(rng.standard_normal(2))
+    assert_close(ember.orgqr(ea, et), torch.orgqr(ta, tt).detach())

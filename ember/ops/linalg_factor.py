@@ -263,3 +263,18 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
         v = V[..., :, i:i + 1]
         Q = Q - tau[..., i, None, None] * v * (v.mH @ Q)
     return Q
+
+
+# ------------------------------------------------------------------- PyTorch's older API
+
+def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False):
+    """``ember.lu``: ``(LU, pivots)`` (plus ``infos`` with ``get_infos``; without it,
+    singular matrices raise)."""
+    if get_infos:
+        return tuple(linalg_lu_factor_ex(A, pivot=pivot))
+    return tuple(lu_factor(A, pivot=pivot))
+
+
+def lu_solve_legacy(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+    """``ember.lu_solve``: `linalg.lu_solve` with the right-hand side first."""
+    return lu_solve(LU_data, LU_pivots, b)

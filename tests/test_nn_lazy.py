@@ -97,3 +97,16 @@ def test_uninitialized_parameter_shape_error_and_groups_check():
         nn.LazyConv2d(4, 3, groups=2)(ember.zeros(1, 3, 5, 5))
     p.materialize((2, 3))
     assert type(p) is nn.Parameter and p.shape == (2, 3) and p.requires_grad
+
+
+def test_lazy_deepcopy_and_weight_norm_guard(rng):
+    import copy
+    m = nn.LazyLinear(2)
+    clone = copy.deepcopy(m)
+    assert isinstance(clone.weight, nn.UninitializedParameter) and clone.weight is not m.weight
+    clone(ember.zeros(3, 4))
+    assert type(clone) is nn.Linear and isinstance(m.weight, nn.UninitializedParameter)
+    with pytest.raises(ValueError), pytest.warns(FutureWarning):
+        nn.utils.weight_norm(nn.LazyLinear(2))
+    for name in ("LazyConv2d", "LazyConvTranspose1d", "LazyBatchNorm1d"):
+        assert issubclass(getattr(nn, name), nn.modules.lazy.LazyModuleMixin)

@@ -173,7 +173,8 @@ def test_weight_norm_parametrization(rng, dim):
 
 
 def test_weight_norm_parametrization_loads_legacy_state_dict(rng):
-    t = torch.nn.utils.weight_norm(torch.nn.Linear(4, 5))
+    with pytest.warns(FutureWarning):
+        t = torch.nn.utils.weight_norm(torch.nn.Linear(4, 5))
     e = nn.utils.parametrizations.weight_norm(nn.Linear(4, 5))
     load_from_torch(e, t)
     assert_close(e.weight, t.weight, atol=1e-6, rtol=1e-5)
@@ -232,11 +233,13 @@ def test_orthogonal_assignment_without_trivialization(rng):
 
 def test_legacy_weight_norm(rng):
     e, t = twin_linear(rng)
-    nn.utils.weight_norm(e)
-    torch.nn.utils.weight_norm(t)
+    with pytest.warns(FutureWarning):
+        nn.utils.weight_norm(e)
+    with pytest.warns(FutureWarning):
+        torch.nn.utils.weight_norm(t)
     assert list(e.state_dict()) == list(t.state_dict())
     compare_forward_backward(e, t, rng)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError), pytest.warns(FutureWarning):
         nn.utils.weight_norm(e)
     nn.utils.remove_weight_norm(e)
     torch.nn.utils.remove_weight_norm(t)
@@ -261,3 +264,33 @@ def test_legacy_spectral_norm(rng):
     torch.nn.utils.remove_spectral_norm(t)
     assert list(e.state_dict()) == list(t.state_dict())
     assert_close(e.weight, t.weight, atol=1e-5, rtol=1e-4)
+
+
+def test_parametrized_buffer_and_dtype_move(rng):
+    m = nn.BatchNorm1d(3)
+    parametrize.register_parametrization(m, "running_var", Scale())
+    assert "parametrizations.running_var.original" in m.state_dict()
+    assert_close(m.running_var, torch.ones(3))
+    m.double()
+    assert m.running_var.dtype == ember.float64
+    e = nn.utils.parametrizations.spectral_norm(nn.Linear(3, 4)).double()
+    assert e.parametrizations.weight[0]._u.dtype == ember.float64
+    assert e(ember.zeros(2, 3).double()).dtype == ember.float64
+
+
+def test_parametrized_module_refuses_pickle():
+    import pickle
+    m = parametrize.register_parametrization(nn.Linear(2, 2), "weight", Symmetric())
+    with pytest.raises(RuntimeError):
+        pickle.dumps(m)
+
+
+def test_bad_parametrization_inputs():
+    with pytest.raises(ValueError):
+        nn.utils.parametrizations.orthogonal(nn.Linear(3, 3), "bias")
+    with pytest.raises(ValueError):
+        nn.utils.parametrizations.spectral_norm(nn.Linear(3, 3), "nope")
+    with pytest.raises(IndexError):
+        nn.utils.parametrizations.spectral_norm(nn.Linear(3, 3), dim=2)
+    with pytest.raises(RuntimeError):
+        nn.utils.spectral_norm(nn.utils.spectral_norm(nn.Linear(3, 3)))

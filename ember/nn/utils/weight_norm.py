@@ -2,6 +2,8 @@
 forward pre-hook (prefer `nn.utils.parametrizations.weight_norm`)."""
 from __future__ import annotations
 
+import warnings
+
 from ..modules.module import Module
 from ..parameter import Parameter, UninitializedParameter
 from ._norms import remove_hook, norm_except_dim, weight_norm_value
@@ -58,6 +60,8 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     >>> m.weight_g.shape
     ember.Size([40, 1])
     """
+    warnings.warn("`nn.utils.weight_norm` is deprecated in favor of "
+                  "`nn.utils.parametrizations.weight_norm`.", FutureWarning, stacklevel=2)
     WeightNorm.apply(module, name, dim)
     return module
 

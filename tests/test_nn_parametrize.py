@@ -294,3 +294,16 @@ def test_bad_parametrization_inputs():
         nn.utils.parametrizations.spectral_norm(nn.Linear(3, 3), dim=2)
     with pytest.raises(RuntimeError):
         nn.utils.spectral_norm(nn.utils.spectral_norm(nn.Linear(3, 3)))
+
+
+def test_transfer_and_type_before_parametrizations(rng):
+    e, t = twin_linear(rng, 3, 3)
+    parametrize.register_parametrization(e, "weight", Symmetric())
+    torch.nn.utils.parametrize.register_parametrization(t, "weight", TorchSymmetric())
+    assert parametrize.type_before_parametrizations(e) is nn.Linear
+    e2, t2 = nn.Linear(3, 3), torch.nn.Linear(3, 3)
+    parametrize.transfer_parametrizations_and_params(e, e2)
+    torch.nn.utils.parametrize.transfer_parametrizations_and_params(t, t2)
+    assert list(e2.state_dict()) == list(t2.state_dict())
+    assert_close(e2.parametrizations.weight.original, t2.parametrizations.weight.original)
+    assert_close(e2.weight, t2.weight)

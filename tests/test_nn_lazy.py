@@ -110,3 +110,11 @@ def test_lazy_deepcopy_and_weight_norm_guard(rng):
         nn.utils.weight_norm(nn.LazyLinear(2))
     for name in ("LazyConv2d", "LazyConvTranspose1d", "LazyBatchNorm1d"):
         assert issubclass(getattr(nn, name), nn.modules.lazy.LazyModuleMixin)
+
+
+def test_lazy_conv_unbatched_and_bad_rank():
+    m = nn.LazyConv1d(2, 3)
+    assert m(ember.zeros(4, 6)).shape == (2, 4) and m.in_channels == 4
+    e, t = nn.LazyConv2d(2, 3), torch.nn.LazyConv2d(2, 3)
+    from tests.helpers import assert_raises_like_torch
+    assert_raises_like_torch(lambda: e(ember.zeros(3, 5)), lambda: t(torch.zeros(3, 5)))

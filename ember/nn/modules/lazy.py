@@ -114,8 +114,12 @@ class _LazyConv(LazyModuleMixin):
     def initialize_parameters(self, input, *args, **kwargs) -> None:
         if not self.has_uninitialized_params():
             return
-        batched = input.dim() == self._dims + 2
-        self.in_channels = input.shape[1 if batched else 0]
+        unbatched, batched = self._dims + 1, self._dims + 2
+        if input.dim() not in (unbatched, batched):
+            raise RuntimeError(f"Expected {unbatched}D (unbatched) or {batched}D (batched) "
+                               f"input to {type(self).__name__}, but got input of size: "
+                               f"{input.shape}")
+        self.in_channels = input.shape[1 if input.dim() == batched else 0]
         if self.in_channels % self.groups:
             raise ValueError("in_channels must be divisible by groups")
         out = self.out_channels

@@ -68,3 +68,6 @@ from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E4
                        bartlett_window, kaiser_window)
 from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
 globals().update(_NN_ALIASES)
+
+# ---- function transforms (branch functorch): ember.func
+from . import func  # noqa: E402,F401

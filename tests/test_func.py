@@ -1,0 +1,261 @@
+"""`ember.func` (torch.func): transforms compared with torch.func on random inputs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.func
+
+import ember
+import ember.func
+from tests.helpers import assert_close, assert_raises_like_torch, copy_params
+
+LIBS = {"ember": (ember, ember.func), "torch": (torch, torch.func)}
+
+
+def leaves(tree):
+    if isinstance(tree, dict):
+        return [y for v in tree.values() for y in leaves(v)]
+    if isinstance(tree, (tuple, list)):
+        return [y for v in tree for y in leaves(v)]
+    return [tree]
+
+
+def compare(program, *arrays):
+    """Run ``program(lib, func, *tensors)`` with ember and torch on the same float64 arrays;
+    the outputs must have the same structure and values."""
+    out = {}
+    for name, (lib, func) in LIBS.items():
+        out[name] = program(lib, func, *[lib.tensor(a) for a in arrays])
+    e, t = leaves(out["ember"]), leaves(out["torch"])
+    assert len(e) == len(t)
+    for i, (a, b) in enumerate(zip(e, t)):
+        assert_close(a, b, what=f"leaf {i}")
+    return out
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
+
+
+def cubic(x, y):
+    return (x ** 3 * y.sin()).sum()
+
+
+# ---- grad, grad_and_value -------------------------------------------------------------------
+
+def test_grad_argnums(rng):
+    x, y = rng.standard_normal(4), rng.standard_normal(4)
+    compare(lambda T, F, x, y: F.grad(cubic)(x, y), x, y)
+    compare(lambda T, F, x, y: F.grad(cubic, argnums=1)(x, y), x, y)
+    compare(lambda T, F, x, y: F.grad(cubic, argnums=(0, 1))(x, y), x, y)
+    compare(lambda T, F, x, y: F.grad(cubic, argnums=-1)(x, y), x, y)
+
+
+def test_grad_pytree_args_and_aux(rng):
+    def f(p, x):
+        loss = (p["w"] * x).sum() + (p["b"][0] ** 2).sum()
+        return loss, {"loss": loss, "n": x * 2}
+    a, b, x = rng.standard_normal(3), rng.standard_normal(2), rng.standard_normal(3)
+    compare(lambda T, F, a, b, x: F.grad(f, has_aux=True)({"w": a, "b": (b,)}, x), a, b, x)
+    compare(lambda T, F, a, b, x: F.grad_and_value(f, has_aux=True)({"w": a, "b": [b]}, x),
+            a, b, x)
+
+
+def test_grad_nested_and_under_no_grad(rng):
+    x = rng.standard_normal(())
+    compare(lambda T, F, x: F.grad(F.grad(lambda x: x.sin() * x ** 3))(x), x)
+    compare(lambda T, F, x: F.grad(F.grad(F.grad(lambda x: x.exp() * x ** 4)))(x), x)
+    for lib, func in LIBS.values():
+        with lib.no_grad():
+            g = func.grad(lambda x: (x ** 2).sum())(lib.tensor([1.0, 2.0]))
+        assert not g.requires_grad
+        np.testing.assert_allclose(g.numpy(), [2.0, 4.0])
+
+
+def test_grad_closure_over_the_argument(rng):
+    # The differentiated argument is the parameter, not the same tensor reached by closure.
+    x = rng.standard_normal(3)
+    compare(lambda T, F, x: F.grad(lambda y: (y * x).sum())(x.requires_grad_()).detach(), x)
+
+
+def test_grad_composes_with_autograd(rng):
+    x = rng.standard_normal(3)
+    out = {}
+    for name, (lib, func) in LIBS.items():
+        t = lib.tensor(x, requires_grad=True)
+        g = func.grad(lambda y: (y ** 3).sum())(t)
+        assert g.requires_grad
+        g.sum().backward()
+        out[name] = t.grad
+    assert_close(out["ember"], out["torch"])
+
+
+def test_grad_of_unused_input_is_zero(rng):
+    x, y = rng.standard_normal(2), rng.standard_normal(2)
+    compare(lambda T, F, x, y: F.grad(lambda a, b: (a ** 2).sum(), argnums=(0, 1))(x, y), x, y)
+
+
+def test_grad_errors():
+    x = ember.ones(2), torch.ones(2)
+    assert_raises_like_torch(lambda: ember.func.grad(lambda a: a)(x[0]),
+                             lambda: torch.func.grad(lambda a: a)(x[1]))
+    assert_raises_like_torch(lambda: ember.func.grad(ember.sum, argnums=2)(x[0]),
+                             lambda: torch.func.grad(torch.sum, argnums=2)(x[1]))
+    assert_raises_like_torch(lambda: ember.func.grad(ember.sum, has_aux=True)(x[0]),
+                             lambda: torch.func.grad(torch.sum, has_aux=True)(x[1]))
+    assert_raises_like_torch(lambda: ember.func.grad(lambda a: a.sum())(3.0),
+                             lambda: torch.func.grad(lambda a: a.sum())(3.0))
+    with pytest.raises(RuntimeError, match="scalar Tensor, got tensor with 1 dims"):
+        ember.func.grad(lambda a: a)(x[0])
+
+
+# ---- vjp, jvp -------------------------------------------------------------------------------
+
+def test_vjp(rng):
+    x, y, u, v = (rng.standard_normal(3) for _ in range(4))
+
+    def f(a, b):
+        return {"p": a * b.exp(), "q": (a.sin(),)}
+
+    def program(T, F, x, y, u, v):
+        out, vjp_fn = F.vjp(f, x, y)
+        return out, vjp_fn({"p": u, "q": (v,)}), vjp_fn({"p": v, "q": (u,)})
+    compare(program, x, y, u, v)
+    compare(lambda T, F, x, u: F.vjp(T.sin, x)[1](u), x, u)
+    compare(lambda T, F, x, u: F.vjp(lambda a: (a.cos(), a.sum()), x, has_aux=True)[2], x, u)
+
+
+def test_vjp_errors():
+    for lib, func in LIBS.values():
+        _, vjp_fn = func.vjp(lib.sin, lib.ones(2))
+        with pytest.raises(RuntimeError):
+            vjp_fn(lib.ones(3))
+        with pytest.raises(RuntimeError):
+            vjp_fn((lib.ones(2),))
+
+
+def test_jvp(rng):
+    x, y, u, v = (rng.standard_normal(3) for _ in range(4))
+    compare(lambda T, F, x, y, u, v: F.jvp(lambda a, b: (a * b.exp(), a.sin()), (x, y), (u, v)),
+            x, y, u, v)
+    compare(lambda T, F, x, u: F.jvp(lambda a: (a ** 2, a.sum()), (x,), (u,), has_aux=True),
+            x, u)
+    compare(lambda T, F, x, u: F.jvp(lambda a: T.zeros(2), (x,), (u,)), x, u)
+    compare(lambda T, F, x, u: F.grad(lambda a: F.jvp(T.sin, (a,), (u,))[1].sum())(x), x, u)
+
+
+# ---- jacrev, jacfwd, hessian ----------------------------------------------------------------
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd"])
+def test_jacobians(rng, transform):
+    x, y = rng.standard_normal((2, 3)), rng.standard_normal(3)
+
+    def f(a, b):
+        return {"m": a @ b.exp(), "s": (a.sin() * b,)}
+
+    compare(lambda T, F, x, y: getattr(F, transform)(f)(x, y), x, y)
+    compare(lambda T, F, x, y: getattr(F, transform)(f, argnums=(0, 1))(x, y), x, y)
+    compare(lambda T, F, x, y: getattr(F, transform)(lambda a: (a.exp(), a.sum()),
+                                                     has_aux=True)(x), x, y)
+    compare(lambda T, F, x, y: getattr(F, transform)(cubic, argnums=1)({"k": x}["k"], y), x, y)
+
+
+def test_hessian(rng):
+    x, y = rng.standard_normal(3), rng.standard_normal(3)
+    compare(lambda T, F, x, y: F.hessian(cubic)(x, y), x, y)
+    compare(lambda T, F, x, y: F.hessian(cubic, argnums=(0, 1))(x, y), x, y)
+    compare(lambda T, F, x, y: F.jacrev(F.jacrev(cubic))(x, y), x, y)
+    for lib, func in LIBS.values():
+        with lib.no_grad():
+            h = func.hessian(cubic)(lib.tensor(x), lib.tensor(y))
+        assert h.shape == (3, 3) and not h.requires_grad
+
+
+def test_jacrev_chunk_size_error():
+    assert_raises_like_torch(lambda: ember.func.jacrev(ember.sin, chunk_size=0),
+                             lambda: torch.func.jacrev(torch.sin, chunk_size=0))
+
+
+# ---- vmap -----------------------------------------------------------------------------------
+
+def test_vmap_in_dims_out_dims(rng):
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((3, 4))
+    compare(lambda T, F, x, y: F.vmap(T.dot, in_dims=(0, 1))(x, y), x, y)
+    compare(lambda T, F, x, y: F.vmap(T.mul, in_dims=(1, None))(x, y[0]), x, y)
+    compare(lambda T, F, x, y: F.vmap(T.outer, in_dims=-1, out_dims=2)(x, y.T), x, y)
+    compare(lambda T, F, x, y: F.vmap(lambda a: (a.sum(), a * 2), out_dims=(0, 1))(x), x, y)
+    compare(lambda T, F, x, y: F.vmap(lambda a, n: a * n, in_dims=(0, None))(x, 3.0), x, y)
+    compare(lambda T, F, x, y: F.vmap(lambda a, scale: a * scale)(x, scale=2.0), x, y)
+
+
+def test_vmap_pytrees(rng):
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal((2, 4))
+
+    def f(d, pair):
+        return {"s": d["a"] + pair[0], "l": [d["a"].sum() * pair[1]]}
+    compare(lambda T, F, x, y: F.vmap(f, in_dims=({"a": 0}, (0, None)))({"a": x}, (x, y)), x, y)
+    compare(lambda T, F, x, y: F.vmap(f, in_dims=(0, [0, 1]))({"a": x}, [x, y]), x, y)
+
+
+def test_vmap_nested(rng):
+    x, y = rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 4))
+    compare(lambda T, F, x, y: F.vmap(F.vmap(T.dot))(x, x), x, y)
+    compare(lambda T, F, x, y: F.vmap(F.vmap(T.mul, in_dims=(0, None)), in_dims=(0, None))(x, y),
+            x, y)
+    compare(lambda T, F, x, y: F.vmap(F.vmap(T.outer, in_dims=(1, None)), in_dims=(2, 1))(x, y),
+            x, y)
+
+
+def test_vmap_empty_batch():
+    for lib, func in LIBS.values():
+        assert tuple(func.vmap(lib.sin)(lib.ones(0, 3)).shape) == (0, 3)
+
+
+def test_vmap_gradient_flows_through(rng):
+    x = rng.standard_normal((3, 2))
+    out = {}
+    for name, (lib, func) in LIBS.items():
+        t = lib.tensor(x, requires_grad=True)
+        func.vmap(lambda a: (a.exp() * a).sum())(t).sum().backward()
+        out[name] = t.grad
+    assert_close(out["ember"], out["torch"])
+
+
+def test_vmap_randomness():
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        ember.func.vmap(lambda a: a + ember.rand(2))(ember.ones(3, 2))
+    same = ember.func.vmap(lambda a: a + ember.rand(2), randomness="same")(ember.zeros(3, 2))
+    assert (same[0] == same[1]).all() and (same[1] == same[2]).all()
+    different = ember.func.vmap(lambda a: a + ember.rand(2),
+                                randomness="different")(ember.zeros(3, 2))
+    assert not (different[0] == different[1]).all()
+
+
+@pytest.mark.parametrize("case", [
+    lambda T, F, x: F.vmap(T.add)(x, T.ones(3, 3)),
+    lambda T, F, x: F.vmap(T.sin, in_dims=2)(x),
+    lambda T, F, x: F.vmap(T.sin, in_dims=-3)(x),
+    lambda T, F, x: F.vmap(T.sin, in_dims=(0, 1))(x),
+    lambda T, F, x: F.vmap(T.sin, in_dims=None)(x),
+    lambda T, F, x: F.vmap(T.sin, in_dims=(None,))(x),
+    lambda T, F, x: F.vmap(T.sin, in_dims="a")(x),
+    lambda T, F, x: F.vmap(lambda a: 3)(x),
+    lambda T, F, x: F.vmap(T.add, in_dims=(0, 0))(x, 2.0),
+    lambda T, F, x: F.vmap(T.sin, out_dims=3)(x),
+    lambda T, F, x: F.vmap(T.sin)(x[0, 0]),
+    lambda T, F, x: F.vmap(T.sin, randomness="x")(x),
+    lambda T, F, x: F.vmap(T.sin, chunk_size=0)(x),
+])
+def test_vmap_errors(case):
+    assert_raises_like_torch(lambda: case(ember, ember.func, ember.ones(2, 3)),
+                             lambda: case(torch, torch.func, torch.ones(2, 3)))
+
+
+def test_vmap_error_messages():
+    with pytest.raises(ValueError, match=r"got sizes \[2, 3\] for the mapped dimension"):
+        ember.func.vmap(ember.add)(ember.ones(2, 3), ember.ones(3, 3))
+    with pytest.raises(ValueError, match=r"Got in_dim=2 for some input, but that input is a "
+                                         r"Tensor of dimensionality 2"):
+        ember.func.vmap(ember.sin, in_dims=2)(ember.ones(2, 3))

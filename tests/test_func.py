@@ -259,3 +259,137 @@ def test_vmap_error_messages():
     with pytest.raises(ValueError, match=r"Got in_dim=2 for some input, but that input is a "
                                          r"Tensor of dimensionality 2"):
         ember.func.vmap(ember.sin, in_dims=2)(ember.ones(2, 3))
+
+
+# ---- modules as functions: functional_call, stack_module_state ------------------------------
+
+def mlp(lib, seed=0):
+    lib.manual_seed(seed)
+    return lib.nn.Sequential(lib.nn.Linear(3, 5), lib.nn.Tanh(), lib.nn.Linear(5, 2))
+
+
+def twin_mlps():
+    t, e = mlp(torch).double(), mlp(ember).double()
+    copy_params(t, e)
+    return {"ember": e, "torch": t}
+
+
+def test_functional_call_substitutes_and_restores(rng):
+    models = twin_mlps()
+    x = rng.standard_normal((4, 3))
+    w = rng.standard_normal((2, 5))
+    out = {}
+    for name, (lib, func) in LIBS.items():
+        m = models[name]
+        before = m[2].weight.detach().clone()
+        weight = lib.tensor(w, requires_grad=True)
+        y = func.functional_call(m, {"2.weight": weight}, (lib.tensor(x),))
+        y.sum().backward()
+        assert m[2].weight.grad is None and (m[2].weight == before).all()
+        out[name] = (y, weight.grad)
+    for a, b in zip(out["ember"], out["torch"]):
+        assert_close(a, b)
+    assert ember.nn.utils.stateless.functional_call is ember.func.functional_call
+
+
+def test_functional_call_restores_after_an_exception():
+    m = ember.nn.Linear(2, 2)
+    weight = m.weight
+    with pytest.raises(RuntimeError):
+        ember.func.functional_call(m, {"weight": ember.ones(3, 3), "extra": ember.ones(1)},
+                                   ember.ones(1, 2))
+    assert m.weight is weight and not hasattr(m, "extra")
+
+
+def test_functional_call_kwargs_buffers_and_tied_weights(rng):
+    x = rng.standard_normal((4, 3))
+    for lib, func in LIBS.values():
+        bn = lib.nn.BatchNorm1d(3).double().eval()
+        mean = lib.tensor(x[0])
+        got = func.functional_call(bn, ({"running_mean": mean}, {}), lib.tensor(x))
+        np.testing.assert_allclose(got.detach().numpy(), (x - x[0]) / np.sqrt(1 + 1e-5),
+                                   atol=1e-12)
+        assert (bn.running_mean == 0).all()
+
+        tied = lib.nn.Sequential(lib.nn.Linear(3, 3, bias=False),
+                              lib.nn.Linear(3, 3, bias=False)).double()
+        tied[1].weight = tied[0].weight
+        eye = lib.eye(3, dtype=lib.float64)
+        y = func.functional_call(tied, {"0.weight": eye}, args=(), kwargs={"input": lib.tensor(x)})
+        np.testing.assert_allclose(y.detach().numpy(), x)
+        y = func.functional_call(tied, {"0.weight": eye}, (lib.tensor(x),), tie_weights=False)
+        assert not np.allclose(y.detach().numpy(), x)
+
+
+def test_functional_call_errors():
+    cases = [
+        lambda T, F, m: F.functional_call(m, {"weight": T.zeros(2, 2), "foo": T.ones(1)},
+                                          (T.ones(1, 2),), strict=True),
+        lambda T, F, m: F.functional_call(m, {"weight": T.zeros(2, 2)}, (T.ones(1, 2),),
+                                          strict=True),
+        lambda T, F, m: F.functional_call(m, ({"weight": T.zeros(2, 2)},
+                                              {"weight": T.zeros(2, 2)}), (T.ones(1, 2),)),
+    ]
+    for case in cases:
+        assert_raises_like_torch(lambda: case(ember, ember.func, ember.nn.Linear(2, 2)),
+                                 lambda: case(torch, torch.func, torch.nn.Linear(2, 2)))
+    with pytest.raises(RuntimeError, match="Missing key\\(s\\): 'bias'"):
+        cases[1](ember, ember.func, ember.nn.Linear(2, 2))
+
+
+def test_per_sample_gradients_match_torch(rng):
+    """The torch.func recipe: vmap(grad(loss), in_dims=(None, 0, 0)) over a batch."""
+    models = twin_mlps()
+    x, y = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    out = {}
+    for name, (lib, func) in LIBS.items():
+        model = models[name]
+        params = {k: v.detach() for k, v in model.named_parameters()}
+
+        def loss(p, sample, target):
+            prediction = func.functional_call(model, p, (sample.unsqueeze(0),))
+            return lib.nn.functional.mse_loss(prediction, target.unsqueeze(0))
+
+        out[name] = func.vmap(func.grad(loss), in_dims=(None, 0, 0))(params, lib.tensor(x),
+                                                                    lib.tensor(y))
+    assert list(out["ember"]) == list(out["torch"])
+    for k in out["torch"]:
+        assert_close(out["ember"][k], out["torch"][k], what=k)
+    # Their mean is the ordinary batch gradient.
+    model = models["ember"]
+    ember.nn.functional.mse_loss(model(ember.tensor(x)), ember.tensor(y)).backward()
+    for k, p in model.named_parameters():
+        np.testing.assert_allclose(out["ember"][k].mean(0).numpy(), p.grad.numpy(), atol=1e-12)
+
+
+def test_stack_module_state_ensemble(rng):
+    x = rng.standard_normal((4, 3))
+    out = {}
+    for name, (lib, func) in LIBS.items():
+        models = [mlp(lib, seed).double() for seed in range(3)]
+        if name == "ember":
+            for t, e in zip([mlp(torch, s).double() for s in range(3)], models):
+                copy_params(t, e)
+        params, buffers = func.stack_module_state(models)
+        assert params["0.weight"].is_leaf and params["0.weight"].requires_grad
+        assert params["0.weight"].shape == (3, 5, 3)
+
+        def run(p, b, data):
+            return func.functional_call(models[0], (p, b), (data,))
+        out[name] = func.vmap(run, in_dims=(0, 0, None))(params, buffers, lib.tensor(x))
+    assert_close(out["ember"], out["torch"])
+    assert_raises_like_torch(lambda: ember.func.stack_module_state([]),
+                             lambda: torch.func.stack_module_state([]))
+
+
+def test_functionalize(rng):
+    x = rng.standard_normal(3)
+
+    def f(a):
+        b = a.clone()
+        b.add_(1)
+        return b * 2
+    compare(lambda T, F, x: F.functionalize(f)(x), x)
+    compare(lambda T, F, x: F.functionalize(f, remove="mutations_and_views")(x), x)
+    assert_raises_like_torch(lambda: ember.func.functionalize(f, remove="x"),
+                             lambda: torch.func.functionalize(f, remove="x"))

@@ -70,4 +70,5 @@ from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
 globals().update(_NN_ALIASES)
 
 # ---- function transforms (branch functorch): ember.func
-from . import func  # noqa: E402,F401
+from . import func  # noqa: E402,F401  ember.func
+from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap

@@ -393,3 +393,25 @@ def test_functionalize(rng):
     compare(lambda T, F, x: F.functionalize(f, remove="mutations_and_views")(x), x)
     assert_raises_like_torch(lambda: ember.func.functionalize(f, remove="x"),
                              lambda: torch.func.functionalize(f, remove="x"))
+
+
+def test_linearize(rng):
+    x, u = rng.standard_normal(3), rng.standard_normal(3)
+
+    def program(T, F, x, u):
+        out, jvp_fn = F.linearize(lambda a: a.sin() * a, x)
+        return out, jvp_fn(u), jvp_fn(u * 2)
+    compare(program, x, u)
+
+
+def test_replace_all_batch_norm_modules(rng):
+    x = rng.standard_normal((4, 3))
+    compare(lambda T, F, x: F.replace_all_batch_norm_modules_(
+        T.nn.Sequential(T.nn.BatchNorm1d(3).double()))(x).detach(), x)
+    for lib, func in LIBS.values():
+        bn = func.replace_all_batch_norm_modules_(lib.nn.Sequential(lib.nn.BatchNorm1d(3)))[0]
+        assert bn.running_mean is None and not bn.track_running_stats
+
+
+def test_top_level_vmap_alias():
+    assert ember.vmap is ember.func.vmap

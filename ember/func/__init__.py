@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..nn.utils.stateless import functional_call
-from ._transforms import grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian
+from ._transforms import grad, grad_and_value, vjp, jvp, jacrev, jacfwd, hessian, linearize
 from ._vmap import vmap
 
 _REMOVE = ("mutations", "mutations_and_views")
@@ -56,5 +56,17 @@ def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
     return func
 
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "stack_module_state", "functionalize"]
+def replace_all_batch_norm_modules_(root):
+    """Make every batch-norm module under ``root`` normalize with batch statistics only (no
+    running statistics to update), so it can run under `vmap`; returns ``root``."""
+    from ..nn.modules.normalization import _BatchNorm
+    for module in root.modules():
+        if isinstance(module, _BatchNorm):
+            module.running_mean = module.running_var = module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
+
+
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "linearize",
+           "vmap", "functional_call", "stack_module_state", "functionalize",
+           "replace_all_batch_norm_modules_"]

@@ -1,5 +1,5 @@
 """Function transforms by reverse mode: `grad`, `grad_and_value`, `vjp`, `jvp`, `jacrev`,
-`jacfwd`, `hessian`.
+`jacfwd`, `hessian`, `linearize`.
 
 Each transform runs ``func`` on fresh copies of the differentiated arguments and asks the
 autograd engine for derivatives with respect to them. Transforms nest (``grad(grad(f))``):
@@ -36,16 +36,17 @@ def _is_tensor(x) -> bool:
     return isinstance(x, Tensor)
 
 
-def _keep_graph(tensors) -> bool:
-    return _depth > 0 or (is_grad_enabled() and any(t.requires_grad for t in tensors))
-
-
-def _lift(t, keep: bool):
-    if not _is_tensor(t):
-        raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
+def _lift(tensors) -> tuple[tuple, bool]:
+    """Fresh differentiable stand-ins for ``tensors``, and whether results must stay in the
+    autograd graph (inside another transform, or when an input is already part of a graph)."""
+    for t in tensors:
+        if not _is_tensor(t):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
+    keep = _depth > 0 or (is_grad_enabled() and any(t.requires_grad for t in tensors))
     # An alias, not ``t`` itself, so that ``func`` reaching ``t`` through a closure does not
     # count as depending on the differentiated argument.
-    return t.view_as(t) if keep and t.requires_grad else t.detach().requires_grad_(True)
+    return tuple(t.view_as(t) if keep and t.requires_grad else t.detach().requires_grad_(True)
+                 for t in tensors), keep
 
 
 def _release(tree, keep: bool):
@@ -76,11 +77,7 @@ class _Call:
             leaves, spec = tree_flatten(args[p])
             self.specs.append((spec, len(leaves)))
             self.inputs.extend(leaves)
-        for t in self.inputs:
-            if not _is_tensor(t):
-                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(t)}")
-        self.keep = _keep_graph(self.inputs)
-        self.inputs = [_lift(t, self.keep) for t in self.inputs]
+        self.inputs, self.keep = _lift(self.inputs)
         lifted, it = list(args), iter(self.inputs)
         for p, (spec, n) in zip(self.positions, self.specs):
             lifted[p] = tree_unflatten([next(it) for _ in range(n)], spec)
@@ -208,8 +205,7 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
                            "the same python structure.")
     specs, aux = [], []
     flat, inputs, _ = _flat_function(func, primals, range(len(primals)), specs, aux, has_aux)
-    keep = _keep_graph(inputs)
-    inputs = tuple(_lift(t, keep) for t in inputs)
+    inputs, keep = _lift(inputs)
     with _inside_transform():
         out, tangent_out = _functional.jvp(flat, inputs, tuple(flat_tangents), keep)
     result = (tree_unflatten(out, specs[0]), tree_unflatten(tangent_out, specs[0]))
@@ -239,8 +235,7 @@ def jacrev(func: Callable, argnums=0, has_aux: bool = False, *, chunk_size=None,
         positions, single = _positions(argnums, len(args))
         specs, aux = [], []
         flat, inputs, arg_specs = _flat_function(func, args, positions, specs, aux, has_aux)
-        keep = _keep_graph(inputs)
-        inputs = tuple(_lift(t, keep) for t in inputs)
+        inputs, keep = _lift(inputs)
         with _inside_transform():
             blocks = _functional.jacobian(flat, inputs, keep)
         per_output = []
@@ -258,6 +253,16 @@ def jacfwd(func: Callable, argnums=0, has_aux: bool = False, *,
     """The Jacobian of ``func`` like `jacrev` (same values and layout). Ember has no forward
     mode, so this is computed by reverse mode as well."""
     return jacrev(func, argnums, has_aux)
+
+
+def linearize(func: Callable, *primals) -> tuple[Any, Callable]:
+    """``(func(*primals), jvp_fn)`` where ``jvp_fn(*tangents)`` is the `jvp` of ``func`` at
+    ``primals`` in those directions (each call runs ``func`` again: nothing is compiled)."""
+    output = func(*primals)
+
+    def jvp_fn(*tangents):
+        return jvp(func, primals, tangents)[1]
+    return output, jvp_fn
 
 
 def hessian(func: Callable, argnums=0) -> Callable:

@@ -415,3 +415,12 @@ def test_replace_all_batch_norm_modules(rng):
 
 def test_top_level_vmap_alias():
     assert ember.vmap is ember.func.vmap
+
+
+def test_vmap_dict_in_dims_by_key_and_bad_out_dims(rng):
+    x = rng.standard_normal((3, 2))
+    got = ember.func.vmap(lambda d: d["a"] * d["b"], in_dims=({"b": None, "a": 0},))(
+        {"a": ember.tensor(x), "b": ember.ones(2, dtype=ember.float64)})
+    assert_close(got, torch.tensor(x))
+    assert_raises_like_torch(lambda: ember.func.vmap(ember.sin, out_dims="a")(ember.ones(2)),
+                             lambda: torch.func.vmap(torch.sin, out_dims="a")(torch.ones(2)))

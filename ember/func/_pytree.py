@@ -59,13 +59,17 @@ def broadcast_prefix(prefix, tree, is_leaf: Callable) -> list | None:
     (``is_leaf``) stand for whole subtrees of ``tree``; None when the structures don't match."""
     if is_leaf(prefix):
         return [prefix] * len(tree_flatten(tree)[0])
-    children, node = _children(prefix)
-    tree_children, tree_node = _children(tree)
-    if children is None or tree_children is None or len(children) != len(tree_children) \
-            or (node[1] != tree_node[1]) or isinstance(prefix, dict) != isinstance(tree, dict):
+    if isinstance(prefix, dict) and isinstance(tree, dict):
+        if prefix.keys() != tree.keys():
+            return None
+        pairs = [(prefix[k], v) for k, v in tree.items()]  # matched by key, in any order
+    elif isinstance(prefix, (tuple, list)) and type(prefix) is type(tree) \
+            and len(prefix) == len(tree):
+        pairs = list(zip(prefix, tree))
+    else:
         return None
     out = []
-    for p, t in zip(children, tree_children):
+    for p, t in pairs:
         sub = broadcast_prefix(p, t, is_leaf)
         if sub is None:
             return None

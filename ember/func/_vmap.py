@@ -111,6 +111,10 @@ def vmap(func: Callable, in_dims=0, out_dims=0, randomness: str = "error", *,
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         from .. import random
+        if not all(_is_dim(d) for d in tree_flatten(out_dims)[0]):
+            raise ValueError(f"vmap({name}, ..., out_dims={out_dims}): `out_dims` must be an "
+                             "int, None or a python collection of ints representing where in "
+                             "the outputs the vmapped dimension should appear.")
         leaves, spec = tree_flatten(args)
         batch, dims = _batch_size(leaves, _in_dims(in_dims, args, name), name, in_dims)
         state = random.get_rng_state() if randomness != "different" else None

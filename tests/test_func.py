@@ -424,3 +424,17 @@ def test_vmap_dict_in_dims_by_key_and_bad_out_dims(rng):
     assert_close(got, torch.tensor(x))
     assert_raises_like_torch(lambda: ember.func.vmap(ember.sin, out_dims="a")(ember.ones(2)),
                              lambda: torch.func.vmap(torch.sin, out_dims="a")(torch.ones(2)))
+
+
+def test_compositions(rng):
+    x, y = rng.standard_normal((4, 3)), rng.standard_normal(3)
+
+    def f(a, b):
+        return (a.sin() * b).sum() + (a ** 2 * b.exp()).sum()
+    compare(lambda T, F, x, y: F.vmap(F.jacrev(f), in_dims=(0, None))(x, y), x, y)
+    compare(lambda T, F, x, y: F.vmap(F.hessian(f), in_dims=(0, None))(x, y), x, y)
+    compare(lambda T, F, x, y: F.jacrev(F.vmap(f, in_dims=(0, None)), argnums=1)(x, y), x, y)
+    compare(lambda T, F, x, y: F.grad(lambda a, b: F.vmap(f, in_dims=(0, None))(a, b).sum(),
+                                      argnums=(0, 1))(x, y), x, y)
+    compare(lambda T, F, x, y: F.jacrev(F.grad(f), argnums=1)(y, y), x, y)
+    compare(lambda T, F, x, y: F.vmap(lambda a: F.vjp(T.sin, a)[1](y)[0])(x), x, y)

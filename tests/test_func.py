@@ -438,3 +438,21 @@ def test_compositions(rng):
                                       argnums=(0, 1))(x, y), x, y)
     compare(lambda T, F, x, y: F.jacrev(F.grad(f), argnums=1)(y, y), x, y)
     compare(lambda T, F, x, y: F.vmap(lambda a: F.vjp(T.sin, a)[1](y)[0])(x), x, y)
+
+
+@pytest.mark.parametrize("case", [
+    lambda T, F, x: F.jvp(T.sin, x, x),
+    lambda T, F, x: F.jvp(T.sin, (x,), (T.ones(3),)),
+    lambda T, F, x: F.jvp(T.sin, (x,), [x]),
+    lambda T, F, x: F.jvp(lambda a: 3, (x,), (x,)),
+    lambda T, F, x: F.vjp(lambda a: 3, x),
+    lambda T, F, x: F.jacrev(lambda a: 3)(x),
+    lambda T, F, x: F.grad(T.sum, argnums=())(x),
+    lambda T, F, x: F.grad(T.sum, argnums=1.5)(x),
+    lambda T, F, x: F.grad(T.sum, argnums=(0, 0))(x),
+    lambda T, F, x: F.jacrev(T.sin, argnums=3)(x),
+    lambda T, F, x: F.grad(T.sum)(T.ones(2, dtype=T.int64)),
+])
+def test_transform_errors(case):
+    assert_raises_like_torch(lambda: case(ember, ember.func, ember.ones(2)),
+                             lambda: case(torch, torch.func, torch.ones(2)))

@@ -56,14 +56,16 @@ def _release(tree, keep: bool):
 def _positions(argnums, n: int) -> tuple[list[int], bool]:
     is_int = isinstance(argnums, int)
     nums = [argnums] if is_int else list(argnums) if isinstance(argnums, tuple) else None
-    if not nums or not all(isinstance(a, int) for a in nums):
-        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {argnums}")
+    if nums is None or not all(isinstance(a, int) for a in nums):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    if not nums:
+        raise RuntimeError("argnums must be non-empty")
     for a in nums:
         if not -n <= a < n:
             raise RuntimeError(f"Got argnum={a}, but only {n} positional inputs")
     positions = [a % n for a in nums]
     if len(set(positions)) != len(positions):
-        raise RuntimeError(f"argnums must be unique, got {argnums}")
+        raise RuntimeError(f"argnums elements must be unique, got {argnums}")
     return positions, is_int
 
 
@@ -149,8 +151,8 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
     outputs, out_spec = tree_flatten(call.output)
     for o in outputs:
         if not _is_tensor(o):
-            raise RuntimeError(f"vjp(f, *primals): Expected f to be a function that has "
-                               f"non-empty output of Tensors, got {type(o)}")
+            raise RuntimeError(f"vjp(f, *primals): expected f(*primals) to return only "
+                               f"tensors, got unsupported type {type(o)}")
 
     def vjp_fn(cotangents):
         cts, ct_spec = tree_flatten(cotangents)
@@ -169,7 +171,8 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
     return (output, vjp_fn, call.aux) if has_aux else (output, vjp_fn)
 
 
-def _flat_function(func, args, positions, outputs_out: list, aux_out: list, has_aux: bool):
+def _flat_function(func, args, positions, outputs_out: list, aux_out: list, has_aux: bool,
+                   where: str):
     """``func`` as a function of the flattened tensors at ``positions``, returning a flat
     tuple of output tensors (its structure and any aux are left in the given lists)."""
     specs = [tree_flatten(args[p]) for p in positions]
@@ -183,6 +186,10 @@ def _flat_function(func, args, positions, outputs_out: list, aux_out: list, has_
             out, aux = out
             aux_out.append(aux)
         leaves, spec = tree_flatten(out)
+        for leaf in leaves:
+            if not _is_tensor(leaf):
+                raise RuntimeError(f"{where}: expected f(*primals) to return only tensors, got "
+                                   f"unsupported type {type(leaf)}")
         outputs_out.append(spec)
         return tuple(leaves)
     return flat, [t for leaves, _ in specs for t in leaves], [(len(l), s) for l, s in specs]
@@ -196,15 +203,16 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
     >>> jvp(ember.sin, (ember.zeros(2),), (ember.ones(2),))[1]
     tensor([1., 1.])
     """
-    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
-        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
-                           f"tuples, got {type(primals)} and {type(tangents)}")
+    if not isinstance(primals, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it "
+                           "should be valid to call f(*primals).")
     flat_tangents, tangent_spec = tree_flatten(tangents)
     if tangent_spec != tree_flatten(primals)[1]:
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have "
                            "the same python structure.")
     specs, aux = [], []
-    flat, inputs, _ = _flat_function(func, primals, range(len(primals)), specs, aux, has_aux)
+    flat, inputs, _ = _flat_function(func, primals, range(len(primals)), specs, aux, has_aux,
+                                     "jvp(f, primals, tangents)")
     inputs, keep = _lift(inputs)
     with _inside_transform():
         out, tangent_out = _functional.jvp(flat, inputs, tuple(flat_tangents), keep)
@@ -234,7 +242,8 @@ def jacrev(func: Callable, argnums=0, has_aux: bool = False, *, chunk_size=None,
     def wrapper(*args):
         positions, single = _positions(argnums, len(args))
         specs, aux = [], []
-        flat, inputs, arg_specs = _flat_function(func, args, positions, specs, aux, has_aux)
+        flat, inputs, arg_specs = _flat_function(func, args, positions, specs, aux, has_aux,
+                                                 "jacrev(f, argnums)")
         inputs, keep = _lift(inputs)
         with _inside_transform():
             blocks = _functional.jacobian(flat, inputs, keep)

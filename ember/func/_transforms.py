@@ -69,22 +69,37 @@ def _positions(argnums, n: int) -> tuple[list[int], bool]:
     return positions, is_int
 
 
+class _Args:
+    """The arguments at ``positions`` as one flat list of tensors, and back."""
+
+    def __init__(self, args, positions):
+        self.args, self.positions = args, positions
+        flat = [tree_flatten(args[p]) for p in positions]
+        self.tensors = [t for leaves, _ in flat for t in leaves]
+        self.specs = [(len(leaves), spec) for leaves, spec in flat]
+
+    def trees(self, tensors) -> list:
+        """``tensors`` regrouped into one tree per position."""
+        it = iter(tensors)
+        return [tree_unflatten([next(it) for _ in range(n)], spec) for n, spec in self.specs]
+
+    def replaced(self, tensors) -> list:
+        """All the arguments, with ``tensors`` in place of those at the positions."""
+        args = list(self.args)
+        for p, tree in zip(self.positions, self.trees(tensors)):
+            args[p] = tree
+        return args
+
+
 class _Call:
     """``func`` run once on lifted copies of the arguments at ``argnums``."""
 
     def __init__(self, func, args, kwargs, argnums, has_aux: bool, name: str):
-        self.positions, self.single = _positions(argnums, len(args))
-        self.specs, self.inputs = [], []
-        for p in self.positions:
-            leaves, spec = tree_flatten(args[p])
-            self.specs.append((spec, len(leaves)))
-            self.inputs.extend(leaves)
-        self.inputs, self.keep = _lift(self.inputs)
-        lifted, it = list(args), iter(self.inputs)
-        for p, (spec, n) in zip(self.positions, self.specs):
-            lifted[p] = tree_unflatten([next(it) for _ in range(n)], spec)
+        positions, self.single = _positions(argnums, len(args))
+        self.args = _Args(args, positions)
+        self.inputs, self.keep = _lift(self.args.tensors)
         with _inside_transform():
-            output = func(*lifted, **kwargs)
+            output = func(*self.args.replaced(self.inputs), **kwargs)
         self.aux = None
         if has_aux:
             if not (isinstance(output, tuple) and len(output) == 2):
@@ -98,9 +113,7 @@ class _Call:
         """d<outputs, cotangents>/d(inputs), shaped like the differentiated arguments."""
         with enable_grad():
             found = _functional._grads(outputs, self.inputs, cotangents, self.keep, False, "")
-        found = [g if self.keep else g.detach() for g in found]
-        it = iter(found)
-        trees = [tree_unflatten([next(it) for _ in range(n)], spec) for spec, n in self.specs]
+        trees = self.args.trees([g if self.keep else g.detach() for g in found])
         return trees[0] if self.single else tuple(trees)
 
 
@@ -171,17 +184,12 @@ def vjp(func: Callable, *primals, has_aux: bool = False):
     return (output, vjp_fn, call.aux) if has_aux else (output, vjp_fn)
 
 
-def _flat_function(func, args, positions, outputs_out: list, aux_out: list, has_aux: bool,
+def _flat_function(func, args: _Args, outputs_out: list, aux_out: list, has_aux: bool,
                    where: str):
-    """``func`` as a function of the flattened tensors at ``positions``, returning a flat
-    tuple of output tensors (its structure and any aux are left in the given lists)."""
-    specs = [tree_flatten(args[p]) for p in positions]
-
+    """``func`` as a function of the flat tensors of ``args``, returning a flat tuple of
+    output tensors (its structure and any aux are left in the given lists)."""
     def flat(*tensors):
-        lifted, it = list(args), iter(tensors)
-        for p, (leaves, spec) in zip(positions, specs):
-            lifted[p] = tree_unflatten([next(it) for _ in leaves], spec)
-        out = func(*lifted)
+        out = func(*args.replaced(tensors))
         if has_aux:
             out, aux = out
             aux_out.append(aux)
@@ -192,7 +200,7 @@ def _flat_function(func, args, positions, outputs_out: list, aux_out: list, has_
                                    f"unsupported type {type(leaf)}")
         outputs_out.append(spec)
         return tuple(leaves)
-    return flat, [t for leaves, _ in specs for t in leaves], [(len(l), s) for l, s in specs]
+    return flat
 
 
 def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: bool = False):
@@ -210,13 +218,13 @@ def jvp(func: Callable, primals, tangents, *, strict: bool = False, has_aux: boo
     if tangent_spec != tree_flatten(primals)[1]:
         raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to have "
                            "the same python structure.")
-    specs, aux = [], []
-    flat, inputs, _ = _flat_function(func, primals, range(len(primals)), specs, aux, has_aux,
-                                     "jvp(f, primals, tangents)")
-    inputs, keep = _lift(inputs)
+    out_specs, aux = [], []
+    args = _Args(primals, range(len(primals)))
+    flat = _flat_function(func, args, out_specs, aux, has_aux, "jvp(f, primals, tangents)")
+    inputs, keep = _lift(args.tensors)
     with _inside_transform():
         out, tangent_out = _functional.jvp(flat, inputs, tuple(flat_tangents), keep)
-    result = (tree_unflatten(out, specs[0]), tree_unflatten(tangent_out, specs[0]))
+    result = (tree_unflatten(out, out_specs[0]), tree_unflatten(tangent_out, out_specs[0]))
     return result + (_release(aux[0], keep),) if has_aux else result
 
 
@@ -241,18 +249,17 @@ def jacrev(func: Callable, argnums=0, has_aux: bool = False, *, chunk_size=None,
     @functools.wraps(func)
     def wrapper(*args):
         positions, single = _positions(argnums, len(args))
-        specs, aux = [], []
-        flat, inputs, arg_specs = _flat_function(func, args, positions, specs, aux, has_aux,
-                                                 "jacrev(f, argnums)")
-        inputs, keep = _lift(inputs)
+        out_specs, aux = [], []
+        flat_args = _Args(args, positions)
+        flat = _flat_function(func, flat_args, out_specs, aux, has_aux, "jacrev(f, argnums)")
+        inputs, keep = _lift(flat_args.tensors)
         with _inside_transform():
             blocks = _functional.jacobian(flat, inputs, keep)
         per_output = []
         for row in blocks:
-            it = iter(row)
-            trees = [tree_unflatten([next(it) for _ in range(n)], s) for n, s in arg_specs]
+            trees = flat_args.trees(row)
             per_output.append(trees[0] if single else tuple(trees))
-        jac = tree_unflatten(per_output, specs[0])
+        jac = tree_unflatten(per_output, out_specs[0])
         return (jac, _release(aux[0], keep)) if has_aux else jac
     return wrapper
 

@@ -69,6 +69,10 @@ from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E4
 from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
 globals().update(_NN_ALIASES)
 
+# ---- function transforms (branch functorch): ember.func
+from . import func  # noqa: E402,F401  ember.func
+from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap
+
 # ---- nn utilities (branch nnutils): PyTorch's older LU API and weight-norm helpers
 from .ops.linalg_factor import (lu_legacy as lu, lu_solve_legacy as lu_solve,  # noqa: E402
                                 lu_unpack, householder_product as orgqr)

@@ -129,3 +129,11 @@ def test_older_top_level_api(rng):
     assert_close(ember.lu_solve(ember.tensor(b), e_LU, e_piv), expected)
     (ea, ta), (et, tt) = pair(rng.standard_normal((4, 3))), pair(rng.standard_normal(2))
     assert_close(ember.orgqr(ea, et), torch.orgqr(ta, tt).detach())
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 3), (0, 3, 3), (3, 0)])
+def test_lu_factor_ex_empty_shapes(shape):
+    e = ember.linalg.lu_factor_ex(ember.zeros(*shape))
+    t = torch.linalg.lu_factor_ex(torch.zeros(*shape))
+    for eo, to in zip(e, t):
+        assert_close(eo, to)

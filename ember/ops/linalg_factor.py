@@ -4,6 +4,7 @@ the table (its derivative beside it); the rest is written with other ops, so the
 gradients come from those."""
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -36,7 +37,7 @@ def linalg_lu_factor_ex(xp, A, *, pivot=True, check_errors=False):
                            "CPU")
     *batch, m, n = A.shape
     k = min(m, n)
-    LU = A.reshape((-1, m, n)).copy()
+    LU = A.reshape((math.prod(batch), m, n)).copy()
     pivots = xp.empty((LU.shape[0], k), dtype=xp.int32)
     info = xp.zeros(LU.shape[0], dtype=xp.int32)
     rows = xp.arange(LU.shape[0])
@@ -202,7 +203,6 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
 def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
     """The inverse of ``A`` seen as a linear map from its last ``A.ndim - ind`` dimensions to
     its first ``ind``: the result has shape ``A.shape[ind:] + A.shape[:ind]``."""
-    import math
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     rows, cols = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
@@ -217,7 +217,6 @@ def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
 def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
     """``X`` with ``tensordot(A, X, X.ndim) = B`` (``dims``: dimensions of ``A`` moved to the
     end first); ``X`` has shape ``A.shape[B.ndim:]``."""
-    import math
     if dims is not None:
         dims = [dims] if isinstance(dims, int) else list(dims)
         A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))

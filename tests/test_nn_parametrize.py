@@ -307,3 +307,26 @@ def test_transfer_and_type_before_parametrizations(rng):
     assert list(e2.state_dict()) == list(t2.state_dict())
     assert_close(e2.parametrizations.weight.original, t2.parametrizations.weight.original)
     assert_close(e2.weight, t2.weight)
+
+
+@pytest.mark.parametrize("layer,args,shape", [("Conv2d", (3, 4, 2), (2, 3, 5, 5)),
+                                              ("ConvTranspose2d", (3, 4, 2), (2, 3, 4, 4))])
+@pytest.mark.parametrize("api", ["parametrizations", "legacy"])
+def test_spectral_norm_on_convolutions(rng, layer, args, shape, api):
+    e, t = getattr(nn, layer)(*args), getattr(torch.nn, layer)(*args)
+    copy_weights(e, t, rng)
+    if api == "legacy":
+        nn.utils.spectral_norm(e), torch.nn.utils.spectral_norm(t)
+    else:
+        nn.utils.parametrizations.spectral_norm(e)
+        torch.nn.utils.parametrizations.spectral_norm(t)
+    assert list(e.state_dict()) == list(t.state_dict())
+    load_from_torch(e, t)
+    x = rng.standard_normal(shape).astype(np.float32)
+    for _ in range(2):
+        ye, yt = e(ember.tensor(x)), t(torch.tensor(x))
+        assert_close(ye, yt, atol=1e-5, rtol=1e-4)
+    ye.sum().backward()
+    yt.sum().backward()
+    for (n, pe), pt in zip(e.named_parameters(), t.parameters()):
+        assert_close(pe.grad, pt.grad, atol=1e-4, rtol=1e-4, what=n)

@@ -6,4 +6,5 @@ from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedB
 from .modules import *  # noqa: F401,F403  every layer family in ember/nn/modules
 from . import functional, init, utils
 
-__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "functional", "init", "utils"] + modules.__all__  # noqa: F405
+__all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "functional",
+           "init", "utils"] + modules.__all__  # noqa: F405

@@ -68,3 +68,11 @@ from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E4
                        bartlett_window, kaiser_window)
 from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
 globals().update(_NN_ALIASES)
+
+# ---- mixed precision and checkpointing (branch ampckpt)
+from . import amp  # noqa: E402  ember.amp
+from .amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: E402,F401
+from .amp import set_autocast_enabled, set_autocast_dtype  # noqa: E402,F401
+from .amp._deprecated import install as _install_amp  # noqa: E402
+_install_amp(cuda, "cuda")
+_install_amp(cpu, "cpu")

@@ -1,0 +1,153 @@
+"""`autocast`: regions where matrix products and convolutions run in lower precision.
+
+Inside an enabled region, the ops of `LOWER_PRECISION` get their floating operands cast to
+the region's dtype (bfloat16 on the CPU by default), the ops of `FULL_PRECISION` get them
+cast to float32, and every other op runs on the dtypes it is given, as in PyTorch.
+"""
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _dtype as dt
+from .._tensor import Tensor
+from . import _hook
+
+__all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "is_autocast_available",
+           "set_autocast_enabled", "set_autocast_dtype"]
+
+LOWER_PRECISION = frozenset({
+    "mm", "matmul", "bmm", "addmm", "baddbmm", "addbmm", "conv", "conv_transpose", "prelu",
+    "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+    "conv_transpose3d", "scaled_dot_product_attention"})
+FULL_PRECISION = frozenset({
+    "prod", "cdist", "nll_loss", "cross_entropy_loss", "binary_cross_entropy", "kl_div",
+    "ctc_loss", "smooth_l1_loss", "huber_loss", "mse_loss", "poisson_nll_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "soft_margin_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
+    "binary_cross_entropy_with_logits", "quantile", "nanquantile", "trace", "inverse",
+    "cholesky", "cholesky_inverse", "cholesky_solve", "pinverse", "max_pool3d", "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "max_unpool2d", "max_unpool3d"})
+
+_DEFAULT_DTYPE = {"cpu": dt.bfloat16, "cuda": dt.float16}
+_SUPPORTED = {"cpu": (dt.bfloat16, dt.float16), "cuda": (dt.bfloat16, dt.float16, dt.float32)}
+# Per device type: [enabled, dtype]; the cast cache lives while any region is open.
+_STATE = {device: [False, dtype] for device, dtype in _DEFAULT_DTYPE.items()}
+_CACHE: dict = {}
+_CACHE_ON = [True]
+_DEPTH = [0]
+_ELIGIBLE = frozenset(("float16", "bfloat16", "float32"))
+
+
+def _device_type(device_type: str | None) -> str:
+    device_type = "cuda" if device_type is None else str(device_type)
+    if device_type not in _STATE:
+        raise RuntimeError(f"User specified an unsupported autocast device_type "
+                           f"'{device_type}'")
+    return device_type
+
+
+def is_autocast_available(device_type: str) -> bool:
+    """Whether autocast knows ``device_type`` ('cpu' and 'cuda')."""
+    return device_type in _STATE
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """Whether an enabled autocast region for ``device_type`` (default 'cuda') is open."""
+    return _STATE[_device_type(device_type)][0]
+
+
+def get_autocast_dtype(device_type: str) -> dt.dtype:
+    """The lower-precision dtype autocast uses on ``device_type``."""
+    return _STATE[_device_type(device_type)][1]
+
+
+def set_autocast_enabled(device_type: str, enabled: bool) -> None:
+    """Switch autocast for ``device_type`` on or off (`autocast` does this for a region)."""
+    _STATE[_device_type(device_type)][0] = bool(enabled)
+    _hook.ACTIVE[:] = [_cast] if any(state[0] for state in _STATE.values()) else []
+
+
+def set_autocast_dtype(device_type: str, dtype: dt.dtype) -> None:
+    """Set the lower-precision dtype autocast uses on ``device_type``."""
+    _STATE[_device_type(device_type)][1] = dtype
+
+
+def _cast(name: str, args: tuple) -> tuple:
+    """The dispatcher's hook: ``args`` with floating tensors moved to op ``name``'s autocast
+    dtype (unchanged for ops on neither list)."""
+    lower = name in LOWER_PRECISION
+    if not lower and name not in FULL_PRECISION:
+        return args
+    return tuple(_cast_one(a, lower) if isinstance(a, Tensor) else a for a in args)
+
+
+def _cast_one(x: Tensor, lower: bool) -> Tensor:
+    enabled, dtype = _STATE["cpu" if type(x._data) is np.ndarray else "cuda"]
+    if not enabled or x.dtype.name not in _ELIGIBLE:
+        return x
+    target = dtype if lower else dt.float32
+    if x.dtype is target:
+        return x
+    cacheable = _CACHE_ON[0] and x._requires_grad and x.is_leaf  # weights: cast once
+    if cacheable:
+        hit = _CACHE.get((id(x), target))
+        if hit is not None and hit[0] is x and hit[2] == x._version:
+            return hit[1]
+    y = x.to(target)
+    if cacheable:
+        _CACHE[(id(x), target)] = (x, y, x._version)
+    return y
+
+
+class autocast:
+    """A region (context manager or decorator) where chosen ops run in lower precision.
+
+    >>> with ember.autocast("cpu"):
+    ...     y = model(x)        # linear layers and convolutions compute in bfloat16
+    """
+
+    def __init__(self, device_type: str, dtype: dt.dtype | None = None, enabled: bool = True,
+                 cache_enabled: bool | None = None):
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        self.device = _device_type(device_type)
+        self.fast_dtype = _DEFAULT_DTYPE[self.device] if dtype is None else dtype
+        self._enabled = bool(enabled)
+        self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
+        if self._enabled and self.fast_dtype not in _SUPPORTED[self.device]:
+            names = ", ".join(f"torch.{d.name}" for d in _SUPPORTED[self.device])
+            warnings.warn(f"In {self.device.upper()} autocast, but the target dtype is not "
+                          f"supported. Disabling autocast.\n{self.device.upper()} Autocast "
+                          f"only supports dtypes of {names} currently.")
+            self._enabled = False
+        self._saved: list = []
+
+    def __enter__(self) -> "autocast":
+        state = _STATE[self.device]
+        self._saved.append((state[0], state[1], _CACHE_ON[0]))
+        set_autocast_dtype(self.device, self.fast_dtype)
+        set_autocast_enabled(self.device, self._enabled)
+        _CACHE_ON[0] = self._cache_enabled
+        _DEPTH[0] += 1
+        return self
+
+    def __exit__(self, *exc: Any) -> bool:
+        enabled, dtype, cache_on = self._saved.pop()
+        _DEPTH[0] -= 1
+        if _DEPTH[0] == 0:  # PyTorch frees the cast weights when the outermost region ends
+            _CACHE.clear()
+        _CACHE_ON[0] = cache_on
+        set_autocast_dtype(self.device, dtype)
+        set_autocast_enabled(self.device, enabled)
+        return False
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def autocast_region(*args, **kwargs):
+            with autocast(self.device, self.fast_dtype, self._enabled, self._cache_enabled):
+                return fn(*args, **kwargs)
+        return autocast_region

@@ -55,7 +55,7 @@ def test_autocast_gradients_reach_float32_weights():
         np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=5e-2, atol=5e-2)
 
 
-@pytest.mark.parametrize("fn", ["mm", "matmul", "bmm", "addmm", "baddbmm", "conv2d",
+@pytest.mark.parametrize("fn", ["mm", "matmul", "bmm", "addmm", "baddbmm", "conv2d", "linear",
                                 "conv_transpose1d", "prod", "sum", "add", "sdpa"])
 def test_autocast_op_dtypes(fn):
     rng = np.random.default_rng(2)
@@ -63,9 +63,9 @@ def test_autocast_op_dtypes(fn):
               "addmm": [(3, 5), (3, 4), (4, 5)], "baddbmm": [(2, 3, 5), (2, 3, 4), (2, 4, 5)],
               "conv2d": [(1, 2, 5, 5), (3, 2, 3, 3), (3,)],
               "conv_transpose1d": [(1, 2, 5), (2, 3, 3), (3,)], "prod": [(3, 4)],
-              "sum": [(3, 4)], "add": [(3, 4), (3, 4)], "sdpa": [(2, 3, 4)] * 3}[fn]
+              "sum": [(3, 4)], "linear": [(2, 3, 4), (5, 4), (5,)], "add": [(3, 4), (3, 4)], "sdpa": [(2, 3, 4)] * 3}[fn]
     arrays = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-    name = {"conv2d": "nn.functional.conv2d", "conv_transpose1d": "nn.functional.conv_transpose1d",
+    name = {"conv2d": "nn.functional.conv2d", "linear": "nn.functional.linear", "conv_transpose1d": "nn.functional.conv_transpose1d",
             "sdpa": "nn.functional.scaled_dot_product_attention"}.get(fn, fn)
 
     def call(lib, ins):

@@ -21,7 +21,7 @@ __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "is_autocast
 
 LOWER_PRECISION = frozenset({
     "mm", "matmul", "bmm", "addmm", "baddbmm", "addbmm", "conv", "conv_transpose", "prelu",
-    "linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
     "conv_transpose3d", "scaled_dot_product_attention"})
 FULL_PRECISION = frozenset({
     "prod", "cdist", "nll_loss", "cross_entropy_loss", "binary_cross_entropy", "kl_div",

@@ -1,7 +1,6 @@
 """`linear`: the affine map of a fully connected layer."""
 from __future__ import annotations
 
-from ...amp._hook import autocast_function
 from ...ops import TABLE
 
 __all__ = ["linear", "bilinear"]
@@ -10,7 +9,6 @@ _matmul = TABLE["matmul"].fn
 _addmm = TABLE["addmm"].fn
 
 
-@autocast_function
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` with weight of shape (out_features, in_features).
 

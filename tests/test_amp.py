@@ -164,3 +164,35 @@ def test_grad_scaler_unscale_state_dict_and_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert not ember.cuda.amp.GradScaler().is_enabled() or ember.cuda.is_available()
+
+
+@pytest.mark.parametrize("cast_inputs", [None, "float32"])
+def test_custom_fwd_bwd_match_torch(cast_inputs):
+    def make(lib):
+        class Square(lib.autograd.Function):
+            @staticmethod
+            @lib.amp.custom_fwd(device_type="cpu",
+                                cast_inputs=cast_inputs and getattr(lib, cast_inputs))
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                return lib.mm(a, a)
+
+            @staticmethod
+            @lib.amp.custom_bwd(device_type="cpu")
+            def backward(ctx, grad):
+                (a,) = ctx.saved_tensors
+                seen.append(lib.mm(grad, a).dtype)
+                return lib.mm(grad, a.T) + lib.mm(a.T, grad)
+        return Square
+
+    x = np.random.default_rng(3).standard_normal((3, 3)).astype(np.float32)
+    results = []
+    for lib in (torch, ember):
+        seen = []
+        a = lib.tensor(x, requires_grad=True)
+        with lib.autocast("cpu"):
+            y = make(lib).apply(a)
+        y.float().sum().backward()
+        results.append((str(y.dtype).split(".")[1], str(seen[0]).split(".")[1],
+                        str(a.grad.dtype).split(".")[1]))
+    assert results[0] == results[1]

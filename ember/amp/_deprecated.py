@@ -2,11 +2,12 @@
 `autocast` and `GradScaler`, which warn and forward to `ember.amp`."""
 from __future__ import annotations
 
+import functools
 import sys
 import types
 import warnings
 
-from .autocast_mode import autocast as _autocast
+from .autocast_mode import autocast as _autocast, custom_bwd, custom_fwd
 from .grad_scaler import GradScaler as _GradScaler
 
 
@@ -39,5 +40,8 @@ def install(parent: types.ModuleType, device: str) -> None:
     amp.autocast.__name__ = amp.autocast.__qualname__ = "autocast"
     amp.GradScaler = _CudaGradScaler if device == "cuda" else _GradScaler
     amp.GradScaler.__name__ = amp.GradScaler.__qualname__ = "GradScaler"
+    if device == "cuda":  # the old spellings imply the device
+        amp.custom_fwd = functools.partial(custom_fwd, device_type="cuda")
+        amp.custom_bwd = functools.partial(custom_bwd, device_type="cuda")
     parent.amp = amp
     sys.modules[amp.__name__] = amp

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from . import _hook
 
 __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "is_autocast_available",
-           "set_autocast_enabled", "set_autocast_dtype"]
+           "set_autocast_enabled", "set_autocast_dtype", "custom_fwd", "custom_bwd"]
 
 LOWER_PRECISION = frozenset({
     "mm", "matmul", "bmm", "addmm", "baddbmm", "addbmm", "conv", "conv_transpose", "prelu",
@@ -118,6 +118,12 @@ class autocast:
         self.fast_dtype = _DEFAULT_DTYPE[self.device] if dtype is None else dtype
         self._enabled = bool(enabled)
         self._cache_enabled = True if cache_enabled is None else bool(cache_enabled)
+        if self._enabled and self.device == "cuda":
+            from .. import cuda
+            if not cuda.is_available():
+                warnings.warn("User provided device_type of 'cuda', but CUDA is not available. "
+                              "Disabling")
+                self._enabled = False
         if self._enabled and self.fast_dtype not in _SUPPORTED[self.device]:
             names = ", ".join(f"torch.{d.name}" for d in _SUPPORTED[self.device])
             warnings.warn(f"In {self.device.upper()} autocast, but the target dtype is not "
@@ -151,3 +157,39 @@ class autocast:
             with autocast(self.device, self.fast_dtype, self._enabled, self._cache_enabled):
                 return fn(*args, **kwargs)
         return autocast_region
+
+
+def custom_fwd(fwd: Callable | None = None, *, device_type: str,
+               cast_inputs: dt.dtype | None = None) -> Callable:
+    """Decorate a custom `Function`'s forward: inside an enabled autocast region it runs
+    with ``cast_inputs`` (its floating tensor arguments cast, autocast off), or, without
+    ``cast_inputs``, under the region's settings, which `custom_bwd` then replays."""
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def forward(*args, **kwargs):
+        ctx = args[0]
+        ctx._dtype = get_autocast_dtype(device_type)
+        enabled = is_autocast_enabled(device_type)
+        if cast_inputs is None or not enabled:
+            ctx._fwd_used_autocast = enabled
+            return fwd(*args, **kwargs)
+        ctx._fwd_used_autocast = False
+        cast = [a.to(cast_inputs) if isinstance(a, Tensor) and a.is_floating_point() else a
+                for a in args[1:]]
+        with autocast(device_type, enabled=False):
+            return fwd(ctx, *cast, **kwargs)
+    return forward
+
+
+def custom_bwd(bwd: Callable | None = None, *, device_type: str) -> Callable:
+    """Decorate a custom `Function`'s backward to run with its forward's autocast state."""
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def backward(ctx, *grads):
+        with autocast(device_type, ctx._dtype, ctx._fwd_used_autocast):
+            return bwd(ctx, *grads)
+    return backward

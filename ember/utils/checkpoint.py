@@ -77,6 +77,8 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None,
     if use_reentrant:
         if kwargs:
             raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            warnings.warn("None of the inputs have requires_grad=True. Gradients will be None")
         run = function
     else:
         # A grad-requiring anchor makes the output differentiable even when only the

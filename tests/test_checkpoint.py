@@ -90,3 +90,16 @@ def test_checkpoint_sequential_matches_torch(segments):
         m, segments, h, use_reentrant=False))
     for a, c in zip(ours, theirs):
         np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+
+
+def test_non_reentrant_checkpoint_of_a_module_reaches_its_parameters_with_autograd_grad():
+    tm, em = _pair(4)
+    x = np.random.default_rng(4).standard_normal((3, 5)).astype(np.float32)
+    grads = []
+    for lib, cp, model in ((ember, ecp, em), (torch, tcp, tm)):
+        xt = lib.tensor(x, requires_grad=True)
+        loss = cp.checkpoint(model, xt, use_reentrant=False).pow(2).sum()
+        grads.append([g.numpy() for g in lib.autograd.grad(loss, [xt, *model.parameters()])])
+        assert all(p.grad is None for p in model.parameters())
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -15,6 +15,7 @@ from .._tensor import Tensor
 from .. import amp, random as _random
 from ..autograd import Function, backward as _backward
 from ..autograd.grad_mode import enable_grad
+from ..nn.modules.module import Module
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -25,21 +26,30 @@ def _autocast_state() -> tuple:
 
 
 class _Checkpoint(Function):
+    """``run(*args[n_params:])``, recomputed in backward. The first ``n_params`` inputs are
+    tensors ``run`` reaches by itself (its module's parameters): inputs only so that their
+    gradients travel through the graph."""
+
     @staticmethod
-    def forward(ctx, run, preserve_rng_state, *args):
+    def forward(ctx, run, preserve_rng_state, n_params, *args):
         ctx.run = run
+        ctx.n_params = n_params
         ctx.rng_state = _random.get_rng_state() if preserve_rng_state else None
         ctx.autocast = _autocast_state()
         ctx.tensor_slots = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx.args = list(args)
         ctx.save_for_backward(*(args[i] for i in ctx.tensor_slots))
-        return run(*args)
+        return run(*args[n_params:])
 
     @staticmethod
     def backward(ctx, *grads):
         args = list(ctx.args)
         for i, t in zip(ctx.tensor_slots, ctx.saved_tensors):
-            args[i] = t.detach().requires_grad_(t.requires_grad)
+            args[i] = t if i < ctx.n_params else t.detach().requires_grad_(t.requires_grad)
+        params = args[:ctx.n_params]
+        held = [p.grad for p in params]  # so that the replay's gradients arrive fresh
+        for p in params:
+            p.grad = None
         with _random.fork_rng(enabled=ctx.rng_state is not None), enable_grad():
             if ctx.rng_state is not None:
                 _random.set_rng_state(ctx.rng_state)
@@ -47,7 +57,7 @@ class _Checkpoint(Function):
             for r in regions:
                 r.__enter__()
             try:
-                outputs = ctx.run(*args)
+                outputs = ctx.run(*args[ctx.n_params:])
             finally:
                 for r in reversed(regions):
                     r.__exit__(None, None, None)
@@ -56,7 +66,22 @@ class _Checkpoint(Function):
                  if isinstance(o, Tensor) and o.requires_grad and g is not None]
         if pairs:
             _backward([o for o, _ in pairs], [g for _, g in pairs])
-        return (None, None) + tuple(a.grad if isinstance(a, Tensor) else None for a in args)
+        input_grads = [a.grad if isinstance(a, Tensor) else None for a in args]
+        for p, g in zip(params, held):
+            p.grad = g
+        return (None, None, None) + tuple(input_grads)
+
+
+def _parameters_of(function) -> list:
+    """The grad-requiring parameters of the module(s) ``function`` runs, when known."""
+    owner = getattr(function, "__self__", function)
+    modules = [owner] if isinstance(owner, Module) else getattr(function, "_modules_run", ())
+    seen = {}
+    for m in modules:
+        for p in m.parameters():
+            if p.requires_grad:
+                seen.setdefault(id(p), p)
+    return list(seen.values())
 
 
 def checkpoint(function: Callable, *args, use_reentrant: bool | None = None,
@@ -79,13 +104,13 @@ def checkpoint(function: Callable, *args, use_reentrant: bool | None = None,
             raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
         if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
             warnings.warn("None of the inputs have requires_grad=True. Gradients will be None")
-        run = function
-    else:
-        # A grad-requiring anchor makes the output differentiable even when only the
-        # parameters inside ``function`` require grad, as the non-reentrant variant allows.
-        run = lambda _anchor, *a: function(*a, **kwargs)  # noqa: E731
-        args = (zeros((), requires_grad=True),) + args
-    return _Checkpoint.apply(run, preserve_rng_state, *args)
+        return _Checkpoint.apply(function, preserve_rng_state, 0, *args)
+    # The non-reentrant variant differentiates a module's parameters like inputs (so
+    # autograd.grad reaches them); a grad-requiring anchor makes the output differentiable
+    # even when only tensors hidden inside ``function`` require grad.
+    extra = [zeros((), requires_grad=True)] + _parameters_of(function)
+    return _Checkpoint.apply(lambda *a: function(*a, **kwargs), preserve_rng_state,
+                             len(extra), *extra, *args)
 
 
 def checkpoint_sequential(functions, segments: int, input, use_reentrant: bool | None = None,
@@ -102,6 +127,7 @@ def checkpoint_sequential(functions, segments: int, input, use_reentrant: bool |
             for f in functions[start:end + 1]:
                 x = f(x)
             return x
+        forward._modules_run = [f for f in functions[start:end + 1] if isinstance(f, Module)]
         return forward
 
     size = len(functions) // segments

@@ -72,7 +72,9 @@ globals().update(_NN_ALIASES)
 # ---- mixed precision and checkpointing (branch ampckpt)
 from . import amp  # noqa: E402  ember.amp
 from .amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: E402,F401
-from .amp import set_autocast_enabled, set_autocast_dtype  # noqa: E402,F401
+from .amp.autocast_mode import (set_autocast_enabled, set_autocast_dtype,  # noqa: E402,F401
+                                is_autocast_cache_enabled, set_autocast_cache_enabled,
+                                clear_autocast_cache)
 from .amp._deprecated import install as _install_amp  # noqa: E402
 _install_amp(cuda, "cuda")
 _install_amp(cpu, "cpu")

@@ -161,6 +161,13 @@ def test_grad_scaler_unscale_state_dict_and_errors():
     assert off.scale(loss) is loss
     with pytest.raises(RuntimeError, match="state dict is empty"):
         scaler.load_state_dict({})
+    with pytest.raises(AssertionError, match="new_scale should be a float"):
+        scaler.update(ember.tensor([2.0, 3.0]))
+    scaler.update(ember.tensor([32.0]))
+    assert scaler.get_scale() == 32.0
+    fresh = ember.amp.GradScaler("cpu")
+    with pytest.raises(AssertionError, match="_scale is None"):
+        fresh.step(opt)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert not ember.cuda.amp.GradScaler().is_enabled() or ember.cuda.is_available()

@@ -17,7 +17,8 @@ from .._tensor import Tensor
 from . import _hook
 
 __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "is_autocast_available",
-           "set_autocast_enabled", "set_autocast_dtype", "custom_fwd", "custom_bwd"]
+           "set_autocast_enabled", "set_autocast_dtype", "custom_fwd", "custom_bwd",
+           "is_autocast_cache_enabled", "set_autocast_cache_enabled", "clear_autocast_cache"]
 
 LOWER_PRECISION = frozenset({
     "mm", "matmul", "bmm", "addmm", "baddbmm", "addbmm", "conv", "conv_transpose", "prelu",
@@ -74,6 +75,20 @@ def set_autocast_enabled(device_type: str, enabled: bool) -> None:
 def set_autocast_dtype(device_type: str, dtype: dt.dtype) -> None:
     """Set the lower-precision dtype autocast uses on ``device_type``."""
     _STATE[_device_type(device_type)][1] = dtype
+
+
+def is_autocast_cache_enabled() -> bool:
+    """Whether autocast keeps the cast copies of weights for the rest of its region."""
+    return _CACHE_ON[0]
+
+
+def set_autocast_cache_enabled(enabled: bool) -> None:
+    _CACHE_ON[0] = bool(enabled)
+
+
+def clear_autocast_cache() -> None:
+    """Drop the cast copies of weights autocast keeps within a region."""
+    _CACHE.clear()
 
 
 def _cast(name: str, args: tuple) -> tuple:

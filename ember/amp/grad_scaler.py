@@ -130,8 +130,9 @@ class GradScaler:
         if new_scale is not None:
             if isinstance(new_scale, Tensor):
                 if new_scale.numel() != 1 or new_scale.dtype.name != "float32":
-                    raise ValueError("new_scale should be a float or a 1-element "
-                                     "torch.FloatTensor with requires_grad=False.")
+                    raise AssertionError("new_scale should be a float or a 1-element "
+                                         "torch.cuda.FloatTensor or torch.FloatTensor with "
+                                         "requires_grad=False.")
                 new_scale = new_scale.item()
             self._scale = float(np.float32(new_scale))
         else:

@@ -203,3 +203,16 @@ def test_custom_fwd_bwd_match_torch(cast_inputs):
         results.append((str(y.dtype).split(".")[1], str(seen[0]).split(".")[1],
                         str(a.grad.dtype).split(".")[1]))
     assert results[0] == results[1]
+
+
+def test_autocast_is_per_thread():
+    import threading
+    x = ember.randn(3, 3)
+    seen = {}
+    with ember.autocast("cpu"):
+        worker = threading.Thread(target=lambda: seen.update(
+            dtype=ember.mm(x, x).dtype, enabled=ember.is_autocast_enabled("cpu")))
+        worker.start()
+        worker.join()
+        assert ember.mm(x, x).dtype == ember.bfloat16
+    assert seen == dict(dtype=ember.float32, enabled=False)

@@ -7,6 +7,7 @@ cast to float32, and every other op runs on the dtypes it is given, as in PyTorc
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from typing import Any, Callable
 
@@ -35,17 +36,27 @@ FULL_PRECISION = frozenset({
 
 _DEFAULT_DTYPE = {"cpu": dt.bfloat16, "cuda": dt.float16}
 _SUPPORTED = {"cpu": (dt.bfloat16, dt.float16), "cuda": (dt.bfloat16, dt.float16, dt.float32)}
-# Per device type: [enabled, dtype]; the cast cache lives while any region is open.
-_STATE = {device: [False, dtype] for device, dtype in _DEFAULT_DTYPE.items()}
-_CACHE: dict = {}
-_CACHE_ON = [True]
-_DEPTH = [0]
 _ELIGIBLE = frozenset(("float16", "bfloat16", "float32"))
+
+
+class _ThreadState(threading.local):
+    """Autocast settings are per thread, as in PyTorch: a region opened in one thread
+    leaves the ops of the others alone."""
+
+    def __init__(self):
+        self.devices = {device: [False, dtype] for device, dtype in _DEFAULT_DTYPE.items()}
+        self.cache: dict = {}   # cast copies of weights, while a region is open
+        self.cache_on = True
+        self.depth = 0
+
+
+_LOCAL = _ThreadState()
+_THREADS_ON: set = set()  # threads with autocast on: the dispatcher's hook stays while any
 
 
 def _device_type(device_type: str | None) -> str:
     device_type = "cuda" if device_type is None else str(device_type)
-    if device_type not in _STATE:
+    if device_type not in _DEFAULT_DTYPE:
         raise RuntimeError(f"User specified an unsupported autocast device_type "
                            f"'{device_type}'")
     return device_type
@@ -53,42 +64,47 @@ def _device_type(device_type: str | None) -> str:
 
 def is_autocast_available(device_type: str) -> bool:
     """Whether autocast knows ``device_type`` ('cpu' and 'cuda')."""
-    return device_type in _STATE
+    return device_type in _DEFAULT_DTYPE
 
 
 def is_autocast_enabled(device_type: str | None = None) -> bool:
     """Whether an enabled autocast region for ``device_type`` (default 'cuda') is open."""
-    return _STATE[_device_type(device_type)][0]
+    return _LOCAL.devices[_device_type(device_type)][0]
 
 
 def get_autocast_dtype(device_type: str) -> dt.dtype:
     """The lower-precision dtype autocast uses on ``device_type``."""
-    return _STATE[_device_type(device_type)][1]
+    return _LOCAL.devices[_device_type(device_type)][1]
 
 
 def set_autocast_enabled(device_type: str, enabled: bool) -> None:
     """Switch autocast for ``device_type`` on or off (`autocast` does this for a region)."""
-    _STATE[_device_type(device_type)][0] = bool(enabled)
-    _hook.ACTIVE[:] = [_cast] if any(state[0] for state in _STATE.values()) else []
+    devices = _LOCAL.devices
+    devices[_device_type(device_type)][0] = bool(enabled)
+    if any(state[0] for state in devices.values()):
+        _THREADS_ON.add(threading.get_ident())
+    else:
+        _THREADS_ON.discard(threading.get_ident())
+    _hook.ACTIVE[:] = [_cast] if _THREADS_ON else []
 
 
 def set_autocast_dtype(device_type: str, dtype: dt.dtype) -> None:
     """Set the lower-precision dtype autocast uses on ``device_type``."""
-    _STATE[_device_type(device_type)][1] = dtype
+    _LOCAL.devices[_device_type(device_type)][1] = dtype
 
 
 def is_autocast_cache_enabled() -> bool:
     """Whether autocast keeps the cast copies of weights for the rest of its region."""
-    return _CACHE_ON[0]
+    return _LOCAL.cache_on
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
-    _CACHE_ON[0] = bool(enabled)
+    _LOCAL.cache_on = bool(enabled)
 
 
 def clear_autocast_cache() -> None:
     """Drop the cast copies of weights autocast keeps within a region."""
-    _CACHE.clear()
+    _LOCAL.cache.clear()
 
 
 def _cast(name: str, args: tuple) -> tuple:
@@ -101,20 +117,21 @@ def _cast(name: str, args: tuple) -> tuple:
 
 
 def _cast_one(x: Tensor, lower: bool) -> Tensor:
-    enabled, dtype = _STATE["cpu" if type(x._data) is np.ndarray else "cuda"]
+    local = _LOCAL
+    enabled, dtype = local.devices["cpu" if type(x._data) is np.ndarray else "cuda"]
     if not enabled or x.dtype.name not in _ELIGIBLE:
         return x
     target = dtype if lower else dt.float32
     if x.dtype is target:
         return x
-    cacheable = _CACHE_ON[0] and x._requires_grad and x.is_leaf  # weights: cast once
+    cacheable = local.cache_on and x._requires_grad and x.is_leaf  # weights: cast once
     if cacheable:
-        hit = _CACHE.get((id(x), target))
+        hit = local.cache.get((id(x), target))
         if hit is not None and hit[0] is x and hit[2] == x._version:
             return hit[1]
     y = x.to(target)
     if cacheable:
-        _CACHE[(id(x), target)] = (x, y, x._version)
+        local.cache[(id(x), target)] = (x, y, x._version)
     return y
 
 
@@ -148,20 +165,22 @@ class autocast:
         self._saved: list = []
 
     def __enter__(self) -> "autocast":
-        state = _STATE[self.device]
-        self._saved.append((state[0], state[1], _CACHE_ON[0]))
+        local = _LOCAL
+        state = local.devices[self.device]
+        self._saved.append((state[0], state[1], local.cache_on))
         set_autocast_dtype(self.device, self.fast_dtype)
         set_autocast_enabled(self.device, self._enabled)
-        _CACHE_ON[0] = self._cache_enabled
-        _DEPTH[0] += 1
+        local.cache_on = self._cache_enabled
+        local.depth += 1
         return self
 
     def __exit__(self, *exc: Any) -> bool:
         enabled, dtype, cache_on = self._saved.pop()
-        _DEPTH[0] -= 1
-        if _DEPTH[0] == 0:  # PyTorch frees the cast weights when the outermost region ends
-            _CACHE.clear()
-        _CACHE_ON[0] = cache_on
+        local = _LOCAL
+        local.depth -= 1
+        if local.depth == 0:  # PyTorch frees the cast weights when the outermost region ends
+            local.cache.clear()
+        local.cache_on = cache_on
         set_autocast_dtype(self.device, dtype)
         set_autocast_enabled(self.device, enabled)
         return False

@@ -69,6 +69,10 @@ from ._windows import (hann_window, hamming_window, blackman_window,  # noqa: E4
 from ._nn_aliases import ALIASES as _NN_ALIASES  # noqa: E402
 globals().update(_NN_ALIASES)
 
+# ---- function transforms (branch functorch): ember.func
+from . import func  # noqa: E402,F401  ember.func
+from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap
+
 # ---- mixed precision and checkpointing (branch ampckpt)
 from . import amp  # noqa: E402  ember.amp
 from .amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: E402,F401

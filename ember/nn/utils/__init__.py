@@ -6,3 +6,4 @@ from . import rnn
 
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
            "clip_grads_with_norm_", "parameters_to_vector", "vector_to_parameters", "rnn"]
+from . import stateless  # noqa: E402,F401  ember.nn.utils.stateless.functional_call

@@ -73,6 +73,16 @@ globals().update(_NN_ALIASES)
 from . import func  # noqa: E402,F401  ember.func
 from .func import vmap  # noqa: E402,F401  torch.vmap is torch.func.vmap
 
+# ---- mixed precision and checkpointing (branch ampckpt)
+from . import amp  # noqa: E402  ember.amp
+from .amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: E402,F401
+from .amp.autocast_mode import (set_autocast_enabled, set_autocast_dtype,  # noqa: E402,F401
+                                is_autocast_cache_enabled, set_autocast_cache_enabled,
+                                clear_autocast_cache)
+from .amp._deprecated import install as _install_amp  # noqa: E402
+_install_amp(cuda, "cuda")
+_install_amp(cpu, "cpu")
+
 # ---- nn utilities (branch nnutils): PyTorch's older LU API and weight-norm helpers
 from .ops.linalg_factor import (lu_legacy as lu, lu_solve_legacy as lu_solve,  # noqa: E402
                                 lu_unpack, householder_product as orgqr)

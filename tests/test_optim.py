@@ -41,6 +41,13 @@ CASES = [
     ("Adagrad", dict(lr=0.1, eps=1e-3, maximize=True)),
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.7, eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=5, weight_decay=0.1, maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-6, 1e-2), d=1.5, weight_decay=0.1,
+                       maximize=True)),
 ]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}"
        for name, kw in CASES]
@@ -352,7 +359,8 @@ def test_state_dict_hooks():
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop",
-                                  "Adagrad", "Adadelta", "LBFGS"])
+                                  "Adagrad", "Adadelta", "LBFGS", "Rprop", "ASGD",
+                                  "Adafactor"])
 def test_defaults_and_repr_match_torch(name):
     reprs = []
     for lib in (ember, torch):

@@ -36,6 +36,7 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
 from ..profiler._hook import ACTIVE as _PROFILER
+from ..amp._hook import ACTIVE as _AUTOCAST
 
 _anomaly = anomaly._enabled
 from .. import backend
@@ -211,11 +212,12 @@ def _binary_fast_path(op: Op):
     forward = op.forward
     differentiable = op.differentiable
     profiler = _PROFILER
+    autocast = _AUTOCAST
 
     def fn(a, b, *args, **kwargs):
         if profiler:
             return profiler[0](op, (a, b) + args, kwargs)
-        if args or kwargs:
+        if args or kwargs or autocast:
             return apply(op, (a, b) + args, kwargs)
         if isinstance(a, Tensor):
             x = a._data
@@ -259,11 +261,12 @@ def _unary_fast_path(op: Op):
     forward = op.forward
     differentiable = op.differentiable
     profiler = _PROFILER
+    autocast = _AUTOCAST
 
     def fn(a, *args, **kwargs):
         if profiler:
             return profiler[0](op, (a,) + args, kwargs)
-        if args or kwargs or not isinstance(a, Tensor):
+        if args or kwargs or autocast or not isinstance(a, Tensor):
             return apply(op, (a,) + args, kwargs)
         x = a._data
         if type(x) is not _ndarray or x.dtype.kind != "f":
@@ -295,6 +298,8 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
         if out is not None:
             return _into(out, apply(op, args, kwargs, True), op)
         args = _tensor_kwargs_to_args(op, args, kwargs)
+    if _AUTOCAST:
+        args = _AUTOCAST[0](op.name, args)
     nin = op.nin
     if nin == -1:
         if not args or not isinstance(args[0], (tuple, list)):

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
-from ._op import _PROFILER, _record, op
+from ._op import _AUTOCAST, _PROFILER, _record, op
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -68,6 +68,12 @@ def conj(x):
 
 # ----------------------------------------------------------------------------- matmul
 
+def _product(xp, a, b):
+    # ml_dtypes' bfloat16 matmul answers in float32; a product keeps its operands' dtype
+    r = xp.matmul(a, b)
+    return r if r.dtype == a.dtype else r.astype(a.dtype)
+
+
 @op(nin=2, save=(0, 1), broadcasts=True)
 def matmul(xp, a, b):
     """The matrix product with NumPy's (and PyTorch's) rules for 1-d and batched operands.
@@ -78,7 +84,7 @@ def matmul(xp, a, b):
     if a.dtype != b.dtype:
         _same_dtype(a, b)
     try:
-        return xp.matmul(a, b)
+        return _product(xp, a, b)
     except ValueError:
         raise RuntimeError(_matmul_mismatch(a, b)) from None
 
@@ -87,18 +93,20 @@ def _matmul_hot_path(general):
     """matmul is the hottest op: two CPU tensors of one dtype go straight to NumPy (~1 us of
     bookkeeping); everything else, errors included (and profiled calls), takes the general
     path."""
-    profiler = _PROFILER
+    profiler, autocast = _PROFILER, _AUTOCAST
 
     def matmul(a, b, *args, **kwargs):
-        if args or kwargs or profiler or not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        if (args or kwargs or profiler or autocast or not isinstance(a, Tensor)
+                or not isinstance(b, Tensor)):
             return general(a, b, *args, **kwargs)
         x, y = a._data, b._data
         if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype:
             return general(a, b)
         try:
-            out = wrap(np.matmul(x, y))
+            r = np.matmul(x, y)
         except ValueError:
             return general(a, b)
+        out = wrap(r if r.dtype is x.dtype else r.astype(x.dtype))
         if (a._requires_grad or b._requires_grad) and STATE.grad_enabled:
             _record(_MATMUL, (a, b), (out,), (), {}, None)
         return out
@@ -201,7 +209,7 @@ def _fixed_rank_product(name, check, pullback, doc):
     """Declare ``mm``/``bmm``/``mv``/``dot``: matmul restricted to operands of fixed rank."""
     def forward(xp, a, b):
         check(a, b)
-        return xp.matmul(a, b)
+        return _product(xp, a, b)
     forward.__name__ = name
     forward.__doc__ = doc
     entry = op(nin=2, save=(0, 1))(forward)
@@ -309,7 +317,8 @@ def _check_addbmm(a, b):
 def _batch_sum_product(xp, a, b):
     # sum_b a[b] @ b[b] as one BLAS call: (n, B*m) @ (B*m, p)
     batches, n, m = a.shape
-    return xp.matmul(xp.swapaxes(a, 0, 1).reshape(n, batches * m), b.reshape(batches * m, -1))
+    return _product(xp, xp.swapaxes(a, 0, 1).reshape(n, batches * m),
+                    b.reshape(batches * m, -1))
 
 
 def _check_outer(a, b):
@@ -320,11 +329,11 @@ def _check_outer(a, b):
     _same_dtype(a, b)
 
 
-addmm = _add_product("addmm", _check_mm, lambda xp, a, b: xp.matmul(a, b), matmul_pullback,
+addmm = _add_product("addmm", _check_mm, _product, matmul_pullback,
                      "``beta * input + alpha * (mat1 @ mat2)``.")
-baddbmm = _add_product("baddbmm", _check_bmm, lambda xp, a, b: xp.matmul(a, b),
+baddbmm = _add_product("baddbmm", _check_bmm, _product,
                        matmul_pullback, "``beta * input + alpha * bmm(batch1, batch2)``.")
-addmv = _add_product("addmv", _check_mv, lambda xp, a, b: xp.matmul(a, b), matmul_pullback,
+addmv = _add_product("addmv", _check_mv, _product, matmul_pullback,
                      "``beta * input + alpha * (mat @ vec)``.")
 addbmm = _add_product("addbmm", _check_addbmm, _batch_sum_product, matmul_pullback,
                       "``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``.")

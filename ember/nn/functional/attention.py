@@ -6,6 +6,7 @@ import math
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...amp._hook import autocast_function
 from ...ops import TABLE
 from .linear import linear
 
@@ -55,6 +56,7 @@ def attend(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None, dropout_p: floa
     return _matmul(weights, v), weights
 
 
+@autocast_function
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,

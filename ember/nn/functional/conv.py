@@ -1,6 +1,7 @@
 """Convolutions: `conv1d/2d/3d` and `conv_transpose1d/2d/3d` over the `conv` ops."""
 from __future__ import annotations
 
+from ...amp._hook import autocast_function
 from ...ops import TABLE
 from ._utils import batched, ntuple
 
@@ -44,7 +45,7 @@ def _convnd(n, fn):
     conv.__name__ = conv.__qualname__ = fn
     conv.__doc__ = (f"{n}-d convolution of ``input`` (N, C, ...) with ``weight`` "
                     f"(out_channels, C/groups, *kernel), plus ``bias``.")
-    return conv
+    return autocast_function(conv)
 
 
 def _conv_transposend(n, fn):
@@ -66,7 +67,7 @@ def _conv_transposend(n, fn):
     conv_transpose.__name__ = conv_transpose.__qualname__ = fn
     conv_transpose.__doc__ = (f"{n}-d transposed convolution of ``input`` with ``weight`` "
                               f"(C, out_channels/groups, *kernel), plus ``bias``.")
-    return conv_transpose
+    return autocast_function(conv_transpose)
 
 
 conv1d = _convnd(1, "conv1d")

@@ -83,8 +83,6 @@ from .amp._deprecated import install as _install_amp  # noqa: E402
 _install_amp(cuda, "cuda")
 _install_amp(cpu, "cpu")
 
-# ---- nn utilities (branch nnutils): PyTorch's older LU API and weight-norm helpers
-from .ops.linalg_factor import (lu_legacy as lu, lu_solve_legacy as lu_solve,  # noqa: E402
-                                lu_unpack, householder_product as orgqr)
+# ---- nn utilities (branch nnutils): the weight-norm helpers
 from .nn.utils._norms import norm_except_dim  # noqa: E402
 from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402

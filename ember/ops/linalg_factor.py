@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .._creation import eye, tensor
-from ._op import op
+from ._op import composite, op
 from .decompositions import LinAlgError, _check_matrices, linalg_inv, linalg_solve
 from .linalg import adjoint, matmul
 from .linalg_composite import solve_triangular
@@ -266,6 +266,7 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
 
 # ------------------------------------------------------------------- PyTorch's older API
 
+@composite("lu")
 def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False):
     """``ember.lu``: ``(LU, pivots)`` (plus ``infos`` with ``get_infos``; without it,
     singular matrices raise)."""
@@ -274,6 +275,11 @@ def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False):
     return tuple(lu_factor(A, pivot=pivot))
 
 
+@composite("lu_solve")
 def lu_solve_legacy(b: Tensor, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
     """``ember.lu_solve``: `linalg.lu_solve` with the right-hand side first."""
     return lu_solve(LU_data, LU_pivots, b)
+
+
+composite("lu_unpack", method=False)(lu_unpack)
+composite("orgqr")(householder_product)

@@ -211,3 +211,26 @@ OPINFOS += [
         Sample((rng.standard_normal(s).astype(dt),)) for s in [(4, 4), (3, 5), (5, 3), (2, 3, 3)]],
            **_pair(_linalg("lu_factor_ex"))),
 ]
+
+
+def _lu_solve_samples(rng, dt):
+    A = conditioned(rng, (2, 3, 3), dt)
+    LU, pivots = _lib("torch").linalg.lu_factor(_lib("torch").tensor(A))
+    return [Sample((rng.standard_normal((2, 3, 2)).astype(dt), np.ascontiguousarray(LU.numpy()),
+                    pivots.numpy()))]
+
+
+def _orgqr_samples(rng, dt):
+    return [Sample((rng.standard_normal((4, 3)).astype(dt), rng.standard_normal(2).astype(dt)))]
+
+
+# PyTorch's older LU API and orgqr, composites of the LU op and householder_product
+OPINFOS += [
+    OpInfo("lu", lambda rng, dt: [Sample((conditioned(rng, (3, 3), dt),)),
+                                  Sample((conditioned(rng, (2, 4, 3), dt),), {"get_infos": True})]),
+    OpInfo("lu_solve", _lu_solve_samples),
+    # gradients compared with torch's; gradcheck can't see past the constant output P
+    OpInfo("lu_unpack", lambda rng, dt: [Sample(s.args[1:]) for s in _lu_solve_samples(rng, dt)],
+           gradcheck=False),
+    OpInfo("orgqr", _orgqr_samples),
+]

@@ -7,34 +7,31 @@ NCHW tensor as NHWC (5-d: NDHWC) while its shape stays NCHW, as in PyTorch.
 from __future__ import annotations
 
 
-class layout:
+class _Named:
+    """A singleton named like its module attribute (``ember.strided``); pickles by name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return self.name
+
+
+class layout(_Named):
     """How a tensor's elements are laid out; Ember has only ``ember.strided``."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"ember.{self.name}"
-
-    def __reduce__(self):
-        return self.name
+    __slots__ = ()
 
 
-class memory_format:
+class memory_format(_Named):
     """The order of a tensor's dimensions in memory (``ember.channels_last``...)."""
 
-    __slots__ = ("name",)
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"ember.{self.name}"
-
-    def __reduce__(self):
-        return self.name
+    __slots__ = ()
 
 
 strided = layout("strided")

@@ -5,6 +5,8 @@
 from .parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer
 from .modules import *  # noqa: F401,F403  every layer family in ember/nn/modules
 from . import functional, init, utils
+from . import parallel
+from .parallel import DataParallel
 
 __all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "functional",
-           "init", "utils"] + modules.__all__  # noqa: F405
+           "init", "utils", "parallel", "DataParallel"] + modules.__all__  # noqa: F405

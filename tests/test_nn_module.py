@@ -11,7 +11,7 @@ import torch
 
 import ember
 from ember import nn
-from tests.helpers import assert_close
+from tests.helpers import assert_close, assert_raises_like_torch
 
 
 def tiny_modules(lib):
@@ -521,3 +521,28 @@ def test_parameter_list_and_dict_like_torch():
     owner = nn.Module()
     owner.table = ed
     assert names(owner) == ["table.a"]
+
+
+def test_set_submodule_and_to_empty_like_torch():
+    def build(m):
+        model = m.nn.Sequential(m.nn.Linear(2, 2))
+        model.foo = 3
+        return model
+
+    for m in (ember, torch):
+        model = build(m)
+        model.set_submodule("0", m.nn.ReLU())
+        model.set_submodule("new", m.nn.Tanh())
+        assert [type(c).__name__ for c in model.children()] == ["ReLU", "Tanh"]
+    for target, strict in [("", False), ("1", True), ("foo", False), ("x.y", False)]:
+        assert_raises_like_torch(lambda: build(ember).set_submodule(target, ember.nn.ReLU(),
+                                                                    strict=strict),
+                                 lambda: build(torch).set_submodule(target, torch.nn.ReLU(),
+                                                                    strict=strict))
+    assert_raises_like_torch(lambda: build(ember).set_submodule("0", 3),
+                             lambda: build(torch).set_submodule("0", 3))
+    layer = ember.nn.Linear(3, 2).double()
+    weight = layer.weight
+    layer.to_empty(device="cpu")
+    assert layer.weight is weight and layer.weight.shape == (2, 3)
+    assert layer.weight.dtype == ember.float64 and layer.weight.requires_grad

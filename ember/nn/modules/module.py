@@ -13,6 +13,7 @@ import warnings
 from collections import OrderedDict
 from typing import Any, Callable, Iterator
 
+from ... import _creation
 from ..._tensor import Tensor, _parse_to
 from ...autograd.grad_mode import no_grad
 from ...autograd.graph import RemovableHandle, _add_hook
@@ -290,6 +291,21 @@ class Module(StateDictMixin):
                 raise AttributeError("`" + item + "` is not an nn.Module")
         return module
 
+    def set_submodule(self, target: str, module: "Module", strict: bool = False) -> None:
+        """Put ``module`` at dotted path ``target``. The path's parent must exist; with
+        ``strict`` the target itself too. An attribute there that isn't a module stays."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if hasattr(parent, name) and name not in parent._modules:
+            raise AttributeError("`" + name + "` is not an nn.Module")
+        if strict and name not in parent._modules:
+            raise AttributeError(parent._get_name() + " has no attribute `" + name + "`")
+        setattr(parent, name, module)
+
     def _get_member(self, target: str, kind: str, registry: str):
         module_path, _, name = target.rpartition(".")
         module = self.get_submodule(module_path)
@@ -373,6 +389,11 @@ class Module(StateDictMixin):
             floating = t.is_floating_point() or t.is_complex()
             return t.to(device=device, dtype=dtype if floating else None)
         return self._apply(convert)
+
+    def to_empty(self, *, device, recurse: bool = True) -> "Module":
+        """Move parameters and buffers to ``device`` as uninitialized storage of the same
+        shapes and dtypes (for modules whose values are loaded or initialized next)."""
+        return self._apply(lambda t: _creation.empty_like(t, device=device), recurse=recurse)
 
     def cpu(self) -> "Module":
         return self._apply(lambda t: t.cpu())

@@ -1,9 +1,11 @@
-"""Standard samples of a distribution's shape, dtype and device (constants to autograd)."""
+"""Standard samples of a distribution's shape, dtype and device."""
 from __future__ import annotations
 
 from .. import _creation, _sampling
-from .._tensor import wrap
+from ..ops import TABLE
 from ..random import generator_for
+
+_standard_gamma = TABLE["_standard_gamma"].fn
 
 
 def standard_normal(shape, like):
@@ -23,7 +25,6 @@ def standard_cauchy(shape, like):
 
 
 def standard_gamma(concentration):
-    """Gamma(concentration, 1) draws, one per entry of ``concentration`` (no gradient)."""
-    rng = generator_for(concentration.device, None).rng
-    alpha = concentration.detach()._data
-    return wrap(rng.standard_gamma(alpha).astype(alpha.dtype))
+    """Gamma(concentration, 1) draws, one per entry of ``concentration``, differentiable
+    w.r.t. it (implicit reparameterization)."""
+    return _standard_gamma(concentration, generator_for(concentration.device, None).rng)

@@ -1,10 +1,13 @@
 """Distributions built on the gamma function: Gamma, Chi2, Beta, Dirichlet, Poisson,
-StudentT. Their densities need ``lgamma``/``digamma``; none has a reparameterized sample."""
+StudentT. Their densities need ``lgamma``/``digamma``. All but Poisson sample by
+reparameterization: a gamma draw is differentiated w.r.t. its concentration implicitly
+(at a fixed CDF), and Beta, Dirichlet and StudentT are built from gamma draws."""
 from __future__ import annotations
 
 import math
 
 from .. import _sampling
+from .._dtype import finfo
 from ..nn import functional as F
 from ..ops import TABLE
 from . import constraints
@@ -22,6 +25,7 @@ class Gamma(Distribution):
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -44,10 +48,12 @@ class Gamma(Distribution):
     def variance(self):
         return self.concentration / self.rate.pow(2)
 
-    def sample(self, sample_shape=()):
+    def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        rate = self.rate.detach().expand(shape)
-        return standard_gamma(self.concentration.expand(shape)) / rate
+        value = standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
+        # a draw that underflowed to 0 would give log_prob -inf or NaN
+        value.detach().clamp_(min=finfo(value.dtype).tiny)
+        return value
 
     def log_prob(self, value):
         if self._validate_args:
@@ -86,6 +92,7 @@ class Dirichlet(Distribution):
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration, validate_args=None):
         if concentration.dim() < 1:
@@ -117,9 +124,12 @@ class Dirichlet(Distribution):
         total = c.sum(-1, keepdim=True)
         return c * (total - c) / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape=()):
+    def rsample(self, sample_shape=()):
         g = standard_gamma(self.concentration.expand(self._extended_shape(sample_shape)))
-        return g / g.sum(-1, keepdim=True)
+        value = g / g.sum(-1, keepdim=True)
+        tiny = finfo(value.dtype).tiny
+        value.detach().clamp_(min=tiny, max=1 - tiny)
+        return value
 
     def log_prob(self, value):
         if self._validate_args:
@@ -142,6 +152,7 @@ class Beta(Distribution):
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args=None):
         self.concentration1, self.concentration0 = broadcast_all(concentration1,
@@ -170,8 +181,8 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
 
-    def sample(self, sample_shape=()):
-        return self._dirichlet().sample(sample_shape).select(-1, 0)
+    def rsample(self, sample_shape=()):
+        return self._dirichlet().rsample(sample_shape).select(-1, 0)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -224,6 +235,7 @@ class StudentT(Distribution):
     arg_constraints = {"df": constraints.positive, "loc": constraints.real,
                        "scale": constraints.positive}
     support = constraints.real
+    has_rsample = True
 
     def __init__(self, df, loc=0.0, scale=1.0, validate_args=None):
         self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
@@ -249,12 +261,11 @@ class StudentT(Distribution):
         heavy = _where(df > 1, math.inf, math.nan)
         return _where(df > 2, finite, heavy)
 
-    def sample(self, sample_shape=()):
+    def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
         x = standard_normal(shape, self.df)
-        z = standard_gamma((0.5 * self.df).expand(shape)) * 2
-        y = x * (self.df.detach() / z).sqrt()
-        return self.loc.detach() + self.scale.detach() * y
+        chi2 = standard_gamma((0.5 * self.df).expand(shape)) * 2
+        return self.loc + self.scale * x * (self.df / chi2).sqrt()
 
     def log_prob(self, value):
         if self._validate_args:

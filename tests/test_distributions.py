@@ -224,6 +224,11 @@ def test_sampling_is_reproducible_with_manual_seed():
     ("Exponential", {"rate": [0.5, 2.0]}),
     ("Uniform", {"low": [0.0, 1.0], "high": [1.0, 3.0]}),
     ("MultivariateNormal", {"loc": [0.0, 1.0], "scale_tril": [[1.0, 0.0], [0.5, 2.0]]}),
+    ("Gamma", {"concentration": [0.3, 3.0], "rate": [1.0, 2.0]}),
+    ("Chi2", {"df": [0.8, 4.0]}),
+    ("Beta", {"concentration1": [0.5, 2.0], "concentration0": [2.0, 3.0]}),
+    ("Dirichlet", {"concentration": [0.5, 2.0, 3.0]}),
+    ("StudentT", {"df": [5.0, 8.0], "loc": [0.0, 1.0], "scale": [1.0, 2.0]}),
 ])
 def test_rsample_is_differentiable(name, params):
     """d E[f(x)] / d theta by reparameterized samples approaches the exact value."""
@@ -502,3 +507,73 @@ def test_mixture_samples_follow_the_mixture():
     weight = 1 / (1 + math.exp(-1.0))
     assert abs((x > 0).mean() - weight) < 0.02
     assert abs(x.mean() - d.mean.item()) < 0.1
+
+
+class _TorchGammaDraws(torch.autograd.Function):
+    """Given gamma draws ``x`` of ``alpha``, differentiated as torch differentiates its own."""
+
+    @staticmethod
+    def forward(ctx, alpha, x):
+        ctx.save_for_backward(alpha, x)
+        return x.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        alpha, x = ctx.saved_tensors
+        return grad * torch._standard_gamma_grad(alpha, x), None
+
+
+@pytest.mark.parametrize("name,params,build", [
+    ("Gamma", {"concentration": [0.4, 2.0, 9.0], "rate": [1.5, 0.5, 2.0]},
+     lambda g, p: g / p["rate"]),
+    ("Beta", {"concentration1": [0.4, 2.0, 9.0], "concentration0": [3.0, 0.7, 1.0]}, None),
+    ("Dirichlet", {"concentration": [[0.4, 2.0, 9.0], [1.0, 0.2, 3.0]]},
+     lambda g, p: g / g.sum(-1, keepdim=True)),
+])
+def test_gamma_rsample_gradients_match_torch_on_the_same_draws(name, params, build):
+    """Replaying ember's gamma draws through torch's gamma derivative gives ember's
+    gradients (Beta from the pair of draws of its two concentrations)."""
+    leaves = {k: ember.tensor(v, dtype=ember.float64, requires_grad=True)
+              for k, v in params.items()}
+    ember.manual_seed(5)
+    x = getattr(ED, name)(**leaves).rsample((4,))
+    w = np.random.default_rng(0).standard_normal(tuple(x.shape))
+    (x * ember.tensor(w)).sum().backward()
+    t_leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+                for k, v in params.items()}
+    ember.manual_seed(5)  # the same generator stream, read directly
+    rng = ember.random.generator_for(ember.device("cpu"), None).rng
+    if name == "Beta":
+        alpha = torch.stack([t_leaves["concentration1"], t_leaves["concentration0"]], -1)
+    else:
+        alpha = t_leaves["concentration"]
+    alpha = alpha.expand((4,) + tuple(alpha.shape))
+    g = _TorchGammaDraws.apply(alpha, torch.from_numpy(rng.standard_gamma(alpha.detach().numpy())))
+    tx = (g / g.sum(-1, keepdim=True))[..., 0] if build is None else build(g, t_leaves)
+    assert_close(x.detach().numpy(), tx.detach().numpy())
+    (tx * torch.from_numpy(w)).sum().backward()
+    for k in params:
+        assert_close(leaves[k].grad.numpy(), t_leaves[k].grad.numpy(), rtol=2e-3, atol=1e-4)
+
+
+def test_student_t_rsample_gradients_match_torch_on_the_same_draws():
+    """A StudentT draw is ``loc + scale * n * sqrt(df / chi2)``: replaying ember's normal and
+    chi-square draws through torch (with torch's gamma derivative) gives ember's gradients."""
+    params = {"df": [3.0, 7.0], "loc": [0.5, -1.0], "scale": [2.0, 0.5]}
+    leaves = {k: ember.tensor(v, dtype=ember.float64, requires_grad=True)
+              for k, v in params.items()}
+    ember.manual_seed(2)
+    x = ED.StudentT(**leaves).rsample((3,))
+    x.sum().backward()
+    t = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+    ember.manual_seed(2)
+    n = torch.from_numpy(ember.randn(3, 2, dtype=ember.float64).numpy())
+    rng = ember.random.generator_for(ember.device("cpu"), None).rng
+    half_df = (0.5 * t["df"]).expand(3, 2)
+    chi2 = 2 * _TorchGammaDraws.apply(half_df,
+                                      torch.from_numpy(rng.standard_gamma(half_df.detach().numpy())))
+    tx = t["loc"] + t["scale"] * n * (t["df"] / chi2).sqrt()
+    assert_close(x.detach().numpy(), tx.detach().numpy())
+    tx.sum().backward()
+    for k in params:
+        assert_close(leaves[k].grad.numpy(), t[k].grad.numpy(), rtol=2e-3, atol=1e-4)

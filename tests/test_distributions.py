@@ -88,6 +88,12 @@ GAMMA_CASES = [  # densities with gamma functions
                             "scale": _positive(r, 3)}, lambda r: _normal(r, 3)),
 ]
 CASES += GAMMA_CASES
+CASES += [
+    ("Multinomial", lambda r: {"total_count": 6, "probs": _positive(r, (2, 4))},
+     lambda r: r.multinomial(6, np.ones(4) / 4, 2) * 1.0),
+    ("Multinomial", lambda r: {"total_count": 3, "logits": _normal(r, 3)},
+     lambda r: r.multinomial(3, np.ones(3) / 3, (2, 1)) * 1.0),
+]
 # torch has no derivative of gammainc in its first argument: these values are compared, their
 # gradients are not
 VALUES_ONLY = {("Gamma", "cdf"), ("Chi2", "cdf")}
@@ -577,3 +583,13 @@ def test_student_t_rsample_gradients_match_torch_on_the_same_draws():
     tx.sum().backward()
     for k in params:
         assert_close(leaves[k].grad.numpy(), t[k].grad.numpy(), rtol=2e-3, atol=1e-4)
+
+
+def test_multinomial_sample_moments():
+    ember.manual_seed(0)
+    probs = [[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]]
+    x = ED.Multinomial(5, probs=ember.tensor(probs)).sample((40000,)).double().numpy()
+    assert (x.sum(-1) == 5).all() and (x >= 0).all()
+    td = TD.Multinomial(5, probs=torch.tensor(probs, dtype=torch.float64))
+    np.testing.assert_allclose(x.mean(0), td.mean.numpy(), atol=0.03)
+    np.testing.assert_allclose(x.var(0), td.variance.numpy(), rtol=0.05)

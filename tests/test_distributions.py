@@ -89,6 +89,13 @@ GAMMA_CASES = [  # densities with gamma functions
 ]
 CASES += GAMMA_CASES
 CASES += [
+    ("LowRankMultivariateNormal", lambda r: {"loc": _normal(r, 4), "cov_factor": _normal(r, (4, 2)),
+                                             "cov_diag": _positive(r, 4)},
+     lambda r: _normal(r, (3, 4))),
+    ("LowRankMultivariateNormal", lambda r: {"loc": _normal(r, (2, 3)),
+                                             "cov_factor": _normal(r, (3, 1)),
+                                             "cov_diag": _positive(r, (2, 3))},
+     lambda r: _normal(r, 3)),
     ("Multinomial", lambda r: {"total_count": 6, "probs": _positive(r, (2, 4))},
      lambda r: r.multinomial(6, np.ones(4) / 4, 2) * 1.0),
     ("Multinomial", lambda r: {"total_count": 3, "logits": _normal(r, 3)},
@@ -191,6 +198,8 @@ MOMENTS = [("Normal", {"loc": [0.5, -2.0], "scale": [1.0, 3.0]}),
            ("OneHotCategorical", {"probs": [[0.2, 0.3, 0.5]]}),
            ("MultivariateNormal", {"loc": [1.0, -1.0], "covariance_matrix": [[2.0, 0.5],
                                                                            [0.5, 1.0]]}),
+           ("LowRankMultivariateNormal", {"loc": [1.0, -1.0], "cov_factor": [[1.0], [0.5]],
+                                          "cov_diag": [0.5, 1.0]}),
            ("Gamma", {"concentration": [0.5, 3.0], "rate": [1.0, 2.0]}),
            ("Chi2", {"df": [1.0, 4.0]}),
            ("Beta", {"concentration1": [0.5, 2.0], "concentration0": [2.0, 3.0]}),
@@ -212,8 +221,8 @@ def test_sample_moments(name, params):
     mean, var = td.mean.double().numpy(), td.variance.double().numpy()
     np.testing.assert_allclose(x.mean(0), mean, atol=5 * np.sqrt(var.max() / 40000))
     np.testing.assert_allclose(x.var(0), var, rtol=0.05, atol=0.01)
-    if name == "MultivariateNormal":
-        np.testing.assert_allclose(np.cov(x.T), params["covariance_matrix"], atol=0.05)
+    if name in ("MultivariateNormal", "LowRankMultivariateNormal"):
+        np.testing.assert_allclose(np.cov(x.T), td.covariance_matrix.numpy(), atol=0.05)
 
 
 def test_sampling_is_reproducible_with_manual_seed():
@@ -230,6 +239,8 @@ def test_sampling_is_reproducible_with_manual_seed():
     ("Exponential", {"rate": [0.5, 2.0]}),
     ("Uniform", {"low": [0.0, 1.0], "high": [1.0, 3.0]}),
     ("MultivariateNormal", {"loc": [0.0, 1.0], "scale_tril": [[1.0, 0.0], [0.5, 2.0]]}),
+    ("LowRankMultivariateNormal", {"loc": [0.0, 1.0], "cov_factor": [[1.0], [0.5]],
+                                   "cov_diag": [0.5, 1.0]}),
     ("Gamma", {"concentration": [0.3, 3.0], "rate": [1.0, 2.0]}),
     ("Chi2", {"df": [0.8, 4.0]}),
     ("Beta", {"concentration1": [0.5, 2.0], "concentration0": [2.0, 3.0]}),
@@ -593,3 +604,22 @@ def test_multinomial_sample_moments():
     td = TD.Multinomial(5, probs=torch.tensor(probs, dtype=torch.float64))
     np.testing.assert_allclose(x.mean(0), td.mean.numpy(), atol=0.03)
     np.testing.assert_allclose(x.var(0), td.variance.numpy(), rtol=0.05)
+
+
+def test_low_rank_multivariate_normal_matrices_match_torch(rng):
+    params = {"loc": _normal(rng, (2, 4)), "cov_factor": _normal(rng, (4, 2)),
+              "cov_diag": _positive(rng, (2, 4))}
+    ed, e_leaves = _make(ember, "LowRankMultivariateNormal", params, np.float64, True)
+    td, t_leaves = _make(torch, "LowRankMultivariateNormal", params, np.float64, True)
+    e_loss, t_loss = 0, 0
+    for name in ("covariance_matrix", "precision_matrix", "scale_tril"):
+        e, t = getattr(ed, name), getattr(td, name)
+        assert_close(e, t, atol=1e-10, rtol=1e-10, what=name)
+        w = rng.standard_normal(tuple(t.shape))
+        e_loss, t_loss = e_loss + (e * ember.tensor(w)).sum(), t_loss + (t * torch.tensor(w)).sum()
+    e_loss.backward()
+    t_loss.backward()
+    for e, t in zip(e_leaves, t_leaves):
+        assert_close(e.grad, t.grad, atol=1e-9, rtol=1e-9)
+    expanded = ed.expand((3, 2))
+    assert expanded.batch_shape == (3, 2) and tuple(expanded.sample((5,)).shape) == (5, 3, 2, 4)

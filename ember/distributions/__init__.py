@@ -19,6 +19,7 @@ from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from . import transforms
 from .transformed_distribution import TransformedDistribution
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
@@ -27,6 +28,6 @@ from .uniform import Uniform
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
            "Distribution", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
-           "Independent", "Laplace", "LogNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal",
+           "Independent", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal",
            "Normal", "OneHotCategorical", "Poisson", "StudentT", "TransformedDistribution",
            "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

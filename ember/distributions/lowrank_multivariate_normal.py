@@ -12,7 +12,7 @@ from .._tensor import Size
 from . import constraints
 from ._draw import standard_normal
 from .distribution import Distribution, lazy_property
-from .multivariate_normal import _broadcast_shape
+from .multivariate_normal import _broadcast_shape, mahalanobis
 
 
 class LowRankMultivariateNormal(Distribution):
@@ -117,13 +117,9 @@ class LowRankMultivariateNormal(Distribution):
             self._validate_sample(value)
         x = value - self.loc
         W, D = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
-        Wt_Dinv_x = (W.mT @ (x / D).unsqueeze(-1))
-        L = self._capacitance_tril
-        batch = _broadcast_shape(L.shape[:-2], Wt_Dinv_x.shape[:-2])
-        z = linalg.solve_triangular(L.expand(batch + tuple(L.shape[-2:])),
-                                    Wt_Dinv_x.expand(batch + tuple(Wt_Dinv_x.shape[-2:])),
-                                    upper=False).squeeze(-1)
-        M = (x.pow(2) / D).sum(-1) - z.pow(2).sum(-1)
+        # Woodbury: x^T D^-1 x - |L_C^-1 W^T D^-1 x|^2
+        Wt_Dinv_x = (W.mT @ (x / D).unsqueeze(-1)).squeeze(-1)
+        M = (x.pow(2) / D).sum(-1) - mahalanobis(self._capacitance_tril, Wt_Dinv_x)
         n = self._event_shape[0]
         return -0.5 * (n * math.log(2 * math.pi) + M + self._log_det())
 

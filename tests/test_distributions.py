@@ -89,6 +89,10 @@ GAMMA_CASES = [  # densities with gamma functions
 ]
 CASES += GAMMA_CASES
 CASES += [
+    ("Weibull", lambda r: {"scale": _positive(r, 3), "concentration": _positive(r, 3) + 0.5},
+     lambda r: _positive(r, (2, 3))),
+    ("Pareto", lambda r: {"scale": _positive(r, 3) * 0.2, "alpha": _positive(r, 3) * 2},
+     lambda r: _positive(r, (2, 3)) + 0.5),
     ("LowRankMultivariateNormal", lambda r: {"loc": _normal(r, 4), "cov_factor": _normal(r, (4, 2)),
                                              "cov_diag": _positive(r, 4)},
      lambda r: _normal(r, (3, 4))),
@@ -200,6 +204,8 @@ MOMENTS = [("Normal", {"loc": [0.5, -2.0], "scale": [1.0, 3.0]}),
                                                                            [0.5, 1.0]]}),
            ("LowRankMultivariateNormal", {"loc": [1.0, -1.0], "cov_factor": [[1.0], [0.5]],
                                           "cov_diag": [0.5, 1.0]}),
+           ("Weibull", {"scale": [1.0, 2.0], "concentration": [1.5, 3.0]}),
+           ("Pareto", {"scale": [1.0, 0.5], "alpha": [5.0, 8.0]}),
            ("Gamma", {"concentration": [0.5, 3.0], "rate": [1.0, 2.0]}),
            ("Chi2", {"df": [1.0, 4.0]}),
            ("Beta", {"concentration1": [0.5, 2.0], "concentration0": [2.0, 3.0]}),
@@ -241,6 +247,8 @@ def test_sampling_is_reproducible_with_manual_seed():
     ("MultivariateNormal", {"loc": [0.0, 1.0], "scale_tril": [[1.0, 0.0], [0.5, 2.0]]}),
     ("LowRankMultivariateNormal", {"loc": [0.0, 1.0], "cov_factor": [[1.0], [0.5]],
                                    "cov_diag": [0.5, 1.0]}),
+    ("Weibull", {"scale": [1.0, 2.0], "concentration": [1.5, 3.0]}),
+    ("Pareto", {"scale": [1.0, 0.5], "alpha": [5.0, 8.0]}),
     ("Gamma", {"concentration": [0.3, 3.0], "rate": [1.0, 2.0]}),
     ("Chi2", {"df": [0.8, 4.0]}),
     ("Beta", {"concentration1": [0.5, 2.0], "concentration0": [2.0, 3.0]}),

@@ -25,9 +25,10 @@ from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import HalfNormal, LogNormal, Normal
 from .uniform import Uniform
+from .weibull import Pareto, Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
            "Distribution", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
            "Independent", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal",
-           "Normal", "OneHotCategorical", "Poisson", "StudentT", "TransformedDistribution",
-           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]
+           "Normal", "OneHotCategorical", "Pareto", "Poisson", "StudentT", "TransformedDistribution",
+           "Uniform", "Weibull", "constraints", "kl_divergence", "register_kl", "transforms"]

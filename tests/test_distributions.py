@@ -631,3 +631,49 @@ def test_low_rank_multivariate_normal_matrices_match_torch(rng):
         assert_close(e.grad, t.grad, atol=1e-9, rtol=1e-9)
     expanded = ed.expand((3, 2))
     assert expanded.batch_shape == (3, 2) and tuple(expanded.sample((5,)).shape) == (5, 3, 2, 4)
+
+
+RELAXED = [
+    ("RelaxedBernoulli", lambda r: {"probs": _unit(r, 3)}, lambda r: _unit(r, (2, 3))),
+    ("RelaxedBernoulli", lambda r: {"logits": _normal(r, (2, 3))}, lambda r: _unit(r, 3)),
+    ("RelaxedOneHotCategorical", lambda r: {"probs": _positive(r, (2, 4))},
+     lambda r: r.dirichlet(np.ones(4), (3, 2))),
+    ("RelaxedOneHotCategorical", lambda r: {"logits": _normal(r, 3)},
+     lambda r: r.dirichlet(np.ones(3), 2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("case", range(len(RELAXED)), ids=[c[0] for c in RELAXED])
+def test_relaxed_distributions_match_torch(case, dtype, rng):
+    name, make_params, make_value = RELAXED[case]
+    params = {"temperature": rng.uniform(0.3, 2.0, ()), **make_params(rng)}
+    value = make_value(rng).astype(dtype)
+    ed, e_leaves = _make(ember, name, params, dtype, True)
+    td, t_leaves = _make(torch, name, params, dtype, True)
+    assert ed.batch_shape == tuple(td.batch_shape) and ed.event_shape == tuple(td.event_shape)
+    e_out, t_out = ed.log_prob(ember.tensor(value)), td.log_prob(torch.tensor(value))
+    tol = 1e-5 if dtype == np.float32 else 1e-10
+    assert_close(e_out, t_out, atol=tol, rtol=tol, what=f"{name}.log_prob")
+    w = rng.standard_normal(tuple(t_out.shape)).astype(dtype)
+    (e_out * ember.tensor(w)).sum().backward()
+    (t_out * torch.tensor(w)).sum().backward()
+    for e, t in zip(e_leaves, t_leaves):
+        assert_close(e.grad, t.grad, atol=10 * tol, rtol=10 * tol, what=f"{name} grad")
+    x = ed.rsample((5,))
+    assert tuple(x.shape) == tuple(td.rsample((5,)).shape) and x.requires_grad
+    assert ed.support.check(x.detach()).all()
+    expanded = ed.expand((4,) + tuple(ed.batch_shape))
+    assert tuple(expanded.sample().shape) == (4,) + tuple(td.sample().shape)
+
+
+def test_relaxed_draws_approach_their_discrete_limits():
+    ember.manual_seed(0)
+    probs = ember.tensor([0.2, 0.7])
+    x = ED.RelaxedBernoulli(ember.tensor(0.05), probs=probs).sample((20000,))
+    np.testing.assert_allclose(x.mean(0).numpy(), probs.numpy(), atol=0.02)
+    assert ((x < 0.05) | (x > 0.95)).double().mean().item() > 0.9
+    cat = ED.RelaxedOneHotCategorical(ember.tensor(0.05), probs=ember.tensor([0.2, 0.3, 0.5]))
+    y = cat.sample((20000,))
+    np.testing.assert_allclose(y.mean(0).numpy(), [0.2, 0.3, 0.5], atol=0.02)
+    np.testing.assert_allclose(y.sum(-1).numpy(), 1.0, rtol=1e-5)

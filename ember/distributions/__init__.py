@@ -19,6 +19,7 @@ from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from . import transforms
 from .transformed_distribution import TransformedDistribution
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .mixture import MixtureSameFamily
 from .multinomial import Multinomial
@@ -30,5 +31,5 @@ from .weibull import Pareto, Weibull
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
            "Distribution", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
            "Independent", "Laplace", "LogNormal", "LowRankMultivariateNormal", "MixtureSameFamily", "Multinomial", "MultivariateNormal",
-           "Normal", "OneHotCategorical", "Pareto", "Poisson", "StudentT", "TransformedDistribution",
+           "Normal", "OneHotCategorical", "Pareto", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "StudentT", "TransformedDistribution",
            "Uniform", "Weibull", "constraints", "kl_divergence", "register_kl", "transforms"]

@@ -595,8 +595,8 @@ def test_student_t_rsample_gradients_match_torch_on_the_same_draws():
     n = torch.from_numpy(ember.randn(3, 2, dtype=ember.float64).numpy())
     rng = ember.random.generator_for(ember.device("cpu"), None).rng
     half_df = (0.5 * t["df"]).expand(3, 2)
-    chi2 = 2 * _TorchGammaDraws.apply(half_df,
-                                      torch.from_numpy(rng.standard_gamma(half_df.detach().numpy())))
+    draws = torch.from_numpy(rng.standard_gamma(half_df.detach().numpy()))
+    chi2 = 2 * _TorchGammaDraws.apply(half_df, draws)
     tx = t["loc"] + t["scale"] * n * (t["df"] / chi2).sqrt()
     assert_close(x.detach().numpy(), tx.detach().numpy())
     tx.sum().backward()

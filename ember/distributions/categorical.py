@@ -106,7 +106,24 @@ class Categorical(Distribution):
         return enumerate_values(values, self._batch_shape, expand)
 
 
-class OneHotCategorical(Distribution):
+class CategoricalParams:
+    """``probs``, ``logits`` and ``param_shape`` of a distribution built on a `Categorical`
+    held as ``_categorical``."""
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+
+class OneHotCategorical(CategoricalParams, Distribution):
     """`Categorical`, with each category given as a one-hot vector of length ``K``."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
@@ -121,18 +138,6 @@ class OneHotCategorical(Distribution):
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, _instance, OneHotCategorical,
                               _categorical=self._categorical.expand(batch_shape))
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     @property
     def mean(self):
@@ -162,3 +167,4 @@ class OneHotCategorical(Distribution):
         values = _creation.eye(self._event_shape[0], dtype=self.probs.dtype,
                                device=self.probs.device)
         return enumerate_values(values, self._batch_shape, expand)
+

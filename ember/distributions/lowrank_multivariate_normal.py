@@ -40,7 +40,8 @@ class LowRankMultivariateNormal(Distribution):
         if cov_factor.shape[-2] != n:
             raise ValueError(f"cov_factor must be a batch of matrices with shape {n} x m")
         if cov_diag.dim() < 1 or cov_diag.shape[-1] != n:
-            raise ValueError(f"cov_diag must be a batch of vectors with shape {tuple(loc.shape[-1:])}")
+            raise ValueError(f"cov_diag must be a batch of vectors with shape "
+                             f"{tuple(loc.shape[-1:])}")
         batch_shape = _broadcast_shape(loc.shape[:-1], cov_factor.shape[:-2],
                                        cov_diag.shape[:-1])
         self.loc = loc.expand(batch_shape + (n,))

@@ -9,11 +9,11 @@ from .._tensor import wrap
 from ..random import generator_for
 from . import constraints
 from .bernoulli import Binomial
-from .categorical import Categorical
+from .categorical import Categorical, CategoricalParams
 from .distribution import Distribution
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParams, Distribution):
     """Counts of ``total_count`` independent draws from ``Categorical(probs or logits)``.
 
     >>> d = ember.distributions.Multinomial(3, probs=ember.tensor([1., 1.]))
@@ -41,18 +41,6 @@ class Multinomial(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):

@@ -8,7 +8,7 @@ from ..nn import functional as F
 from . import constraints
 from ._draw import standard_uniform
 from .bernoulli import _BinaryTrials
-from .categorical import Categorical
+from .categorical import Categorical, CategoricalParams
 from .distribution import Distribution
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform, SigmoidTransform
@@ -44,7 +44,7 @@ class LogitRelaxedBernoulli(_BinaryTrials):
         return self.temperature.log() + diff - 2 * F.softplus(diff)
 
 
-class ExpRelaxedCategorical(Distribution):
+class ExpRelaxedCategorical(CategoricalParams, Distribution):
     """The log of a `RelaxedOneHotCategorical` draw: a log-softmax of
     ``(logits + Gumbel noise) / temperature``."""
 
@@ -62,18 +62,6 @@ class ExpRelaxedCategorical(Distribution):
         return self._expanded(batch_shape, _instance, ExpRelaxedCategorical,
                               temperature=self.temperature,
                               _categorical=self._categorical.expand(batch_shape))
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     def rsample(self, sample_shape=()):
         u = _open_uniform(self._extended_shape(sample_shape), self.logits)

@@ -89,6 +89,14 @@ GAMMA_CASES = [  # densities with gamma functions
 ]
 CASES += GAMMA_CASES
 CASES += [
+    # its ratios cancel badly in float32 for probs near (not within lims of) 1/2
+    ("ContinuousBernoulli", lambda r: {"probs": np.r_[r.uniform(0.1, 0.4, 2),
+                                                      r.uniform(0.6, 0.9, 2)]},
+     lambda r: _unit(r, (2, 4))),
+    ("ContinuousBernoulli", lambda r: {"probs": 0.5 + r.uniform(-1e-3, 1e-3, 4)},
+     lambda r: _unit(r, 4)),
+    ("ContinuousBernoulli", lambda r: {"logits": _positive(r, (2, 3)) * r.choice([-1, 1], 3)},
+     lambda r: _unit(r, 3)),
     ("Weibull", lambda r: {"scale": _positive(r, 3), "concentration": _positive(r, 3) + 0.5},
      lambda r: _positive(r, (2, 3))),
     ("Pareto", lambda r: {"scale": _positive(r, 3) * 0.2, "alpha": _positive(r, 3) * 2},
@@ -205,6 +213,7 @@ MOMENTS = [("Normal", {"loc": [0.5, -2.0], "scale": [1.0, 3.0]}),
            ("LowRankMultivariateNormal", {"loc": [1.0, -1.0], "cov_factor": [[1.0], [0.5]],
                                           "cov_diag": [0.5, 1.0]}),
            ("Weibull", {"scale": [1.0, 2.0], "concentration": [1.5, 3.0]}),
+           ("ContinuousBernoulli", {"probs": [0.2, 0.5, 0.9]}),
            ("Pareto", {"scale": [1.0, 0.5], "alpha": [5.0, 8.0]}),
            ("Gamma", {"concentration": [0.5, 3.0], "rate": [1.0, 2.0]}),
            ("Chi2", {"df": [1.0, 4.0]}),
@@ -249,6 +258,7 @@ def test_sampling_is_reproducible_with_manual_seed():
                                    "cov_diag": [0.5, 1.0]}),
     ("Weibull", {"scale": [1.0, 2.0], "concentration": [1.5, 3.0]}),
     ("Pareto", {"scale": [1.0, 0.5], "alpha": [5.0, 8.0]}),
+    ("ContinuousBernoulli", {"probs": [0.2, 0.7, 0.9]}),
     ("Gamma", {"concentration": [0.3, 3.0], "rate": [1.0, 2.0]}),
     ("Chi2", {"df": [0.8, 4.0]}),
     ("Beta", {"concentration1": [0.5, 2.0], "concentration0": [2.0, 3.0]}),

@@ -10,6 +10,7 @@ from . import constraints
 from .bernoulli import Bernoulli, Binomial, Geometric
 from .categorical import Categorical, OneHotCategorical
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Beta, Chi2, Dirichlet, Gamma, Poisson, StudentT
@@ -28,7 +29,7 @@ from .normal import HalfNormal, LogNormal, Normal
 from .uniform import Uniform
 from .weibull import Pareto, Weibull
 
-__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet",
+__all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ContinuousBernoulli", "Dirichlet",
            "Distribution", "Exponential", "Gamma", "Geometric", "Gumbel", "HalfNormal",
            "Independent", "Laplace", "LogNormal", "LowRankMultivariateNormal",
            "MixtureSameFamily", "Multinomial", "MultivariateNormal", "Normal",

@@ -687,3 +687,39 @@ def test_relaxed_draws_approach_their_discrete_limits():
     y = cat.sample((20000,))
     np.testing.assert_allclose(y.mean(0).numpy(), [0.2, 0.3, 0.5], atol=0.02)
     np.testing.assert_allclose(y.sum(-1).numpy(), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_von_mises_matches_torch(dtype, rng):
+    """torch evaluates log I0 and log I1 by polynomial fits good to ~2e-7 (relative), which
+    bounds the agreement in float64."""
+    params = {"loc": _normal(rng, (2, 3)), "concentration": rng.uniform(0.05, 20.0, 3)}
+    value = rng.uniform(-math.pi, math.pi, (4, 2, 3)).astype(dtype)
+    ed, e_leaves = _make(ember, "VonMises", params, dtype, True)
+    td, t_leaves = _make(torch, "VonMises", params, dtype, True)
+    e_loss, t_loss = 0, 0
+    for method in ("log_prob", "mean", "mode", "variance"):
+        e_out = _evaluate(ember, ed, method, value, None)
+        t_out = _evaluate(torch, td, method, value, None)
+        assert_close(e_out, t_out, atol=2e-6, rtol=2e-6, what=f"VonMises.{method}")
+        w = rng.standard_normal(tuple(t_out.shape)).astype(dtype)
+        e_loss = e_loss + (e_out * ember.tensor(w)).sum()
+        t_loss = t_loss + (t_out * torch.tensor(w)).sum()
+    e_loss.backward()
+    t_loss.backward()
+    for e, t in zip(e_leaves, t_leaves):
+        assert_close(e.grad, t.grad, atol=2e-5, rtol=2e-5, what="VonMises grad")
+
+
+def test_von_mises_samples_follow_the_density():
+    ember.manual_seed(0)
+    loc, kappa = [0.0, 1.0, 3.0], [0.3, 2.0, 8.0]
+    d = ED.VonMises(ember.tensor(loc), ember.tensor(kappa))
+    x = d.sample((40000,))
+    assert tuple(x.shape) == (40000, 3) and x.dtype == ember.float32 and not x.requires_grad
+    assert ((x >= -math.pi) & (x <= math.pi)).all()
+    t = TD.VonMises(torch.tensor(loc), torch.tensor(kappa))
+    resultant = (x - d.loc).cos().double().mean(0).numpy()  # E[cos(x - loc)] = I1/I0
+    np.testing.assert_allclose(resultant, 1 - t.variance.double().numpy(), atol=0.01)
+    np.testing.assert_allclose((x - d.loc).sin().double().mean(0).numpy(), 0, atol=0.01)
+    assert tuple(d.expand((2, 3)).sample((4,)).shape) == (4, 2, 3)

@@ -27,6 +27,7 @@ from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import HalfNormal, LogNormal, Normal
 from .uniform import Uniform
+from .von_mises import VonMises
 from .weibull import Pareto, Weibull
 
 __all__ = ["Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",

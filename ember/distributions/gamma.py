@@ -145,9 +145,9 @@ class Dirichlet(Distribution):
                 - ((c - 1.0) * c.digamma()).sum(-1))
 
 
-class Beta(Distribution):
-    """The distribution on ``[0, 1]`` with density proportional to
-    ``x^(concentration1 - 1) (1 - x)^(concentration0 - 1)``."""
+class UnitIntervalConcentrations(Distribution):
+    """A reparameterizable distribution on ``[0, 1]`` given by positive ``concentration1``
+    (shaping it near 1) and ``concentration0`` (near 0): Beta, Kumaraswamy."""
 
     arg_constraints = {"concentration1": constraints.positive,
                        "concentration0": constraints.positive}
@@ -160,9 +160,14 @@ class Beta(Distribution):
         super().__init__(self.concentration1.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        return self._expanded(batch_shape, _instance, Beta,
+        return self._expanded(batch_shape, _instance, type(self),
                               concentration1=self.concentration1.expand(batch_shape),
                               concentration0=self.concentration0.expand(batch_shape))
+
+
+class Beta(UnitIntervalConcentrations):
+    """The distribution on ``[0, 1]`` with density proportional to
+    ``x^(concentration1 - 1) (1 - x)^(concentration0 - 1)``."""
 
     def _dirichlet(self):
         return Dirichlet(_stack([self.concentration1, self.concentration0], -1),

@@ -4,41 +4,24 @@ from __future__ import annotations
 import math
 
 from ..ops import TABLE
-from . import constraints
 from ._draw import standard_uniform
-from .distribution import Distribution
-from .utils import broadcast_all
+from .gamma import UnitIntervalConcentrations
+from .gumbel import _EULER
 
 _where = TABLE["where"].fn
-_EULER = 0.57721566490153286
 
 
 def _log_beta(a, b):
     return a.lgamma() + b.lgamma() - (a + b).lgamma()
 
 
-class Kumaraswamy(Distribution):
+class Kumaraswamy(UnitIntervalConcentrations):
     """Density ``a b x^(a-1) (1 - x^a)^(b-1)`` with ``a = concentration1``,
     ``b = concentration0``; CDF ``1 - (1 - x^a)^b``.
 
     >>> ember.distributions.Kumaraswamy(ember.tensor(1.), ember.tensor(1.)).mean
     tensor(0.5000)
     """
-
-    arg_constraints = {"concentration1": constraints.positive,
-                       "concentration0": constraints.positive}
-    support = constraints.unit_interval
-    has_rsample = True
-
-    def __init__(self, concentration1, concentration0, validate_args=None):
-        self.concentration1, self.concentration0 = broadcast_all(concentration1,
-                                                                 concentration0)
-        super().__init__(self.concentration1.size(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        return self._expanded(batch_shape, _instance, Kumaraswamy,
-                              concentration1=self.concentration1.expand(batch_shape),
-                              concentration0=self.concentration0.expand(batch_shape))
 
     def _moment(self, n):
         # E[x^n] = b B(1 + n / a, b)

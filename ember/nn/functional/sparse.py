@@ -183,8 +183,8 @@ def embedding_bag_with_bookkeeping(weight, indices, offsets, scale_grad_by_freq:
     2 max), each index's bag, each bag's size and, for max, the argmax rows.
 
     As PyTorch does on CPU: the bag sizes are zero for sum (one per offset), the argmax rows
-    repeat the bag sizes unless ``mode`` is max, and float32 sums without ``padding_idx`` leave the bag of
-    each index empty.
+    repeat the bag sizes unless ``mode`` is max, and float32 sums without ``padding_idx``
+    leave the bag of each index empty.
     """
     if mode not in (0, 1, 2):
         raise RuntimeError("`mode` must be sum, mean, or max.")

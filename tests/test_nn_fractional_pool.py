@@ -23,7 +23,7 @@ CASES = [(2, (2, 3, 9, 7), (2, 3), (5, 4)), (2, (3, 10, 10), 3, (4, 4)),
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_given_samples_match_torch_exactly(n, shape, kernel, output_size, dtype, rng):
     x = rng.standard_normal(shape).astype(dtype)
-    batch = shape[0] if len(shape) == n + 2 else 1
+    batch = (shape[0] if len(shape) == n + 2 else 1) + 1  # extra samples go unused
     samples = rng.random((batch, shape[-n - 1], n)).astype(dtype)
     tx, ex = torch.tensor(x, requires_grad=True), ember.tensor(x, requires_grad=True)
     t_out, t_idx = getattr(TF, f"fractional_max_pool{n}d_with_indices")(
@@ -87,3 +87,20 @@ def test_too_large_output_raises_like_torch(output_size):
     assert_raises_like_torch(
         lambda: F.fractional_max_pool2d(ember.zeros(1, 1, 5, 5), 2, output_size),
         lambda: TF.fractional_max_pool2d(torch.zeros(1, 1, 5, 5), 2, output_size))
+
+
+@pytest.mark.parametrize("samples", [(1, 3, 2), (2, 3, 3), (2, 3), (2, 4, 2)])
+def test_bad_samples_raise_like_torch(samples, rng):
+    s = rng.random(samples).astype(np.float32)
+    x = np.zeros((2, 3, 8, 8), np.float32)
+    assert_raises_like_torch(
+        lambda: F.fractional_max_pool2d(ember.tensor(x), 2, 4, _random_samples=ember.tensor(s)),
+        lambda: TF.fractional_max_pool2d(torch.tensor(x), 2, 4, _random_samples=torch.tensor(s)))
+
+
+def test_samples_of_another_dtype_raise_like_torch():
+    assert_raises_like_torch(
+        lambda: F.fractional_max_pool2d(ember.zeros(1, 1, 8, 8), 2, 4,
+                                        _random_samples=ember.rand(1, 1, 2).double()),
+        lambda: TF.fractional_max_pool2d(torch.zeros(1, 1, 8, 8), 2, 4,
+                                         _random_samples=torch.rand(1, 1, 2).double()))

@@ -43,6 +43,21 @@ def _window_indices(samples, spatial, output_size, kernel):
     return flat
 
 
+def _check_samples(samples, x, n: int) -> None:
+    if samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got {samples.dim()}")
+    if samples.dtype != x.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    if samples.shape[0] < x.shape[0]:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.shape[1] != x.shape[1]:
+        raise RuntimeError(f"Expect _random_samples.size(1) equals to input channel size; got "
+                           f"{samples.shape[1]} for {x.shape[1]} channels.")
+    if samples.shape[2] != n:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {n}; got "
+                           f"{samples.shape[2]}.")
+
+
 def _fractional_max_poolnd(n: int, fn: str):
     def pool(input, kernel_size, output_size=None, output_ratio=None,
              return_indices: bool = False, _random_samples=None):
@@ -64,8 +79,9 @@ def _fractional_max_poolnd(n: int, fn: str):
         if _random_samples is None:
             _random_samples = _sampling.rand(x.shape[0], x.shape[1], n, dtype=x.dtype,
                                            device=x.device)
+        _check_samples(_random_samples, x, n)
         # PyTorch's samples list the axes in reverse order for 2-D, in order for 3-D.
-        samples = _random_samples.detach().cpu().numpy()
+        samples = _random_samples.detach().cpu().numpy()[:x.shape[0]]
         samples = samples[..., ::-1] if n == 2 else samples
         windows = _window_indices(samples, spatial, output_size, kernel)
         windows = windows.reshape(x.shape[0], x.shape[1], -1, int(np.prod(kernel)))

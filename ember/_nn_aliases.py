@@ -10,6 +10,7 @@ PyTorch 2.x does); those are listed with their positional parameter names.
 from __future__ import annotations
 
 from .nn import functional as F
+from .nn.functional.sparse import embedding_bag_with_bookkeeping
 
 _SAME_AS_FUNCTIONAL = (
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
@@ -71,3 +72,4 @@ ALIASES = {name: getattr(F, name) for name in _SAME_AS_FUNCTIONAL}
 ALIASES.update({name: _aten_call(name, fn, params)
                 for name, (fn, params) in _ATEN_SIGNATURES.items()})
 ALIASES["adaptive_max_pool1d"] = _adaptive_max_pool1d
+ALIASES["embedding_bag"] = embedding_bag_with_bookkeeping

@@ -127,3 +127,17 @@ def test_ragged_nested_lists_name_the_dim_like_torch(data):
 def test_softmax_of_integers_is_not_implemented_like_torch():
     assert_raises_like_torch(lambda: ember.softmax(ember.tensor([1, 2]), 0),
                              lambda: torch.softmax(torch.tensor([1, 2]), 0))
+
+
+@pytest.mark.parametrize("make", [lambda m: m.ones(2).cuda(), lambda m: m.ones(2, device="cuda"),
+                                  lambda m: m.nn.Linear(2, 2).cuda()])
+def test_cuda_without_cupy_names_the_extra_and_is_torchs_assertion(make, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "cupy", None)  # a machine without CuPy, even if this has it
+    monkeypatch.delitem(sys.modules, "ember.backend.cuda", raising=False)
+    with pytest.raises(ImportError, match=r"ember\[cuda\]"):
+        make(ember)
+    with pytest.raises(AssertionError):  # what the CPU build of PyTorch (our oracle) raises
+        make(torch)
+    with pytest.raises(AssertionError):
+        make(ember)

@@ -12,6 +12,12 @@ from .._device import CPU, as_device, device
 from . import cpu
 
 
+class CudaUnavailable(ImportError, AssertionError):
+    """No CuPy on this machine. An ImportError that names the extra to install, and also the
+    AssertionError PyTorch raises for CUDA tensors in a build without CUDA, so that either
+    ``except`` clause a program has written catches it."""
+
+
 def for_device(d: device):
     """The backend module serving device ``d``."""
     if d.type == "cpu":

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from .._device import device
+from . import CudaUnavailable
 
 try:
     import cupy as xp
 except ImportError as e:  # pragma: no cover - depends on the machine
-    raise ImportError("CUDA tensors need CuPy: pip install 'ember[cuda]'") from e
+    raise CudaUnavailable("CUDA tensors need CuPy: pip install 'ember[cuda]'") from e
 
 
 def device_of(array) -> device:

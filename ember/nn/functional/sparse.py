@@ -108,6 +108,14 @@ def embedding_bag(input, weight, offsets=None, max_norm: float | None = None,
     >>> F.embedding_bag(ember.tensor([0, 1, 1]), ember.eye(2), ember.tensor([0, 2])).tolist()
     [[0.5, 0.5], [0.0, 1.0]]
     """
+    out, _ = _pooled_bags(input, weight, offsets, max_norm, norm_type, scale_grad_by_freq,
+                          mode, sparse, per_sample_weights, include_last_offset, padding_idx)
+    return out
+
+
+def _pooled_bags(input, weight, offsets, max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                 per_sample_weights, include_last_offset, padding_idx):
+    """`embedding_bag`'s output, and the flat indices that went into it with their bags."""
     _refuse_sparse(sparse)
     if weight.dim() != 2:
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
@@ -134,12 +142,12 @@ def embedding_bag(input, weight, offsets=None, max_norm: float | None = None,
     out = _creation.zeros((n_bags, weight.shape[1]), dtype=weight.dtype, device=weight.device)
     if mode == "max":
         index = bag_of.unsqueeze(1).expand(-1, weight.shape[1])
-        return out.scatter_reduce(0, index, rows, "amax", include_self=False)
+        return out.scatter_reduce(0, index, rows, "amax", include_self=False), (flat, bag, used)
     out = out.index_add(0, bag_of, rows)
     if mode == "mean":
         counts = np.bincount(bag[used], minlength=n_bags).clip(min=1)
         out = out / _creation.tensor(counts[:, None], dtype=weight.dtype, device=weight.device)
-    return out
+    return out, (flat, bag, used)
 
 
 def one_hot(tensor, num_classes: int = -1):
@@ -162,3 +170,53 @@ def one_hot(tensor, num_classes: int = -1):
         raise RuntimeError("Can not infer total number of classes from empty tensor.")
     classes = _creation.arange(num_classes, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).long()
+
+
+_MODES = ("sum", "mean", "max")
+
+
+def embedding_bag_with_bookkeeping(weight, indices, offsets, scale_grad_by_freq: bool = False,
+                                   mode: int = 0, sparse: bool = False,
+                                   per_sample_weights=None, include_last_offset: bool = False,
+                                   padding_idx: int | None = None):
+    """ATen's ``torch.embedding_bag``: ``embedding_bag``'s output (``mode`` 0 sum, 1 mean,
+    2 max), each index's bag, each bag's size and, for max, the argmax rows.
+
+    As PyTorch does on CPU: the bag sizes are zero for sum (one per offset), the argmax rows
+    repeat the bag sizes unless ``mode`` is max, and float32 sums without ``padding_idx``
+    leave the bag of each index empty.
+    """
+    if mode not in (0, 1, 2):
+        raise RuntimeError("`mode` must be sum, mean, or max.")
+    if indices.dim() != 1:
+        raise RuntimeError(f"embedding_bag: input has to be a 1D Tensor, but got Tensor of "
+                           f"dimension {indices.dim()}")
+    out, (flat, bag, used) = _pooled_bags(
+        indices, weight, offsets, None, 2.0, scale_grad_by_freq, _MODES[mode], sparse,
+        per_sample_weights, include_last_offset, padding_idx)
+    n_bags = out.shape[0]
+    if mode:
+        sizes = np.bincount(bag[used], minlength=n_bags)
+    else:  # one per offset, even the closing one include_last_offset adds
+        sizes = np.zeros(offsets.shape[0], np.int64)
+    if mode == 2:
+        argmax_rows = _argmax_rows(weight, flat, bag, used, out)
+    else:
+        argmax_rows = sizes.copy()
+    fast_sum = mode == 0 and padding_idx is None and weight.dtype.name == "float32"
+    offset2bag = np.zeros(0, np.int64) if fast_sum else bag.astype(np.int64)
+    return (out,) + tuple(_creation.tensor(a, dtype=indices.dtype, device=weight.device)
+                          for a in (offset2bag, sizes, argmax_rows))
+
+
+def _argmax_rows(weight, flat, bag, used, out) -> np.ndarray:
+    """For each bag and column, the first row of ``weight`` reaching the bag's maximum."""
+    rows = flat.detach().cpu().numpy()[used]
+    bag = bag[used]
+    values = weight.detach().cpu().numpy()[rows]
+    hits = values == out.detach().cpu().numpy()[bag]
+    first = np.full(tuple(out.shape), rows.shape[0], dtype=np.int64)
+    position = np.broadcast_to(np.arange(rows.shape[0])[:, None], hits.shape)
+    np.minimum.at(first, (np.broadcast_to(bag[:, None], hits.shape)[hits],
+                          np.nonzero(hits)[1]), position[hits])
+    return np.append(rows, 0)[first]

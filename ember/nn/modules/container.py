@@ -7,6 +7,7 @@ PyTorch.
 from __future__ import annotations
 
 import operator
+import warnings
 from collections import OrderedDict
 from itertools import chain
 from typing import Any, Iterable, Iterator, Mapping
@@ -15,7 +16,8 @@ from ..._tensor import Tensor
 from ..parameter import Parameter
 from .module import Module, _addindent
 
-__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+           "Container"]
 
 
 def _index(idx, size: int) -> int:
@@ -64,6 +66,18 @@ class _ModuleSequence(Module):
     def append(self, module: Module):
         self.add_module(str(len(self)), module)
         return self
+
+
+class Container(Module):
+    """Deprecated: a ``Module`` holding the keyword arguments as named submodules."""
+
+    def __init__(self, **kwargs: Module) -> None:
+        warnings.warn("`nn.Container` is deprecated. All of its functionality is now "
+                      "implemented in `nn.Module`. Subclass that instead.", FutureWarning,
+                      stacklevel=2)
+        super().__init__()
+        for name, module in kwargs.items():
+            self.add_module(name, module)
 
 
 class Sequential(_ModuleSequence):

@@ -1,16 +1,20 @@
 """Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm,
-RMSNorm and LocalResponseNorm."""
+RMSNorm, LocalResponseNorm, CrossMapLRN2d and SyncBatchNorm (single-process)."""
 from __future__ import annotations
+
+import numpy as np
 
 from ... import _creation
 from ... import _dtype as dt
 from .. import functional as F
 from .. import init
+from ...autograd.function import Function
 from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm"]
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm",
+           "CrossMapLRN2d", "SyncBatchNorm"]
 
 
 def _optional_parameter(module: Module, name: str, wanted: bool, initial) -> None:
@@ -110,6 +114,46 @@ class BatchNorm2d(_BatchNorm):
 class BatchNorm3d(_BatchNorm):
     """Batch normalization of (N, C, D, H, W) inputs, per channel."""
     _input_dims = (5,)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization of (N, C, ...) inputs, with statistics meant to be shared across
+    processes; in a single process (no ``torch.distributed`` group) it is ``BatchNorm``."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, process_group=None,
+                 device=None, dtype=None, *, bias: bool = True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """``module`` with every ``BatchNorm*d`` inside replaced by a ``SyncBatchNorm`` sharing
+        its parameters and running statistics (a new module if ``module`` itself is one)."""
+        converted = module
+        if isinstance(module, _BatchNorm):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine,
+                            module.track_running_stats, process_group,
+                            bias=module.bias is not None)
+            if module.affine:
+                converted.weight = module.weight
+                converted.bias = module.bias
+            converted.running_mean = module.running_mean
+            converted.running_var = module.running_var
+            converted.num_batches_tracked = module.num_batches_tracked
+            converted.training = module.training
+            if hasattr(module, "qconfig"):
+                converted.qconfig = module.qconfig
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
 
 
 class _InstanceNorm(_NormBase):
@@ -239,9 +283,7 @@ class GroupNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class LocalResponseNorm(Module):
-    """Normalization of each element by the energy of its neighbouring channels."""
-
+class _ChannelWindowNorm(Module):
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
         super().__init__()
         self.size = size
@@ -249,8 +291,63 @@ class LocalResponseNorm(Module):
         self.beta = beta
         self.k = k
 
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class LocalResponseNorm(_ChannelWindowNorm):
+    """Normalization of each element by the energy of its neighbouring channels."""
+
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
 
-    def extra_repr(self) -> str:
-        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+class CrossMapLRN2d(_ChannelWindowNorm):
+    """Lua Torch's cross-channel LRN of (N, C, H, W) inputs, with its exact (lopsided) channel
+    windows and its hand-written gradient, as PyTorch keeps them."""
+
+    def forward(self, input):
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             f"instead.")
+        return _CrossMapLRN.apply(input, self.size, self.alpha, self.beta, self.k)
+
+
+def _pad_channels(x, before: int, after: int):
+    return F.pad(x, (0, 0, 0, 0, before, after))
+
+
+class _CrossMapLRN(Function):
+    @staticmethod
+    def forward(ctx, input, size, alpha, beta, k):
+        channels = np.arange(input.shape[1])
+        square = input * input
+        running = square.cumsum(1)
+        # Channel c sums squares up to c+reach-1 but drops only channels 1..c-reach: channel 0
+        # is never dropped (Lua Torch's running-sum quirk).
+        reach = (size - 1) // 2 + 1
+        last = _creation.tensor(np.minimum(channels + reach - 1, channels[-1]),
+                                device=input.device)
+        first = _creation.tensor(np.maximum(channels - reach, 0), device=input.device)
+        drops = _creation.tensor((channels - reach >= 1)[:, None, None], dtype=input.dtype,
+                                 device=input.device)
+        window = (running.index_select(1, last)
+                  - (running.index_select(1, first) - square[:, :1]) * drops)
+        scale = window * (alpha / size) + k
+        output = input * scale.pow(-beta)
+        ctx.save_for_backward(input, output, scale)
+        ctx.options = (size, alpha, beta)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, output, scale = ctx.saved_tensors
+        size, alpha, beta = ctx.options
+        channels = input.shape[1]
+        # The gradient sums each channel's `size`-wide window starting (size+1)//2 before it.
+        offset = (size + 1) // 2
+        ratio = _pad_channels(grad_output * output / scale, offset, size - 1 - offset)
+        running = _pad_channels(ratio.cumsum(1), 1, 0)
+        window = running[:, size:size + channels] - running[:, :channels]
+        grad = scale.pow(-beta) * grad_output - (2 * alpha * beta / size) * input * window
+        return grad, None, None, None, None

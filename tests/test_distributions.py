@@ -742,3 +742,14 @@ def test_kumaraswamy_mode_maximizes_the_density():
     for step in (1e-3, -1e-3):
         assert (d.log_prob(mode) > d.log_prob(mode + step)).all()
     assert ED.Kumaraswamy(ember.tensor([0.5, 2.0]), ember.tensor([2.0, 0.5])).mode.isnan().all()
+
+
+def test_standard_gamma_draws_stay_positive_like_torch():
+    """Invalid concentrations and underflowing draws give the smallest normal number."""
+    from ember.ops import TABLE
+    alpha = np.array([-1.0, 0.0, np.nan, 1e-4, 2.0], dtype=np.float32)
+    x = TABLE["_standard_gamma"].fn(ember.tensor(alpha), np.random.default_rng(0)).numpy()
+    expected = torch._standard_gamma(torch.from_numpy(alpha)).numpy()
+    tiny = np.finfo(np.float32).tiny
+    np.testing.assert_array_equal(x[:3], expected[:3])
+    assert (x >= tiny).all() and x.dtype == np.float32

@@ -60,8 +60,13 @@ def implicit_gamma_grad(xp, alpha, x):
 
 @op(save=(0,), save_output=True, method=False, function=False)
 def _standard_gamma(xp, concentration, rng):
-    """Gamma(concentration, 1) draws from ``rng``, one per entry of ``concentration``."""
-    return rng.standard_gamma(concentration).astype(concentration.dtype, copy=False)
+    """Gamma(concentration, 1) draws from ``rng``, one per entry of ``concentration``; like
+    PyTorch's, at least the dtype's smallest normal number (which an invalid concentration,
+    <= 0 or NaN, also gets)."""
+    valid = concentration > 0
+    draws = rng.standard_gamma(xp.where(valid, concentration, 1))
+    tiny = xp.finfo(concentration.dtype).tiny
+    return xp.where(valid, xp.maximum(draws, tiny), tiny).astype(concentration.dtype)
 
 
 @_standard_gamma.derivative

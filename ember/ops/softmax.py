@@ -11,8 +11,8 @@ def _shifted(xp, x, dim, dtype):
     if dtype is not None:
         x = x.astype(dt.as_dtype(dtype).np)
     elif x.dtype.kind in "biu":
-        raise NotImplementedError(f"softmax(): not implemented for "
-                                  f"'{dt.from_numpy_dtype(x.dtype)}'")
+        raise NotImplementedError(f"not implemented for '{dt.from_numpy_dtype(x.dtype)}': "
+                                  f"convert the input with .float(), or pass dtype=")
     if x.ndim == 0:
         return x - x, 0
     return x - x.max(axis=dim, keepdims=True), dim

@@ -86,3 +86,6 @@ _install_amp(cpu, "cpu")
 # ---- nn utilities (branch nnutils): the weight-norm helpers
 from .nn.utils._norms import norm_except_dim  # noqa: E402
 from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402
+
+# ---- multi-process training (branch dist): ember.distributed (mpi4py loads on first use)
+from . import distributed  # noqa: E402,F401

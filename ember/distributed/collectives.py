@@ -103,6 +103,15 @@ class _Memory:
         self.tensor._vc[0] += 1
 
 
+def _stacked(tensors) -> np.ndarray:
+    """One C-contiguous array of the (already checked) same-shaped ``tensors``."""
+    first = tensors[0]._data
+    out = np.empty((len(tensors),) + first.shape, first.dtype)
+    for row, t in zip(out, tensors):
+        row[...] = t._data
+    return out
+
+
 def _into(tensors, parts) -> None:
     """Copy the rows of ``parts`` into ``tensors`` (a list of same-shaped tensors)."""
     for t, part in zip(tensors, parts):
@@ -310,7 +319,7 @@ def reduce_scatter(output: Tensor, input_list: list, op=ReduceOp.SUM, group=None
         return None
     out = _Memory(output, "reduce_scatter", "output", read=False)
     _check_list(input_list, pg.size(), out.array, "reduce_scatter", "input_list")
-    send = np.stack([_array(t, "reduce_scatter", "input_list") for t in input_list])
+    send = _stacked(input_list)
     return _reduce_scatter(pg, "reduce_scatter", out, send, op, output, async_op)
 
 
@@ -380,7 +389,7 @@ def scatter(tensor: Tensor, scatter_list: list | None = None, src: int | None = 
     send = None
     if pg.rank() == root:
         _check_list(scatter_list, pg.size(), out.array, "scatter", "scatter_list")
-        send = np.stack([_array(t, "scatter", "scatter_list") for t in scatter_list])
+        send = _stacked(scatter_list)
     elif scatter_list:
         raise ValueError("ember.distributed.scatter: scatter_list must be given on the source "
                          "rank only")

@@ -71,11 +71,20 @@ class _RecvWork:
         comm.Recv(header, self.source, self._tag)
         mine = _header(self._memory.array)
         if header[0] != mine[0] or header[2] != mine[2]:
+            self._discard_data()
             raise RuntimeError(f"ember.distributed.recv: rank {self.pg.ranks[self.source]} sent "
                                f"a {_shown(header)} tensor, but this rank receives into a "
                                f"{_shown(mine)} tensor")
         self._data_request = comm.Irecv(self._memory.array, self.source, self._tag)
         return True
+
+    def _discard_data(self) -> None:
+        # Take the tensor that followed the header off the wire, so that the next message
+        # between these ranks is read as a header again.
+        MPI, comm = mpi(), self.pg._p2p
+        poll(lambda: comm.Iprobe(self.source, self._tag, self._status), self.pg.deadline(),
+             lambda: "recv")
+        comm.Recv(bytearray(self._status.Get_count(MPI.BYTE)), self.source, self._tag)
 
     def is_completed(self) -> bool:
         if not self._done and self._header_arrived() and self._data_request.Test():

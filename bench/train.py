@@ -27,12 +27,17 @@ def training_step(T, model, optimizer, inputs, targets):
     return step
 
 
-def mlp(T):
+def mlp_setup(T):
+    """(model, optimizer, inputs, targets) of the MLP workload."""
     nn = T.nn
     model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
                           nn.Linear(256, 10))
     optimizer = T.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return training_step(T, model, optimizer, T.randn(128, 784), T.randint(0, 10, (128,)))
+    return model, optimizer, T.randn(128, 784), T.randint(0, 10, (128,))
+
+
+def mlp(T):
+    return training_step(T, *mlp_setup(T))
 
 
 def lenet(T):
@@ -46,7 +51,12 @@ def lenet(T):
     return training_step(T, model, optimizer, T.randn(64, 1, 28, 28), T.randint(0, 10, (64,)))
 
 
-def gpt(T, vocab=96, width=128, heads=4, layers=2, block=64, batch=16):
+def gpt(T):
+    return training_step(T, *gpt_setup(T))
+
+
+def gpt_setup(T, vocab=96, width=128, heads=4, layers=2, block=64, batch=16):
+    """(model, optimizer, inputs, targets) of the GPT workload."""
     nn, F = T.nn, T.nn.functional
 
     class Block(nn.Module):
@@ -81,7 +91,7 @@ def gpt(T, vocab=96, width=128, heads=4, layers=2, block=64, batch=16):
     model = GPT()
     optimizer = T.optim.AdamW(model.parameters(), lr=3e-4)
     tokens = T.randint(0, vocab, (batch, block + 1))
-    return training_step(T, model, optimizer, tokens[:, :-1], tokens[:, 1:].flatten())
+    return model, optimizer, tokens[:, :-1], tokens[:, 1:].flatten()
 
 
 def resnet(T, width=32):

@@ -123,3 +123,11 @@ def test_reduce_op_names_match_torch():
     for name in ("SUM", "AVG", "PRODUCT", "MIN", "MAX", "BAND", "BOR", "BXOR"):
         assert getattr(ember.distributed.ReduceOp, name).name == name
         assert hasattr(torch.distributed.ReduceOp, name)
+
+
+def test_ddp_digits_example_learns_on_two_ranks():
+    command_args = ("--epochs", "2")
+    code, output, _ = launch(os.path.join(ROOT, "examples", "ddp_digits.py"), *command_args)
+    assert code == 0, output[-4000:]
+    found = re.search(r"test accuracy on 2 ranks: ([\d.]+)%", output)
+    assert found and float(found.group(1)) > 60, output[-2000:]

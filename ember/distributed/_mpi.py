@@ -1,11 +1,12 @@
 """The one place that imports mpi4py, on first use (never at ``import ember``).
 
 Also the waiting primitive every blocking call goes through: MPI's own waits cannot time
-out, so requests are tested in a loop against the group's deadline, spinning briefly (MPI
-progresses only while it is called) and then backing off so an idle rank frees its core.
+out, so requests are tested in a loop against the group's deadline, spinning (MPI
+progresses only while it is called) and then backing off so a long-idle rank frees its core.
 """
 from __future__ import annotations
 
+import os
 import time
 
 _MPI = None
@@ -51,7 +52,7 @@ def poll(ready, deadline: float, what) -> None:
     """Call ``ready()`` until it returns True, or raise `DistTimeout` at ``deadline``."""
     if ready():
         return
-    spin_until = time.monotonic() + 2e-3
+    spin_until = time.monotonic() + 0.1
     pause = 0.0
     while not ready():
         now = time.monotonic()
@@ -59,6 +60,8 @@ def poll(ready, deadline: float, what) -> None:
             raise DistTimeout(f"ember.distributed: {what()} did not complete within the "
                               f"process group's timeout; a rank is missing, stuck, or called "
                               f"a different sequence of collectives")
-        if now > spin_until:
+        if now < spin_until:
+            os.sched_yield()  # a peer sharing this core gets to run and answer
+        else:
             pause = min(1e-3, pause * 2 or 2e-5)
             time.sleep(pause)

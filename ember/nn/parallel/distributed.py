@@ -156,11 +156,17 @@ class _Reducer:
                     p._grad._data[...] = view
 
 
+_FIRST_BUCKET_BYTES = 2 ** 20
+
+
 def _make_buckets(params: list, bucket_bytes: int) -> list:
+    # The first bucket (the last layers' gradients, ready first) is kept small, as in
+    # PyTorch, so that communication starts early in backward.
     buckets, current, size = [], [], 0
     for p in reversed(params):
         nbytes = p.numel() * p.element_size()
-        if current and (size + nbytes > bucket_bytes or p.dtype != current[0].dtype):
+        cap = min(bucket_bytes, _FIRST_BUCKET_BYTES) if not buckets else bucket_bytes
+        if current and (size + nbytes > cap or p.dtype != current[0].dtype):
             buckets.append(current)
             current, size = [], 0
         current.append(p)

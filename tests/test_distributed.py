@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -21,13 +22,18 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPTS = os.path.join(ROOT, "tests", "dist")
 
 
-def launch(script: str, *args: str, direct: bool = False, timeout: float = 120):
-    """Run ``script`` on 2 ranks through the launcher (or plain mpiexec with ``direct``);
-    returns (exit code, output, seconds)."""
+def launch(script: str, *args: str, direct: bool = False, hostfile: str | None = None,
+           timeout: float = 120):
+    """Run ``script`` on 2 ranks through the launcher (or plain mpiexec with ``direct``, or
+    as 2 "machines" of one rank each listed in ``hostfile``); returns (exit code, output,
+    seconds)."""
     path = os.path.join(SCRIPTS, script)
     if direct:
         command = [launcher.find_mpiexec(), "-n", "2", "-launcher", "fork", sys.executable,
                    path, *args]
+    elif hostfile:
+        command = [sys.executable, "-m", "ember.distributed.run", "--nnodes", "2",
+                   "--nproc-per-node", "1", "--hostfile", hostfile, path, *args]
     else:
         command = [sys.executable, "-m", "ember.distributed.run", "--nproc-per-node", "2",
                    path, *args]
@@ -125,9 +131,12 @@ def test_reduce_op_names_match_torch():
         assert hasattr(torch.distributed.ReduceOp, name)
 
 
-def test_ddp_digits_example_learns_on_two_ranks():
-    command_args = ("--epochs", "2")
-    code, output, _ = launch(os.path.join(ROOT, "examples", "ddp_digits.py"), *command_args)
+def test_ddp_digits_example_learns_on_two_ranks_started_from_a_hostfile(tmp_path):
+    # Both "machines" are this one, under two names: the several-machine command line.
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"localhost:1\n{socket.gethostname()}:1\n")
+    code, output, _ = launch(os.path.join(ROOT, "examples", "ddp_digits.py"), "--epochs", "2",
+                             hostfile=str(hosts))
     assert code == 0, output[-4000:]
     found = re.search(r"test accuracy on 2 ranks: ([\d.]+)%", output)
     assert found and float(found.group(1)) > 60, output[-2000:]

@@ -6,6 +6,8 @@ import json
 import math
 import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -159,3 +161,34 @@ def test_bert_layer_matches_torch_transformer_encoder_layer(rng):
     x = rng.standard_normal((3, 6, 16)).astype(np.float32)
     assert_close(layer(ember.tensor(x), None), ref(torch.tensor(x)).detach(),
                  atol=1e-5, rtol=1e-5)
+
+
+ST_SCRIPT = """
+import sys
+import numpy as np
+sys.modules["torchvision"] = None  # unused by text models; keeps transformers off a
+from sentence_transformers import SentenceTransformer  # torchvision build that may not load
+model = SentenceTransformer(sys.argv[1], device="cpu")
+np.save(sys.argv[2], model.encode(sys.argv[3].split("|"), batch_size=3))
+"""
+
+
+def test_minilm_matches_sentence_transformers_itself(encoder, tmp_path):
+    """The library the checkpoint was made for, tokenization included, in its own process."""
+    out = tmp_path / "st.npy"
+    run = subprocess.run([sys.executable, "-c", ST_SCRIPT, _checkpoint(), str(out),
+                          "|".join(SENTENCES)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    np.testing.assert_allclose(encoder.encode(SENTENCES).numpy(), np.load(out), atol=1e-5,
+                               rtol=0)
+
+
+def test_semantic_search_example_ranks_by_meaning(encoder):
+    from examples.semantic_search import DOCUMENTS, rank
+    ranked = [doc for _, doc in rank("how do I bake bread?", DOCUMENTS, encoder)]
+    baking = {"Knead the dough for ten minutes, then let it rise until doubled.",
+              "A sourdough starter needs flour and water every day.",
+              "Preheat the oven to 230 degrees before baking the loaf."}
+    assert set(ranked[:3]) == baking
+    scores = [score for score, _ in rank("who won the game?", DOCUMENTS, encoder)]
+    assert scores == sorted(scores, reverse=True)

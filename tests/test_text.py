@@ -148,11 +148,12 @@ def test_bert_layer_matches_torch_transformer_encoder_layer(rng):
     ref = torch.nn.TransformerEncoderLayer(16, 4, 32, dropout=0.0, activation="gelu",
                                            batch_first=True, norm_first=False).eval()
     a = layer.attention
+    qkv = (a.self.query, a.self.key, a.self.value)
     with torch.no_grad():
-        ref.self_attn.in_proj_weight.copy_(torch.cat([
-            torch.tensor(m.weight.detach().numpy()) for m in (a.self.query, a.self.key, a.self.value)]))
-        ref.self_attn.in_proj_bias.copy_(torch.cat([
-            torch.tensor(m.bias.detach().numpy()) for m in (a.self.query, a.self.key, a.self.value)]))
+        ref.self_attn.in_proj_weight.copy_(torch.cat([torch.tensor(m.weight.detach().numpy())
+                                                      for m in qkv]))
+        ref.self_attn.in_proj_bias.copy_(torch.cat([torch.tensor(m.bias.detach().numpy())
+                                                    for m in qkv]))
     pairs = [(ref.self_attn.out_proj, a.output.dense), (ref.norm1, a.output.LayerNorm),
              (ref.linear1, layer.intermediate.dense), (ref.linear2, layer.output.dense),
              (ref.norm2, layer.output.LayerNorm)]

@@ -27,9 +27,9 @@ def open_url(url: str, offline_hint: str = ""):
     request = urllib.request.Request(url, headers={"User-Agent": "ember.hub"})
     try:
         return urllib.request.urlopen(request, timeout=_TIMEOUT_S)
-    except urllib.error.HTTPError as e:
-        e.add_note(f"ember.hub: while fetching {url}")
-        raise
+    except urllib.error.HTTPError as e:  # the server answered: name the URL in the message
+        raise urllib.error.HTTPError(url, e.code, f"{e.reason} (ember.hub: fetching {url})",
+                                     e.headers, None) from None
     except (urllib.error.URLError, OSError) as e:  # no route, no DNS, timeout, no file
         reason = getattr(e, "reason", e)
         raise urllib.error.URLError(f"ember.hub: could not fetch {url}: {reason}"
@@ -59,9 +59,15 @@ def download_url_to_file(url: str, dst: str | os.PathLike, hash_prefix: str | No
     >>> ember.hub.download_url_to_file('file:///tmp/weights.pt', '/tmp/copy.pt')
     """
     dst = os.path.abspath(os.path.expanduser(os.fspath(dst)))
-    hint = f" (with no network, put the file at {dst} yourself, or use a file:// URL)"
+    fetch_to_file(url, dst, hash_prefix, progress,
+                  f" (with no network, put the file at {dst} yourself, or use a file:// URL)")
+
+
+def fetch_to_file(url: str, dst: str, hash_prefix: str | None, progress: bool,
+                  offline_hint: str) -> None:
+    """`download_url_to_file` with the advice its offline error gives."""
     sha256 = hashlib.sha256()
-    with open_url(url, hint) as response:
+    with open_url(url, offline_hint) as response:
         length = response.headers.get("Content-Length")
         bar = _progress_bar(int(length) if length else None, progress)
         partial = tempfile.NamedTemporaryFile(dir=os.path.dirname(dst), delete=False,
@@ -120,7 +126,12 @@ def load_state_dict_from_url(url: str, model_dir: str | None = None, map_locatio
         sys.stderr.write(f'Downloading: "{url}" to {cached_file}\n')
         download_url_to_file(url, cached_file, hash_prefix, progress=progress)
     if file_name.endswith(".safetensors"):
+        from .._device import device
         from ..utils.safetensors import load_file
+        if not (map_location is None or isinstance(map_location, (str, device))):
+            raise TypeError(f"ember.hub: a .safetensors file loads onto one device; "
+                            f"map_location must be a device or a string, got "
+                            f"{type(map_location).__name__}")
         return load_file(cached_file, device=map_location or "cpu")
     from ..serialization import load
     return load(cached_file, map_location=map_location, weights_only=weights_only)

@@ -9,7 +9,7 @@ import sys
 import tempfile
 import zipfile
 
-from ._download import download_url_to_file, open_url
+from ._download import fetch_to_file, open_url
 
 # Module constants, so tests (and mirrors) can point them elsewhere, e.g. at a file:// tree.
 GITHUB = "https://github.com"
@@ -124,7 +124,8 @@ def fetch(github: str, hub_dir: str, force_reload: bool, trust_repo, calling_fn:
     url = f"{GITHUB}/{owner}/{name}/zipball/{ref}"
     if verbose:
         sys.stderr.write(f'Downloading: "{url}" to {archive}\n')
-    download_url_to_file(url, archive, progress=False)
+    fetch_to_file(url, archive, None, False, " (with no network, load a local copy of the "
+                  "repository with source='local')")
     # Unpack beside the target, then swap it in: a failed unpack leaves the old copy alone.
     unpacked = tempfile.mkdtemp(dir=hub_dir, prefix=".unpacking-")
     try:

@@ -133,12 +133,13 @@ class SentenceEncoder(nn.Module):
         return F.normalize(pooled, dim=-1) if self.normalize else pooled
 
     def encode(self, sentences: str | list[str], batch_size: int = 32,
-               convert_to_tensor: bool = True, convert_to_numpy: bool = False,
-               normalize_embeddings: bool = False):
+               show_progress_bar: bool = False, convert_to_tensor: bool = True,
+               convert_to_numpy: bool = False, normalize_embeddings: bool = False):
         """Embed ``sentences`` (a string or a list of them) in batches of ``batch_size``:
         a (N, hidden) Tensor, (hidden,) for one string; a NumPy array with
-        ``convert_to_numpy``. Sentences are batched by length (less padding) and returned
-        in the order given.
+        ``convert_to_numpy`` (sentence-transformers' default; Ember's is a Tensor).
+        Sentences are batched by length (less padding) and returned in the order given;
+        ``show_progress_bar`` counts batches with tqdm.
 
         >>> encoder.encode(["first sentence", "second one"]).shape
         ember.Size([2, 384])
@@ -149,9 +150,14 @@ class SentenceEncoder(nn.Module):
             raise ValueError(f"SentenceEncoder.encode: batch_size must be positive, got "
                              f"{batch_size}")
         order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
-        parts = [self.bert.embeddings.LayerNorm.weight.new_zeros(0, self.bert.config.hidden_size)]
+        hidden = self.bert.config.hidden_size
+        parts = [self.bert.embeddings.LayerNorm.weight.new_zeros(0, hidden)]  # for no sentences
+        starts = range(0, len(order), batch_size)
+        if show_progress_bar:
+            from tqdm import tqdm
+            starts = tqdm(starts, desc="Batches")
         with inference_mode():
-            for start in range(0, len(order), batch_size):
+            for start in starts:
                 batch = [sentences[i] for i in order[start:start + batch_size]]
                 parts.append(self(**self.tokenize(batch)))
         embeddings = cat(parts)[tensor(np.argsort(order), dtype=int64)]

@@ -34,6 +34,7 @@ class Tensor:
     _hooks = None
     _post_acc_hooks = None
     _retains_grad = False
+    _inference = False  # made under inference_mode (set per tensor only then)
     __array_priority__ = 1000  # NumPy defers `ndarray + tensor` to Tensor.__radd__
 
     def __new__(cls, *args, device=None, dtype=None, requires_grad=False):
@@ -526,6 +527,8 @@ def _init(t, data) -> None:
     t._requires_grad = False
     t._grad_fn = None
     t._vc = [0]
+    if STATE.inference:
+        t._inference = True
 
 
 def wrap(data) -> Tensor:
@@ -537,6 +540,8 @@ def wrap(data) -> Tensor:
     t._requires_grad = False
     t._grad_fn = None
     t._vc = [0]
+    if STATE.inference:
+        t._inference = True
     return t
 
 

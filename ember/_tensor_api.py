@@ -60,8 +60,13 @@ def resolve_neg(input: Tensor) -> Tensor:
 
 
 def is_inference(input: Tensor) -> bool:
-    """False: ``inference_mode`` in Ember turns recording off without marking tensors."""
-    return False
+    """Whether ``input`` was made under `inference_mode`.
+
+    >>> with ember.inference_mode(): x = ember.ones(2)
+    >>> x.is_inference(), ember.ones(2).is_inference()
+    (True, False)
+    """
+    return input._inference
 
 
 def _is_pinned(self, device=None) -> bool:

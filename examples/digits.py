@@ -5,6 +5,10 @@ API: a Dataset/DataLoader with worker processes, a CNN built from nn modules, Ad
 learning-rate schedule, a tqdm progress bar, TensorBoard logging with SummaryWriter, and a
 checkpoint saved and reloaded with ember.save / ember.load. Watch the run with
 `tensorboard --logdir runs`.
+
+`python examples/digits.py --export ember/hub/weights` also writes the trained weights as
+the `digits_cnn-<sha256 prefix>.safetensors` that `ember.hub.load(..., 'digits_cnn',
+pretrained=True)` loads.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from tqdm import tqdm
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ember as torch  # noqa: E402  (the litmus test: the rest reads as PyTorch)
 from ember import nn  # noqa: E402
+from ember.hub.pretrained import DigitsCNN  # noqa: E402  (the model the hub ships trained)
 from ember.utils.data import DataLoader, TensorDataset  # noqa: E402
 from ember.utils.tensorboard import SummaryWriter  # noqa: E402
 
@@ -40,22 +45,6 @@ def digits_datasets(test_fraction: float = 0.2, seed: int = 0):
     train, test = order[:cut], order[cut:]
     return (TensorDataset(torch.from_numpy(images[train]), torch.from_numpy(labels[train])),
             TensorDataset(torch.from_numpy(images[test]), torch.from_numpy(labels[test])))
-
-
-class DigitsCNN(nn.Module):
-    """Two 3x3 convolutions with max-pooling, then a small classifier."""
-
-    def __init__(self, classes: int = 10):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 16 x 4 x 4
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 32 x 2 x 2
-        )
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(32 * 2 * 2, 64), nn.ReLU(),
-                                        nn.Linear(64, classes))
-
-    def forward(self, x):
-        return self.classifier(self.features(x))
 
 
 def accuracy(model: nn.Module, loader: DataLoader) -> float:
@@ -147,7 +136,24 @@ def train(epochs: int = 30, batch_size: int = 64, workers: int = 2, seed: int = 
 TARGET_ACCURACY = 0.97  # what `make demo` promises (seeds 0-4 reach 98.1-99.4%)
 
 
-def main(log_dir: str | None = None) -> None:
+def export_weights(model: nn.Module, directory: str) -> str:
+    """Write the model's weights to ``directory/digits_cnn-<sha256 prefix>.safetensors``
+    (the name `ember.hub.load_state_dict_from_url(..., check_hash=True)` checks against),
+    replacing older exports; returns the path."""
+    import glob
+    import hashlib
+    from ember.serialization import atomic_write
+    from ember.utils.safetensors import save
+    data = save(model.state_dict())
+    path = os.path.join(directory, f"digits_cnn-{hashlib.sha256(data).hexdigest()[:8]}"
+                                   f".safetensors")
+    for old in glob.glob(os.path.join(directory, "digits_cnn-*.safetensors")):
+        os.remove(old)
+    atomic_write(path, lambda out: out.write(data))
+    return path
+
+
+def main(log_dir: str | None = None, export_dir: str | None = None) -> None:
     model, acc, test_loader, optimizer = train(log_dir=log_dir)
     print(f"test accuracy: {acc:.2%}")
     if acc < TARGET_ACCURACY:
@@ -161,8 +167,14 @@ def main(log_dir: str | None = None) -> None:
     print(f"reloaded from {path}: test accuracy {reloaded:.2%}")
     if reloaded != acc:
         raise SystemExit("the reloaded checkpoint does not reproduce the trained model")
+    if export_dir is not None:
+        print(f"weights for ember.hub: {export_weights(model, export_dir)}")
     print(f"to watch the curves, run:  tensorboard --logdir {log_dir or 'runs'}")
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--export", metavar="DIR", help="also write the trained weights for "
+                        "ember.hub into DIR (e.g. ember/hub/weights)")
+    main(export_dir=parser.parse_args().export)

@@ -51,3 +51,18 @@ def test_readme_profiler_table_is_what_the_snippet_prints():
     assert _calls(shown).items() <= every.items()
     assert {"addmm": "2", "AddmmBackward0": "2", "relu": "1", "ReluBackward0": "1",
             "cross_entropy_loss": "1"}.items() <= every.items()
+
+
+def test_readme_pretrained_models_print_what_is_shown(tmp_path):
+    """The one-line hub call and the MiniLM search (the branch `hub`'s section)."""
+    section = _section("Pretrained models")
+    blocks = re.findall(r"```(python|text)\n(.*?)```", section, re.S)
+    pairs = [(code, shown) for (kind, code), (_, shown) in zip(blocks, blocks[1:])
+             if kind == "python"]
+    assert len(pairs) == 2
+    for code, shown in pairs:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             cwd=ROOT, timeout=300, env=dict(os.environ, PYTHONPATH=ROOT,
+                                                             EMBER_HOME=str(tmp_path)))
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == shown

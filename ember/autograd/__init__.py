@@ -100,3 +100,4 @@ from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
 from . import functional  # noqa: E402
 
 from . import profiler  # noqa: E402  ember.autograd.profiler, as torch has
+from .variable import Variable  # noqa: E402,F401  the legacy alias of Tensor

@@ -251,6 +251,8 @@ def _binary_fast_path(op: Op):
         out._requires_grad = False
         out._grad_fn = None
         out._vc = [0]
+        if STATE.inference:
+            out._inference = True
         if requires_grad and differentiable and STATE.grad_enabled:
             _record(op, (a, b), (out,), (), _NO_KWARGS, None)
         return out
@@ -279,6 +281,8 @@ def _unary_fast_path(op: Op):
         out._requires_grad = False
         out._grad_fn = None
         out._vc = [0]
+        if STATE.inference:
+            out._inference = True
         if a._requires_grad and differentiable and STATE.grad_enabled:
             _record(op, (a,), (out,), (), _NO_KWARGS, None)
         return out

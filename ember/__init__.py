@@ -86,3 +86,13 @@ _install_amp(cpu, "cpu")
 # ---- nn utilities (branch nnutils): the weight-norm helpers
 from .nn.utils._norms import norm_except_dim  # noqa: E402
 from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402
+
+# ---- optional libraries (branch vision), imported on first use so `import ember` stays light
+_LAZY_SUBMODULES = {"vision"}
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

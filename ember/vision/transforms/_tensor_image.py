@@ -114,7 +114,9 @@ def rotated_size(matrix: list[float], width: int, height: int) -> tuple[int, int
     corners = np.array([[-0.5 * width, -0.5 * height, 1.0], [-0.5 * width, 0.5 * height, 1.0],
                         [0.5 * width, 0.5 * height, 1.0], [0.5 * width, -0.5 * height, 1.0]],
                        dtype=np.float32)
+    # corners moved, then shifted to pixel coordinates ([0, w] x [0, h]) as Pillow rounds them
     moved = corners @ np.asarray(matrix, dtype=np.float32).reshape(2, 3).T
+    moved += np.array([0.5 * width, 0.5 * height], dtype=np.float32)
     tol = 1e-4  # ignore float noise that would round a 90-degree turn up by one pixel
     hi = np.ceil(np.trunc(moved.max(0) / tol) * tol)
     lo = np.floor(np.trunc(moved.min(0) / tol) * tol)

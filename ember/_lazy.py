@@ -2,7 +2,7 @@
 (``ember.distributed``, ``ember.hub``...), so that programs pay only for what they touch."""
 import importlib
 
-SUBMODULES = {"distributed", "hub", "text"}
+SUBMODULES = {"distributed", "hub", "text", "vision"}
 
 
 def __getattr__(name: str):

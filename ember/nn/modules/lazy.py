@@ -5,7 +5,7 @@ the eager layer would, and turns the module into that eager layer."""
 from __future__ import annotations
 
 from ...autograd.grad_mode import no_grad
-from ..parameter import UninitializedBuffer, UninitializedParameter, _Uninitialized
+from ..parameter import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
 from .module import Module
@@ -33,7 +33,7 @@ class LazyModuleMixin:
     def has_uninitialized_params(self) -> bool:
         """Whether any parameter or buffer still waits for the first input."""
         tensors = list(self._parameters.values()) + list(self._buffers.values())
-        return any(isinstance(t, _Uninitialized) for t in tensors)
+        return any(isinstance(t, UninitializedTensorMixin) for t in tensors)
 
     def initialize_parameters(self, *args, **kwargs) -> None:
         raise NotImplementedError(f"initialize_parameters is not implemented for "
@@ -57,7 +57,7 @@ def _lazy_load_hook(module: Module, state_dict, prefix, local_metadata, strict, 
     for registry in (module._parameters, module._buffers):
         for name, t in registry.items():
             key = prefix + name
-            if isinstance(t, _Uninitialized) and key in state_dict:
+            if isinstance(t, UninitializedTensorMixin) and key in state_dict:
                 with no_grad():
                     t.materialize(tuple(state_dict[key].shape))
 
@@ -174,7 +174,7 @@ class _LazyNorm(LazyModuleMixin):
         with no_grad():
             for name in ("weight", "bias", "running_mean", "running_var"):
                 t = getattr(self, name)
-                if isinstance(t, _Uninitialized):
+                if isinstance(t, UninitializedTensorMixin):
                     t.materialize((self.num_features,))
             self.reset_parameters()
 

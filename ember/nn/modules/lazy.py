@@ -26,9 +26,27 @@ class LazyModuleMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._register_lazy_hooks()
+
+    def _register_lazy_hooks(self) -> None:
         self._load_hook = self.register_load_state_dict_pre_hook(_lazy_load_hook)
         self._initialize_hook = self.register_forward_pre_hook(_infer_parameters,
                                                                with_kwargs=True)
+
+    def __getstate__(self) -> dict:
+        # The two hooks are made again on load, so that a pickle names no private function.
+        state = self.__dict__.copy()
+        for handle_name, registries in _LAZY_HOOKS:
+            handle = state.pop(handle_name, None)
+            for registry in registries if handle is not None else ():
+                state[registry] = type(state[registry])(
+                    (k, v) for k, v in state[registry].items() if k != handle.id)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if "_initialize_hook" not in state and self.has_uninitialized_params():
+            self._register_lazy_hooks()
 
     def has_uninitialized_params(self) -> bool:
         """Whether any parameter or buffer still waits for the first input."""
@@ -38,6 +56,10 @@ class LazyModuleMixin:
     def initialize_parameters(self, *args, **kwargs) -> None:
         raise NotImplementedError(f"initialize_parameters is not implemented for "
                                   f"{type(self).__name__}")
+
+
+_LAZY_HOOKS = (("_load_hook", ("_load_state_dict_pre_hooks",)),
+               ("_initialize_hook", ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs")))
 
 
 def _infer_parameters(module: Module, args: tuple, kwargs: dict) -> None:

@@ -152,8 +152,17 @@ def _inject_new_class(module: Module) -> None:
             replica.__dict__ = copy.deepcopy(self.__dict__, memo)
         return memo[id(self)]
 
+    def load_from_state_dict(self, state_dict, prefix, *args):
+        # a parametrization may know older names of its tensors (weight_norm's _g and _v)
+        for tensor_name, parametrizations in self.parametrizations.items():
+            rename = getattr(parametrizations[0], "rename_legacy_keys", None)
+            if rename is not None:
+                rename(state_dict, prefix, tensor_name)
+        cls._load_from_state_dict(self, state_dict, prefix, *args)
+
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                            {"__reduce_ex__": reduce_ex, "__deepcopy__": deepcopy})
+                            {"__reduce_ex__": reduce_ex, "__deepcopy__": deepcopy,
+                             "_load_from_state_dict": load_from_state_dict})
 
 
 def restore_parametrizations(module: Module) -> None:

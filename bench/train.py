@@ -123,11 +123,77 @@ def resnet(T, width=32):
     return training_step(T, model, optimizer, T.randn(32, 3, 32, 32), T.randint(0, 10, (32,)))
 
 
+def _language_model(T, kind, vocab=10000, width=200, layers=2, seq=35, batch=20, dropout=0.2):
+    """PyTorch's word_language_model example: embedding, recurrent or Transformer core,
+    decoder to the vocabulary; SGD with gradient clipping, as its training loop does."""
+    nn = T.nn
+
+    class LanguageModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.drop = nn.Dropout(dropout)
+            self.encoder, self.decoder = nn.Embedding(vocab, width), nn.Linear(width, vocab)
+            if kind == "Transformer":
+                layer = nn.TransformerEncoderLayer(width, 2, width, dropout)
+                self.core = nn.TransformerEncoder(layer, layers)
+                position = T.arange(seq).unsqueeze(1).float()
+                rate = T.exp(T.arange(0, width, 2).float() * (-9.210340371976184 / width))
+                self.register_buffer("positions", T.stack(
+                    (T.sin(position * rate), T.cos(position * rate)), 2).view(seq, 1, width))
+                self.register_buffer("causal", nn.Transformer.generate_square_subsequent_mask(seq))
+            else:
+                self.core = getattr(nn, kind)(width, width, layers, dropout=dropout)
+
+        def forward(self, tokens):
+            x = self.drop(self.encoder(tokens))
+            if kind == "Transformer":
+                x = self.core(x * width ** 0.5 + self.positions, self.causal)
+            else:
+                x, _ = self.core(x)
+            return self.decoder(self.drop(x)).view(-1, vocab)
+
+    return LanguageModel(), T.randint(0, vocab, (seq + 1, batch))
+
+
+def lm_training(kind):
+    def workload(T):
+        model, tokens = _language_model(T, kind)
+        optimizer = T.optim.SGD(model.parameters(), lr=20)
+        loss_fn = T.nn.CrossEntropyLoss()
+        inputs, targets = tokens[:-1], tokens[1:].flatten()
+
+        def step():
+            optimizer.zero_grad()
+            loss_fn(model(inputs), targets).backward()
+            T.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+            optimizer.step()
+        return step
+    return workload
+
+
+def lm_inference(kind):
+    def workload(T):
+        model, tokens = _language_model(T, kind)
+        model.eval()
+
+        def step():
+            with T.no_grad():
+                model(tokens[:-1])
+        return step
+    return workload
+
+
 WORKLOADS = {
     "MLP 784-512-256-10, batch 128, SGD momentum": mlp,
     "LeNet-5 1x28x28, batch 64, Adam": lenet,
     "GPT 2 layers 4 heads 128, block 64, AdamW": gpt,
     "ResNet 32ch 3x32x32, batch 32, SGD": resnet,
+    "LSTM LM 10k-200x2, seq 35, batch 20, SGD": lm_training("LSTM"),
+    "LSTM LM inference": lm_inference("LSTM"),
+    "GRU LM 10k-200x2, seq 35, batch 20, SGD": lm_training("GRU"),
+    "GRU LM inference": lm_inference("GRU"),
+    "Transformer LM 10k-200x2, seq 35, batch 20, SGD": lm_training("Transformer"),
+    "Transformer LM inference": lm_inference("Transformer"),
 }
 
 if __name__ == "__main__":

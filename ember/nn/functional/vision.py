@@ -14,7 +14,8 @@ from . import _resample
 from ._utils import ntuple
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid", "grid_sample"]
+           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid",
+           "grid_sample", "assert_int_or_pair"]
 
 _constant_pad_nd = TABLE["constant_pad_nd"].fn
 _im2col = TABLE["im2col"].fn
@@ -244,6 +245,15 @@ def _block_args(name, kernel_size, dilation, padding, stride):
     return tuple(ntuple(v, 2, arg, name) for v, arg in
                  ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"),
                   (stride, "stride")))
+
+
+def assert_int_or_pair(arg, arg_name: str, message: str) -> None:
+    """Check that ``arg`` is an int or a pair (fold's and unfold's sizes); ``message`` is
+    formatted with ``arg_name``.
+
+    >>> F.assert_int_or_pair(3, "kernel_size", "{} must be int or 2-tuple")
+    """
+    assert isinstance(arg, int) or len(arg) == 2, message.format(arg_name)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):

@@ -86,3 +86,6 @@ _install_amp(cpu, "cpu")
 # ---- nn utilities (branch nnutils): the weight-norm helpers
 from .nn.utils._norms import norm_except_dim  # noqa: E402
 from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402
+
+# ---- graph mode (branch graph): ember.jit, ember.compile, ember.compiler, imported on use
+from ._lazy_graph import __getattr__  # noqa: E402,F401

@@ -37,6 +37,7 @@ from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
 from ..profiler._hook import ACTIVE as _PROFILER
 from ..amp._hook import ACTIVE as _AUTOCAST
+from .._trace_hook import ACTIVE as _TRACER
 
 _anomaly = anomaly._enabled
 from .. import backend
@@ -213,11 +214,10 @@ def _binary_fast_path(op: Op):
     differentiable = op.differentiable
     profiler = _PROFILER
     autocast = _AUTOCAST
+    tracer = _TRACER
 
     def fn(a, b, *args, **kwargs):
-        if profiler:
-            return profiler[0](op, (a, b) + args, kwargs)
-        if args or kwargs or autocast:
+        if args or kwargs or autocast or profiler or tracer:
             return apply(op, (a, b) + args, kwargs)
         if isinstance(a, Tensor):
             x = a._data
@@ -262,11 +262,10 @@ def _unary_fast_path(op: Op):
     differentiable = op.differentiable
     profiler = _PROFILER
     autocast = _AUTOCAST
+    tracer = _TRACER
 
     def fn(a, *args, **kwargs):
-        if profiler:
-            return profiler[0](op, (a,) + args, kwargs)
-        if args or kwargs or autocast or not isinstance(a, Tensor):
+        if args or kwargs or autocast or profiler or tracer or not isinstance(a, Tensor):
             return apply(op, (a,) + args, kwargs)
         x = a._data
         if type(x) is not _ndarray or x.dtype.kind != "f":
@@ -288,9 +287,12 @@ def _unary_fast_path(op: Op):
 _NO_KWARGS: dict = {}
 
 
-def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
+def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: bool = False):
     """Run ``op`` on ``args``: promote, compute on arrays, and record for autograd.
-    ``profiled``: an active profiler already times this call."""
+    ``profiled``: an active profiler already times this call; ``traced``: an active tracer
+    already records it."""
+    if _TRACER and not (traced or profiled):
+        return _TRACER[0](op, args, kwargs)
     if _PROFILER and not profiled:
         return _PROFILER[0](op, args, kwargs)
     if kwargs:

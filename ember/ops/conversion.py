@@ -42,3 +42,10 @@ def clone(xp, x, *, memory_format=None):
 @clone.derivative
 def clone(ctx, grad, *, memory_format=None):
     return grad
+
+
+@op(differentiable=False, view="always", method=False, function=False)
+def detach(xp, x):
+    """``Tensor.detach`` as a graph sees it (recorded only while tracing): the same memory,
+    and no gradient flows back."""
+    return x.view()

@@ -252,6 +252,8 @@ def _getitem(self: Tensor, key) -> Tensor:
 
 def _view(self: Tensor, key) -> Tensor:
     # `apply` without its argument handling: one tensor, a key known to be basic.
+    if _op._TRACER:
+        return apply(getitem, (self, key), _NO_KWARGS)
     out = wrap(_read(None, self._data, key))
     _op._share_version(getitem, self, (out,))
     if self._requires_grad and STATE.grad_enabled:
@@ -263,8 +265,8 @@ def _setitem(self: Tensor, key, value) -> None:
     key = prepare_key(self, key)
     if isinstance(value, Tensor) and value.dtype != self.dtype:
         value = value.to(self.dtype)
-    if STATE.grad_enabled and (self._requires_grad or isinstance(value, Tensor) and
-                               value._requires_grad):
+    if _op._TRACER or STATE.grad_enabled and (self._requires_grad or isinstance(
+            value, Tensor) and value._requires_grad):
         if not isinstance(value, Tensor):
             value = _tensor(value, dtype=self.dtype, device=self.device)
         apply_inplace(index_put, self, (value, key), {})

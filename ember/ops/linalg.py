@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
-from ._op import _AUTOCAST, _PROFILER, _record, op
+from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -93,10 +93,10 @@ def _matmul_hot_path(general):
     """matmul is the hottest op: two CPU tensors of one dtype go straight to NumPy (~1 us of
     bookkeeping); everything else, errors included (and profiled calls), takes the general
     path."""
-    profiler, autocast = _PROFILER, _AUTOCAST
+    profiler, autocast, tracer = _PROFILER, _AUTOCAST, _TRACER
 
     def matmul(a, b, *args, **kwargs):
-        if (args or kwargs or profiler or autocast or not isinstance(a, Tensor)
+        if (args or kwargs or profiler or autocast or tracer or not isinstance(a, Tensor)
                 or not isinstance(b, Tensor)):
             return general(a, b, *args, **kwargs)
         x, y = a._data, b._data

@@ -4,7 +4,7 @@ import importlib
 
 
 def __getattr__(name: str):
-    if name in ("jit", "compiler"):
+    if name in ("jit", "compiler", "onnx"):
         return importlib.import_module(f"ember.{name}")
     if name == "compile":
         return importlib.import_module("ember.compiler").compile

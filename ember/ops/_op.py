@@ -85,6 +85,9 @@ class Op:
         # ``inplace_forward(xp, out, *operands, *args)`` writes the result into ``out``; for
         # in-place variants whose derivative doesn't need the old value (``index_put_``).
         self.inplace_forward = None
+        # How `ember.onnx.export` writes this op: an ONNX op type (one node, same operands),
+        # or ``lower(g, *operand_names, *args, **kwargs) -> output name(s)``; see `onnx`.
+        self.onnx_lowering = None
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -99,6 +102,13 @@ class Op:
     def derivative(self, backward):
         """Register the derivative: ``backward(ctx, *grads, *args, **kwargs) -> input grads``."""
         self.backward = backward
+        return self
+
+    def onnx(self, lowering):
+        """Declare the ONNX lowering beside the forward: ``relu.onnx("Relu")``, or as a
+        decorator on ``lower(g, *operand_names, *args, **kwargs)`` for anything else (``g``
+        is the exporter's `ember.onnx._builder.GraphBuilder`)."""
+        self.onnx_lowering = lowering
         return self
 
     def __call__(self, *args, **kwargs):

@@ -174,6 +174,11 @@ def _place_into_zeros(ctx, grad, key):
 getitem = op(view="always", method=False, function=False, name="getitem")(_read)
 index = op(method=False, function=False, name="index")(_read)
 getitem.derivative(_place_into_zeros)
+
+
+@getitem.onnx
+def getitem(g, x, key):
+    return g.basic_index(x, key)
 index.derivative(_place_into_zeros)
 
 
@@ -350,6 +355,11 @@ def index_select(ctx, grad, dim, index):
     if not shape:
         return grad.sum().reshape(())
     return zero.index_add(dim, index.reshape(-1), grad)
+
+
+@index_select.onnx
+def index_select(g, x, dim, index):
+    return g.op("Gather", x, index, axis=dim)
 
 
 # ----------------------------------------------------------------------------- flat index

@@ -153,6 +153,9 @@ def matmul(ctx, grad):
     return matmul_pullback(grad, a, b, ctx.needs_input_grad)
 
 
+matmul.onnx("MatMul")
+
+
 _MATMUL = matmul
 matmul.fn = _matmul_hot_path(matmul.fn)
 
@@ -223,8 +226,14 @@ def _fixed_rank_product(name, check, pullback, doc):
 
 mm = _fixed_rank_product("mm", _check_mm, matmul_pullback,
                          "The product of two matrices: ``(n, m) @ (m, p) -> (n, p)``.")
+
+
+mm.onnx("MatMul")
 bmm = _fixed_rank_product("bmm", _check_bmm, matmul_pullback,
                           "Batched matrix product: ``(b, n, m) @ (b, m, p) -> (b, n, p)``.")
+
+
+bmm.onnx("MatMul")
 mv = _fixed_rank_product("mv", _check_mv, matmul_pullback,
                          "Matrix times vector: ``(n, m) @ (m,) -> (n,)``.")
 dot = _fixed_rank_product("dot", _check_dot, matmul_pullback,
@@ -331,8 +340,23 @@ def _check_outer(a, b):
 
 addmm = _add_product("addmm", _check_mm, _product, matmul_pullback,
                      "``beta * input + alpha * (mat1 @ mat2)``.")
+
+
+@addmm.onnx
+def addmm(g, c, x, y, *, beta=1, alpha=1):
+    return g.op("Gemm", x, y, c, alpha=float(alpha), beta=float(beta))
 baddbmm = _add_product("baddbmm", _check_bmm, _product,
                        matmul_pullback, "``beta * input + alpha * bmm(batch1, batch2)``.")
+
+
+@baddbmm.onnx
+def baddbmm(g, c, x, y, *, beta=1, alpha=1):
+    product = g.op("MatMul", x, y)
+    if alpha != 1:
+        product = g.op("Mul", product, g.scalar(alpha, product))
+    if beta == 0:
+        return product
+    return g.op("Add", c if beta == 1 else g.op("Mul", c, g.scalar(beta, c)), product)
 addmv = _add_product("addmv", _check_mv, _product, matmul_pullback,
                      "``beta * input + alpha * (mat @ vec)``.")
 addbmm = _add_product("addbmm", _check_addbmm, _batch_sum_product, matmul_pullback,

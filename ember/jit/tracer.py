@@ -118,6 +118,10 @@ class Tracer:
         self._by_array: dict[int, Value] = {}
         self._alive: list = []  # keeps ids stable: nothing recorded is freed while tracing
         self._named: dict[int, tuple[str, Tensor]] = {}
+        self._tensors = dict(named_tensors or {})  # name -> tensor, for the params read
+        # Leaf tensors that require grad and that the program reaches without a name (a
+        # closure's weights): parameters too when set (ember.compile), else constants.
+        self.live_leaves = False
         for name, t in (named_tensors or {}).items():
             self._named.setdefault(id(t), (name, t))
             self._named.setdefault(id(t._data), (name, t))
@@ -157,6 +161,10 @@ class Tracer:
         if v is not None:
             return v
         named = self._named.get(id(t)) or self._named.get(id(t._data))
+        if named is None and self.live_leaves and t._requires_grad and t._grad_fn is None:
+            named = (f"free_{len(self._tensors)}", t)
+            self._tensors[named[0]] = t
+            self._named[id(t)] = named
         if named is not None and named[1]._data is t._data:
             name = named[0]
             v = self._param_values.get(name)
@@ -167,6 +175,10 @@ class Tracer:
             v = self.graph.add_constant(t._data, t.dtype, str(t.device))
         self.bind(t, v)
         return v
+
+    def param_tensor(self, name: str) -> Tensor:
+        """The live tensor of the parameter value named ``name``."""
+        return self._tensors[name]
 
     def _array_value(self, a) -> Value:
         v = self._by_array.get(id(a))

@@ -69,9 +69,12 @@ class GraphBuilder:
         return np.dtype(self.node.outputs[i].dtype.np)
 
     # -------------------------------------------------------------------- emitting
-    def op(self, op_type: str, *inputs, outputs: int = 1, **attributes):
+    def op(self, op_type: str, *inputs, outputs: int = 1, since: int = 1, **attributes):
         """Add one ONNX node; its output name, or a tuple of ``outputs`` names.
-        An input given as ``None`` is an omitted optional input (written as "")."""
+        An input given as ``None`` is an omitted optional input (written as ""); ``since``
+        is the first opset that has the op."""
+        if self.opset < since:
+            raise NotImplementedError(f"ONNX's {op_type} needs opset_version {since} or later")
         names = [self.fresh(op_type.lower()) for _ in range(outputs)]
         attrs = {k: v for k, v in attributes.items() if v is not None}
         self.nodes.append(self.onnx.helper.make_node(
@@ -90,30 +93,34 @@ class GraphBuilder:
         """A 1-d int64 constant: the axes, shapes and sizes ONNX takes as inputs."""
         return self.const(np.asarray(list(values), dtype=np.int64))
 
-    def scalar(self, value, like: str) -> str:
-        """The number ``value`` as a 0-d constant of the dtype of ``like``."""
-        return self.const(value, dtype=self.dtype(like))
+    def scalar(self, value, like) -> str:
+        """The number ``value`` as a 0-d constant of the dtype of the name ``like`` (or of
+        ``like`` itself, a NumPy dtype)."""
+        return self.const(value, dtype=self.dtype(like) if isinstance(like, str) else like)
 
     def cast(self, x: str, dtype) -> str:
         """``x`` cast to an ember dtype (None: unchanged)."""
-        if dtype is None or np.dtype(dtype.np) == self.dtype(x):
+        return x if dtype is None else self.cast_np(x, np.dtype(dtype.np))
+
+    def cast_np(self, x: str, dtype: np.dtype) -> str:
+        """``x`` cast to a NumPy dtype."""
+        if dtype == self.dtype(x):
             return x
-        return self.op("Cast", x, to=self.onnx.helper.np_dtype_to_tensor_dtype(
-            np.dtype(dtype.np)))
+        name = self.op("Cast", x, to=self.onnx.helper.np_dtype_to_tensor_dtype(dtype))
+        self.note(name, self.shape(x), dtype)
+        return name
 
     def as_bool(self, x: str) -> str:
-        return x if self.dtype(x) == np.bool_ else self.op(
-            "Cast", x, to=self.onnx.TensorProto.BOOL)
+        return self.cast_np(x, np.dtype(np.bool_))
 
     def cast_to_out(self, x: str) -> str:
         """``x`` in the dtype of the node's output (sums of integers and bools are int64)."""
-        out = self.out_dtype()
-        if self.dtype(x) == out:
-            return x
-        return self.op("Cast", x, to=self.onnx.helper.np_dtype_to_tensor_dtype(out))
+        return self.cast_np(x, self.out_dtype())
 
     def arg_extreme(self, op_type: str, x: str, dim, keepdim: bool) -> str:
         """ArgMax / ArgMin over ``dim``, or over the flattened tensor when ``dim`` is None."""
+        if not self.rank(x):  # the one element of a 0-d tensor is at index 0
+            return self.const(0, dtype=np.int64)
         if dim is not None:
             return self.op(op_type, x, axis=dim, keepdims=int(keepdim))
         flat = self.op("Reshape", x, self.ints([-1]))
@@ -169,33 +176,60 @@ class GraphBuilder:
             x = self.op("Unsqueeze", x, self.ints(nones))
         return x if axes or picks or nones else self.op("Identity", x)
 
+    def along_last_axis(self, op_type: str, x: str, dim: int) -> str:
+        """Softmax-like ``op_type`` over ``dim``; a 0-d tensor as one of one element."""
+        if self.rank(x):
+            return self.op(op_type, x, axis=dim)
+        one = self.op(op_type, self.op("Reshape", x, self.ints([1])), axis=0)
+        return self.op("Reshape", one, self.ints([]))
+
     def reduce(self, op_type: str, x: str, axes, keepdims: bool) -> str:
         """A Reduce* node over ``axes`` (None: all); opset 18 moved the axes to an input for
         every reduction, opset 13 for ReduceSum alone."""
-        if axes is not None:
-            axes = [a % max(self.rank(x), 1) for a in _as_tuple(axes)]
-        as_input = op_type == "ReduceSum" or self.opset >= 18
-        if axes is None or not axes:
-            return self.op(op_type, x, keepdims=int(keepdims))
-        if as_input:
-            return self.op(op_type, x, self.ints(axes), keepdims=int(keepdims))
-        return self.op(op_type, x, axes=axes, keepdims=int(keepdims))
+        if not self.rank(x):  # a 0-d tensor reduced over dim 0 or -1 is itself
+            return self.op("Identity", x)
+        axes = None if axes is None or axes == () else [a % self.rank(x)
+                                                        for a in _as_tuple(axes)]
+        if axes is None:
+            reduced = self.op(op_type, x, keepdims=int(keepdims))
+        elif op_type == "ReduceSum" or self.opset >= 18:
+            reduced = self.op(op_type, x, self.ints(axes), keepdims=int(keepdims))
+        else:
+            reduced = self.op(op_type, x, axes=axes, keepdims=int(keepdims))
+        shape = self.shape(x)
+        self.note(reduced, _reduced_shape(shape, axes, keepdims), self.dtype(x))
+        if op_type in ("ReduceMax", "ReduceMin") and self.dtype(x).kind == "f":
+            # ONNX Runtime's max skips NaN; PyTorch's returns NaN where any element is.
+            is_nan = self.op("IsNaN", x)
+            self.note(is_nan, shape, np.bool_)
+            has_nan = self.reduce("ReduceMax", self.cast_np(is_nan, np.dtype(np.int32)), axes,
+                                  keepdims)
+            return self.op("Where", self.cast_np(has_nan, np.dtype(np.bool_)),
+                           self.scalar(np.nan, x), reduced)
+        return reduced
 
     def target_shape(self, x: str, shape) -> str:
         """The shape input of a Reshape of ``x`` to the traced ``shape``, written so that it
         stays right when the dynamic axes change size: dims equal to ``x``'s at the same place
         copy them (0), and one dim that scales with a dynamic axis becomes -1."""
         shape = list(shape)
-        if self.dynamic_sizes and -1 not in shape:
+        if self.dynamic_sizes:
             source = self.shape(x)
-            shape = [0 if i < len(source) and s == source[i] and s != 0 else s
+            shape = [0 if i < len(source) and s == source[i] and s > 0 else s
                      for i, s in enumerate(shape)]
             kept = any(s == 0 and source[i] in self.dynamic_sizes for i, s in enumerate(shape))
             scaled = [i for i, s in enumerate(shape)
                       if s > 0 and any(s % d == 0 for d in self.dynamic_sizes if d > 1)]
-            if not kept and scaled and math.prod(source) != 0:
+            if not kept and -1 not in shape and scaled and math.prod(source) != 0:
                 shape[scaled[0]] = -1
         return self.ints(shape)
+
+
+def _reduced_shape(shape: tuple, axes, keepdims: bool) -> tuple:
+    reduced = range(len(shape)) if axes is None else axes
+    if keepdims:
+        return tuple(1 if i in reduced else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in reduced)
 
 
 def _as_tuple(axes) -> tuple:

@@ -147,9 +147,11 @@ def _to_onnx(onnx, graph, model, opset, export_params, input_names, output_names
                 np.ascontiguousarray(state[v.name]._data), v.name))
         else:
             graph_inputs.append(_value_info(helper, v.name, v, {}))
+    axes_of = {v.shape[a]: (name, a) for v, name in zip(graph.inputs, input_names)
+               for a in dynamic.get(name, {})}
     for v in graph.constants:
         if v in read:  # constants folded into others are left unread
-            names[v] = g.const(v.data)
+            names[v] = _constant(g, v.data, axes_of)
     for node in graph.nodes:
         _lower(g, node, names)
     graph_outputs = []
@@ -158,15 +160,42 @@ def _to_onnx(onnx, graph, model, opset, export_params, input_names, output_names
             raise UnsupportedOperatorError(
                 f"ember.onnx.export: the model returns a Python {type(v).__name__}, not a "
                 "tensor; ONNX graphs return tensors only")
+        if v not in names:
+            raise UnsupportedOperatorError(
+                f"ember.onnx.export: the model returns output {v.index} of "
+                f"'{v.producer.op}', which has no ONNX counterpart")
         g.nodes.append(helper.make_node("Identity", [names[v]], [name]))
-        graph_outputs.append(_value_info(helper, name, v, dynamic.get(name, {})))
+        # With dynamic inputs, an output's shape is left to ONNX's shape inference (below)
+        # unless the caller named its axes: the traced sizes would pin the batch.
+        graph_outputs.append(_value_info(helper, name, v, dynamic.get(name, {}))
+                             if name in dynamic or not sizes else
+                             helper.make_tensor_value_info(
+                                 name, helper.np_dtype_to_tensor_dtype(np.dtype(v.dtype.np)),
+                                 [None] * len(v.shape)))
     onnx_graph = helper.make_graph(g.nodes, type(model).__name__ if isinstance(model, Module)
                                    else getattr(model, "__name__", "graph"),
                                    graph_inputs, graph_outputs, g.initializers)
     proto = helper.make_model(onnx_graph, producer_name="ember",
                               opset_imports=[helper.make_opsetid("", opset)])
     onnx.checker.check_model(proto)
+    if sizes:
+        proto = onnx.shape_inference.infer_shapes(proto)
     return proto
+
+
+def _constant(g: GraphBuilder, data: np.ndarray, axes_of: dict) -> str:
+    """A constant of the trace; a filled one (the zero initial state an LSTM makes for its
+    batch) whose shape holds a dynamic axis's size takes that size from the input at run
+    time, so that it follows the batch."""
+    if (not axes_of or data.size < 2 or not any(s in axes_of for s in data.shape)
+            or not (data == data.flat[0]).all()):
+        return g.const(data)
+    dims = [g.op("Gather", g.op("Shape", axes_of[s][0]), g.ints([axes_of[s][1]]), axis=0)
+            if s in axes_of else g.ints([s]) for s in data.shape]
+    filled = g.op("Expand", g.const(data.flat[0], dtype=data.dtype),
+                  g.op("Concat", *dims, axis=0))
+    g.note(filled, data.shape, data.dtype)
+    return filled
 
 
 def _lower(g: GraphBuilder, node, names: dict) -> None:
@@ -182,17 +211,19 @@ def _lower(g: GraphBuilder, node, names: dict) -> None:
             raise UnsupportedOperatorError(
                 f"ember.onnx.export: '{node.op}'{where} reads output {v.index} of "
                 f"'{producer}', which has no ONNX counterpart")
-    like = next((names[x] for x in node.inputs if isinstance(x, ir.Value)), None)
+    # A Python number beside tensors takes the result's dtype, or, for a comparison, that of
+    # the tensor it is compared with.
+    out = np.dtype(node.outputs[0].dtype.np)
+    like = out if out != np.bool_ else next(
+        (np.dtype(x.dtype.np) for x in node.inputs if isinstance(x, ir.Value)), out)
     operands = []
     for x in node.inputs:
         if isinstance(x, ir.Value):
             operands.append(names[x])
         elif x is None:  # an optional operand left out (clamp's min or max)
             operands.append(None)
-        elif like is not None:  # a Python number beside a tensor takes the tensor's dtype
-            operands.append(g.scalar(x, like))
         else:
-            operands.append(g.const(x, dtype=node.outputs[0].dtype.np))
+            operands.append(g.scalar(x, like))
     args = ir.substitute(node.args, names)
     kwargs = ir.substitute(node.kwargs, names)
     g.node = node

@@ -197,12 +197,12 @@ softplus = _float_activation("softplus", _softplus, _softplus_grad)
 
 @softplus.onnx
 def softplus(g, x, beta=1.0, threshold=20.0):
-    # ONNX's Softplus has no threshold: past it PyTorch returns x, which log(1 + e^x)
-    # equals to float32 rounding there.
-    if beta == 1:
-        return g.op("Softplus", x)
-    scale = g.scalar(beta, x)
-    return g.op("Div", g.op("Softplus", g.op("Mul", x, scale)), scale)
+    # ONNX's Softplus has no beta or threshold (past which PyTorch returns x itself).
+    scaled = x if beta == 1 else g.op("Mul", x, g.scalar(beta, x))
+    smooth = g.op("Softplus", scaled)
+    if beta != 1:
+        smooth = g.op("Div", smooth, g.scalar(beta, x))
+    return g.op("Where", g.op("Greater", scaled, g.scalar(threshold, x)), x, smooth)
 softplus.forward.__doc__ = ("``log(1 + exp(beta * x)) / beta``, linear where ``beta * x`` "
                             "exceeds ``threshold``.")
 

@@ -190,14 +190,16 @@ bitwise_and = _bitwise("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b),
 
 @bitwise_and.onnx
 def bitwise_and(g, a, b):
-    return g.op("And" if g.dtype(a) == bool else "BitwiseAnd", a, b)
+    return g.op("And", a, b) if g.dtype(a) == bool else g.op("BitwiseAnd", a, b,
+                                                               since=18)
 bitwise_or = _bitwise("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b),
                       "Elementwise bitwise OR of integer or bool tensors.")
 
 
 @bitwise_or.onnx
 def bitwise_or(g, a, b):
-    return g.op("Or" if g.dtype(a) == bool else "BitwiseOr", a, b)
+    return g.op("Or", a, b) if g.dtype(a) == bool else g.op("BitwiseOr", a, b,
+                                                               since=18)
 bitwise_xor = _bitwise("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b),
                        "Elementwise bitwise XOR of integer or bool tensors.")
 bitwise_not = _declare("bitwise_not", lambda xp, x: xp.invert(x), 1, promote="common",
@@ -206,7 +208,7 @@ bitwise_not = _declare("bitwise_not", lambda xp, x: xp.invert(x), 1, promote="co
 
 @bitwise_not.onnx
 def bitwise_not(g, x):
-    return g.op("Not" if g.dtype(x) == bool else "BitwiseNot", x)
+    return g.op("Not", x) if g.dtype(x) == bool else g.op("BitwiseNot", x, since=18)
 
 
 def _shift(left: bool):

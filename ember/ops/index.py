@@ -359,6 +359,8 @@ def index_select(ctx, grad, dim, index):
 
 @index_select.onnx
 def index_select(g, x, dim, index):
+    if not g.rank(x):
+        raise NotImplementedError("index_select of a 0-d tensor has no ONNX form")
     return g.op("Gather", x, index, axis=dim)
 
 

@@ -353,7 +353,7 @@ baddbmm = _add_product("baddbmm", _check_bmm, _product,
 def baddbmm(g, c, x, y, *, beta=1, alpha=1):
     product = g.op("MatMul", x, y)
     if alpha != 1:
-        product = g.op("Mul", product, g.scalar(alpha, product))
+        product = g.op("Mul", product, g.scalar(alpha, x))
     if beta == 0:
         return product
     return g.op("Add", c if beta == 1 else g.op("Mul", c, g.scalar(beta, c)), product)

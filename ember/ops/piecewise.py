@@ -152,7 +152,9 @@ relu = unary("relu", _relu, lambda g, x, y: where_op(y > 0, g, 0), saves="y", pr
              doc="``max(input, 0)`` elementwise; its gradient at 0 is 0, as PyTorch's.")
 
 
-relu.onnx("Relu")
+@relu.onnx
+def relu(g, x):
+    return g.op("Relu", x) if g.dtype(x).kind == "f" else g.op("Max", x, g.scalar(0, x))
 
 
 def _clamp(xp, x, lo, hi):
@@ -182,7 +184,12 @@ def clamp(ctx, grad):
             where_op((x > hi) | (hi < lo), grad, 0) if need[2] else None)
 
 
-clamp.onnx("Clip")
+@clamp.onnx
+def clamp(g, input, min, max):
+    if all(b is None or not g.rank(b) for b in (min, max)):
+        return g.op("Clip", input, min, max)
+    low = input if min is None else g.op("Max", input, min)  # tensor bounds: Clip takes
+    return low if max is None else g.op("Min", low, max)     # only scalars
 
 
 clamp_min = binary("clamp_min", lambda xp, x, lo: _clamp(xp, x, lo, None),
@@ -286,12 +293,16 @@ floor = unary("floor", _integral_as_is(lambda xp, x: xp.floor(x)), promote="comm
               refuse="bc", doc="The largest integer not greater than each element.")
 
 
-floor.onnx("Floor")
+@floor.onnx
+def floor(g, x):
+    return g.op("Floor", x) if g.dtype(x).kind == "f" else g.op("Identity", x)
 ceil = unary("ceil", _integral_as_is(lambda xp, x: xp.ceil(x)), promote="common",
              refuse="bc", doc="The smallest integer not less than each element.")
 
 
-ceil.onnx("Ceil")
+@ceil.onnx
+def ceil(g, x):
+    return g.op("Ceil", x) if g.dtype(x).kind == "f" else g.op("Identity", x)
 trunc = unary("trunc", _integral_as_is(lambda xp, x: xp.trunc(x)), promote="common",
               refuse="bc", aliases=("fix",), doc="Each element rounded toward zero.")
 frac = unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, saves="",
@@ -313,6 +324,8 @@ round = unary("round", _round, promote="common", refuse="bc",
 
 @round.onnx
 def round(g, x, *, decimals=0):
+    if g.dtype(x).kind != "f":
+        return g.op("Identity", x)
     if not decimals:
         return g.op("Round", x)
     scale = g.scalar(10.0 ** decimals, x)

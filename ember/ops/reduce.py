@@ -341,8 +341,7 @@ amax, _max_all, max = _extreme("amax", "max", "argmax")
 
 @max.onnx
 def max(g, x, dim, keepdim=False):
-    return (g.reduce("ReduceMax", x, dim, keepdim),
-            g.op("ArgMax", x, axis=dim, keepdims=int(keepdim)))
+    return g.reduce("ReduceMax", x, dim, keepdim), g.arg_extreme("ArgMax", x, dim, keepdim)
 
 
 @_max_all.onnx
@@ -358,8 +357,7 @@ amin, _min_all, min = _extreme("amin", "min", "argmin")
 
 @min.onnx
 def min(g, x, dim, keepdim=False):
-    return (g.reduce("ReduceMin", x, dim, keepdim),
-            g.op("ArgMin", x, axis=dim, keepdims=int(keepdim)))
+    return g.reduce("ReduceMin", x, dim, keepdim), g.arg_extreme("ArgMin", x, dim, keepdim)
 
 
 @_min_all.onnx

@@ -286,6 +286,8 @@ def permute(ctx, grad, *dims):
 @permute.onnx
 def permute(g, x, *dims):
     rank = g.rank(x)
+    if not rank:
+        return g.op("Identity", x)
     return g.op("Transpose", x, perm=[d % rank for d in size_arg(dims)])
 
 
@@ -304,8 +306,9 @@ def transpose(ctx, grad, dim0, dim1):
 @transpose.onnx
 def transpose(g, x, dim0, dim1):
     perm = list(range(g.rank(x)))
-    if perm:
-        perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+    if not perm:  # a 0-d tensor is its own transpose
+        return g.op("Identity", x)
+    perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
     return g.op("Transpose", x, perm=perm)
 
 

@@ -42,7 +42,7 @@ def softmax(ctx, grad, dim, dtype=None):
 
 @softmax.onnx
 def softmax(g, x, dim, dtype=None):
-    return g.op("Softmax", g.cast(x, dtype), axis=dim)
+    return g.along_last_axis("Softmax", g.cast(x, dtype), dim)
 
 
 @op(save_output=True)
@@ -60,4 +60,4 @@ def log_softmax(ctx, grad, dim, dtype=None):
 
 @log_softmax.onnx
 def log_softmax(g, x, dim, dtype=None):
-    return g.op("LogSoftmax", g.cast(x, dtype), axis=dim)
+    return g.along_last_axis("LogSoftmax", g.cast(x, dtype), dim)

@@ -12,6 +12,7 @@ from .graph import AccumulateGrad, edge_of
 from .grad_mode import STATE
 from . import anomaly
 from ..profiler._hook import ACTIVE as _PROFILER
+from .._trace_hook import ACTIVE as _TRACER
 
 # One list of queued callbacks per backward pass in progress (a backward may start another
 # one, e.g. reentrant checkpointing); each runs its own when its graph is done.
@@ -169,7 +170,10 @@ def _run_tensor_hooks(node, grads):
 
 
 def _apply(node, grads, retain_graph: bool):
-    grad_inputs = _PROFILER[0].backward(node, grads) if _PROFILER else node.apply(grads)
+    if _TRACER:
+        grad_inputs = _TRACER[0].backward(node, grads)
+    else:
+        grad_inputs = _PROFILER[0].backward(node, grads) if _PROFILER else node.apply(grads)
     if anomaly.enabled():
         anomaly.check_grads(node, grad_inputs)
     if node._hooks is not None:

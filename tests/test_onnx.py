@@ -72,15 +72,19 @@ def _lstm():
     return nn.LSTM(8, 16, num_layers=2), lambda b: (ember.randn(5, b, 8),)
 
 
+def _gru():
+    return nn.GRU(8, 16, num_layers=2, bidirectional=True), lambda b: (ember.randn(5, b, 8),)
+
+
 def _transformer():
     layer = nn.TransformerEncoderLayer(32, 4, 64, batch_first=True)
     return nn.TransformerEncoder(layer, 2), lambda b: (ember.randn(b, 7, 32),)
 
 
 MODELS = {"mlp": _mlp, "lenet": _lenet, "resnet": _resnet, "gpt": _gpt, "lstm": _lstm,
-          "transformer": _transformer}
+          "gru": _gru, "transformer": _transformer}
 # The batch axis of each model's input (the LSTM takes (time, batch, features)).
-BATCH_AXIS = {"lstm": 1}
+BATCH_AXIS = {"lstm": 1, "gru": 1}
 
 
 @pytest.mark.parametrize("name", list(MODELS))

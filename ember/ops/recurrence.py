@@ -100,6 +100,23 @@ def lstm_layer(ctx, grad_out, grad_h, grad_c, reverse=False):
     return wrap(grad_gates), wrap(carry_h), wrap(carry_c), grad_w
 
 
+@lstm_layer.onnx
+def lstm_layer(g, gi, h0, c0, w_hh, reverse=False):
+    # Unrolled over the traced steps, one MatMul and the gate arithmetic per step.
+    steps, size = g.shape(gi)[0], g.shape(h0)[1]
+    w_t = g.op("Transpose", w_hh, perm=[1, 0])
+    h, c, outs = h0, c0, [None] * steps
+    for t in _order(steps, reverse):
+        gates = g.op("Add", g.op("MatMul", h, w_t), g.op("Gather", gi, g.ints([t]), axis=0))
+        i, f, cell, o = g.op("Split", g.op("Squeeze", gates, g.ints([0])), g.ints([size] * 4),
+                             axis=1, outputs=4)
+        c = g.op("Add", g.op("Mul", g.op("Sigmoid", f), c),
+                 g.op("Mul", g.op("Sigmoid", i), g.op("Tanh", cell)))
+        h = g.op("Mul", g.op("Sigmoid", o), g.op("Tanh", c))
+        outs[t] = g.op("Unsqueeze", h, g.ints([0]))
+    return g.op("Concat", *outs, axis=0), h, c
+
+
 @op(nin=4, n_outputs=2, save="all", save_output=True, stash=True, method=False,
     function=False)
 def gru_layer(xp, gi, h0, w_hh, b_hh, reverse=False):
@@ -153,6 +170,24 @@ def gru_layer(ctx, grad_out, grad_h, reverse=False):
     grad_w = _weight_grad(grad_gh, outs, h0a, reverse) if needs[2] else None
     grad_b = wrap(grad_gh.sum((0, 1))) if needs[3] else None
     return wrap(grad_gi), wrap(carry_h), grad_w, grad_b
+
+
+@gru_layer.onnx
+def gru_layer(g, gi, h0, w_hh, b_hh, reverse=False):
+    steps, size = g.shape(gi)[0], g.shape(h0)[1]
+    w_t = g.op("Transpose", w_hh, perm=[1, 0])
+    h, outs = h0, [None] * steps
+    for t in _order(steps, reverse):
+        x = g.op("Squeeze", g.op("Gather", gi, g.ints([t]), axis=0), g.ints([0]))
+        x_rz, x_n = g.op("Split", x, g.ints([2 * size, size]), axis=1, outputs=2)
+        h_rz, h_n = g.op("Split", g.op("Add", g.op("MatMul", h, w_t), b_hh),
+                         g.ints([2 * size, size]), axis=1, outputs=2)
+        r, z = g.op("Split", g.op("Sigmoid", g.op("Add", x_rz, h_rz)), g.ints([size, size]),
+                    axis=1, outputs=2)
+        n = g.op("Tanh", g.op("Add", x_n, g.op("Mul", r, h_n)))
+        h = g.op("Add", g.op("Mul", g.op("Sub", h, n), z), n)
+        outs[t] = g.op("Unsqueeze", h, g.ints([0]))
+    return g.op("Concat", *outs, axis=0), h
 
 
 def _array_or_zeros(grad, like, copy=False):

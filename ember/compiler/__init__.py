@@ -20,6 +20,7 @@ from typing import Callable
 from .. import backend
 from .._tensor import wrap
 from ..amp._hook import ACTIVE as _AUTOCAST
+from .._trace_hook import ACTIVE as _TRACER
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
@@ -168,8 +169,9 @@ class CompiledFunction:
                             for t in tensors), STATE.grad_enabled, module_state)
 
     def __call__(self, *args, **kwargs):
-        if (self.running or self.backend is None or _AUTOCAST
+        if (self.running or self.backend is None or _AUTOCAST or _TRACER
                 or getattr(self.fn, "_ember_compile_disabled", False)):
+            # inside another capture, the ops must reach that capture's tracer
             return self._eager(args, kwargs)
         tensors, tree = flatten((args, kwargs))
         try:

@@ -110,6 +110,24 @@ def eliminate_dead_code(graph: Graph, outputs=None) -> Graph:
     return graph
 
 
+# ----------------------------------------------------------------------------- liveness
+
+
+def last_readers(graph: Graph, outputs=()) -> dict:
+    """node -> the values computed in the graph whose last reader it is (so they may be
+    freed, or their memory reused, once it has run). Values in ``outputs`` live on."""
+    keep = {v for v in outputs if isinstance(v, Value)} | set(graph.output_values())
+    last: dict = {}
+    for n in graph.nodes:
+        for v in n.reads():
+            if v.kind in ("node", "stash") and v not in keep:
+                last[v] = n
+    found: dict = {}
+    for v, n in last.items():
+        found.setdefault(n, []).append(v)
+    return found
+
+
 # ----------------------------------------------------------------------------- CSE
 
 

@@ -23,6 +23,7 @@ from ..autograd.grad_mode import STATE
 from ..ops._op import TABLE, apply
 from ..ops._inplace import apply_inplace
 from .ir import Graph, Node, Value, substitute
+from .passes import last_readers
 from .tracer import Generator
 
 _LITERALS = (type(None), bool, int, str)
@@ -83,8 +84,15 @@ def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
         if c not in names:
             names[c] = src.bind(c.data, "c")
     body = src.lines
+    kernels = kernels or {}
+    dead_after = last_readers(graph, outputs)
     for node in graph.nodes:
-        _emit(src, node, names, kernels or {})
+        dead = dead_after.get(node, ())
+        if node in kernels:
+            kernels[node].dead = [i for i, x in enumerate(node.inputs) if x in dead]
+        _emit(src, node, names, kernels)
+        if dead:  # free each temporary after its last reader
+            body.append("del " + ", ".join(names[v] for v in dead))
     result = ", ".join(src.expr(v, names) if isinstance(v, Value) else src.bind(v, "k")
                        for v in outputs)
     body.append(f"return ({result}{',' if len(outputs) == 1 else ''})")
@@ -107,7 +115,7 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
     kind = node.kind
     if kind == "fused":
         call = f"{src.bind(kernels[node], 'fused')}({', '.join(operands)})"
-        src.lines.append(f"{_targets(outs)} = {call}")
+        src.lines.append(f"{outs[0]} = {call}")
         return
     if kind == "derivative":
         ctx, stash = node.args[0], node.args[1]

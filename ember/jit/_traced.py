@@ -132,7 +132,7 @@ class TracedModule(_Traced, Module):
             _attach(self, key, t, key in params)
         self.training = training
         self._name = name
-        self._setup(graph, state)
+        self._setup(graph, named_state(self))
 
     def forward(self, *args):
         return self._run(args)
@@ -163,8 +163,8 @@ def _attach(root: Module, key: str, t: Tensor, is_param: bool) -> None:
             m.add_module(part, child)
         m = child
     if is_param:
-        if not isinstance(t, Parameter):
-            t = Parameter(t, requires_grad=t._requires_grad)
+        if not isinstance(t, Parameter):  # loaded from a file: trainable, as it was
+            t = Parameter(t)
         m.register_parameter(leaf, t)
     else:
         m.register_buffer(leaf, t)

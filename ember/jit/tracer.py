@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _trace_hook
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ..ops._op import TABLE, OpNode, _promote, _tensor_kwargs_to_args, apply
 from ..ops._inplace import apply_inplace
 from .ir import Graph, Node, Value
@@ -284,9 +285,14 @@ class Tracer:
         if promote and op.promote is not None and any(isinstance(x, Tensor) for x in operands):
             promoted = _promote(op, operands, list(arrays))
         inputs = []
+        # Under no_grad the call's result has no history: the graph says so with a detach,
+        # so that a replay that records autograd (a traced module training) agrees.
+        cut = not STATE.grad_enabled and self.backward_start is None
         for x, a, p in zip(operands, arrays, promoted):
             if isinstance(x, Tensor):
                 v = self.value_of(x)
+                if cut and x._requires_grad:
+                    v = self._unary("detach", v, x, x.dtype, ())
                 if p is not a and p.dtype != a.dtype:
                     v = self._cast(v, x, p.dtype)
                 inputs.append(v)
@@ -299,8 +305,13 @@ class Tracer:
     def _cast(self, v: Value, t: Tensor, np_dtype) -> Value:
         from .. import _dtype as dt
         dtype = dt.from_numpy_dtype(np_dtype)
-        node = Node("_to_copy", [v], (dtype, None), {}, "op", user_source())
-        self.graph.add_node(node, [(tuple(t._data.shape), dtype, str(t.device))], stash=True)
+        return self._unary("_to_copy", v, t, dtype, (dtype, None))
+
+    def _unary(self, op: str, v: Value, t: Tensor, dtype, args: tuple) -> Value:
+        """Record ``op(v, *args)`` that the eager call did implicitly."""
+        node = Node(op, [v], args, {}, "op", user_source())
+        self.graph.add_node(node, [(tuple(t._data.shape), dtype, str(t.device))],
+                            stash=TABLE[op].stash)
         return node.outputs[0]
 
     # -- data dependence -----------------------------------------------------------------

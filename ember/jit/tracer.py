@@ -319,13 +319,14 @@ class Tracer:
         """Python read tensor data (``what``): the trace keeps only this run's value."""
         frame = user_frame()
         source = None if frame is None else f"{os.path.basename(frame[0])}:{frame[1]}"
-        reason = (f"{what} makes Python depend on tensor data; the trace treats the value as "
-                  "a constant and may be wrong for other inputs")
-        if (reason, source) in self.breaks:
-            return
+        reason = f"{what} makes Python depend on tensor data"
+        if any(seen == source for _, seen in self.breaks):
+            return  # one report per line (bool(t) reads the data through item())
         self.breaks.append((reason, source))
         if self.warn and frame is not None:
-            warnings.warn_explicit(reason, TracerWarning, frame[0], frame[1])
+            warnings.warn_explicit(reason + "; the trace treats the value as a constant and "
+                                   "may be wrong for other inputs", TracerWarning, frame[0],
+                                   frame[1])
 
     def _break(self, reason: str) -> None:
         self.breaks.append((reason, user_source()))

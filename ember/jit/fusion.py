@@ -100,30 +100,38 @@ def _pattern(shape, out_shape):
 
 
 def chains(graph: Graph, keep: set, min_elements: int = MIN_ELEMENTS) -> list[list[Node]]:
-    """Groups of fusible nodes (in order, the last one the group's only output): a node
-    joins its producer's group when it is the producer's only reader and both have the same
-    output shape. ``keep``: values read outside the graph's nodes (outputs, saved)."""
+    """Groups of fusible nodes of one output shape, in graph order, whose only output is
+    the last node's: grown from each sink towards its producers, a producer joining once
+    every reader of its result is in the group. ``keep``: values read outside the graph's
+    nodes (outputs, saved for backward), which must stay materialized."""
     mutated = mutated_values(graph)
     users = graph.users()
-    group_of: dict = {}
-    groups: list[list[Node]] = []
-    for n in graph.nodes:
-        if not fusible(n, mutated) or math.prod(n.outputs[0].shape) < min_elements:
+    order = {n: i for i, n in enumerate(graph.nodes)}
+    taken: set = set()
+    groups = []
+    for sink in reversed(graph.nodes):
+        if sink in taken or not fusible(sink, mutated):
             continue
-        joined = None
-        for x in n.inputs:
-            if not isinstance(x, Value) or x.producer is None or x in keep:
-                continue
-            g = group_of.get(x.producer)
-            if (g is not None and users.get(x) == [n] and x.shape == n.outputs[0].shape
-                    and g[-1] is x.producer and joined is None):
-                joined = g
-        if joined is None:
-            joined = []
-            groups.append(joined)
-        joined.append(n)
-        group_of[n] = joined
-    return [g for g in groups if len(g) > 1]
+        shape = sink.outputs[0].shape
+        if math.prod(shape) < min_elements:
+            continue
+        group = {sink}
+        grew = True
+        while grew:
+            grew = False
+            for m in list(group):
+                for x in m.inputs:
+                    p = x.producer if isinstance(x, Value) else None
+                    if (p is None or p in group or p in taken or x in keep
+                            or x.shape != shape or not fusible(p, mutated)
+                            or not all(u in group for u in users.get(x, ()))):
+                        continue
+                    group.add(p)
+                    grew = True
+        if len(group) > 1:
+            taken |= group
+            groups.append(sorted(group, key=order.get))
+    return groups[::-1]
 
 
 def fuse_elementwise(graph: Graph, outputs=(), min_elements: int = MIN_ELEMENTS) -> dict:

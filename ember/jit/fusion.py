@@ -122,7 +122,7 @@ def chains(graph: Graph, keep: set, min_elements: int = MIN_ELEMENTS) -> list[li
             for m in list(group):
                 for x in m.inputs:
                     p = x.producer if isinstance(x, Value) else None
-                    if (p is None or p in group or p in taken or x in keep
+                    if (p not in order or p in group or p in taken or x in keep
                             or x.shape != shape or not fusible(p, mutated)
                             or not all(u in group for u in users.get(x, ()))):
                         continue

@@ -98,6 +98,16 @@ def test_scalars_and_casts_become_inputs_and_nodes():
     np.testing.assert_array_equal(traced(x, i).numpy(), (x * 2 + i).numpy())
 
 
+def test_tensor_arguments_outside_the_operands_replay_as_tensors():
+    model = ember.nn.Linear(4, 3)
+    loss = jit.trace(lambda x, y: ember.nn.functional.cross_entropy(model(x), y),
+                     (ember.randn(5, 4), ember.randint(0, 3, (5,))))
+    x, y = ember.randn(5, 4), ember.randint(0, 3, (5,))
+    with ember.no_grad():
+        np.testing.assert_array_equal(loss(x, y).numpy(),
+                                      ember.nn.functional.cross_entropy(model(x), y).numpy())
+
+
 def _warned_at(record, line):
     hits = [w for w in record if issubclass(w.category, jit.TracerWarning)]
     assert hits, "no TracerWarning"

@@ -18,7 +18,7 @@ import sys
 import numpy as np
 
 from ..ops._op import TABLE
-from .ir import Graph, Node, Value
+from .ir import Graph, Node, Value, values_in
 from .passes import mutated_values
 
 # The scalar expression of each fusible op, from its operands' expressions (its plain
@@ -56,8 +56,7 @@ def fusible(n: Node, mutated: set) -> bool:
     out = n.outputs[0]
     if out.dtype is None or out.dtype.name not in _TYPES or out in mutated:
         return False
-    if any(isinstance(a, Value) for a in n.args) or any(
-            isinstance(a, Value) for a in n.kwargs.values()):
+    if values_in(n.args) or values_in(tuple(n.kwargs.values())):
         return False
     for x in n.inputs:
         if isinstance(x, Value):

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..ops._op import TABLE
-from .ir import Graph, Node, Value
+from .ir import AsArray, Graph, Node, Value
 from .tracer import Generator
 
 
@@ -135,6 +135,8 @@ def _key(obj):
     """A hashable stand-in for an argument (values by identity)."""
     if isinstance(obj, Value):
         return ("value", obj.id)
+    if isinstance(obj, AsArray):
+        return ("array", obj.value.id)
     if isinstance(obj, (tuple, list)):
         return (type(obj).__name__,) + tuple(_key(x) for x in obj)
     if isinstance(obj, dict):
@@ -197,13 +199,16 @@ def fold_constants(graph: Graph) -> Graph:
 
 
 def _run_node(n: Node) -> tuple:
-    from .ir import substitute
+    from .._tensor import wrap
+    from .ir import resolve
     op = TABLE[n.op]
-    data = {v: v.data for v in n.reads()}
-    operands = [data[x] if isinstance(x, Value) else x for x in n.inputs]
+    operands = [x.data if isinstance(x, Value) else x for x in n.inputs]
     if op.nin == -1:
         operands = [operands]
-    out = op.forward(np, *operands, *substitute(n.args, data), **substitute(n.kwargs, data))
+
+    def tensor_of(v):
+        return wrap(v.data)
+    out = op.forward(np, *operands, *resolve(n.args, tensor_of), **resolve(n.kwargs, tensor_of))
     if op.stash:
         out = out[0]
     return (out,) if op.n_outputs == 1 else tuple(out)

@@ -25,7 +25,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import STATE
 from ..ops._op import TABLE, OpNode, _promote, _tensor_kwargs_to_args, apply
 from ..ops._inplace import apply_inplace
-from .ir import Graph, Node, Value
+from .ir import AsArray, Graph, Node, Value
 
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -203,7 +203,7 @@ class Tracer:
             return slice(self._convert(obj.start), self._convert(obj.stop),
                          self._convert(obj.step))
         if t is np.ndarray:
-            return self._array_value(obj)
+            return AsArray(self._array_value(obj))
         if isinstance(obj, np.random.Generator):
             return self._generator(obj)
         return obj

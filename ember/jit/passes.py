@@ -91,6 +91,22 @@ def replace_uses(graph: Graph, mapping: dict) -> None:
     graph.outputs = [mapping.get(v, v) if isinstance(v, Value) else v for v in graph.outputs]
 
 
+def drop_detach(graph: Graph) -> Graph:
+    """Bypass ``detach`` nodes: for graphs that run without autograd (compiled regions),
+    where they only mark where gradients stop."""
+    mapping = {}
+    kept = []
+    for n in graph.nodes:
+        n.replace_reads(mapping)
+        if n.op == "detach" and n.kind == "op":
+            mapping[n.outputs[0]] = n.inputs[0]
+            continue
+        kept.append(n)
+    graph.nodes = kept
+    replace_uses(graph, mapping)
+    return graph
+
+
 # ----------------------------------------------------------------------------- dead code
 
 
@@ -231,9 +247,11 @@ def simplify(graph: Graph) -> Graph:
     kept = []
     for n in graph.nodes:
         n.replace_reads(mapping)
-        if _pure(n, mutated) and not any(o in outputs for o in n.outputs):
+        if _pure(n, mutated):
             same = _identity_of(n)
-            if same is not None:
+            # An output must not become the caller's own input, parameter or constant: the
+            # caller could then write into those through it.
+            if same is not None and not (n.outputs[0] in outputs and same.kind != "node"):
                 mapping[n.outputs[0]] = same
                 continue
             _merge_reshapes(n)

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import copy
 
+import numpy as np
+
 import ember
+from ember.jit._tree import flatten
 from bench import models
 
 
-def zoo(seed: int) -> dict:
+def zoo() -> dict:
     """name -> (model factory, inputs factory); factories so each test gets fresh ones."""
     nn = ember.nn
     return {
@@ -22,13 +25,23 @@ def zoo(seed: int) -> dict:
     }
 
 
-def twins(make):
-    """Two models with the same weights and buffers: one runs eagerly, one in graph mode."""
-    a = make()
+def twins(make, train: bool = True):
+    """Two models with the same weights and buffers, in train or eval mode: one runs
+    eagerly, one in graph mode."""
+    a = make().train(train)
     return a, copy.deepcopy(a)
+
+
+def assert_same(a, b, what: str) -> None:
+    """Two (nested) results hold tensors of equal shapes, dtypes and values, bit for bit."""
+    ta, tb = flatten(a)[0], flatten(b)[0]
+    assert len(ta) == len(tb), what
+    for x, y in zip(ta, tb):
+        assert x.shape == y.shape and x.dtype == y.dtype, what
+        np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy(), err_msg=what)
 
 
 def scalar_loss(out):
     """A loss that reaches every output tensor with a different weight per element."""
-    tensors = [t for t in ember.jit._tree.flatten(out)[0] if t.dtype.is_floating_point]
+    tensors = [t for t in flatten(out)[0] if t.dtype.is_floating_point]
     return sum((t * t).sum() * (i + 1) for i, t in enumerate(tensors))

@@ -10,10 +10,9 @@ import torch
 
 import ember
 from ember import compiler
-from ember.jit._tree import flatten
-from tests._graph_models import scalar_loss, twins, zoo
+from tests._graph_models import assert_same, scalar_loss, twins, zoo
 
-MODELS = zoo(0)
+MODELS = zoo()
 
 
 def _entries(compiled):
@@ -21,25 +20,18 @@ def _entries(compiled):
     return [e for e in fn._cache.values() if isinstance(e, compiler.Entry)]
 
 
-def _assert_same(a, b, what):
-    for x, y in zip(flatten(a)[0], flatten(b)[0]):
-        np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy(), err_msg=what)
-
-
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("name", list(MODELS))
 def test_compiled_training_equals_eager(name, train):
     make, inputs = MODELS[name]
-    eager, twin = twins(make)
-    eager.train(train)
-    twin.train(train)
+    eager, twin = twins(make, train)
     compiled = ember.compile(twin)
     opt_e = ember.optim.SGD(eager.parameters(), lr=0.01)
     opt_c = ember.optim.SGD(twin.parameters(), lr=0.01)
     for step in range(3):
         x = inputs()
         out_e, out_c = eager(*x), compiled(*x)
-        _assert_same(out_e, out_c, f"{name} step {step} forward")
+        assert_same(out_e, out_c, f"{name} step {step} forward")
         for opt, out in ((opt_e, out_e), (opt_c, out_c)):
             opt.zero_grad()
             scalar_loss(out).backward()
@@ -53,7 +45,7 @@ def test_compiled_training_equals_eager(name, train):
     assert entry.backward is not None
     with ember.no_grad():  # a second variant: inference
         x = inputs()
-        _assert_same(eager(*x), compiled(*x), f"{name} inference")
+        assert_same(eager(*x), compiled(*x), f"{name} inference")
     assert len(_entries(compiled)) == 2
 
 

@@ -14,35 +14,24 @@ import torch
 
 import ember
 from ember import jit
-from ember.jit._tree import flatten
-from tests._graph_models import scalar_loss, twins, zoo
+from tests._graph_models import assert_same, scalar_loss, twins, zoo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS = zoo(0)
-
-
-def _same(a, b, what):
-    ta, tb = flatten(a)[0], flatten(b)[0]
-    assert len(ta) == len(tb), what
-    for x, y in zip(ta, tb):
-        assert x.shape == y.shape and x.dtype == y.dtype, what
-        np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy(), err_msg=what)
+MODELS = zoo()
 
 
 @pytest.mark.parametrize("train", [True, False])
 @pytest.mark.parametrize("name", list(MODELS))
 def test_traced_outputs_and_gradients_equal_eager(name, train):
     make, inputs = MODELS[name]
-    eager, graph = twins(make)
-    eager.train(train)
-    graph.train(train)
+    eager, graph = twins(make, train)
     first = inputs()
     traced = jit.trace(graph, first, check_trace=False)
     eager(*first)  # the trace ran the model once: so does the eager twin (running stats)
     for _ in range(2):  # fresh inputs each time: the trace generalizes over values
         x = inputs()
         out_e, out_t = eager(*x), traced(*x)
-        _same(out_e, out_t, f"{name} forward")
+        assert_same(out_e, out_t, f"{name} forward")
         scalar_loss(out_e).backward()
         scalar_loss(out_t).backward()
         for (n, p), q in zip(eager.named_parameters(), graph.parameters()):
@@ -51,7 +40,7 @@ def test_traced_outputs_and_gradients_equal_eager(name, train):
             np.testing.assert_array_equal(b.numpy(), c.numpy(), err_msg=n)
     with ember.no_grad():  # the generated-code replayer (no autograd)
         x = inputs()
-        _same(eager(*x), traced(*x), f"{name} replay")
+        assert_same(eager(*x), traced(*x), f"{name} replay")
 
 
 def test_trace_of_mlp_matches_pytorch(rng):
@@ -227,7 +216,7 @@ def test_saved_graph_runs_in_a_fresh_process_without_the_source(tmp_path, name):
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("TracedModule")
     with ember.no_grad():
-        _same(model(*x), ember.load(tmp_path / "out.pt"), name)
+        assert_same(model(*x), ember.load(tmp_path / "out.pt"), name)
 
 
 def test_loaded_module_keeps_state_dict_and_trains(tmp_path):

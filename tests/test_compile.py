@@ -202,3 +202,13 @@ def test_fused_kernels_in_the_compiled_resnet():
     entry, = _entries(fast)
     assert any(n.kind == "fused" for n in entry.graph.nodes)
     assert any(n.kind == "fused" for n in entry.backward_graph.nodes)
+
+
+def test_profiler_sees_the_compiled_region():
+    fast = ember.compile(lambda x: (x * 2).relu().sum())
+    x = ember.randn(4, requires_grad=True)
+    fast(x)
+    with ember.profiler.profile() as prof:
+        fast(x).backward()
+    names = {e.key for e in prof.key_averages()}
+    assert {"CompiledFunction", "CompiledFunctionBackward"} <= names

@@ -54,7 +54,11 @@ def is_compiling() -> bool:
 
 
 def disable(fn: Callable | None = None, recursive: bool = True):
-    """Mark ``fn`` to always run eagerly, even when compiled (``@ember.compiler.disable``)."""
+    """Mark ``fn`` to always run eagerly, even when compiled.
+
+    >>> @ember.compiler.disable
+    ... def log_stats(x): ...
+    """
     if fn is None:
         return functools.partial(disable, recursive=recursive)
     fn._ember_compile_disabled = True
@@ -63,7 +67,10 @@ def disable(fn: Callable | None = None, recursive: bool = True):
 
 def reset() -> None:
     """Forget every captured graph: the next call of each compiled function captures
-    again."""
+    again.
+
+    >>> ember.compiler.reset()
+    """
     for c in list(_COMPILED):
         c._cache.clear()
         c.breaks.clear()

@@ -182,7 +182,10 @@ def freeze(mod, preserved_attrs=None, optimize_numerics: bool = True) -> TracedM
 
 
 def optimize_for_inference(mod, other_methods=None) -> TracedModule:
-    """Freeze (if needed) and optimize a traced module's graph for inference."""
+    """Freeze (if needed) and optimize a traced module's graph for inference.
+
+    >>> fast = ember.jit.optimize_for_inference(ember.jit.trace(model.eval(), x))
+    """
     traced = _as_traced(mod)
     if traced.graph.params:
         if traced.training:
@@ -219,7 +222,11 @@ def ignore(drop=False, **kwargs):
 
 def unused(fn):
     """Mark a function that graph code must not call (``@ember.jit.unused``): called while
-    tracing, it raises; called eagerly, it runs."""
+    tracing, it raises; called eagerly, it runs.
+
+    >>> @ember.jit.unused
+    ... def debug_only(self, x): ...
+    """
     @functools.wraps(fn)
     def guarded(*args, **kwargs):
         if _trace_hook.ACTIVE:
@@ -231,6 +238,10 @@ def unused(fn):
 
 
 def export(fn):
-    """Mark a method to be scripted besides ``forward`` (``@ember.jit.export``)."""
+    """Mark a method to be scripted besides ``forward`` (``@ember.jit.export``).
+
+    >>> @ember.jit.export
+    ... def encode(self, x): ...
+    """
     fn._ember_jit_export = True
     return fn

@@ -208,7 +208,10 @@ def trace_module(mod: Module, inputs: dict, check_trace: bool = True, check_inpu
                  check_tolerance: float = 1e-5, strict: bool = True, **_):
     """Trace the methods of ``mod`` named in ``inputs`` (``{"forward": example_inputs}``);
     the result is a `TracedModule` sharing ``mod``'s parameters and buffers, with each
-    further traced method as an attribute."""
+    further traced method as an attribute.
+
+    >>> traced = ember.jit.trace_module(model, {"forward": x, "encode": x})
+    """
     if not isinstance(inputs, dict) or not inputs:
         raise AttributeError("ember.jit.trace_module: inputs must be a dict of method name -> "
                              "example inputs")

@@ -184,7 +184,16 @@ def test_backends_and_bad_arguments():
         ember.compile(lambda x: x, backend="tvm")
     with pytest.raises(RuntimeError, match="unknown mode"):
         ember.compile(lambda x: x, mode="fastest")
-    assert compiler.disable(lambda x: x)._ember_compile_disabled
+
+    @compiler.disable
+    def helper(x):
+        return x * 2
+
+    report = compiler.explain(lambda x: helper(x) + 1, ember.randn(2))
+    assert report.graph_count == 0 and "helper is marked" in report.break_reasons[0].reason
+    off = ember.compile(helper)
+    off(x)
+    assert len(off._cache) == 0  # never captured
 
 
 def test_compiled_region_inside_a_trace_is_traced_through():

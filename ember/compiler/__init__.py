@@ -27,7 +27,7 @@ from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
 from ..jit._traced import named_state
 from ..jit.autodiff import capture_joint, split
-from ..jit.tracer import GraphBreak
+from ..jit.tracer import GraphBreak, user_source
 from . import backends
 
 __all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "Unsupported"]
@@ -54,15 +54,23 @@ def is_compiling() -> bool:
 
 
 def disable(fn: Callable | None = None, recursive: bool = True):
-    """Mark ``fn`` to always run eagerly, even when compiled.
+    """Mark ``fn`` to always run eagerly: compiled, or called from a compiled function (which
+    then runs eagerly too: a graph break).
 
     >>> @ember.compiler.disable
     ... def log_stats(x): ...
     """
     if fn is None:
         return functools.partial(disable, recursive=recursive)
-    fn._ember_compile_disabled = True
-    return fn
+
+    @functools.wraps(fn)
+    def eager_only(*args, **kwargs):
+        if _capturing[0] and _TRACER:
+            _TRACER[0].breaks.append((f"{getattr(fn, '__qualname__', fn)} is marked "
+                                      "@ember.compiler.disable", user_source()))
+        return fn(*args, **kwargs)
+    eager_only._ember_compile_disabled = True
+    return eager_only
 
 
 def reset() -> None:

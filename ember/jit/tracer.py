@@ -210,9 +210,8 @@ class Tracer:
 
     def _generator(self, rng):
         from .. import random as _random
-        for device in ("cpu",):
-            if _random.generator_for(device).rng is rng:
-                return Generator(device)
+        if _random.generator_for("cpu").rng is rng:
+            return Generator("cpu")
         return rng  # a generator of the caller's own: kept as is (cannot be saved)
 
     # -- the op hooks --------------------------------------------------------------------
@@ -379,7 +378,7 @@ class Tracer:
                                 len(saved), tuple(nr for _, _, nr in saved), node.n_outputs)
         args = (ctx, stash_value) + self._convert(tuple(node.args))
         n = Node(op.name, inputs, args, self._convert(node.kwargs), "derivative", None)
-        self.graph.add_node(n, [(None if g is None else _describe(g)) or (None, None, None)
+        self.graph.add_node(n, [(None, None, None) if g is None else _describe(g)
                                 for g in grads_in])
         for g, v in zip(grads_in, n.outputs):
             if g is not None:

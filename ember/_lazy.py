@@ -3,7 +3,7 @@
 and programs pay only for what they touch."""
 import importlib
 
-SUBMODULES = {"jit", "compiler", "onnx", "distributed", "hub", "text", "vision"}
+SUBMODULES = {"jit", "compiler", "_dynamo", "onnx", "distributed", "hub", "text", "vision"}
 
 
 def __getattr__(name: str):

@@ -66,3 +66,15 @@ def test_readme_pretrained_models_print_what_is_shown(tmp_path):
                                                              EMBER_HOME=str(tmp_path)))
         assert out.returncode == 0, out.stderr
         assert out.stdout == shown
+
+def test_readme_graph_mode_saves_a_graph_that_runs_in_a_fresh_process(tmp_path):
+    section = _section("Graph mode")
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    first = subprocess.run([sys.executable, "-c", blocks[0]], capture_output=True, text=True,
+                           cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("def forward(input):") and "addmm(" in first.stdout
+    second = subprocess.run([sys.executable, "-c", blocks[1]], capture_output=True, text=True,
+                            cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == "ember.Size([1, 2])"

@@ -20,12 +20,14 @@ from typing import Callable
 from .. import backend
 from .._tensor import wrap
 from ..amp._hook import ACTIVE as _AUTOCAST
+from .._trace_hook import ACTIVE as _TRACER
+from ..profiler._hook import ACTIVE as _PROFILER
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
 from ..jit._traced import named_state
 from ..jit.autodiff import capture_joint, split
-from ..jit.tracer import GraphBreak
+from ..jit.tracer import GraphBreak, user_source
 from . import backends
 
 __all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "Unsupported"]
@@ -52,16 +54,31 @@ def is_compiling() -> bool:
 
 
 def disable(fn: Callable | None = None, recursive: bool = True):
-    """Mark ``fn`` to always run eagerly, even when compiled (``@ember.compiler.disable``)."""
+    """Mark ``fn`` to always run eagerly: compiled, or called from a compiled function (which
+    then runs eagerly too: a graph break).
+
+    >>> @ember.compiler.disable
+    ... def log_stats(x): ...
+    """
     if fn is None:
         return functools.partial(disable, recursive=recursive)
-    fn._ember_compile_disabled = True
-    return fn
+
+    @functools.wraps(fn)
+    def eager_only(*args, **kwargs):
+        if _capturing[0] and _TRACER:
+            _TRACER[0].breaks.append((f"{getattr(fn, '__qualname__', fn)} is marked "
+                                      "@ember.compiler.disable", user_source()))
+        return fn(*args, **kwargs)
+    eager_only._ember_compile_disabled = True
+    return eager_only
 
 
 def reset() -> None:
     """Forget every captured graph: the next call of each compiled function captures
-    again."""
+    again.
+
+    >>> ember.compiler.reset()
+    """
     for c in list(_COMPILED):
         c._cache.clear()
         c.breaks.clear()
@@ -98,7 +115,12 @@ class Entry:
 
     def __call__(self, tensors: list):
         params = self.params
-        results = self.forward(*[t._data for t in tensors], *[p._data for p in params])
+        if _PROFILER:  # the replay calls no ops the profiler would see: one range for all
+            from ..profiler import record_function
+            with record_function("CompiledFunction"):
+                results = self.forward(*[t._data for t in tensors], *[p._data for p in params])
+        else:
+            results = self.forward(*[t._data for t in tensors], *[p._data for p in params])
         n_out = self.n_out
         outs = [wrap(a) if hasattr(a, "dtype") else a for a in results[:n_out]]
         if self.backward is not None:
@@ -168,8 +190,9 @@ class CompiledFunction:
                             for t in tensors), STATE.grad_enabled, module_state)
 
     def __call__(self, *args, **kwargs):
-        if (self.running or self.backend is None or _AUTOCAST
+        if (self.running or self.backend is None or _AUTOCAST or _TRACER
                 or getattr(self.fn, "_ember_compile_disabled", False)):
+            # inside another capture, the ops must reach that capture's tracer
             return self._eager(args, kwargs)
         tensors, tree = flatten((args, kwargs))
         try:

@@ -9,6 +9,9 @@ from .tracer import TracerWarning, GraphBreak
 from ._traced import (trace, trace_module, TracedModule, TracedFunction,
                       TracingCheckError)
 from .serialize import save, load
+from ._script import (script, freeze, optimize_for_inference, ignore, unused, export,
+                      ScriptModule, ScriptFunction)
 
-__all__ = ["trace", "save", "load", "trace_module", "TracedModule", "TracedFunction", "TracerWarning",
+__all__ = ["trace", "save", "load", "script", "freeze", "optimize_for_inference", "ignore",
+           "unused", "export", "ScriptModule", "ScriptFunction", "trace_module", "TracedModule", "TracedFunction", "TracerWarning",
            "TracingCheckError", "GraphBreak", "Graph", "Node", "Value"]

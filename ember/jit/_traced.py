@@ -132,7 +132,7 @@ class TracedModule(_Traced, Module):
             _attach(self, key, t, key in params)
         self.training = training
         self._name = name
-        self._setup(graph, state)
+        self._setup(graph, named_state(self))
 
     def forward(self, *args):
         return self._run(args)
@@ -163,8 +163,8 @@ def _attach(root: Module, key: str, t: Tensor, is_param: bool) -> None:
             m.add_module(part, child)
         m = child
     if is_param:
-        if not isinstance(t, Parameter):
-            t = Parameter(t, requires_grad=t._requires_grad)
+        if not isinstance(t, Parameter):  # loaded from a file: trainable, as it was
+            t = Parameter(t)
         m.register_parameter(leaf, t)
     else:
         m.register_buffer(leaf, t)
@@ -208,7 +208,10 @@ def trace_module(mod: Module, inputs: dict, check_trace: bool = True, check_inpu
                  check_tolerance: float = 1e-5, strict: bool = True, **_):
     """Trace the methods of ``mod`` named in ``inputs`` (``{"forward": example_inputs}``);
     the result is a `TracedModule` sharing ``mod``'s parameters and buffers, with each
-    further traced method as an attribute."""
+    further traced method as an attribute.
+
+    >>> traced = ember.jit.trace_module(model, {"forward": x, "encode": x})
+    """
     if not isinstance(inputs, dict) or not inputs:
         raise AttributeError("ember.jit.trace_module: inputs must be a dict of method name -> "
                              "example inputs")

@@ -19,7 +19,7 @@ from ..autograd.engine import run_backward
 from ..autograd.grad_mode import STATE
 from ._tree import flatten
 from .ir import Graph, check
-from .passes import eliminate_dead_code, optimize
+from .passes import drop_detach, eliminate_dead_code, optimize
 from .tracer import GraphBreak, Tracer
 
 
@@ -115,6 +115,7 @@ def split(cap: Capture) -> tuple[Graph, list, Graph | None]:
     n_out = len(g.outputs)
     grads = [v for v in cap.grad_outputs if v is not None]
     g.outputs = list(g.outputs) + grads
+    drop_detach(g)  # the backward was captured already: no autograd runs in the region
     optimize(g)
     outputs, grads = g.outputs[:n_out], iter(g.outputs[n_out:])
     cap.grad_outputs = [None if v is None else next(grads) for v in cap.grad_outputs]

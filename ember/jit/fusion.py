@@ -1,2 +1,268 @@
-def fuse_elementwise(graph, outputs):
-    return {}
+"""Fusion of elementwise chains into one compiled loop (`ember.kernels.compile_source`).
+
+A chain is a run of elementwise nodes each feeding only the next: ``relu(x * s + b)`` is
+three NumPy passes over memory (and two temporaries) but one loop here. `fuse_elementwise`
+rewrites the graph, replacing each chain by one ``fused`` node whose ``args[0]`` is the
+sub-graph it computes, and returns the compiled callable of each fused node. The loop body
+is generated from each op's scalar form below (`SCALAR`), keyed by op-table name.
+
+The fused kernel writes into a buffer it allocates, or into one of its inputs when that
+input is dead after the kernel (liveness, from the graph) and nothing else refers to its
+memory (its reference count says so at run time).
+"""
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+
+from ..ops._op import TABLE
+from .ir import Graph, Node, Value, values_in
+from .passes import mutated_values
+
+# The scalar expression of each fusible op, from its operands' expressions (its plain
+# arguments as passed); None where an argument takes it out of the simple form. exp, log,
+# tanh stay out: NumPy's vectorized versions beat a scalar call per element in the loop.
+SCALAR = {
+    "add": lambda a, b, alpha=1: f"({a} + {b})" if alpha == 1 else f"({a} + {alpha!r} * {b})",
+    "sub": lambda a, b, alpha=1: f"({a} - {b})" if alpha == 1 else f"({a} - {alpha!r} * {b})",
+    "mul": lambda a, b: f"({a} * {b})",
+    "div": lambda a, b, rounding_mode=None: None if rounding_mode else f"({a} / {b})",
+    "neg": lambda a: f"(-{a})",
+    "sqrt": lambda a: f"np.sqrt({a})",
+    "abs": lambda a: f"abs({a})",
+    "relu": lambda a: f"({a} if not {a} < 0 else {a} * 0)",  # NaN passes as in NumPy
+    "square": lambda a: f"({a} * {a})",
+    "maximum": lambda a, b: f"np.maximum({a}, {b})",
+    "minimum": lambda a, b: f"np.minimum({a}, {b})",
+    "gt": lambda a, b: f"({a} > {b})",
+    "lt": lambda a, b: f"({a} < {b})",
+    "ge": lambda a, b: f"({a} >= {b})",
+    "le": lambda a, b: f"({a} <= {b})",
+    "eq": lambda a, b: f"({a} == {b})",
+    "ne": lambda a, b: f"({a} != {b})",
+    "where": lambda c, a, b: f"({a} if {c} else {b})",
+    "masked_fill": lambda a, mask, value: f"({value} if {mask} else {a})",
+}
+
+MIN_ELEMENTS = 4096  # smaller chains gain less than a kernel call costs
+
+
+def fusible(n: Node, mutated: set) -> bool:
+    """Whether ``n`` can be part of a fused loop."""
+    if n.kind != "op" or n.op not in SCALAR or n.stash is not None or len(n.outputs) != 1:
+        return False
+    out = n.outputs[0]
+    if out.dtype is None or out.dtype.name not in _TYPES or out in mutated:
+        return False
+    if values_in(n.args) or values_in(tuple(n.kwargs.values())):
+        return False
+    for x in n.inputs:
+        if isinstance(x, Value):
+            if x in mutated or x.dtype is None or x.dtype.name not in _TYPES:
+                return False
+            if _pattern(x.shape, out.shape) is None:
+                return False
+        elif type(x) not in (int, float, bool) or type(x) is float and not math.isfinite(x):
+            return False
+    return _scalar(n, ["a"] * len(n.inputs)) is not None
+
+
+_TYPES = {"float32": "float32", "float64": "float64", "bool": "bool_", "int64": "int64",
+          "int32": "int32"}
+
+
+def _scalar(n: Node, operands: list) -> str | None:
+    try:
+        return SCALAR[n.op](*operands, *n.args, **n.kwargs)
+    except TypeError:
+        return None
+
+
+def _pattern(shape, out_shape):
+    """How an input of ``shape`` is read with the output seen as rows of ``n`` elements:
+    "full" (x[i, j]), "scalar" (x[0]) or ("suffix", n) (x[j]: the same row for every row);
+    None when it broadcasts otherwise."""
+    shape, out_shape = tuple(shape), tuple(out_shape)
+    size = math.prod(shape)
+    if shape == out_shape:
+        return "full"
+    if size == 1:
+        return "scalar"
+    trimmed = shape
+    while trimmed and trimmed[0] == 1:
+        trimmed = trimmed[1:]
+    if trimmed and out_shape[len(out_shape) - len(trimmed):] == trimmed:
+        return ("suffix", size)
+    return None
+
+
+def chains(graph: Graph, keep: set, min_elements: int = MIN_ELEMENTS) -> list[list[Node]]:
+    """Groups of fusible nodes of one output shape, in graph order, whose only output is
+    the last node's: grown from each sink towards its producers, a producer joining once
+    every reader of its result is in the group. ``keep``: values read outside the graph's
+    nodes (outputs, saved for backward), which must stay materialized."""
+    mutated = mutated_values(graph)
+    users = graph.users()
+    order = {n: i for i, n in enumerate(graph.nodes)}
+    taken: set = set()
+    groups = []
+    for sink in reversed(graph.nodes):
+        if sink in taken or not fusible(sink, mutated):
+            continue
+        shape = sink.outputs[0].shape
+        if math.prod(shape) < min_elements:
+            continue
+        group = {sink}
+        grew = True
+        while grew:
+            grew = False
+            for m in list(group):
+                for x in m.inputs:
+                    p = x.producer if isinstance(x, Value) else None
+                    if (p not in order or p in group or p in taken or x in keep
+                            or x.shape != shape or not fusible(p, mutated)
+                            or not all(u in group for u in users.get(x, ()))):
+                        continue
+                    group.add(p)
+                    grew = True
+        if len(group) > 1:
+            taken |= group
+            groups.append(sorted(group, key=order.get))
+    return groups[::-1]
+
+
+def fuse_elementwise(graph: Graph, outputs=(), min_elements: int = MIN_ELEMENTS) -> dict:
+    """Replace each elementwise chain of ``graph`` by a fused node; returns
+    {fused node: compiled callable}. ``outputs``: values the caller reads."""
+    keep = {v for v in outputs if isinstance(v, Value)}
+    kernels = {}
+    for group in chains(graph, keep, min_elements):
+        node = _fused_node(group)
+        try:
+            kernels[node] = FusedKernel(node)
+        except ValueError:  # inputs broadcast in ways one loop nest doesn't cover
+            continue
+        at = graph.nodes.index(group[-1])
+        graph.nodes[at] = node
+        members = set(group[:-1])
+        graph.nodes = [n for n in graph.nodes if n not in members]
+    return kernels
+
+
+def _fused_node(group: list[Node]) -> Node:
+    sub = Graph()
+    internal = {o for n in group for o in n.outputs}
+    inputs: list = []
+    for n in group:
+        for x in n.inputs:
+            if isinstance(x, Value) and x not in internal and x not in inputs:
+                inputs.append(x)
+    sub.nodes = list(group)
+    sub.inputs = inputs
+    sub.outputs = [group[-1].outputs[0]]
+    node = Node("fused", inputs, (sub,), {}, "fused", group[-1].source)
+    node.outputs = [group[-1].outputs[0]]
+    return node
+
+
+_COMPARE = frozenset({"gt", "lt", "ge", "le", "eq", "ne"})
+
+
+def _literal(x, dtype_name: str) -> str:
+    """A Python number in the loop's arithmetic type (a bare ``2`` would make float32 math
+    float64 in Numba's typing)."""
+    if type(x) is bool or dtype_name not in ("float32", "float64"):
+        return repr(x)
+    return f"np.{dtype_name}({float(x)!r})"
+
+
+class FusedKernel:
+    """The compiled loop of one fused node, called with its inputs' arrays."""
+
+    def __init__(self, node: Node):
+        sub: Graph = node.args[0]
+        out = node.outputs[0]
+        self.shape = tuple(out.shape)
+        self.size = math.prod(self.shape)
+        self.dtype = np.dtype(out.dtype.name)
+        self.patterns = [_pattern(v.shape, self.shape) for v in node.inputs]
+        rows = {p[1] for p in self.patterns if isinstance(p, tuple)}
+        if len(rows) > 1:
+            raise ValueError("fused inputs broadcast along different suffixes")
+        self.row = rows.pop() if rows else (self.shape[-1] if self.shape else 1)
+        names = {v: f"a{i}[{self._index(p)}]" for i, (v, p) in
+                 enumerate(zip(node.inputs, self.patterns))}
+        body = []
+        for k, n in enumerate(sub.nodes):
+            typed = next((x.dtype.name for x in n.inputs if isinstance(x, Value)),
+                         out.dtype.name) if n.op in _COMPARE else n.outputs[0].dtype.name
+            operands = [names[x] if isinstance(x, Value) else _literal(x, typed)
+                        for x in n.inputs]
+            args = tuple(_literal(a, typed) if type(a) in (int, float) else a for a in n.args)
+            expr = SCALAR[n.op](*operands, *args, **n.kwargs)
+            body.append(f"            u{k} = {expr}")
+            names[n.outputs[0]] = f"u{k}"
+        body.append(f"            out[i, j] = {names[out]}")
+        params = ", ".join(f"a{i}" for i in range(len(node.inputs)))
+        self.source = ("import numpy as np\n\n\n"
+                       f"def fused(out, {params}):\n"
+                       "    for i in range(out.shape[0]):\n"
+                       "        for j in range(out.shape[1]):\n" + "\n".join(body) + "\n")
+        self.dead: list[int] = []  # set by the replayer: inputs whose last reader this is
+        self.reuses = 0  # calls that wrote into a dead input's memory
+        self._kernel = None
+
+    @staticmethod
+    def _index(p) -> str:
+        return {"full": "i, j", "scalar": "0"}.get(p, "j") if isinstance(p, str) else "j"
+
+    def kernel(self):
+        if self._kernel is None:
+            from .. import kernels
+            # One core: the parallel pool costs more than it saves at these sizes.
+            self._kernel = kernels.compile_source(self.source, "fused")
+        return self._kernel
+
+    def _operand(self, a, p):
+        if p == "full":
+            return np.ascontiguousarray(a).reshape(-1, self.row)
+        return np.ascontiguousarray(a).reshape(-1)
+
+    def __call__(self, *arrays):
+        kernel = self._kernel or self.kernel()
+        out = None
+        for i in self.dead:
+            a = arrays[i]
+            # References beyond those of an unshared temporary (measured by `_Probe`):
+            # anything more is a live alias (a view, a saved tensor) that must not change.
+            if (type(a) is np.ndarray and a.dtype == self.dtype and a.base is None
+                    and a.flags.c_contiguous and a.flags.writeable
+                    and sys.getrefcount(a) <= _HOLDERS):
+                out = a
+                self.reuses += 1
+                break
+        if out is None:
+            out = np.empty(self.shape, self.dtype)
+        kernel(out.reshape(-1, self.row),
+               *[self._operand(a, p) for a, p in zip(arrays, self.patterns)])
+        return out
+
+
+class _Probe:
+    """Calls like a fused kernel does, to count the references an unshared temporary has
+    there (the caller's variable, the call's stack and tuple, ...: it varies by Python)."""
+
+    def __call__(self, *arrays):
+        for i in (0,):
+            a = arrays[i]
+            return sys.getrefcount(a)
+
+
+def _unshared_references() -> int:
+    temporary = np.empty(1)
+    return _Probe()(temporary)
+
+
+_HOLDERS = _unshared_references()

@@ -104,10 +104,25 @@ class Node:
         return f"<Node {format_node(self)}>"
 
 
+class AsArray:
+    """In a node's plain arguments: the backend array of ``value`` (the call passed an array
+    there, as index keys do), where a bare `Value` stands for the tensor itself."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"array({self.value!r})"
+
+
 def values_in(obj) -> list[Value]:
     """The `Value`s nested in a plain argument (tuples, lists, dicts, slices)."""
     if isinstance(obj, Value):
         return [obj]
+    if isinstance(obj, AsArray):
+        return [obj.value]
     if isinstance(obj, (tuple, list)):
         return [v for x in obj for v in values_in(x)]
     if isinstance(obj, dict):
@@ -121,6 +136,8 @@ def substitute(obj, mapping: dict):
     """``obj`` with each nested `Value` ``v`` replaced by ``mapping.get(v, v)``."""
     if isinstance(obj, Value):
         return mapping.get(obj, obj)
+    if isinstance(obj, AsArray):
+        return AsArray(mapping.get(obj.value, obj.value))
     if type(obj) in (tuple, list):
         return type(obj)(substitute(x, mapping) for x in obj)
     if isinstance(obj, dict):
@@ -240,6 +257,8 @@ def value_name(v: Value) -> str:
 def _format_arg(x) -> str:
     if isinstance(x, Value):
         return value_name(x)
+    if isinstance(x, AsArray):
+        return f"array({value_name(x.value)})"
     if isinstance(x, tuple):
         inner = ", ".join(_format_arg(a) for a in x)
         return f"({inner},)" if len(x) == 1 else f"({inner})"
@@ -292,6 +311,25 @@ def format_graph(g: Graph, name: str = "forward") -> str:
 def _describe(v: Value) -> str:
     dtype = getattr(v.dtype, "name", v.dtype)
     return f"{dtype}{list(v.shape) if v.shape is not None else ''}"
+
+
+def resolve(obj, tensor_of, generators: bool = True):
+    """A plain argument ready for the op's forward: each `Value` as ``tensor_of(v)`` (a
+    tensor), each `AsArray` as that tensor's array, generators looked up."""
+    if isinstance(obj, Value):
+        return tensor_of(obj)
+    if isinstance(obj, AsArray):
+        return tensor_of(obj.value)._data
+    t = type(obj)
+    if t is tuple or t is list:
+        return t(resolve(x, tensor_of, generators) for x in obj)
+    if t is dict:
+        return {k: resolve(x, tensor_of, generators) for k, x in obj.items()}
+    if t is slice and values_in(obj):
+        return slice(*resolve((obj.start, obj.stop, obj.step), tensor_of, generators))
+    if generators and hasattr(obj, "resolve"):
+        return obj.resolve()
+    return obj
 
 
 def find(graph: Graph, op: str) -> list[Node]:

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..ops._op import TABLE
-from .ir import Graph, Node, Value
+from .ir import AsArray, Graph, Node, Value
 from .tracer import Generator
 
 
@@ -91,6 +91,22 @@ def replace_uses(graph: Graph, mapping: dict) -> None:
     graph.outputs = [mapping.get(v, v) if isinstance(v, Value) else v for v in graph.outputs]
 
 
+def drop_detach(graph: Graph) -> Graph:
+    """Bypass ``detach`` nodes: for graphs that run without autograd (compiled regions),
+    where they only mark where gradients stop."""
+    mapping = {}
+    kept = []
+    for n in graph.nodes:
+        n.replace_reads(mapping)
+        if n.op == "detach" and n.kind == "op":
+            mapping[n.outputs[0]] = n.inputs[0]
+            continue
+        kept.append(n)
+    graph.nodes = kept
+    replace_uses(graph, mapping)
+    return graph
+
+
 # ----------------------------------------------------------------------------- dead code
 
 
@@ -110,6 +126,24 @@ def eliminate_dead_code(graph: Graph, outputs=None) -> Graph:
     return graph
 
 
+# ----------------------------------------------------------------------------- liveness
+
+
+def last_readers(graph: Graph, outputs=()) -> dict:
+    """node -> the values computed in the graph whose last reader it is (so they may be
+    freed, or their memory reused, once it has run). Values in ``outputs`` live on."""
+    keep = {v for v in outputs if isinstance(v, Value)} | set(graph.output_values())
+    last: dict = {}
+    for n in graph.nodes:
+        for v in n.reads():
+            if v.kind in ("node", "stash") and v not in keep:
+                last[v] = n
+    found: dict = {}
+    for v, n in last.items():
+        found.setdefault(n, []).append(v)
+    return found
+
+
 # ----------------------------------------------------------------------------- CSE
 
 
@@ -117,6 +151,8 @@ def _key(obj):
     """A hashable stand-in for an argument (values by identity)."""
     if isinstance(obj, Value):
         return ("value", obj.id)
+    if isinstance(obj, AsArray):
+        return ("array", obj.value.id)
     if isinstance(obj, (tuple, list)):
         return (type(obj).__name__,) + tuple(_key(x) for x in obj)
     if isinstance(obj, dict):
@@ -179,13 +215,16 @@ def fold_constants(graph: Graph) -> Graph:
 
 
 def _run_node(n: Node) -> tuple:
-    from .ir import substitute
+    from .._tensor import wrap
+    from .ir import resolve
     op = TABLE[n.op]
-    data = {v: v.data for v in n.reads()}
-    operands = [data[x] if isinstance(x, Value) else x for x in n.inputs]
+    operands = [x.data if isinstance(x, Value) else x for x in n.inputs]
     if op.nin == -1:
         operands = [operands]
-    out = op.forward(np, *operands, *substitute(n.args, data), **substitute(n.kwargs, data))
+
+    def tensor_of(v):
+        return wrap(v.data)
+    out = op.forward(np, *operands, *resolve(n.args, tensor_of), **resolve(n.kwargs, tensor_of))
     if op.stash:
         out = out[0]
     return (out,) if op.n_outputs == 1 else tuple(out)
@@ -208,9 +247,11 @@ def simplify(graph: Graph) -> Graph:
     kept = []
     for n in graph.nodes:
         n.replace_reads(mapping)
-        if _pure(n, mutated) and not any(o in outputs for o in n.outputs):
+        if _pure(n, mutated):
             same = _identity_of(n)
-            if same is not None:
+            # An output must not become the caller's own input, parameter or constant: the
+            # caller could then write into those through it.
+            if same is not None and not (n.outputs[0] in outputs and same.kind != "node"):
                 mapping[n.outputs[0]] = same
                 continue
             _merge_reshapes(n)

@@ -22,7 +22,8 @@ from .._tensor import _new, wrap
 from ..autograd.grad_mode import STATE
 from ..ops._op import TABLE, apply
 from ..ops._inplace import apply_inplace
-from .ir import Graph, Node, Value, substitute
+from .ir import AsArray, Graph, Node, Value, resolve, values_in
+from .passes import last_readers
 from .tracer import Generator
 
 _LITERALS = (type(None), bool, int, str)
@@ -46,7 +47,7 @@ class _Source:
         return name
 
     def expr(self, obj, names: dict) -> str:
-        """Python source for a plain argument; values by their variable names."""
+        """Python source for a plain argument; values by their variable names (arrays)."""
         if isinstance(obj, Value):
             return names[obj]
         t = type(obj)
@@ -68,6 +69,29 @@ class _Source:
             return f"{self.bind(obj, 'g')}.resolve()"
         return self.bind(obj, "k")
 
+    def arg(self, obj, names: dict) -> str:
+        """Python source for an op's plain argument: a nested `Value` is passed as a tensor,
+        an `AsArray` as the array."""
+        if isinstance(obj, Value):
+            self.globals["wrap"] = wrap
+            return f"wrap({names[obj]})"
+        if isinstance(obj, AsArray):
+            return names[obj.value]
+        t = type(obj)
+        if t is tuple and values_in(obj):
+            inner = ", ".join(self.arg(x, names) for x in obj)
+            return f"({inner},)" if len(obj) == 1 else f"({inner})"
+        if t is list and values_in(obj):
+            return "[" + ", ".join(self.arg(x, names) for x in obj) + "]"
+        if t is dict and values_in(obj) and all(type(k) is str for k in obj):
+            return "{" + ", ".join(f"{k!r}: {self.arg(x, names)}" for k, x in obj.items()) + "}"
+        if t is slice and values_in(obj):
+            return "slice(" + ", ".join(self.arg(x, names)
+                                        for x in (obj.start, obj.stop, obj.step)) + ")"
+        if values_in(obj):
+            raise ValueError(f"ember.jit: can't pass {obj!r} to generated code")
+        return self.expr(obj, names)
+
 
 def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
           kernels: dict | None = None) -> Callable:
@@ -83,8 +107,15 @@ def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
         if c not in names:
             names[c] = src.bind(c.data, "c")
     body = src.lines
+    kernels = kernels or {}
+    dead_after = last_readers(graph, outputs)
     for node in graph.nodes:
-        _emit(src, node, names, kernels or {})
+        dead = dead_after.get(node, ())
+        if node in kernels:
+            kernels[node].dead = [i for i, x in enumerate(node.inputs) if x in dead]
+        _emit(src, node, names, kernels)
+        if dead:  # free each temporary after its last reader
+            body.append("del " + ", ".join(names[v] for v in dead))
     result = ", ".join(src.expr(v, names) if isinstance(v, Value) else src.bind(v, "k")
                        for v in outputs)
     body.append(f"return ({result}{',' if len(outputs) == 1 else ''})")
@@ -107,21 +138,21 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
     kind = node.kind
     if kind == "fused":
         call = f"{src.bind(kernels[node], 'fused')}({', '.join(operands)})"
-        src.lines.append(f"{_targets(outs)} = {call}")
+        src.lines.append(f"{outs[0]} = {call}")
         return
     if kind == "derivative":
         ctx, stash = node.args[0], node.args[1]
         call = (f"run_derivative({node.op!r}, {src.bind(ctx, 'ctx')}, [{', '.join(operands)}],"
-                f" {src.expr(stash, names)}, {src.expr(node.args[2:], names)}, "
-                f"{src.expr(node.kwargs, names)})")
+                f" {src.expr(stash, names)}, {src.arg(node.args[2:], names)}, "
+                f"{src.arg(node.kwargs, names)})")
         src.globals["run_derivative"] = run_derivative
         src.lines.append(f"{_targets(outs)} = {call}")
         return
     op = TABLE[node.op]
     if op.nin == -1:
         operands = ["[" + ", ".join(operands) + "]"]
-    rest = [src.expr(a, names) for a in node.args]
-    rest += [f"{k}={src.expr(a, names)}" for k, a in node.kwargs.items()]
+    rest = [src.arg(a, names) for a in node.args]
+    rest += [f"{k}={src.arg(a, names)}" for k, a in node.kwargs.items()]
     if kind == "inplace":
         target = operands[0]
         if op.inplace_forward is not None:
@@ -197,9 +228,8 @@ def interpret(graph: Graph, env: dict, outputs: Sequence) -> list:
             raise RuntimeError(f"ember.jit: a {node.kind} node runs only in a compiled graph")
         op = TABLE[node.op]
         operands = [env[x] if isinstance(x, Value) else x for x in node.inputs]
-        arrays = _Arrays(env)  # a value nested in an argument stands for its array
-        args = _resolve(substitute(node.args, arrays))
-        kwargs = _resolve(substitute(node.kwargs, arrays))
+        args = resolve(node.args, env.__getitem__)
+        kwargs = resolve(node.kwargs, env.__getitem__)
         if node.kind == "inplace":
             apply_inplace(op, operands[0], tuple(operands[1:]) + args, kwargs)
             env[node.outputs[0]] = operands[0]
@@ -209,24 +239,3 @@ def interpret(graph: Graph, env: dict, outputs: Sequence) -> list:
         for v, t in zip(node.outputs, result if isinstance(result, tuple) else (result,)):
             env[v] = t
     return [env[v] if isinstance(v, Value) else v for v in outputs]
-
-
-class _Arrays:
-    def __init__(self, env: dict):
-        self.env = env
-
-    def get(self, v, default=None):
-        t = self.env.get(v)
-        return default if t is None else t._data
-
-
-def _resolve(obj):
-    """Plain arguments with each generator looked up."""
-    if type(obj) is Generator:
-        return obj.resolve()
-    if type(obj) in (tuple, list):
-        return type(obj)(_resolve(x) for x in obj)
-    if type(obj) is dict:
-        return {k: _resolve(x) for k, x in obj.items()}
-    return obj
-

@@ -12,7 +12,7 @@ import pickle
 from .. import serialization
 from .._tensor import Tensor, wrap
 from ..ops._op import TABLE
-from .ir import Graph, Node, Value, check
+from .ir import AsArray, Graph, Node, Value, check
 from .tracer import Generator
 from ._traced import TracedFunction, TracedModule
 
@@ -111,6 +111,8 @@ def encode_graph(g: Graph) -> dict:
 def _encode(obj, index: dict, node):
     if isinstance(obj, Value):
         return {"$v": index[obj]}
+    if isinstance(obj, AsArray):
+        return {"$a": index[obj.value]}
     t = type(obj)
     if t in (type(None), bool, int, float, complex, str):
         return obj
@@ -178,6 +180,8 @@ def _decode(obj, values: list):
             if not isinstance(body, int) or not 0 <= body < len(values):
                 raise ValueError(f"a reference to value {body!r}, which is not defined yet")
             return values[body]
+        if tag == "$a":
+            return AsArray(_decode({"$v": body}, values))
         if tag == "$d":
             return {str(k): _decode(x, values) for k, x in body}
         if tag == "$s":

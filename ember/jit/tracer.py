@@ -22,9 +22,10 @@ import numpy as np
 
 from .. import _trace_hook
 from .._tensor import Tensor
+from ..autograd.grad_mode import STATE
 from ..ops._op import TABLE, OpNode, _promote, _tensor_kwargs_to_args, apply
 from ..ops._inplace import apply_inplace
-from .ir import Graph, Node, Value
+from .ir import AsArray, Graph, Node, Value
 
 _EMBER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
@@ -202,16 +203,15 @@ class Tracer:
             return slice(self._convert(obj.start), self._convert(obj.stop),
                          self._convert(obj.step))
         if t is np.ndarray:
-            return self._array_value(obj)
+            return AsArray(self._array_value(obj))
         if isinstance(obj, np.random.Generator):
             return self._generator(obj)
         return obj
 
     def _generator(self, rng):
         from .. import random as _random
-        for device in ("cpu",):
-            if _random.generator_for(device).rng is rng:
-                return Generator(device)
+        if _random.generator_for("cpu").rng is rng:
+            return Generator("cpu")
         return rng  # a generator of the caller's own: kept as is (cannot be saved)
 
     # -- the op hooks --------------------------------------------------------------------
@@ -284,9 +284,14 @@ class Tracer:
         if promote and op.promote is not None and any(isinstance(x, Tensor) for x in operands):
             promoted = _promote(op, operands, list(arrays))
         inputs = []
+        # Under no_grad the call's result has no history: the graph says so with a detach,
+        # so that a replay that records autograd (a traced module training) agrees.
+        cut = not STATE.grad_enabled and self.backward_start is None
         for x, a, p in zip(operands, arrays, promoted):
             if isinstance(x, Tensor):
                 v = self.value_of(x)
+                if cut and x._requires_grad:
+                    v = self._unary("detach", v, x, x.dtype, ())
                 if p is not a and p.dtype != a.dtype:
                     v = self._cast(v, x, p.dtype)
                 inputs.append(v)
@@ -299,8 +304,13 @@ class Tracer:
     def _cast(self, v: Value, t: Tensor, np_dtype) -> Value:
         from .. import _dtype as dt
         dtype = dt.from_numpy_dtype(np_dtype)
-        node = Node("_to_copy", [v], (dtype, None), {}, "op", user_source())
-        self.graph.add_node(node, [(tuple(t._data.shape), dtype, str(t.device))], stash=True)
+        return self._unary("_to_copy", v, t, dtype, (dtype, None))
+
+    def _unary(self, op: str, v: Value, t: Tensor, dtype, args: tuple) -> Value:
+        """Record ``op(v, *args)`` that the eager call did implicitly."""
+        node = Node(op, [v], args, {}, "op", user_source())
+        self.graph.add_node(node, [(tuple(t._data.shape), dtype, str(t.device))],
+                            stash=TABLE[op].stash)
         return node.outputs[0]
 
     # -- data dependence -----------------------------------------------------------------
@@ -308,13 +318,14 @@ class Tracer:
         """Python read tensor data (``what``): the trace keeps only this run's value."""
         frame = user_frame()
         source = None if frame is None else f"{os.path.basename(frame[0])}:{frame[1]}"
-        reason = (f"{what} makes Python depend on tensor data; the trace treats the value as "
-                  "a constant and may be wrong for other inputs")
-        if (reason, source) in self.breaks:
-            return
+        reason = f"{what} makes Python depend on tensor data"
+        if any(seen == source for _, seen in self.breaks):
+            return  # one report per line (bool(t) reads the data through item())
         self.breaks.append((reason, source))
         if self.warn and frame is not None:
-            warnings.warn_explicit(reason, TracerWarning, frame[0], frame[1])
+            warnings.warn_explicit(reason + "; the trace treats the value as a constant and "
+                                   "may be wrong for other inputs", TracerWarning, frame[0],
+                                   frame[1])
 
     def _break(self, reason: str) -> None:
         self.breaks.append((reason, user_source()))
@@ -367,7 +378,7 @@ class Tracer:
                                 len(saved), tuple(nr for _, _, nr in saved), node.n_outputs)
         args = (ctx, stash_value) + self._convert(tuple(node.args))
         n = Node(op.name, inputs, args, self._convert(node.kwargs), "derivative", None)
-        self.graph.add_node(n, [(None if g is None else _describe(g)) or (None, None, None)
+        self.graph.add_node(n, [(None, None, None) if g is None else _describe(g)
                                 for g in grads_in])
         for g, v in zip(grads_in, n.outputs):
             if g is not None:

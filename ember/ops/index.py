@@ -64,6 +64,8 @@ def prepare_key(x: Tensor, key):
         else:
             a = _index_array(x, k)
             if a.ndim == 0 and a.dtype != bool:  # a 0-d integer tensor acts as an int
+                if _op._TRACER:
+                    _op._TRACER[0].data_dependent("indexing with a 0-d tensor")
                 items.append(int(a))
                 consumed += 1
                 has_int = True

@@ -428,13 +428,24 @@ class Module(StateDictMixin):
         return self
 
     # -- calling and hooks ---------------------------------------------------------------
+    _compiled_call = None  # set by `compile`: calls go through ember.compile's capture
+
     def _call_impl(self, *args, **kwargs):
+        compiled = self._compiled_call
+        if compiled is not None and not compiled.running:
+            return compiled(*args, **kwargs)
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
                 or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return _call_with_hooks(self, args, kwargs)
 
     __call__ = _call_impl
+
+    def compile(self, *args, **kwargs) -> None:
+        """Compile this module's calls in place with `ember.compile` (same arguments)."""
+        from ... import compiler
+        object.__setattr__(self, "_compiled_call",
+                           compiler.compile(self, *args, **kwargs)._compiled)
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:

@@ -1,0 +1,223 @@
+"""ember.compile: guarded capture, captured backward, recapture, eager fallback, explain."""
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember import compiler
+from tests._graph_models import assert_same, scalar_loss, twins, zoo
+
+MODELS = zoo()
+
+
+def _entries(compiled):
+    fn = compiled._compiled if isinstance(compiled, compiler.OptimizedModule) else compiled
+    return [e for e in fn._cache.values() if isinstance(e, compiler.Entry)]
+
+
+@pytest.mark.parametrize("train", [True, False])
+@pytest.mark.parametrize("name", list(MODELS))
+def test_compiled_training_equals_eager(name, train):
+    make, inputs = MODELS[name]
+    eager, twin = twins(make, train)
+    compiled = ember.compile(twin)
+    opt_e = ember.optim.SGD(eager.parameters(), lr=0.01)
+    opt_c = ember.optim.SGD(twin.parameters(), lr=0.01)
+    for step in range(3):
+        x = inputs()
+        out_e, out_c = eager(*x), compiled(*x)
+        assert_same(out_e, out_c, f"{name} step {step} forward")
+        for opt, out in ((opt_e, out_e), (opt_c, out_c)):
+            opt.zero_grad()
+            scalar_loss(out).backward()
+            opt.step()
+        for (n, p), q in zip(eager.named_parameters(), twin.parameters()):
+            np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=n)
+            np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy(), err_msg=n)
+        for (n, b), c in zip(eager.named_buffers(), twin.buffers()):
+            np.testing.assert_array_equal(b.numpy(), c.numpy(), err_msg=n)
+    entry, = _entries(compiled)  # captured once, replayed after
+    assert entry.backward is not None
+    with ember.no_grad():  # a second variant: inference
+        x = inputs()
+        assert_same(eager(*x), compiled(*x), f"{name} inference")
+    assert len(_entries(compiled)) == 2
+
+
+def test_compiled_mlp_matches_pytorch(rng):
+    x = rng.standard_normal((6, 5), np.float32)
+    w = rng.standard_normal((4, 5), np.float32)
+    model = ember.nn.Linear(5, 4)
+    model.weight.data = ember.tensor(w)
+    ref = torch.nn.Linear(5, 4)
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(w))
+        ref.bias.copy_(torch.tensor(model.bias.detach().numpy()))
+    fast = ember.compile(lambda x: model(x).tanh().sum())
+    for _ in range(2):
+        model.zero_grad()
+        ref.zero_grad()
+        xe = ember.tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        fast(xe).backward()
+        ref(xt).tanh().sum().backward()
+        for a, b in ((xe.grad, xt.grad), (model.weight.grad, ref.weight.grad),
+                     (model.bias.grad, ref.bias.grad)):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_recompiles_on_new_shape_dtype_grad_mode_and_training():
+    model = ember.nn.Sequential(ember.nn.Linear(3, 3), ember.nn.Dropout(0.0))
+    fast = ember.compile(model)
+    fast(ember.randn(2, 3))
+    fast(ember.randn(2, 3))
+    assert len(_entries(fast)) == 1
+    fast(ember.randn(5, 3))  # new shape
+    assert len(_entries(fast)) == 2
+    model.double()
+    fast(ember.randn(5, 3, dtype=ember.float64))  # new dtype
+    assert len(_entries(fast)) == 3
+    with ember.no_grad():
+        fast(ember.randn(5, 3, dtype=ember.float64))
+    model.eval()
+    fast(ember.randn(5, 3, dtype=ember.float64))
+    assert len(_entries(fast)) == 5
+
+
+def test_cache_limit_then_eager(monkeypatch):
+    monkeypatch.setattr(compiler.config, "cache_size_limit", 2)
+    f = ember.compile(lambda x: x * 2)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for n in range(1, 5):
+            x = ember.randn(n)
+            np.testing.assert_array_equal(f(x).numpy(), (x * 2).numpy())
+    assert len(_entries(f)) == 2
+    assert any("cache_size_limit" in str(w.message) for w in record)
+
+
+def test_graph_break_falls_back_to_eager_and_explain_names_the_line():
+    def f(x):
+        y = x * 2
+        if y.sum() > 0:  # the break
+            return y + 1
+        return y - 1
+    line = f.__code__.co_firstlineno + 2
+    fast = ember.compile(f)
+    for sign in (1, -1):
+        x = ember.ones(3) * sign
+        np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
+    report = compiler.explain(f)(ember.ones(3))
+    assert report.graph_break_count == 1 and report.graph_count == 0
+    assert report.break_reasons[0].user_stack == f"{os.path.basename(__file__)}:{line}"
+    assert "boolean" in report.break_reasons[0].reason
+    assert "Break Reason 1" in str(report)
+    ok = compiler.explain(lambda x: x.relu() * 2, ember.randn(3))
+    assert (ok.graph_count, ok.graph_break_count, ok.ops_per_graph) == (1, 0, [["relu", "mul"]])
+
+
+def test_fullgraph_refuses_a_break():
+    @ember.compile(fullgraph=True)
+    def f(x):
+        return x * x.max().item()
+    with pytest.raises(compiler.Unsupported, match=r"item\(\).*test_compile.py"):
+        f(ember.randn(3))
+
+
+def test_decorator_module_compile_and_reset():
+    @ember.compile
+    def f(x):
+        return (x + 1).exp()
+    x = ember.randn(4)
+    np.testing.assert_array_equal(f(x).numpy(), (x + 1).exp().numpy())
+    model = ember.nn.Linear(2, 2)
+    model.compile()
+    x = ember.randn(3, 2)
+    model(x)
+    out = model(x)
+    assert out.grad_fn.name() == "CompiledFunctionBackward"
+    assert len(model._compiled_call._cache) == 1
+    compiler.reset()
+    assert len(model._compiled_call._cache) == 0 and len(f._cache) == 0
+
+
+def test_closure_weights_are_parameters_of_the_graph():
+    w = ember.randn(3, 3, requires_grad=True)
+    fast = ember.compile(lambda x: (x @ w).sum())
+    for _ in range(2):
+        w.grad = None
+        fast(ember.ones(2, 3)).backward()
+        np.testing.assert_allclose(w.grad.numpy(), np.full((3, 3), 2.0), rtol=0)
+    with ember.no_grad():
+        w.mul_(2)  # the graph reads the live tensor, not a snapshot
+    np.testing.assert_allclose(fast(ember.ones(2, 3)).item(), (ember.ones(2, 3) @ w).sum().item(),
+                               rtol=1e-6)
+
+
+def test_input_gradients_unused_outputs_and_retain_graph():
+    fast = ember.compile(lambda x, y: (x * y, x.exp(), (x + y).relu()))
+    x = ember.randn(4, requires_grad=True)
+    y = ember.randn(4, requires_grad=True)
+    for _ in range(2):
+        x.grad = y.grad = None
+        a, b, _ = fast(x, y)
+        (a.sum() + b.sum()).backward(retain_graph=True)  # the third output gets no grad
+        np.testing.assert_allclose(x.grad.numpy(), (y + x.exp()).detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(y.grad.numpy(), x.detach().numpy(), rtol=1e-6)
+        a.sum().backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            a.sum().backward()
+
+
+def test_backends_and_bad_arguments():
+    x = ember.randn(3)
+    for backend in ("ember", "replay", "aot_eager", "eager"):
+        f = ember.compile(lambda x: x.sin() + 1, backend=backend)
+        f(x)
+        np.testing.assert_array_equal(f(x).numpy(), (x.sin() + 1).numpy())
+    with pytest.raises(RuntimeError, match="unknown backend"):
+        ember.compile(lambda x: x, backend="tvm")
+    with pytest.raises(RuntimeError, match="unknown mode"):
+        ember.compile(lambda x: x, mode="fastest")
+
+    @compiler.disable
+    def helper(x):
+        return x * 2
+
+    report = compiler.explain(lambda x: helper(x) + 1, ember.randn(2))
+    assert report.graph_count == 0 and "helper is marked" in report.break_reasons[0].reason
+    off = ember.compile(helper)
+    off(x)
+    assert len(off._cache) == 0  # never captured
+
+
+def test_compiled_region_inside_a_trace_is_traced_through():
+    inner = ember.compile(lambda x: x * 3)
+    inner(ember.randn(2))
+    traced = ember.jit.trace(lambda x: inner(x) + 1, ember.randn(2))
+    assert [n.op for n in traced.graph.nodes] == ["mul", "add"]
+
+
+def test_fused_kernels_in_the_compiled_resnet():
+    make, inputs = MODELS["resnet"]
+    model = make()
+    fast = ember.compile(model)
+    fast(*inputs())
+    entry, = _entries(fast)
+    assert any(n.kind == "fused" for n in entry.graph.nodes)
+    assert any(n.kind == "fused" for n in entry.backward_graph.nodes)
+
+
+def test_profiler_sees_the_compiled_region():
+    fast = ember.compile(lambda x: (x * 2).relu().sum())
+    x = ember.randn(4, requires_grad=True)
+    fast(x)
+    with ember.profiler.profile() as prof:
+        fast(x).backward()
+    names = {e.key for e in prof.key_averages()}
+    assert {"CompiledFunction", "CompiledFunctionBackward"} <= names

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Remake the install stamps when the declared dependencies change.
 DEPS := pyproject.toml
 
-.PHONY: demo test bench screenshot clean
+.PHONY: demo test bench bench-ddp screenshot clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(VENV)/.test-installed
 
 bench: $(VENV)/.test-installed
 	$(PY) bench/ops.py
+
+# all-reduce bandwidth and DDP training steps on 1 and 2 MPI ranks
+bench-ddp: $(VENV)/.test-installed
+	$(PY) bench/ddp.py
 
 # docs/tensorboard_demo.png, from the demo's run served by TensorBoard (needs chromium).
 screenshot: $(VENV)/.demo-installed

@@ -536,3 +536,18 @@ def test_grad_with_batched_grad_outputs_matches_torch(rng):
         (g,) = m.autograd.grad(x.sin() * x, x, m.tensor(v), is_grads_batched=True)
         results.append(g)
     assert_close(*results)
+
+
+def test_queue_callback_runs_once_backward_is_done():
+    from ember.autograd import engine
+    w = ember.ones(3, requires_grad=True)
+    seen = []
+
+    def hook(grad):
+        engine.queue_callback(lambda: seen.append(("callback", w.grad.tolist())))
+        seen.append("hook")
+    w.register_post_accumulate_grad_hook(lambda p: hook(p.grad))
+    (w * 2).sum().backward()
+    assert seen == ["hook", ("callback", [2.0, 2.0, 2.0])]  # after the gradient landed
+    with pytest.raises(RuntimeError, match="only be installed during backward"):
+        engine.queue_callback(lambda: None)

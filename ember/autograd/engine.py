@@ -82,6 +82,7 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                         _accumulate(leaf, grads[0], create_graph, fresh)
                 continue
             grad_inputs = _apply(node, grads, retain_graph)
+            waiting = len(ready)
             for (nxt, nr), g in zip(node.next_functions, grad_inputs):
                 if nxt is None:
                     continue
@@ -94,6 +95,11 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                         ready.append(nxt)
                     else:
                         _skip_branch(nxt, dependencies, buffers, ready)
+            if len(ready) - waiting > 1:
+                # Leaves made ready go on top, to run next: a parameter's gradient is final
+                # as soon as possible (its hooks, e.g. DDP's all-reduce, start early), not
+                # once the depth-first walk comes back from the rest of the graph.
+                ready[waiting:] = sorted(ready[waiting:], key=_is_leaf)
         # a callback may queue another one, which runs in turn
         while callbacks:
             callbacks.pop(0)()
@@ -109,6 +115,10 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                     "graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(results)
     return None
+
+
+def _is_leaf(node) -> bool:
+    return type(node) is AccumulateGrad
 
 
 def _count_dependencies(root_nodes) -> dict:

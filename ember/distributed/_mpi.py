@@ -52,7 +52,7 @@ def poll(ready, deadline: float, what) -> None:
     """Call ``ready()`` until it returns True, or raise `DistTimeout` at ``deadline``."""
     if ready():
         return
-    spin_until = time.monotonic() + 0.1
+    start = time.monotonic()
     pause = 0.0
     while not ready():
         now = time.monotonic()
@@ -60,7 +60,9 @@ def poll(ready, deadline: float, what) -> None:
             raise DistTimeout(f"ember.distributed: {what()} did not complete within the "
                               f"process group's timeout; a rank is missing, stuck, or called "
                               f"a different sequence of collectives")
-        if now < spin_until:
+        if now < start + 5e-3:
+            continue  # the peers are usually a few microseconds away: spin, as MPI does
+        if now < start + 0.1:
             os.sched_yield()  # a peer sharing this core gets to run and answer
         else:
             pause = min(1e-3, pause * 2 or 2e-5)

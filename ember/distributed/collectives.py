@@ -13,7 +13,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._mpi import mpi, wait_all
-from .group import ProcessGroup, resolve
+from .group import ProcessGroup, all_gather_small, resolve
 
 
 class ReduceOp:
@@ -146,7 +146,7 @@ class Work:
         self._done = False
 
     def headers_arrived(self) -> bool:
-        if not self.ticket[0].Test():
+        if not mpi().Request.Testall(self.ticket[0]):
             return False
         self.group.compare(self.ticket)
         return True
@@ -469,7 +469,7 @@ def _all_to_all(pg, name, send, send_counts, received, recv_counts, finish, dtyp
     # (what r sends to q is what q expects from r) before any data moves.
     counts = np.array(send_counts + recv_counts, dtype=np.int64)
     every = np.empty((pg.size(), counts.size), dtype=np.int64)
-    wait_all([pg._headers.Iallgather(counts, every)], pg.deadline(), lambda: name)
+    wait_all(all_gather_small(pg._headers, counts, every), pg.deadline(), lambda: name)
     n = pg.size()
     sent, expected = every[:, :n], every[:, n:]
     if (sent != expected.T).any():

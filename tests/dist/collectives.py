@@ -2,6 +2,7 @@
 reference computed from every rank's input, for float32/float64/int64, contiguous and not,
 blocking and async; objects, point-to-point, groups, mismatch errors and the sampler."""
 import datetime
+import os
 
 import numpy as np
 
@@ -12,6 +13,9 @@ from ember.utils.data.distributed import DistributedSampler
 dist.init_process_group(backend="gloo", timeout=datetime.timedelta(seconds=30))
 rank, world = dist.get_rank(), dist.get_world_size()
 assert world == 2 and dist.get_backend() == "gloo" and dist.is_initialized()
+# the launcher's environment, as torchrun sets it
+assert [os.environ[k] for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")] == \
+    [str(rank), "2", str(rank), "2"]
 Op = dist.ReduceOp
 DTYPES = ["float32", "float64", "int64"]
 checks = 0

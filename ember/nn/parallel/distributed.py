@@ -185,6 +185,13 @@ class DistributedDataParallel(Module):
     >>> loss_fn(model(x), y).backward()     # .grad: the average over the ranks
     >>> with model.no_sync():                # accumulate locally, all-reduce on the next one
     ...     loss_fn(model(x2), y2).backward()
+
+    CPU tensors only (``device_ids`` stays None). ``bucket_cap_mb`` caps a bucket (the first
+    one at 1 MB); ``find_unused_parameters`` walks the forward's graph to find parameters
+    that will get no gradient, whose share of the buckets is then zeros; ``static_graph``
+    does that walk on the first iteration only; ``gradient_as_bucket_view`` makes each
+    ``.grad`` a view into its bucket (no copy back); ``broadcast_buffers`` copies rank 0's
+    buffers to every rank at each forward.
     """
 
     def __init__(self, module: Module, device_ids=None, output_device=None, dim: int = 0,

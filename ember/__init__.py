@@ -87,5 +87,6 @@ _install_amp(cpu, "cpu")
 from .nn.utils._norms import norm_except_dim  # noqa: E402
 from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402
 
-# ---- pretrained models (branch hub): ember.hub, ember.text
-from . import hub, text  # noqa: E402,F401
+# ---- namespaces imported on first use (ember.distributed, ember.hub, ...), so that
+# `import ember` stays fast: see ember/_lazy.py
+from ._lazy import __getattr__  # noqa: E402,F401

@@ -13,6 +13,7 @@ from ._device import CPU, as_device
 from ._layout import preserve_format
 from .autograd.grad_mode import STATE
 from . import backend
+from ._trace_hook import ACTIVE as _TRACER, note as _note_data_read
 
 
 class Tensor:
@@ -125,6 +126,9 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """A tensor sharing this one's memory (and version counter) with no autograd history."""
+        if _TRACER:  # the graph must say where gradients stop
+            from .ops import TABLE
+            return TABLE["detach"].fn(self)
         return self._alias()
 
     def detach_(self) -> "Tensor":
@@ -340,12 +344,16 @@ class Tensor:
 
     # -- leaving ember -------------------------------------------------------------------
     def item(self):
+        if _TRACER:
+            _note_data_read("Tensor.item()")
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._host().reshape(()).item()
 
     def tolist(self):
+        if _TRACER:
+            _note_data_read("Tensor.tolist()")
         return self._host().tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -355,6 +363,8 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
+        if _TRACER:
+            _note_data_read("Tensor.numpy()")
         if not self.is_cpu:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
                             "Tensor.cpu() to copy the tensor to host memory first.")
@@ -392,6 +402,8 @@ class Tensor:
         return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
+        if _TRACER:
+            _note_data_read("converting a tensor to a Python boolean")
         if self._data.size != 1:
             amount = "no values" if self._data.size == 0 else "more than one value"
             raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")

@@ -23,6 +23,7 @@ import contextlib
 import io
 import os
 import pickle
+import struct
 import sys
 import tempfile
 import zipfile
@@ -33,6 +34,7 @@ import numpy as np
 from . import _dtype as dt
 from . import backend
 from ._device import CPU, as_device, device
+from ._safe_unpickler import RestrictedUnpickler
 from ._tensor import Size, Tensor, _init, _new, wrap
 
 FORMAT_VERSION = "1"
@@ -125,32 +127,96 @@ _user_allowed: dict[tuple[str, str], Any] = {}
 
 
 def add_safe_globals(safe_globals: list) -> None:
-    """Let `load` rebuild these classes or functions (which you trust) from checkpoints.
+    """Let `load` rebuild these classes or functions, which you trust, from checkpoints: a
+    whole pickled model needs its classes listed. An entry may be ``(obj, "module.name")``
+    to allow ``obj`` under another name. A checkpoint written by PyTorch names its classes
+    ``torch.nn.modules...``: list Ember's classes of the same path, they stand for them.
 
-    >>> ember.serialization.add_safe_globals([MyConfig])
+    >>> ember.serialization.add_safe_globals([MyModel, ember.nn.LSTM, ember.nn.Linear])
     """
-    for obj in safe_globals:
-        _user_allowed[(obj.__module__, obj.__qualname__)] = obj
+    for entry in safe_globals:
+        if isinstance(entry, tuple):
+            obj, path = entry
+            module, _, name = str(path).rpartition(".")
+        else:
+            obj, module, name = entry, entry.__module__, entry.__qualname__
+        _user_allowed[(module, name)] = obj
 
 
 def get_safe_globals() -> list:
+    """What `add_safe_globals` allowed (and `safe_globals` allows in its block)."""
     return list(_user_allowed.values())
 
 
 def clear_safe_globals() -> None:
+    """Forget everything `add_safe_globals` allowed."""
     _user_allowed.clear()
 
 
-@contextlib.contextmanager
-def safe_globals(safe_globals: list):
-    """Within the block, `load` may also rebuild ``safe_globals``."""
-    saved = dict(_user_allowed)
-    add_safe_globals(safe_globals)
-    try:
-        yield
-    finally:
+class safe_globals:
+    """Within the block, `load` may also rebuild ``safe_globals`` (classes and functions you
+    trust), as `add_safe_globals` allows them for good.
+
+    >>> with ember.serialization.safe_globals([MyModel, ember.nn.Linear]):
+    ...     model = ember.load("model.pt")
+    """
+
+    def __init__(self, safe_globals: list):
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        self._saved = dict(_user_allowed)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc) -> None:
         _user_allowed.clear()
-        _user_allowed.update(saved)
+        _user_allowed.update(self._saved)
+
+
+def _ember_path(module: str) -> str | None:
+    """Ember's module for a PyTorch module path (``torch.nn.modules.rnn`` ->
+    ``ember.nn.modules.rnn``), None for anything else."""
+    if module == "torch" or module.startswith("torch."):
+        return "ember" + module[len("torch"):]
+    return None
+
+
+def _lookup(module: str, name: str):
+    """The object at ``module.name`` inside ember, None if there is none (imports only
+    ember's own modules)."""
+    import importlib
+    try:
+        found = importlib.import_module(module)
+        for part in name.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        return None
+    return found
+
+
+def _user_global(module: str, name: str):
+    """What the user allowed under this name, or, for a PyTorch name, the ember object of
+    the same path if the user allowed that object."""
+    found = _user_allowed.get((module, name))
+    if found is None and (ember_module := _ember_path(module)) is not None:
+        candidate = _lookup(ember_module, name)
+        if candidate is not None and any(candidate is v for v in _user_allowed.values()):
+            found = candidate
+    return found
+
+
+def _refusal(module: str, name: str) -> pickle.UnpicklingError:
+    ember_module = _ember_path(module)
+    hint = "" if ember_module is None else (
+        f" (for PyTorch's {module}.{name}, allow ember's {ember_module}.{name})")
+    return pickle.UnpicklingError(
+        f"ember.load refuses to load {module}.{name}: Weights only load failed. Unsupported "
+        f"global: GLOBAL {module}.{name} was not an allowed global by default: checkpoints "
+        f"may hold only tensors, plain containers, numbers and strings. If you trust this "
+        f"class or function, allow it with "
+        f"ember.serialization.add_safe_globals([{name}]) or within "
+        f"ember.serialization.safe_globals([{name}]){hint}; to run whatever the file holds, "
+        f"load it with weights_only=False.")
 
 
 def _tensor_class(cls_name: str) -> type:
@@ -331,7 +397,7 @@ class _Storage:
                           strides=checked.strides)
 
 
-class _Unpickler(pickle.Unpickler):
+class _Unpickler(RestrictedUnpickler):
     """Resolves only allow-listed globals; storages come from ``open_storage(key, location)``
     (None: the location the archive recorded)."""
 
@@ -341,13 +407,15 @@ class _Unpickler(pickle.Unpickler):
         super().__init__(file)
         self._open_storage = open_storage
 
-    def find_class(self, module: str, name: str):
-        found = self.allowed.get((module, name)) or _user_allowed.get((module, name))
+    def resolve(self, module: str, name: str):
+        found = self.allowed.get((module, name))
         if found is None:
-            raise pickle.UnpicklingError(
-                f"ember.load refuses to load {module}.{name}: checkpoints may hold only "
-                f"tensors, plain containers, numbers and strings. If you trust this file and "
-                f"that global, allow it with ember.serialization.add_safe_globals([...]).")
+            found = _user_global(module, name)
+            if found is None:
+                raise _refusal(module, name)
+            self._admit(found, callable_=not isinstance(found, type))
+        elif callable(found):
+            self._admit(found, callable_=True)
         return found
 
     def persistent_load(self, pid):
@@ -355,6 +423,33 @@ class _Unpickler(pickle.Unpickler):
                 and isinstance(pid[1], str)):
             raise pickle.UnpicklingError(f"ember.load: unknown persistent id {pid!r}")
         return self._open_storage(pid[1], None)
+
+
+def _trusting(restricted: type) -> type:
+    """The unpickler of ``load(weights_only=False)``: any global, as plain pickle does, with
+    the archive's storages and rebuild functions of ``restricted`` and PyTorch's names
+    mapped to ember's."""
+    class TrustingUnpickler(pickle.Unpickler):
+        def __init__(self, file, open_storage):
+            super().__init__(file)
+            self._open_storage = open_storage
+
+        persistent_load = restricted.persistent_load
+
+        def find_class(self, module: str, name: str):
+            found = restricted.allowed.get((module, name))
+            if found is not None:
+                return found
+            ember_module = _ember_path(module)
+            if ember_module is not None:
+                found = _lookup(ember_module, name)
+                if found is None:
+                    raise pickle.UnpicklingError(
+                        f"ember.load: {module}.{name} has no ember counterpart "
+                        f"({ember_module}.{name} does not exist)")
+                return found
+            return super().find_class(module, name)
+    return TrustingUnpickler
 
 
 def _target_device(location: str, map_location) -> device:
@@ -413,8 +508,11 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
          mmap: bool | None = None, **pickle_load_args) -> Any:
     """Load what `save` wrote, from a path or a binary file object.
 
-    Never runs code from the file (``weights_only`` is accepted for PyTorch compatibility;
-    loading is always restricted). ``map_location`` moves storages: a device or string for
+    By default (``weights_only=True``) nothing in the file runs: it may hold tensors,
+    containers, numbers and strings, and instances of the classes you allow with
+    `add_safe_globals` / `safe_globals` (rebuilt through the pickle protocol only, see
+    ``ember/_safe_unpickler.py``). ``weights_only=False`` unpickles whatever the file holds,
+    as plain pickle does: only for files you trust. ``map_location`` moves storages: a device or string for
     all of them, a dict from saved to new location, or ``fn(storage, location)`` returning
     the storage where it should live.
 
@@ -426,11 +524,11 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
                         f"or a callable, got {type(map_location).__name__}")
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as fh:
-            return _load(fh, os.fspath(f), map_location)
-    return _load(f, getattr(f, "name", type(f).__name__), map_location)
+            return _load(fh, os.fspath(f), map_location, weights_only)
+    return _load(f, getattr(f, "name", type(f).__name__), map_location, weights_only)
 
 
-def _load(f: BinaryIO, name: str, map_location) -> Any:
+def _load(f: BinaryIO, name: str, map_location, weights_only: bool = True) -> Any:
     start = f.tell() if getattr(f, "seekable", lambda: False)() else None
     magic = f.read(4)
     if magic != _MAGIC:
@@ -468,6 +566,8 @@ def _load(f: BinaryIO, name: str, map_location) -> Any:
                                         map_location)
         return opened[key]
 
+    if weights_only is False:
+        unpickler = _trusting(unpickler)
     with archive:
         try:
             return unpickler(io.BytesIO(data), storage).load()
@@ -479,4 +579,4 @@ def _load(f: BinaryIO, name: str, map_location) -> Any:
 
 
 _MALFORMED = (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-              IndexError, KeyError, OverflowError)
+              IndexError, KeyError, OverflowError, struct.error)

@@ -278,11 +278,17 @@ def test_parametrized_buffer_and_dtype_move(rng):
     assert e(ember.zeros(2, 3).double()).dtype == ember.float64
 
 
-def test_parametrized_module_refuses_pickle():
+def test_parametrized_module_pickles_as_its_original_class():
+    """(PyTorch refuses to pickle these; Ember pickles the original class and the
+    ``parametrizations`` child, and makes the parametrized class again on load.)"""
     import pickle
     m = parametrize.register_parametrization(nn.Linear(2, 2), "weight", Symmetric())
-    with pytest.raises(RuntimeError):
-        pickle.dumps(m)
+    copy = pickle.loads(pickle.dumps(m))
+    assert parametrize.is_parametrized(copy, "weight")
+    assert type(copy) is not type(m) and parametrize.type_before_parametrizations(copy) is nn.Linear
+    x = ember.randn(3, 2)
+    assert ember.equal(copy(x), m(x))
+    assert ember.equal(copy.weight, copy.weight.T)
 
 
 def test_bad_parametrization_inputs():

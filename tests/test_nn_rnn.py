@@ -270,3 +270,51 @@ def test_rnn_dropout_between_layers_only_in_training():
     assert_close(mod(x)[0], mod(x)[0].detach())
     with pytest.warns(UserWarning):
         ember.nn.LSTM(3, 4, dropout=0.2)  # one layer: nothing to drop between
+
+
+# -- the whole-layer ops (lstm_layer, gru_layer): float32, partial outputs, double backward --
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_fused_layers_float32_match_torch(name, bidirectional, rng):
+    """The language-model path: float32, several layers, all steps in one op per layer."""
+    t_mod = getattr(torch.nn, name)(6, 8, 2, bidirectional=bidirectional)
+    e_mod = getattr(ember.nn, name)(6, 8, 2, bidirectional=bidirectional)
+    e_mod.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t_mod.state_dict().items()})
+    t_leaves, e_leaves = _leaves(rng, (7, 3, 6))
+    t_leaves = [t.float().detach().requires_grad_() for t in t_leaves]
+    e_leaves = [e.float().detach().requires_grad_() for e in e_leaves]
+    t_out, e_out = t_mod(t_leaves[0]), e_mod(e_leaves[0])
+    assert e_out[0].dtype == ember.float32
+    _backward_and_compare(t_out, e_out, t_leaves, e_leaves, t_mod, e_mod, rng)
+
+
+@pytest.mark.parametrize("name,used", [("LSTM", "h_n"), ("LSTM", "c_n"), ("GRU", "h_n"),
+                                       ("LSTM", "output")])
+def test_fused_layers_with_only_some_outputs_used(name, used, rng):
+    t_mod, e_mod = _pair(name, dict(input_size=IN, hidden_size=HID, num_layers=2))
+    t_leaves, e_leaves = _leaves(rng, (T, B, IN))
+    grads = []
+    for mod, x in ((t_mod, t_leaves[0]), (e_mod, e_leaves[0])):
+        out, state = mod(x)
+        picked = {"output": out, "h_n": state[0] if name == "LSTM" else state,
+                  "c_n": state[1] if name == "LSTM" else None}[used]
+        (picked * picked).sum().backward()
+        grads.append([x.grad] + [p.grad for p in mod.parameters()])
+    for k, (t, e) in enumerate(zip(*grads)):
+        assert_close(e, t, what=f"grad {k}")
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+def test_fused_layers_gradients_of_gradients_match_torch(name, rng):
+    """create_graph=True: the layer's derivative is itself differentiated (through the
+    single-step ops), as for a gradient penalty."""
+    t_mod, e_mod = _pair(name, dict(input_size=IN, hidden_size=HID, bidirectional=True))
+    t_leaves, e_leaves = _leaves(rng, (T, B, IN))
+    for mod, x, lib in ((t_mod, t_leaves[0], torch), (e_mod, e_leaves[0], ember)):
+        out = mod(x)[0]
+        (grad_x,) = lib.autograd.grad((out * out).sum(), x, create_graph=True)
+        (grad_x * grad_x).sum().backward()
+    assert_close(e_leaves[0].grad, t_leaves[0].grad, what="grad of the gradient penalty")
+    for (name_, p), (_, q) in zip(t_mod.named_parameters(), e_mod.named_parameters()):
+        assert_close(q.grad, p.grad, what=f"second-order grad of {name_}")

@@ -382,6 +382,29 @@ def test_graph_names_the_second_output_of_a_multi_output_op(tmp_path):
     assert _shapes(nodes[product.input[0]]) == [[5, 2], [5, 2]]
 
 
+class Classify(ember.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = ember.nn.Linear(3, 4)
+
+    def forward(self, x):
+        logits = self.lin(x)
+        return logits, logits.argmax(1)
+
+
+def test_graph_is_graph_modes_ir(tmp_path):
+    """add_graph draws the IR that ember.jit traces: every op, integer results included."""
+    model, x = Classify(), ember.randn(5, 3)
+    with SummaryWriter(tmp_path) as w:
+        w.add_graph(model, x)
+    nodes = {n.name: n for n in read(tmp_path).Graph().node}
+    traced = ember.jit.trace(model, (x,))
+    ops = [n for n in nodes.values() if n.op not in ("IO Node", "Parameter", "Constant")]
+    assert sorted(n.op for n in ops) == sorted(n.op for n in traced.graph.nodes)
+    (argmax,) = [n for n in ops if n.op == "argmax"]
+    assert nodes["output/output.2"].input == [argmax.name] and _shapes(argmax) == [[5]]
+
+
 def test_graph_leaves_the_model_as_it_was(tmp_path):
     model = Net().train()
     with SummaryWriter(tmp_path) as w:

@@ -12,6 +12,23 @@ from .graph import AccumulateGrad, edge_of
 from .grad_mode import STATE
 from . import anomaly
 from ..profiler._hook import ACTIVE as _PROFILER
+from .._trace_hook import ACTIVE as _TRACER
+
+# One list of queued callbacks per backward pass in progress (a backward may start another
+# one, e.g. reentrant checkpointing); each runs its own when its graph is done.
+_CALLBACKS: list = []
+
+
+def queue_callback(callback) -> None:
+    """Run ``callback()`` once the backward pass now in progress has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``); hooks use it to act after the last
+    gradient of a pass, as DistributedDataParallel does to wait for its all-reduces.
+
+    >>> x.register_hook(lambda g: ember.autograd.engine.queue_callback(done) or g)
+    """
+    if not _CALLBACKS:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _CALLBACKS[-1].append(callback)
 
 
 def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
@@ -48,6 +65,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
 
     prev_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
+    callbacks = []
+    _CALLBACKS.append(callbacks)
     try:
         while ready:
             node = ready.pop()
@@ -75,8 +94,12 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
                         ready.append(nxt)
                     else:
                         _skip_branch(nxt, dependencies, buffers, ready)
+        # a callback may queue another one, which runs in turn
+        while callbacks:
+            callbacks.pop(0)()
     finally:
         STATE.grad_enabled = prev_mode
+        _CALLBACKS.pop()
 
     if inputs is not None and not accumulate:
         for i, r in enumerate(results):
@@ -147,7 +170,10 @@ def _run_tensor_hooks(node, grads):
 
 
 def _apply(node, grads, retain_graph: bool):
-    grad_inputs = _PROFILER[0].backward(node, grads) if _PROFILER else node.apply(grads)
+    if _TRACER:
+        grad_inputs = _TRACER[0].backward(node, grads)
+    else:
+        grad_inputs = _PROFILER[0].backward(node, grads) if _PROFILER else node.apply(grads)
     if anomaly.enabled():
         anomaly.check_grads(node, grad_inputs)
     if node._hooks is not None:

@@ -7,6 +7,7 @@ from .modules import *  # noqa: F401,F403  every layer family in ember/nn/module
 from . import functional, init, utils
 from . import parallel
 from .parallel import DataParallel
+from .modules.utils import factory_kwargs
 
 __all__ = ["Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer", "functional",
            "init", "utils", "parallel", "DataParallel"] + modules.__all__  # noqa: F405

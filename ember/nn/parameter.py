@@ -69,7 +69,7 @@ def _rebuild_parameter(cls, data, requires_grad):
     return cls(wrap(data), requires_grad)
 
 
-class _Uninitialized:
+class UninitializedTensorMixin:
     """A placeholder whose shape is unknown until `materialize` (lazy modules): it then
     becomes, in place, a plain ``cls_to_become`` so references to it stay valid."""
 
@@ -100,12 +100,21 @@ class _Uninitialized:
         return memo[id(self)]
 
 
+def is_lazy(param) -> bool:
+    """Whether ``param`` is a placeholder of a lazy module, not yet materialized.
+
+    >>> is_lazy(ember.nn.UninitializedParameter())
+    True
+    """
+    return isinstance(param, UninitializedTensorMixin)
+
+
 def _empty_like_spec(device, dtype) -> Tensor:
     from .._creation import empty
     return empty(0, device=device, dtype=dtype)
 
 
-class UninitializedParameter(_Uninitialized, Parameter):
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
     """A `Parameter` whose shape a lazy module fixes at its first forward.
 
     >>> p = nn.UninitializedParameter()
@@ -119,7 +128,7 @@ class UninitializedParameter(_Uninitialized, Parameter):
         return Parameter.__new__(cls, _empty_like_spec(device, dtype), requires_grad)
 
 
-class UninitializedBuffer(_Uninitialized, Buffer):
+class UninitializedBuffer(UninitializedTensorMixin, Buffer):
     """A buffer whose shape a lazy module fixes at its first forward."""
 
     cls_to_become = Tensor  # a plain tensor once materialized, as an eager layer's buffers

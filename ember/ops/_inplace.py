@@ -22,7 +22,9 @@ from . import _op
 from ._op import op
 
 
-def apply_inplace(op, self: Tensor, args: tuple, kwargs: dict) -> Tensor:
+def apply_inplace(op, self: Tensor, args: tuple, kwargs: dict, traced: bool = False) -> Tensor:
+    if _op._TRACER and not traced:
+        return _op._TRACER[0].inplace(op, self, args, kwargs)
     recording = STATE.grad_enabled and op.differentiable and (
         self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
     base = self._base

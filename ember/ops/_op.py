@@ -37,6 +37,7 @@ from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
 from ..profiler._hook import ACTIVE as _PROFILER
 from ..amp._hook import ACTIVE as _AUTOCAST
+from .._trace_hook import ACTIVE as _TRACER
 
 _anomaly = anomaly._enabled
 from .. import backend
@@ -84,6 +85,9 @@ class Op:
         # ``inplace_forward(xp, out, *operands, *args)`` writes the result into ``out``; for
         # in-place variants whose derivative doesn't need the old value (``index_put_``).
         self.inplace_forward = None
+        # How `ember.onnx.export` writes this op: an ONNX op type (one node, same operands),
+        # or ``lower(g, *operand_names, *args, **kwargs) -> output name(s)``; see `onnx`.
+        self.onnx_lowering = None
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -98,6 +102,13 @@ class Op:
     def derivative(self, backward):
         """Register the derivative: ``backward(ctx, *grads, *args, **kwargs) -> input grads``."""
         self.backward = backward
+        return self
+
+    def onnx(self, lowering):
+        """Declare the ONNX lowering beside the forward: ``relu.onnx("Relu")``, or as a
+        decorator on ``lower(g, *operand_names, *args, **kwargs)`` for anything else (``g``
+        is the exporter's `ember.onnx._builder.GraphBuilder`)."""
+        self.onnx_lowering = lowering
         return self
 
     def __call__(self, *args, **kwargs):
@@ -213,11 +224,10 @@ def _binary_fast_path(op: Op):
     differentiable = op.differentiable
     profiler = _PROFILER
     autocast = _AUTOCAST
+    tracer = _TRACER
 
     def fn(a, b, *args, **kwargs):
-        if profiler:
-            return profiler[0](op, (a, b) + args, kwargs)
-        if args or kwargs or autocast:
+        if args or kwargs or autocast or profiler or tracer:
             return apply(op, (a, b) + args, kwargs)
         if isinstance(a, Tensor):
             x = a._data
@@ -264,11 +274,10 @@ def _unary_fast_path(op: Op):
     differentiable = op.differentiable
     profiler = _PROFILER
     autocast = _AUTOCAST
+    tracer = _TRACER
 
     def fn(a, *args, **kwargs):
-        if profiler:
-            return profiler[0](op, (a,) + args, kwargs)
-        if args or kwargs or autocast or not isinstance(a, Tensor):
+        if args or kwargs or autocast or profiler or tracer or not isinstance(a, Tensor):
             return apply(op, (a,) + args, kwargs)
         x = a._data
         if type(x) is not _ndarray or x.dtype.kind != "f":
@@ -292,9 +301,12 @@ def _unary_fast_path(op: Op):
 _NO_KWARGS: dict = {}
 
 
-def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
+def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: bool = False):
     """Run ``op`` on ``args``: promote, compute on arrays, and record for autograd.
-    ``profiled``: an active profiler already times this call."""
+    ``profiled``: an active profiler already times this call; ``traced``: an active tracer
+    already records it."""
+    if _TRACER and not (traced or profiled):
+        return _TRACER[0](op, args, kwargs)
     if _PROFILER and not profiled:
         return _PROFILER[0](op, args, kwargs)
     if kwargs:

@@ -58,6 +58,21 @@ def gelu(ctx, grad, approximate="none"):
     return wrap(slope)
 
 
+@gelu.onnx
+def gelu(g, x, approximate="none"):
+    if g.opset >= 20:
+        return g.op("Gelu", x, approximate=approximate)
+    if approximate == "tanh":
+        cube = g.op("Mul", x, g.op("Mul", x, x))
+        inner = g.op("Mul", g.op("Add", x, g.op("Mul", cube, g.scalar(0.044715, x))),
+                     g.scalar(math.sqrt(2 / math.pi), x))
+        cdf = g.op("Add", g.op("Tanh", inner), g.scalar(1, x))
+    else:
+        cdf = g.op("Add", g.op("Erf", g.op("Mul", x, g.scalar(math.sqrt(0.5), x))),
+                   g.scalar(1, x))
+    return g.op("Mul", g.op("Mul", x, cdf), g.scalar(0.5, x))
+
+
 @op(nin=2, save=(0, 1), method=False, function=False)
 def gelu_backward(xp, grad, x, approximate="none"):
     """GELU's gradient: ``grad * (Phi(x) + x * phi(x))``, or the derivative of its tanh form."""
@@ -156,6 +171,11 @@ def _silu_grad(g, x, y):
 
 
 silu = _float_activation("silu", _silu, _silu_grad)
+
+
+@silu.onnx
+def silu(g, x):
+    return g.op("Mul", x, g.op("Sigmoid", x))
 silu.forward.__doc__ = "``x * sigmoid(x)`` (also called swish)."
 
 
@@ -173,6 +193,16 @@ def _softplus_grad(g, x, y, beta=1.0, threshold=20.0):
 
 
 softplus = _float_activation("softplus", _softplus, _softplus_grad)
+
+
+@softplus.onnx
+def softplus(g, x, beta=1.0, threshold=20.0):
+    # ONNX's Softplus has no beta or threshold (past which PyTorch returns x itself).
+    scaled = x if beta == 1 else g.op("Mul", x, g.scalar(beta, x))
+    smooth = g.op("Softplus", scaled)
+    if beta != 1:
+        smooth = g.op("Div", smooth, g.scalar(beta, x))
+    return g.op("Where", g.op("Greater", scaled, g.scalar(threshold, x)), x, smooth)
 softplus.forward.__doc__ = ("``log(1 + exp(beta * x)) / beta``, linear where ``beta * x`` "
                             "exceeds ``threshold``.")
 
@@ -187,6 +217,11 @@ def _mish_grad(g, x, y):
 
 
 mish = _float_activation("mish", _mish, _mish_grad)
+
+
+@mish.onnx
+def mish(g, x):
+    return g.op("Mul", x, g.op("Tanh", g.op("Softplus", x)))
 mish.forward.__doc__ = "``x * tanh(softplus(x))``."
 
 
@@ -196,6 +231,11 @@ def _log_sigmoid(xp, x):
 
 log_sigmoid = _float_activation("log_sigmoid", _log_sigmoid,
                                 lambda g, x, y: g * (-x).sigmoid())
+
+
+@log_sigmoid.onnx
+def log_sigmoid(g, x):
+    return g.op("Neg", g.op("Softplus", g.op("Neg", x)))
 log_sigmoid.forward.__doc__ = "``log(sigmoid(x))``, stable for large ``|x|``."
 
 
@@ -217,6 +257,15 @@ def _elu_grad(g, x, y, alpha=1.0, scale=1.0, input_scale=1.0):
 
 
 elu = _float_activation("elu", _elu, _elu_grad)
+
+
+@elu.onnx
+def elu(g, x, alpha=1.0, scale=1.0, input_scale=1.0):
+    if input_scale == 1:
+        return g.op("Selu", x, alpha=float(alpha), gamma=float(scale))
+    if scale == 1 and math.isclose(input_scale * alpha, 1.0):
+        return g.op("Celu", x, alpha=float(alpha))
+    raise NotImplementedError("elu: this scale/input_scale pair has no ONNX form")
 elu.forward.__doc__ = ("``scale * x`` for positive ``x``, else "
                        "``scale * alpha * (exp(input_scale * x) - 1)``.")
 
@@ -254,6 +303,11 @@ def _leaky_relu(xp, x, negative_slope=0.01):
 leaky_relu = _float_activation(
     "leaky_relu", _leaky_relu,
     lambda g, x, y, negative_slope=0.01: where_op(x > 0, g, g * negative_slope))
+
+
+@leaky_relu.onnx
+def leaky_relu(g, x, negative_slope=0.01):
+    return g.op("LeakyRelu", x, alpha=float(negative_slope))
 leaky_relu.forward.__doc__ = "``x`` for positive ``x``, else ``negative_slope * x``."
 
 
@@ -272,6 +326,11 @@ hardtanh = unary("hardtanh", _hardtanh, _hardtanh_grad, promote="common", refuse
                  doc="``x`` clipped to ``[min_val, max_val]``.")
 
 
+@hardtanh.onnx
+def hardtanh(g, x, min_val=-1.0, max_val=1.0):
+    return g.op("Clip", x, g.scalar(min_val, x), g.scalar(max_val, x))
+
+
 def _hardsigmoid(xp, x):
     return xp.clip(x * (1 / 6) + 0.5, 0, 1)
 
@@ -283,6 +342,11 @@ _SIXTH_AS_FLOAT32 = 0.1666666716337204
 hardsigmoid = _float_activation(
     "hardsigmoid", _hardsigmoid,
     lambda g, x, y: where_op((x > -3) & (x < 3), g * _SIXTH_AS_FLOAT32, 0))
+
+
+@hardsigmoid.onnx
+def hardsigmoid(g, x):
+    return g.op("HardSigmoid", x, alpha=1 / 6, beta=0.5)
 hardsigmoid.forward.__doc__ = "``clip(x / 6 + 1/2, 0, 1)``."
 
 
@@ -295,6 +359,7 @@ def _hardswish_grad(g, x, y):
 
 
 hardswish = _float_activation("hardswish", _hardswish, _hardswish_grad)
+hardswish.onnx("HardSwish")
 hardswish.forward.__doc__ = "``x * clip(x + 3, 0, 6) / 6``."
 
 

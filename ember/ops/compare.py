@@ -32,16 +32,34 @@ def predicate(name, forward, *, kinds="", doc=None):
 # ----------------------------------------------------------------------------- comparisons
 
 eq = relation("eq", lambda xp, a, b: xp.equal(a, b), doc="``input == other`` elementwise.")
+eq.onnx("Equal")
 ne = relation("ne", lambda xp, a, b: xp.not_equal(a, b), aliases=("not_equal",),
               doc="``input != other`` elementwise.")
+
+
+@ne.onnx
+def ne(g, a, b):
+    return g.op("Not", g.op("Equal", a, b))
 lt = relation("lt", lambda xp, a, b: xp.less(a, b), kinds="c", aliases=("less",),
               doc="``input < other`` elementwise.")
+
+
+lt.onnx("Less")
 le = relation("le", lambda xp, a, b: xp.less_equal(a, b), kinds="c",
               aliases=("less_equal",), doc="``input <= other`` elementwise.")
+
+
+le.onnx("LessOrEqual")
 gt = relation("gt", lambda xp, a, b: xp.greater(a, b), kinds="c", aliases=("greater",),
               doc="``input > other`` elementwise.")
+
+
+gt.onnx("Greater")
 ge = relation("ge", lambda xp, a, b: xp.greater_equal(a, b), kinds="c",
               aliases=("greater_equal",), doc="``input >= other`` elementwise.")
+
+
+ge.onnx("GreaterOrEqual")
 
 
 def _same_dtype(a, b) -> None:
@@ -136,12 +154,27 @@ def _logical(name, forward, doc):
 
 logical_and = _logical("logical_and", lambda xp, a, b: xp.logical_and(a, b),
                        "Elementwise AND of the truth values (nonzero is True).")
+
+
+@logical_and.onnx
+def logical_and(g, a, b):
+    return g.op("And", g.as_bool(a), g.as_bool(b))
 logical_or = _logical("logical_or", lambda xp, a, b: xp.logical_or(a, b),
                       "Elementwise OR of the truth values (nonzero is True).")
+
+
+@logical_or.onnx
+def logical_or(g, a, b):
+    return g.op("Or", g.as_bool(a), g.as_bool(b))
 logical_xor = _logical("logical_xor", lambda xp, a, b: xp.logical_xor(a, b),
                        "Elementwise XOR of the truth values (nonzero is True).")
 logical_not = _declare("logical_not", lambda xp, x: xp.logical_not(x), 1, promote=None,
                        doc="Elementwise NOT of the truth values (nonzero is True).")
+
+
+@logical_not.onnx
+def logical_not(g, x):
+    return g.op("Not", g.as_bool(x))
 
 
 # ----------------------------------------------------------------------------- bitwise
@@ -153,12 +186,29 @@ def _bitwise(name, forward, doc):
 
 bitwise_and = _bitwise("bitwise_and", lambda xp, a, b: xp.bitwise_and(a, b),
                        "Elementwise bitwise AND of integer or bool tensors.")
+
+
+@bitwise_and.onnx
+def bitwise_and(g, a, b):
+    return g.op("And", a, b) if g.dtype(a) == bool else g.op("BitwiseAnd", a, b,
+                                                               since=18)
 bitwise_or = _bitwise("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b),
                       "Elementwise bitwise OR of integer or bool tensors.")
+
+
+@bitwise_or.onnx
+def bitwise_or(g, a, b):
+    return g.op("Or", a, b) if g.dtype(a) == bool else g.op("BitwiseOr", a, b,
+                                                               since=18)
 bitwise_xor = _bitwise("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b),
                        "Elementwise bitwise XOR of integer or bool tensors.")
 bitwise_not = _declare("bitwise_not", lambda xp, x: xp.invert(x), 1, promote="common",
                        kinds="fc", doc="Elementwise bitwise NOT (logical NOT for bools).")
+
+
+@bitwise_not.onnx
+def bitwise_not(g, x):
+    return g.op("Not", x) if g.dtype(x) == bool else g.op("BitwiseNot", x, since=18)
 
 
 def _shift(left: bool):

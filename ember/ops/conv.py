@@ -146,6 +146,13 @@ def conv(ctx, grad, stride, padding, dilation, groups):
     return gx, gw
 
 
+@conv.onnx
+def conv(g, x, w, stride, padding, dilation, groups):
+    return g.op("Conv", x, w, kernel_shape=list(g.shape(w)[2:]), strides=list(stride),
+                pads=[lo for lo, _ in padding] + [hi for _, hi in padding],
+                dilations=list(dilation), group=groups)
+
+
 def _output_padding(spatial, out, kernel, stride, padding, dilation):
     # the part of the input the last window did not reach (stride > 1)
     return tuple(s - ((o - 1) * st - lo - hi + dil * (k - 1) + 1)
@@ -202,6 +209,13 @@ def conv_transpose(ctx, grad, stride, padding, dilation, groups, output_padding)
     if ctx.needs_input_grad[1]:
         gw = conv_weight.fn(grad, x, tuple(w.shape), stride, padding, dilation, groups)
     return gx, gw
+
+
+@conv_transpose.onnx
+def conv_transpose(g, x, w, stride, padding, dilation, groups, output_padding):
+    return g.op("ConvTranspose", x, w, kernel_shape=list(g.shape(w)[2:]),
+                strides=list(stride), pads=[lo for lo, _ in padding] + [hi for _, hi in padding],
+                dilations=list(dilation), group=groups, output_padding=list(output_padding))
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)

@@ -24,6 +24,11 @@ def _to_copy(ctx, grad, dtype=None, device=None):
     return to(grad, ctx.stash, source_dtype)
 
 
+@_to_copy.onnx
+def _to_copy(g, x, dtype=None, device=None):
+    return g.op("Identity", g.cast(x, dtype))
+
+
 def to(x, device=None, dtype=None, copy=False):
     """`Tensor.to`: the tensor itself when nothing changes (unless ``copy``), else a copy."""
     same_device = device is None or device == x.device
@@ -42,3 +47,18 @@ def clone(xp, x, *, memory_format=None):
 @clone.derivative
 def clone(ctx, grad, *, memory_format=None):
     return grad
+
+
+@clone.onnx
+def clone(g, x, *, memory_format=None):
+    return g.op("Identity", x)
+
+
+@op(differentiable=False, view="always", method=False, function=False)
+def detach(xp, x):
+    """``Tensor.detach`` as a graph sees it (recorded only while tracing): the same memory,
+    and no gradient flows back."""
+    return x.view()
+
+
+detach.onnx("Identity")

@@ -49,6 +49,11 @@ def embedding(ctx, grad, padding_idx=-1, scale_grad_by_freq=False, sparse=False)
                                  scale_grad_by_freq), None
 
 
+@embedding.onnx
+def embedding(g, weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    return g.op("Gather", weight, indices, axis=0)
+
+
 @op(nin=2, save=(1,), method=False, function=False)
 def embedding_backward(xp, grad, indices, num_weights, padding_idx, scale_grad_by_freq):
     """The gradient of `embedding` for its table: each lookup's gradient added to its row."""

@@ -174,6 +174,11 @@ def _place_into_zeros(ctx, grad, key):
 getitem = op(view="always", method=False, function=False, name="getitem")(_read)
 index = op(method=False, function=False, name="index")(_read)
 getitem.derivative(_place_into_zeros)
+
+
+@getitem.onnx
+def getitem(g, x, key):
+    return g.basic_index(x, key)
 index.derivative(_place_into_zeros)
 
 
@@ -252,6 +257,8 @@ def _getitem(self: Tensor, key) -> Tensor:
 
 def _view(self: Tensor, key) -> Tensor:
     # `apply` without its argument handling: one tensor, a key known to be basic.
+    if _op._TRACER:
+        return apply(getitem, (self, key), _NO_KWARGS)
     out = wrap(_read(None, self._data, key))
     _op._share_version(getitem, self, (out,))
     if self._requires_grad and STATE.grad_enabled:
@@ -263,8 +270,8 @@ def _setitem(self: Tensor, key, value) -> None:
     key = prepare_key(self, key)
     if isinstance(value, Tensor) and value.dtype != self.dtype:
         value = value.to(self.dtype)
-    if STATE.grad_enabled and (self._requires_grad or isinstance(value, Tensor) and
-                               value._requires_grad):
+    if _op._TRACER or STATE.grad_enabled and (self._requires_grad or isinstance(
+            value, Tensor) and value._requires_grad):
         if not isinstance(value, Tensor):
             value = _tensor(value, dtype=self.dtype, device=self.device)
         apply_inplace(index_put, self, (value, key), {})
@@ -348,6 +355,13 @@ def index_select(ctx, grad, dim, index):
     if not shape:
         return grad.sum().reshape(())
     return zero.index_add(dim, index.reshape(-1), grad)
+
+
+@index_select.onnx
+def index_select(g, x, dim, index):
+    if not g.rank(x):
+        raise NotImplementedError("index_select of a 0-d tensor has no ONNX form")
+    return g.op("Gather", x, index, axis=dim)
 
 
 # ----------------------------------------------------------------------------- flat index

@@ -67,6 +67,11 @@ def cat(ctx, grad, dim=0):
     return tuple(grads)
 
 
+@cat.onnx
+def cat(g, tensors, dim=0):
+    return g.op("Concat", *tensors, axis=dim)
+
+
 composite("concat")(cat.fn)
 
 
@@ -101,6 +106,12 @@ def stack(xp, tensors, dim=0):
 @stack.derivative
 def stack(ctx, grad, dim=0):
     return grad.unbind(dim % (len(ctx.shapes[0]) + 1))
+
+
+@stack.onnx
+def stack(g, tensors, dim=0):
+    axis = g.ints([dim % (g.rank(tensors[0]) + 1)])
+    return g.op("Concat", *(g.op("Unsqueeze", t, axis) for t in tensors), axis=dim)
 
 
 def _non_empty(name: str, tensors) -> list:

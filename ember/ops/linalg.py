@@ -11,7 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
-from ._op import _AUTOCAST, _PROFILER, _record, op
+from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -93,10 +93,10 @@ def _matmul_hot_path(general):
     """matmul is the hottest op: two CPU tensors of one dtype go straight to NumPy (~1 us of
     bookkeeping); everything else, errors included (and profiled calls), takes the general
     path."""
-    profiler, autocast = _PROFILER, _AUTOCAST
+    profiler, autocast, tracer = _PROFILER, _AUTOCAST, _TRACER
 
     def matmul(a, b, *args, **kwargs):
-        if (args or kwargs or profiler or autocast or not isinstance(a, Tensor)
+        if (args or kwargs or profiler or autocast or tracer or not isinstance(a, Tensor)
                 or not isinstance(b, Tensor)):
             return general(a, b, *args, **kwargs)
         x, y = a._data, b._data
@@ -151,6 +151,9 @@ def _is_transposed(array) -> bool:
 def matmul(ctx, grad):
     a, b = ctx.saved_tensors
     return matmul_pullback(grad, a, b, ctx.needs_input_grad)
+
+
+matmul.onnx("MatMul")
 
 
 _MATMUL = matmul
@@ -223,8 +226,14 @@ def _fixed_rank_product(name, check, pullback, doc):
 
 mm = _fixed_rank_product("mm", _check_mm, matmul_pullback,
                          "The product of two matrices: ``(n, m) @ (m, p) -> (n, p)``.")
+
+
+mm.onnx("MatMul")
 bmm = _fixed_rank_product("bmm", _check_bmm, matmul_pullback,
                           "Batched matrix product: ``(b, n, m) @ (b, m, p) -> (b, n, p)``.")
+
+
+bmm.onnx("MatMul")
 mv = _fixed_rank_product("mv", _check_mv, matmul_pullback,
                          "Matrix times vector: ``(n, m) @ (m,) -> (n,)``.")
 dot = _fixed_rank_product("dot", _check_dot, matmul_pullback,
@@ -331,8 +340,23 @@ def _check_outer(a, b):
 
 addmm = _add_product("addmm", _check_mm, _product, matmul_pullback,
                      "``beta * input + alpha * (mat1 @ mat2)``.")
+
+
+@addmm.onnx
+def addmm(g, c, x, y, *, beta=1, alpha=1):
+    return g.op("Gemm", x, y, c, alpha=float(alpha), beta=float(beta))
 baddbmm = _add_product("baddbmm", _check_bmm, _product,
                        matmul_pullback, "``beta * input + alpha * bmm(batch1, batch2)``.")
+
+
+@baddbmm.onnx
+def baddbmm(g, c, x, y, *, beta=1, alpha=1):
+    product = g.op("MatMul", x, y)
+    if alpha != 1:
+        product = g.op("Mul", product, g.scalar(alpha, x))
+    if beta == 0:
+        return product
+    return g.op("Add", c if beta == 1 else g.op("Mul", c, g.scalar(beta, c)), product)
 addmv = _add_product("addmv", _check_mv, _product, matmul_pullback,
                      "``beta * input + alpha * (mat @ vec)``.")
 addbmm = _add_product("addbmm", _check_addbmm, _batch_sum_product, matmul_pullback,

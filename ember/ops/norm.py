@@ -161,6 +161,14 @@ def layer_norm(ctx, grad, grad_mean, grad_var, normalized_ndim, eps):
     return grad_x, grad_weight, grad_bias
 
 
+@layer_norm.onnx
+def layer_norm(g, x, weight, bias, normalized_ndim, eps):
+    if g.opset < 17:
+        raise NotImplementedError("layer_norm needs opset_version 17 or later")
+    return g.op("LayerNormalization", x, weight, bias, axis=-normalized_ndim,
+                epsilon=float(eps)), None, None
+
+
 def _layer_norm_grads_in_place(needs, grad, x, weight, mean, var, eps):
     """The first-order gradients on arrays, rows (the statistics) by normalized entries, as
     `_batch_norm_grads_in_place` does for batch norm."""

@@ -51,3 +51,13 @@ def constant_pad_nd(xp, input, pad, value=0):
 @constant_pad_nd.derivative
 def constant_pad_nd(ctx, grad, pad, value=0):
     return constant_pad_nd.fn(grad, tuple(-p for p in pad))
+
+
+@constant_pad_nd.onnx
+def constant_pad_nd(g, input, pad, value=0):
+    # PyTorch lists (begin, end) pairs from the last dim backwards; ONNX all begins, then ends.
+    rank = g.rank(input)
+    begins, ends = [0] * rank, [0] * rank
+    for i in range(len(pad) // 2):
+        begins[rank - 1 - i], ends[rank - 1 - i] = pad[2 * i], pad[2 * i + 1]
+    return g.op("Pad", input, g.ints(begins + ends), g.scalar(value, input), mode="constant")

@@ -69,6 +69,9 @@ def where(ctx, grad):
             where_op(condition, 0, grad) if need[2] else None)
 
 
+where.onnx("Where")
+
+
 where_op = where.fn
 
 
@@ -130,6 +133,11 @@ def masked_fill(ctx, grad):
             where_op(mask, grad, 0) if need[2] else None)
 
 
+@masked_fill.onnx
+def masked_fill(g, input, mask, value):
+    return g.op("Where", mask, value, input)
+
+
 # ----------------------------------------------------------------------------- clamps
 
 
@@ -142,6 +150,11 @@ def _relu(xp, x):
 
 relu = unary("relu", _relu, lambda g, x, y: where_op(y > 0, g, 0), saves="y", promote="common",
              doc="``max(input, 0)`` elementwise; its gradient at 0 is 0, as PyTorch's.")
+
+
+@relu.onnx
+def relu(g, x):
+    return g.op("Relu", x) if g.dtype(x).kind == "f" else g.op("Max", x, g.scalar(0, x))
 
 
 def _clamp(xp, x, lo, hi):
@@ -171,14 +184,28 @@ def clamp(ctx, grad):
             where_op((x > hi) | (hi < lo), grad, 0) if need[2] else None)
 
 
+@clamp.onnx
+def clamp(g, input, min, max):
+    if all(b is None or not g.rank(b) for b in (min, max)):
+        return g.op("Clip", input, min, max)
+    low = input if min is None else g.op("Max", input, min)  # tensor bounds: Clip takes
+    return low if max is None else g.op("Min", low, max)     # only scalars
+
+
 clamp_min = binary("clamp_min", lambda xp, x, lo: _clamp(xp, x, lo, None),
                    lambda g, x, lo, y: where_op(x >= lo, g, 0),
                    lambda g, x, lo, y: where_op(x < lo, g, 0),
                    doc="``input`` limited from below by ``min``.")
+
+
+clamp_min.onnx("Max")
 clamp_max = binary("clamp_max", lambda xp, x, hi: _clamp(xp, x, None, hi),
                    lambda g, x, hi, y: where_op(x <= hi, g, 0),
                    lambda g, x, hi, y: where_op(x > hi, g, 0),
                    doc="``input`` limited from above by ``max``.")
+
+
+clamp_max.onnx("Min")
 
 
 def _clamp_entry(min, max):
@@ -229,11 +256,17 @@ maximum = binary("maximum", _real_only("maximum"),
                  lambda g, a, b, y: _split_ties(g, b > a, a == b),
                  promote=tensors_only("maximum"), inplace=False,
                  doc="The elementwise maximum of two tensors (NaN if either is NaN).")
+
+
+maximum.onnx("Max")
 minimum = binary("minimum", _real_only("minimum"),
                  lambda g, a, b, y: _split_ties(g, a < b, a == b),
                  lambda g, a, b, y: _split_ties(g, b < a, a == b),
                  promote=tensors_only("minimum"), inplace=False,
                  doc="The elementwise minimum of two tensors (NaN if either is NaN).")
+
+
+minimum.onnx("Min")
 fmax = binary("fmax", _real_only("fmax"),
               lambda g, a, b, y: where_op((a >= b) | b.isnan(), g, 0),
               lambda g, a, b, y: where_op((a >= b) | b.isnan(), 0, g),
@@ -258,8 +291,18 @@ def _integral_as_is(forward):
 
 floor = unary("floor", _integral_as_is(lambda xp, x: xp.floor(x)), promote="common",
               refuse="bc", doc="The largest integer not greater than each element.")
+
+
+@floor.onnx
+def floor(g, x):
+    return g.op("Floor", x) if g.dtype(x).kind == "f" else g.op("Identity", x)
 ceil = unary("ceil", _integral_as_is(lambda xp, x: xp.ceil(x)), promote="common",
              refuse="bc", doc="The smallest integer not less than each element.")
+
+
+@ceil.onnx
+def ceil(g, x):
+    return g.op("Ceil", x) if g.dtype(x).kind == "f" else g.op("Identity", x)
 trunc = unary("trunc", _integral_as_is(lambda xp, x: xp.trunc(x)), promote="common",
               refuse="bc", aliases=("fix",), doc="Each element rounded toward zero.")
 frac = unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, saves="",
@@ -277,6 +320,16 @@ def _round(xp, x, *, decimals=0):
 
 round = unary("round", _round, promote="common", refuse="bc",
               doc="Each element rounded to ``decimals`` places, halves to even.")
+
+
+@round.onnx
+def round(g, x, *, decimals=0):
+    if g.dtype(x).kind != "f":
+        return g.op("Identity", x)
+    if not decimals:
+        return g.op("Round", x)
+    scale = g.scalar(10.0 ** decimals, x)
+    return g.op("Div", g.op("Round", g.op("Mul", x, scale)), scale)
 
 
 # ----------------------------------------------------------------------------- cleaning

@@ -194,6 +194,11 @@ def add(ctx, grad, *, alpha=1):
     return grad, (grad if alpha == 1 else grad * alpha)
 
 
+@add.onnx
+def add(g, input, other, *, alpha=1):
+    return g.op("Add", input, other if alpha == 1 else g.op("Mul", other, g.scalar(alpha, other)))
+
+
 @op(nin=2, promote=_subtraction_types("sub"), broadcasts=True, elementwise=True,
     inplace=True,
     aliases=("subtract",))
@@ -208,6 +213,11 @@ def sub(xp, input, other, *, alpha=1):
 @sub.derivative
 def sub(ctx, grad, *, alpha=1):
     return grad, -grad if alpha == 1 else grad * -alpha
+
+
+@sub.onnx
+def sub(g, input, other, *, alpha=1):
+    return g.op("Sub", input, other if alpha == 1 else g.op("Mul", other, g.scalar(alpha, other)))
 
 
 @op(nin=2, promote=_subtraction_types("rsub"), broadcasts=True, elementwise=True,
@@ -225,6 +235,11 @@ def rsub(ctx, grad, *, alpha=1):
     return (-grad if alpha == 1 else grad * -alpha), grad
 
 
+@rsub.onnx
+def rsub(g, input, other, *, alpha=1):
+    return g.op("Sub", other, input if alpha == 1 else g.op("Mul", input, g.scalar(alpha, input)))
+
+
 @op(promote="common", elementwise=True, inplace=True, aliases=("negative",))
 def neg(xp, input):
     """``-input``."""
@@ -240,6 +255,9 @@ def neg(ctx, grad):
     return -grad
 
 
+neg.onnx("Neg")
+
+
 # ----------------------------------------------------------------------------- products
 
 
@@ -250,6 +268,9 @@ mul = binary("mul", lambda xp, a, b: xp.multiply(a, b),
     >>> ember.mul(ember.tensor([1., 2.]), 3)
     tensor([3., 6.])
     """)
+
+
+mul.onnx("Mul")
 
 
 def _true_divide(xp, a, b):
@@ -289,6 +310,22 @@ def div(ctx, grad, *, rounding_mode=None):
     need = ctx.needs_input_grad
     return (grad / conjugate(b) if need[0] else None,
             -grad * conjugate(a / (b * b)) if need[1] else None)
+
+
+@div.onnx
+def div(g, input, other, *, rounding_mode=None):
+    out = g.out_dtype()
+    if out.kind == "f":  # integers divide into floats: cast first, as the forward does
+        input, other = (g.op("Cast", x, to=g.onnx.helper.np_dtype_to_tensor_dtype(out))
+                        if g.dtype(x) != out else x for x in (input, other))
+    quotient = g.op("Div", input, other)
+    if rounding_mode is None or out.kind != "f":
+        if rounding_mode == "floor" and out.kind != "f":
+            raise NotImplementedError("div: integer floor division has no ONNX form")
+        return quotient  # ONNX's integer Div truncates, as rounding_mode="trunc" does
+    if rounding_mode == "floor":
+        return g.op("Floor", quotient)
+    return g.op("Mul", g.op("Sign", quotient), g.op("Floor", g.op("Abs", quotient)))
 
 
 def _floor_divide(xp, a, b):
@@ -381,10 +418,18 @@ def lerp(ctx, grad):
             grad * conjugate(b - a) if need[2] else None)
 
 
+@lerp.onnx
+def lerp(g, input, end, weight):
+    return g.op("Add", input, g.op("Mul", weight, g.op("Sub", end, input)))
+
+
 square = unary("square", lambda xp, x: xp.square(x if x.dtype != bool else x.astype(np.int64)),
                lambda g, x, y: g * conjugate(2 * x), promote="common")
 reciprocal = unary("reciprocal", lambda xp, x: xp.reciprocal(x),
                    lambda g, x, y: -g * conjugate(y * y), saves="y")
+
+
+reciprocal.onnx("Reciprocal")
 
 
 # ----------------------------------------------------------------------------- powers
@@ -429,6 +474,9 @@ pow = binary("pow", _pow, _pow_base_grad, _pow_exponent_grad, saves="aby",
     """)
 
 
+pow.onnx("Pow")
+
+
 def _float_power_types(operands, arrays):
     wide = np.complex128 if any(getattr(a, "dtype", None) is not None and a.dtype.kind == "c"
                                 or isinstance(a, complex) for a in arrays) else np.float64
@@ -456,6 +504,9 @@ def abs(ctx, grad):
     return grad * x.sgn()
 
 
+abs.onnx("Abs")
+
+
 def _sign(xp, x):
     if x.dtype.kind == "c":
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
@@ -480,6 +531,7 @@ def _sgn_grad(grad, x, y):
 
 
 sign = unary("sign", _sign, promote="common")
+sign.onnx("Sign")
 sgn = unary("sgn", _sgn, _sgn_grad, saves="xy", promote="common")
 
 

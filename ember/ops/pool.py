@@ -75,6 +75,15 @@ def max_pool(ctx, grad, grad_index, *geometry):
     return _max_pool_grad.fn(grad, index, ctx.shapes[0])
 
 
+@max_pool.onnx
+def max_pool(g, x, kernel, stride, padding, dilation):
+    # ONNX's indices count over the whole tensor, PyTorch's within a channel: only the
+    # values are lowered; a program that reads the indices can't be exported.
+    return g.op("MaxPool", x, kernel_shape=list(kernel), strides=list(stride),
+                pads=[lo for lo, _ in padding] + [hi for _, hi in padding],
+                dilations=list(dilation)), None
+
+
 def adaptive_windows(xp, size, out):
     """PyTorch's adaptive windows of one dim: window i covers [floor(i*size/out),
     ceil((i+1)*size/out)). Returns the (out, k) input positions of each window, k the
@@ -172,6 +181,15 @@ def avg_pool(ctx, grad, kernel, stride, padding, ceil_extra, count_include_pad,
     # The windows' adjoint: spread each cell's share back over its window.
     return conv_transpose.fn(scaled, ones, stride, full, (1,) * len(kernel), channels,
                              output_padding)
+
+
+@avg_pool.onnx
+def avg_pool(g, x, kernel, stride, padding, ceil_extra, count_include_pad, divisor_override):
+    if divisor_override is not None:
+        raise NotImplementedError("avg_pool: divisor_override has no ONNX form")
+    return g.op("AveragePool", x, kernel_shape=list(kernel), strides=list(stride),
+                pads=[lo for lo, _ in padding] + [hi for _, hi in padding],
+                count_include_pad=int(count_include_pad), ceil_mode=int(any(ceil_extra)))
 
 
 def _widen(padding, extra):

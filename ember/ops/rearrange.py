@@ -205,7 +205,17 @@ def _triangle(name: str, pick):
 
 
 tril = _triangle("tril", lambda xp: xp.tril)
+
+
+@tril.onnx
+def tril(g, x, diagonal=0):
+    return g.op("Trilu", x, g.const(diagonal, dtype="int64"), upper=0)
 triu = _triangle("triu", lambda xp: xp.triu)
+
+
+@triu.onnx
+def triu(g, x, diagonal=0):
+    return g.op("Trilu", x, g.const(diagonal, dtype="int64"), upper=1)
 
 
 def _triangle_indices(name: str, keep):

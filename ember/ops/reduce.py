@@ -167,6 +167,11 @@ def sum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
     return expand_reduced(grad, ctx.shapes[0], dim, keepdim)
 
 
+@sum.onnx
+def sum(g, x, dim=None, keepdim=False, *, dtype=None):
+    return g.reduce("ReduceSum", g.cast_to_out(x), dim, keepdim)
+
+
 @op(save=(0,))
 def nansum(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` treating NaN as zero."""
@@ -196,6 +201,11 @@ def mean(xp, x, dim=None, keepdim=False, *, dtype=None):
 @mean.derivative
 def mean(ctx, grad, dim=None, keepdim=False, *, dtype=None):
     return mean_backward(grad, ctx.shapes[0], dim, keepdim)
+
+
+@mean.onnx
+def mean(g, x, dim=None, keepdim=False, *, dtype=None):
+    return g.reduce("ReduceMean", g.cast(x, dtype), dim, keepdim)
 
 
 def reduced_count(shape, dim) -> int:
@@ -254,6 +264,11 @@ def prod(ctx, grad, dim=None, keepdim=False, *, dtype=None):
     x1 = x.masked_fill(zero, 1)
     one_zero = zero.sum(dim, keepdim=True) == 1
     return grad * (x1.prod(dim, keepdim=True) * one_zero).where(zero, y / x1)
+
+
+@prod.onnx
+def prod(g, x, dim=None, keepdim=False, *, dtype=None):
+    return g.reduce("ReduceProd", g.cast_to_out(x), dim, keepdim)
 
 
 # ----------------------------------------------------------------------------- extrema
@@ -322,7 +337,37 @@ def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = 
 
 
 amax, _max_all, max = _extreme("amax", "max", "argmax")
+
+
+@max.onnx
+def max(g, x, dim, keepdim=False):
+    return g.reduce("ReduceMax", x, dim, keepdim), g.arg_extreme("ArgMax", x, dim, keepdim)
+
+
+@_max_all.onnx
+def _max_all(g, x):
+    return g.reduce("ReduceMax", x, None, False)
+
+
+@amax.onnx
+def amax(g, x, dim=(), keepdim=False):
+    return g.reduce("ReduceMax", x, dim, keepdim)
 amin, _min_all, min = _extreme("amin", "min", "argmin")
+
+
+@min.onnx
+def min(g, x, dim, keepdim=False):
+    return g.reduce("ReduceMin", x, dim, keepdim), g.arg_extreme("ArgMin", x, dim, keepdim)
+
+
+@_min_all.onnx
+def _min_all(g, x):
+    return g.reduce("ReduceMin", x, None, False)
+
+
+@amin.onnx
+def amin(g, x, dim=(), keepdim=False):
+    return g.reduce("ReduceMin", x, dim, keepdim)
 
 
 @op(save=(0,), save_output=True, n_outputs=2)
@@ -363,7 +408,17 @@ def _arg_extreme(name: str, pick):
 
 
 argmax = _arg_extreme("argmax", "argmax")
+
+
+@argmax.onnx
+def argmax(g, x, dim=None, keepdim=False):
+    return g.arg_extreme("ArgMax", x, dim, keepdim)
 argmin = _arg_extreme("argmin", "argmin")
+
+
+@argmin.onnx
+def argmin(g, x, dim=None, keepdim=False):
+    return g.arg_extreme("ArgMin", x, dim, keepdim)
 
 
 # ----------------------------------------------------------------------------- logic

@@ -47,6 +47,15 @@ def lstm_cell(ctx, grad_h, grad_c, grad_act):
     return grad_gates, grad_c * f
 
 
+@lstm_cell.onnx
+def lstm_cell(g, gates, c):
+    size = g.shape(c)[1]
+    i, f, cell, o = g.op("Split", gates, g.ints([size] * 4), axis=1, outputs=4)
+    c_new = g.op("Add", g.op("Mul", g.op("Sigmoid", f), c),
+                 g.op("Mul", g.op("Sigmoid", i), g.op("Tanh", cell)))
+    return g.op("Mul", g.op("Sigmoid", o), g.op("Tanh", c_new)), c_new, None
+
+
 @op(nin=3, n_outputs=3, save=(1, 2), save_output=True, method=False, function=False)
 def gru_cell(xp, gi, gh, h):
     """One GRU step from the input's and the hidden state's projections ``gi`` and ``gh``

@@ -64,6 +64,11 @@ def gather(ctx, grad, dim, index, *, sparse_grad=False):
         dim, index, grad)
 
 
+@gather.onnx
+def gather(g, x, dim, index, *, sparse_grad=False):
+    return g.op("GatherElements", x, index, axis=dim)
+
+
 def scatter_into(xp, x, src, dim, index, name: str, ufunc=None):
     """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``."""
     idx = index_of(index, name, INT_OR_LONG, "Expected dtype int32/int64 for index")

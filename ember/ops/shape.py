@@ -118,6 +118,11 @@ def view(ctx, grad, *shape):
     return grad.reshape(ctx.shapes[0])
 
 
+@view.onnx
+def view(g, x, *shape):
+    return g.op("Reshape", x, g.target_shape(x, size_arg(shape)))
+
+
 @op(view="always", method=False, function=False, differentiable=False)
 def _view_dtype(xp, x, dtype):
     item, new = x.itemsize, dtype.np.itemsize
@@ -164,6 +169,11 @@ def reshape(ctx, grad, *shape):
     return grad.reshape(ctx.shapes[0])
 
 
+@reshape.onnx
+def reshape(g, x, *shape):
+    return g.op("Reshape", x, g.target_shape(x, size_arg(shape)))
+
+
 @op(view="always")
 def expand(xp, x, *sizes):
     """Broadcast ``x`` to a larger shape without copying (-1 keeps a dimension)."""
@@ -190,6 +200,16 @@ def expand(ctx, grad, *sizes):
     return _sum_to(grad, ctx.shapes[0])
 
 
+@expand.onnx
+def expand(g, x, *sizes):
+    # Expand broadcasts: a 1 keeps the input's dim, so a dynamic batch stays dynamic.
+    source = g.shape(x)
+    sizes = size_arg(sizes)
+    lead = len(sizes) - len(source)
+    return g.op("Expand", x, g.ints(1 if i >= lead and s in (-1, source[i - lead]) else s
+                                    for i, s in enumerate(sizes)))
+
+
 @op(view="always")
 def unsqueeze(xp, x, dim):
     """Insert a dimension of size one at ``dim``."""
@@ -212,6 +232,11 @@ def unsqueeze(ctx, grad, dim):
     return grad.reshape(ctx.shapes[0])
 
 
+@unsqueeze.onnx
+def unsqueeze(g, x, dim):
+    return g.op("Unsqueeze", x, g.ints([dim % (g.rank(x) + 1)]))
+
+
 @op(view="always")
 def squeeze(xp, x, dim=None):
     """Drop dimensions of size one (all of them, or those in ``dim``)."""
@@ -225,6 +250,14 @@ def squeeze(xp, x, dim=None):
 @squeeze.derivative
 def squeeze(ctx, grad, dim=None):
     return grad.reshape(ctx.shapes[0])
+
+
+@squeeze.onnx
+def squeeze(g, x, dim=None):
+    shape = g.shape(x)
+    dims = range(len(shape)) if dim is None else dim if isinstance(dim, (tuple, list)) else [dim]
+    axes = [d % len(shape) for d in dims if shape[d] == 1] if shape else []
+    return g.op("Squeeze", x, g.ints(axes)) if axes else g.op("Identity", x)
 
 
 @op(view="always")
@@ -250,6 +283,14 @@ def permute(ctx, grad, *dims):
     return grad.permute(*inverse)
 
 
+@permute.onnx
+def permute(g, x, *dims):
+    rank = g.rank(x)
+    if not rank:
+        return g.op("Identity", x)
+    return g.op("Transpose", x, perm=[d % rank for d in size_arg(dims)])
+
+
 @op(view="always")
 def transpose(xp, x, dim0, dim1):
     """Swap two dimensions."""
@@ -260,6 +301,15 @@ def transpose(xp, x, dim0, dim1):
 @transpose.derivative
 def transpose(ctx, grad, dim0, dim1):
     return grad.transpose(dim0, dim1)
+
+
+@transpose.onnx
+def transpose(g, x, dim0, dim1):
+    perm = list(range(g.rank(x)))
+    if not perm:  # a 0-d tensor is its own transpose
+        return g.op("Identity", x)
+    perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+    return g.op("Transpose", x, perm=perm)
 
 
 # ----------------------------------------------------------------------------- as_strided

@@ -64,6 +64,12 @@ def narrow(ctx, grad, dim, start, length):
     return slice_scatter(base, grad, dim, start, start + length)
 
 
+@narrow.onnx
+def narrow(g, x, dim, start, length):
+    start = start % g.shape(x)[dim] if start < 0 else start
+    return g.op("Slice", x, g.ints([start]), g.ints([start + length]), g.ints([dim]))
+
+
 @op(nin=2)
 def slice_scatter(xp, x, src, dim=0, start=None, end=None, step=1):
     """A copy of ``x`` with ``x[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``."""
@@ -115,6 +121,11 @@ def select(ctx, grad, dim, index):
     return select_scatter(base, grad, dim, index)
 
 
+@select.onnx
+def select(g, x, dim, index):
+    return g.op("Gather", x, g.const(index, dtype="int64"), axis=dim)
+
+
 @op(nin=2)
 def select_scatter(xp, x, src, dim, index):
     """A copy of ``x`` with entry ``index`` of dimension ``dim`` replaced by ``src``."""
@@ -153,6 +164,14 @@ def unbind(ctx, grads, dim=0):
     return stack(_fill_missing(grads, [piece] * len(grads), like), dim)
 
 
+@unbind.onnx
+def unbind(g, x, dim=0):
+    n = g.shape(x)[dim]
+    pieces = g.op("Split", x, g.ints([1] * n), axis=dim, outputs=n)
+    pieces = (pieces,) if n == 1 else pieces
+    return tuple(g.op("Squeeze", p, g.ints([dim % g.rank(x)])) for p in pieces)
+
+
 @op(view="always", n_outputs=None)
 def split_with_sizes(xp, x, split_sizes, dim=0):
     """Consecutive pieces of dimension ``dim`` with the given sizes (views)."""
@@ -177,6 +196,13 @@ def split_with_sizes(ctx, grads, split_sizes, dim=0):
     shapes = [shape[:d] + (s,) + shape[d + 1:] for s in split_sizes]
     like = next(g for g in grads if g is not None)
     return cat(_fill_missing(grads, shapes, like), d)
+
+
+@split_with_sizes.onnx
+def split_with_sizes(g, x, split_sizes, dim=0):
+    n = len(split_sizes)
+    pieces = g.op("Split", x, g.ints(split_sizes), axis=dim, outputs=n)
+    return (pieces,) if n == 1 else pieces
 
 
 @composite()

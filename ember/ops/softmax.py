@@ -40,6 +40,11 @@ def softmax(ctx, grad, dim, dtype=None):
     return y * (grad - (grad * y).sum(dim, keepdim=True))
 
 
+@softmax.onnx
+def softmax(g, x, dim, dtype=None):
+    return g.along_last_axis("Softmax", g.cast(x, dtype), dim)
+
+
 @op(save_output=True)
 def log_softmax(xp, x, dim, dtype=None):
     """``log(softmax(x, dim))``, computed as ``x - logsumexp(x, dim)`` for accuracy."""
@@ -51,3 +56,8 @@ def log_softmax(xp, x, dim, dtype=None):
 def log_softmax(ctx, grad, dim, dtype=None):
     (y,) = ctx.saved_tensors
     return grad - y.exp() * grad.sum(dim, keepdim=True)
+
+
+@log_softmax.onnx
+def log_softmax(g, x, dim, dtype=None):
+    return g.along_last_axis("LogSoftmax", g.cast(x, dtype), dim)

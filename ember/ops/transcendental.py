@@ -22,23 +22,47 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 exp = unary("exp", lambda xp, x: xp.exp(x), lambda g, x, y: g * conjugate(y), saves="y",
             doc="``e ** input`` elementwise.")
+
+
+exp.onnx("Exp")
 exp2 = unary("exp2", lambda xp, x: xp.exp2(x), lambda g, x, y: g * conjugate(y * _LN2),
              saves="y", doc="``2 ** input`` elementwise.")
 expm1 = unary("expm1", lambda xp, x: xp.expm1(x), lambda g, x, y: g * conjugate(y + 1),
               saves="y", doc="``e ** input - 1``, accurate near 0.")
+
+
+@expm1.onnx
+def expm1(g, x):
+    return g.op("Sub", g.op("Exp", x), g.scalar(1, x))
 log = unary("log", lambda xp, x: xp.log(x), lambda g, x, y: g / conjugate(x),
             doc="The natural logarithm (``-inf`` at 0, NaN below).")
+
+
+log.onnx("Log")
 log2 = unary("log2", lambda xp, x: xp.log2(x), lambda g, x, y: g / conjugate(x * _LN2),
              doc="The base-2 logarithm.")
 log10 = unary("log10", lambda xp, x: xp.log10(x), lambda g, x, y: g / conjugate(x * _LN10),
               doc="The base-10 logarithm.")
 log1p = unary("log1p", lambda xp, x: xp.log1p(x), lambda g, x, y: g / conjugate(x + 1),
               doc="``log(1 + input)``, accurate near 0.")
+
+
+@log1p.onnx
+def log1p(g, x):
+    return g.op("Log", g.op("Add", x, g.scalar(1, x)))
 sqrt = unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / conjugate(2 * y), saves="y",
              doc="The square root; its gradient at 0 is inf, as PyTorch's.")
+
+
+sqrt.onnx("Sqrt")
 rsqrt = unary("rsqrt", lambda xp, x: xp.reciprocal(xp.sqrt(x)),
               lambda g, x, y: g * conjugate(-0.5 * y * y * y), saves="y",
               doc="``1 / sqrt(input)``.")
+
+
+@rsqrt.onnx
+def rsqrt(g, x):
+    return g.op("Reciprocal", g.op("Sqrt", x))
 
 
 def _sigmoid(xp, x):
@@ -50,6 +74,9 @@ def _sigmoid(xp, x):
 
 sigmoid = unary("sigmoid", _sigmoid, lambda g, x, y: g * conjugate(y * (1 - y)), saves="y",
                 doc="``1 / (1 + e ** -input)``, the logistic function.")
+
+
+sigmoid.onnx("Sigmoid")
 
 
 def _logit(xp, x, eps=None):
@@ -117,8 +144,14 @@ xlogy = times_log("xlogy", "log", np.log, 0,
 
 sin = unary("sin", lambda xp, x: xp.sin(x), lambda g, x, y: g * conjugate(x.cos()),
             doc="The sine, in radians.")
+
+
+sin.onnx("Sin")
 cos = unary("cos", lambda xp, x: xp.cos(x), lambda g, x, y: -g * conjugate(x.sin()),
             doc="The cosine, in radians.")
+
+
+cos.onnx("Cos")
 tan = unary("tan", lambda xp, x: xp.tan(x), lambda g, x, y: g * conjugate(1 + y * y),
             saves="y", doc="The tangent, in radians.")
 asin = unary("asin", lambda xp, x: xp.arcsin(x), lambda g, x, y: g * (1 - x * x).rsqrt(),
@@ -133,6 +166,9 @@ cosh = unary("cosh", lambda xp, x: xp.cosh(x), lambda g, x, y: g * conjugate(x.s
              doc="The hyperbolic cosine.")
 tanh = unary("tanh", lambda xp, x: xp.tanh(x), lambda g, x, y: g * conjugate(1 - y * y),
              saves="y", doc="The hyperbolic tangent.")
+
+
+tanh.onnx("Tanh")
 asinh = unary("asinh", lambda xp, x: xp.arcsinh(x), lambda g, x, y: g * (x * x + 1).rsqrt(),
               aliases=("arcsinh",), doc="The inverse hyperbolic sine.")
 acosh = unary("acosh", lambda xp, x: xp.arccosh(x),
@@ -169,6 +205,9 @@ hypot = binary("hypot", _hypot, lambda g, a, b, y: g * a / y, lambda g, a, b, y:
 erf = unary("erf", lambda xp, x: _special.erf(xp, x),
             lambda g, x, y: g * (_TWO_OVER_SQRT_PI * (-x * x).exp()), refuse="c",
             doc="The error function ``2/sqrt(pi) * integral from 0 to x of e**(-t**2) dt``.")
+
+
+erf.onnx("Erf")
 erfc = unary("erfc", lambda xp, x: _special.erfc(xp, x),
              lambda g, x, y: g * (-_TWO_OVER_SQRT_PI * (-x * x).exp()), refuse="c",
              doc="``1 - erf(input)``, accurate where erf is near 1.")

@@ -60,6 +60,32 @@ def cubic(n_in: int, n_out: int, scale: float, align_corners: bool):
     return index, weight
 
 
+def _triangle(x):
+    return np.maximum(1.0 - np.abs(x), 0.0)
+
+
+def _keys_cubic(x):  # a = -0.5, the kernel PIL's antialiased bicubic uses (PyTorch matches it)
+    x = np.abs(x)
+    near = ((1.5 * x - 2.5) * x) * x + 1.0
+    far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+    return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
+
+
+def antialiased(n_in: int, n_out: int, scale: float, mode: str):
+    """Taps of antialiased linear / cubic resampling: when shrinking, the filter is stretched
+    by the scale so every source entry contributes (PIL's resampling; weights sum to 1)."""
+    kernel, radius = (_triangle, 1.0) if mode == "bilinear" else (_keys_cubic, 2.0)
+    stretch = max(scale, 1.0)
+    center = scale * (np.arange(n_out) + 0.5)
+    lo = np.maximum((center - radius * stretch + 0.5).astype(np.int64), 0)
+    hi = np.minimum((center + radius * stretch + 0.5).astype(np.int64), n_in)
+    taps = np.arange((hi - lo).max())[:, None]
+    index = lo + taps
+    weight = np.where(index < hi, kernel((index - center + 0.5) / stretch), 0.0)
+    weight /= weight.sum(axis=0, keepdims=True)
+    return np.minimum(index, n_in - 1), weight
+
+
 def area(n_in: int, n_out: int):
     """Taps of adaptive average pooling: the mean over [floor(j*in/out), ceil((j+1)*in/out))."""
     j = np.arange(n_out)

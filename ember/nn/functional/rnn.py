@@ -21,6 +21,8 @@ _cat = TABLE["cat"].fn
 _stack = TABLE["stack"].fn
 _lstm_cell = TABLE["lstm_cell"].fn
 _gru_cell = TABLE["gru_cell"].fn
+_lstm_layer = TABLE["lstm_layer"].fn
+_gru_layer = TABLE["gru_layer"].fn
 
 
 class Weights(NamedTuple):
@@ -53,17 +55,29 @@ def _gru_step(gi, state, w_hh_t, b_hh, w_hr_t):
     return (_gru_cell(gi, gh, h)[0],)
 
 
+def _lstm_layer_op(gi, state, w: Weights, reverse: bool):
+    out, h, c = _lstm_layer(gi, state[0], state[1], w.w_hh, reverse)
+    return out, (h, c)
+
+
+def _gru_layer_op(gi, state, w: Weights, reverse: bool):
+    b_hh = w.b_hh if w.b_hh is not None else gi.new_zeros(gi.shape[-1])
+    out, h = _gru_layer(gi, state[0], w.w_hh, b_hh, reverse)
+    return out, (h,)
+
+
 class Recurrence(NamedTuple):
     step: Callable
     gates: int             # blocks of hidden_size rows in weight_ih / weight_hh
     fold_hidden_bias: bool  # b_hh may be added to the input projection once, before the loop
+    layer: Callable | None = None  # the whole layer as one op (CPU, unpacked, no projection)
 
 
 RECURRENCES = {
     "RNN_TANH": Recurrence(_tanh_step, 1, True),
     "RNN_RELU": Recurrence(_relu_step, 1, True),
-    "LSTM": Recurrence(_lstm_step, 4, True),
-    "GRU": Recurrence(_gru_step, 3, False),
+    "LSTM": Recurrence(_lstm_step, 4, True, _lstm_layer_op),
+    "GRU": Recurrence(_gru_step, 3, False, _gru_layer_op),
 }
 
 
@@ -126,6 +140,12 @@ def run_layers(recurrence: Recurrence, x, batch_sizes, states: list, weights: li
         for direction in range(num_directions):
             k = layer * num_directions + direction
             gi = project_input(recurrence, x, weights[k])
+            if (recurrence.layer is not None and batch_sizes is None
+                    and weights[k].w_hr is None and gi.device.type == "cpu"):
+                out, final = recurrence.layer(gi, states[k], weights[k], direction == 1)
+                outputs.append(out)
+                finals.append(final)
+                continue
             steps = gi.unbind(0) if batch_sizes is None else gi.split(batch_sizes, 0)
             out, final = run_direction(recurrence, steps, states[k], weights[k],
                                        reverse=direction == 1)

@@ -14,7 +14,8 @@ from . import _resample
 from ._utils import ntuple
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
-           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid", "grid_sample"]
+           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold", "fold", "affine_grid",
+           "grid_sample", "assert_int_or_pair"]
 
 _constant_pad_nd = TABLE["constant_pad_nd"].fn
 _im2col = TABLE["im2col"].fn
@@ -102,10 +103,12 @@ def _sizes(x, size, scale_factor, recompute_scale_factor):
     return sizes, [None] * spatial if recompute_scale_factor else [float(f) for f in factors]
 
 
-def _taps(mode, n_in, n_out, factor, align_corners):
+def _taps(mode, n_in, n_out, factor, align_corners, antialias):
     if mode == "area":
         return _resample.area(n_in, n_out)
     scale = _resample.scale_of(n_in, n_out, factor)
+    if antialias and not align_corners:
+        return _resample.antialiased(n_in, n_out, scale, mode)
     if mode in ("nearest", "nearest-exact"):
         return _resample.nearest(n_in, n_out, scale, mode == "nearest-exact")
     if mode == "bicubic":
@@ -129,8 +132,10 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
     if align_corners is not None and mode not in _INTERPOLATING:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if antialias:
-        raise NotImplementedError("interpolate(): antialias=True is not supported")
+    if antialias and (mode not in ("bilinear", "bicubic") or input.dim() != 4):
+        raise ValueError(f"Anti-alias option is restricted to bilinear and bicubic modes and "
+                         f"requires a 4-D tensor as input, got mode {mode} and a "
+                         f"{input.dim()}D input")
     if input.dim() not in (3, 4, 5):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
                                   f"(got {input.dim()}D) for the modes: nearest | linear | "
@@ -150,7 +155,7 @@ def interpolate(input, size=None, scale_factor=None, mode: str = "nearest",
         if n_out == n_in and factor in (None, 1.0) and mode != "area":
             continue  # the identity: every mode samples the source points themselves
         out = _resample.apply_taps(out, dim, *_taps(mode, n_in, n_out, factor,
-                                                    bool(align_corners)))
+                                                    bool(align_corners), antialias))
     return out if out is not input else input.clone()
 
 
@@ -240,6 +245,15 @@ def _block_args(name, kernel_size, dilation, padding, stride):
     return tuple(ntuple(v, 2, arg, name) for v, arg in
                  ((kernel_size, "kernel_size"), (dilation, "dilation"), (padding, "padding"),
                   (stride, "stride")))
+
+
+def assert_int_or_pair(arg, arg_name: str, message: str) -> None:
+    """Check that ``arg`` is an int or a pair (fold's and unfold's sizes); ``message`` is
+    formatted with ``arg_name``.
+
+    >>> F.assert_int_or_pair(3, "kernel_size", "{} must be int or 2-tuple")
+    """
+    assert isinstance(arg, int) or len(arg) == 2, message.format(arg_name)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):

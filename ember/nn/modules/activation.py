@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ... import _creation
+from ..._package import aliases
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -362,3 +363,6 @@ class Softmax2d(Module):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
                              "instead")
         return F.softmax(input, -3, _stacklevel=5)
+
+
+__getattr__ = aliases(__name__, {"MultiheadAttention": "ember.nn.modules.attention"})

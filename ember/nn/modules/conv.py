@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ... import _creation
+from ..._package import aliases
 from .. import functional as F
 from .. import init
 from ..functional._utils import ntuple
@@ -190,3 +191,8 @@ class ConvTranspose2d(_ConvTranspose):
 class ConvTranspose3d(_ConvTranspose):
     """3-d transposed convolution."""
     _dims, _conv_transpose = 3, staticmethod(F.conv_transpose3d)
+
+
+__getattr__ = aliases(__name__, {name: "ember.nn.modules.lazy" for name in (
+    "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyConvTranspose3d")})

@@ -5,7 +5,7 @@ the eager layer would, and turns the module into that eager layer."""
 from __future__ import annotations
 
 from ...autograd.grad_mode import no_grad
-from ..parameter import UninitializedBuffer, UninitializedParameter, _Uninitialized
+from ..parameter import UninitializedBuffer, UninitializedParameter, UninitializedTensorMixin
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
 from .module import Module
@@ -26,18 +26,40 @@ class LazyModuleMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._register_lazy_hooks()
+
+    def _register_lazy_hooks(self) -> None:
         self._load_hook = self.register_load_state_dict_pre_hook(_lazy_load_hook)
         self._initialize_hook = self.register_forward_pre_hook(_infer_parameters,
                                                                with_kwargs=True)
 
+    def __getstate__(self) -> dict:
+        # The two hooks are made again on load, so that a pickle names no private function.
+        state = self.__dict__.copy()
+        for handle_name, registries in _LAZY_HOOKS:
+            handle = state.pop(handle_name, None)
+            for registry in registries if handle is not None else ():
+                state[registry] = type(state[registry])(
+                    (k, v) for k, v in state[registry].items() if k != handle.id)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if "_initialize_hook" not in state and self.has_uninitialized_params():
+            self._register_lazy_hooks()
+
     def has_uninitialized_params(self) -> bool:
         """Whether any parameter or buffer still waits for the first input."""
         tensors = list(self._parameters.values()) + list(self._buffers.values())
-        return any(isinstance(t, _Uninitialized) for t in tensors)
+        return any(isinstance(t, UninitializedTensorMixin) for t in tensors)
 
     def initialize_parameters(self, *args, **kwargs) -> None:
         raise NotImplementedError(f"initialize_parameters is not implemented for "
                                   f"{type(self).__name__}")
+
+
+_LAZY_HOOKS = (("_load_hook", ("_load_state_dict_pre_hooks",)),
+               ("_initialize_hook", ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs")))
 
 
 def _infer_parameters(module: Module, args: tuple, kwargs: dict) -> None:
@@ -57,7 +79,7 @@ def _lazy_load_hook(module: Module, state_dict, prefix, local_metadata, strict, 
     for registry in (module._parameters, module._buffers):
         for name, t in registry.items():
             key = prefix + name
-            if isinstance(t, _Uninitialized) and key in state_dict:
+            if isinstance(t, UninitializedTensorMixin) and key in state_dict:
                 with no_grad():
                     t.materialize(tuple(state_dict[key].shape))
 
@@ -174,7 +196,7 @@ class _LazyNorm(LazyModuleMixin):
         with no_grad():
             for name in ("weight", "bias", "running_mean", "running_var"):
                 t = getattr(self, name)
-                if isinstance(t, _Uninitialized):
+                if isinstance(t, UninitializedTensorMixin):
                     t.materialize((self.num_features,))
             self.reset_parameters()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from ... import _creation
+from ..._package import aliases
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -91,3 +92,7 @@ class Bilinear(Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+__getattr__ = aliases(__name__, {"NonDynamicallyQuantizableLinear": "ember.nn.modules.attention",
+                                "LazyLinear": "ember.nn.modules.lazy"})

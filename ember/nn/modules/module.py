@@ -214,6 +214,10 @@ class Module(StateDictMixin):
             self.__dict__.setdefault(name, OrderedDict())
         for name in _HOOK_FLAGS:
             self.__dict__.setdefault(name, {})
+        modules = self.__dict__.get("_modules")
+        if isinstance(modules, dict) and "parametrizations" in modules:
+            from ..utils.parametrize import restore_parametrizations
+            restore_parametrizations(self)
 
     # -- traversal -----------------------------------------------------------------------
     def named_modules(self, memo: set | None = None, prefix: str = "",

@@ -9,6 +9,7 @@ from ... import _dtype as dt
 from .. import functional as F
 from .. import init
 from ...autograd.function import Function
+from ...autograd.grad_mode import no_grad
 from ..parameter import Parameter
 from .module import Module
 
@@ -117,8 +118,13 @@ class BatchNorm3d(_BatchNorm):
 
 
 class SyncBatchNorm(_BatchNorm):
-    """Batch normalization of (N, C, ...) inputs, with statistics meant to be shared across
-    processes; in a single process (no ``torch.distributed`` group) it is ``BatchNorm``."""
+    """Batch normalization of (N, C, ...) inputs whose batch statistics are those of the
+    whole batch across the ranks of ``process_group`` (`ember.distributed`), so a model
+    trained on 2 ranks of 32 samples normalizes as one on 64. Outside a process group, or
+    in evaluation, it is ``BatchNorm``.
+
+    >>> model = ember.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, process_group=None,
@@ -132,6 +138,14 @@ class SyncBatchNorm(_BatchNorm):
             raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
         if input.shape[1] == 0:
             raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    def forward(self, input):
+        from ... import distributed
+        if not (self.training and distributed.is_initialized()
+                and distributed.get_world_size(self.process_group) > 1):
+            return super().forward(input)
+        self._check_input_dim(input)
+        return _sync_batch_norm(self, input)
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
@@ -154,6 +168,35 @@ class SyncBatchNorm(_BatchNorm):
         for name, child in module.named_children():
             converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
         return converted
+
+
+def _sync_batch_norm(bn: SyncBatchNorm, x):
+    """Normalize ``x`` with the mean and (biased) variance of the batch of every rank; the
+    statistics come from differentiable all-reduces, so the gradient flows across ranks."""
+    from ... import cat
+    from ...distributed.nn.functional import all_reduce
+    channels = x.shape[1]
+    dims = [0] + list(range(2, x.dim()))
+    shape = [1, channels] + [1] * (x.dim() - 2)
+    count = _creation.full((1,), x.numel() // channels, dtype=x.dtype)
+    totals = all_reduce(cat([x.sum(dims), count]), group=bn.process_group)
+    n = totals[channels]
+    mean = totals[:channels] / n
+    centered = x - mean.reshape(shape)
+    var = all_reduce((centered * centered).sum(dims), group=bn.process_group) / n
+    out = centered * (var + bn.eps).rsqrt().reshape(shape)
+    if bn.weight is not None:
+        out = out * bn.weight.reshape(shape)
+    if bn.bias is not None:
+        out = out + bn.bias.reshape(shape)
+    if bn.track_running_stats:
+        bn.num_batches_tracked.add_(1)
+        factor = bn.momentum if bn.momentum is not None else 1.0 / int(bn.num_batches_tracked)
+        with no_grad():
+            unbiased = var.detach() * (n.detach() / (n.detach() - 1))
+            bn.running_mean.mul_(1 - factor).add_(mean.detach() * factor)
+            bn.running_var.mul_(1 - factor).add_(unbiased * factor)
+    return out
 
 
 class _InstanceNorm(_NormBase):

@@ -77,7 +77,6 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
         self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, proj_size
-        self._recurrence = R.RECURRENCES[mode]
         gate_size = self._recurrence.gates * hidden_size
         out_size = proj_size or hidden_size
         self._flat_weights_names, self._all_weights = [], []
@@ -99,6 +98,11 @@ class RNNBase(Module):
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
         self.reset_parameters()
+
+    @property
+    def _recurrence(self) -> R.Recurrence:
+        # looked up, not stored: a pickled layer names only public classes
+        return R.RECURRENCES[self.mode]
 
     @property
     def num_directions(self) -> int:

@@ -90,6 +90,19 @@ class _Layer(Module):
             if isinstance(activation, str) else 0
         self.activation = _activation(activation)
 
+    def __getstate__(self) -> dict:
+        # relu and gelu pickle as their names: a saved layer names no function to allow
+        state = self.__dict__.copy()
+        for name in ("relu", "gelu"):
+            if state.get("activation") is _activation(name):
+                state["activation"] = name
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if isinstance(self.__dict__.get("activation"), str):
+            self.activation = _activation(self.activation)
+
     def _residual(self, x: Tensor, norm: Module, block: Callable) -> Tensor:
         if self.norm_first:
             return x + block(norm(x))

@@ -3,7 +3,7 @@
 On a machine without GPUs PyTorch's DataParallel keeps no devices and simply calls the
 wrapped module; so does Ember's. With GPUs, Ember runs the module on the first of
 ``device_ids`` (inputs moved there): it does not split batches across several GPUs.
-Multi-process data parallelism is `ember.distributed`'s job.
+Multi-process data parallelism is `DistributedDataParallel`'s job, on `ember.distributed`.
 """
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from ... import cuda
 from ..._tensor import Tensor
 from ..modules.module import Module
 
-__all__ = ["DataParallel", "data_parallel"]
+from .distributed import DistributedDataParallel
+
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
 
 
 class DataParallel(Module):

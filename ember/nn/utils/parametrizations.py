@@ -33,6 +33,15 @@ class _WeightNorm(Module):
     def right_inverse(self, weight: Tensor) -> tuple[Tensor, Tensor]:
         return norm_except_dim(weight, 2, self.dim), weight
 
+    @staticmethod
+    def rename_legacy_keys(state_dict: dict, prefix: str, name: str) -> None:
+        """Checkpoints of the old ``nn.utils.weight_norm`` name the two tensors
+        ``<name>_g`` and ``<name>_v``."""
+        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
+        if g_key in state_dict and v_key in state_dict:
+            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
+            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
+
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """Reparametrize ``module.<name>`` as ``g * v / ||v||``: ``original0`` is the magnitude
@@ -43,15 +52,6 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     ember.Size([40, 1])
     """
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
-
-    def load_legacy_keys(module_, state_dict, prefix, local_metadata, strict, missing_keys,
-                         unexpected_keys, error_msgs):
-        g_key, v_key = f"{prefix}{name}_g", f"{prefix}{name}_v"
-        if g_key in state_dict and v_key in state_dict:
-            state_dict[f"{prefix}parametrizations.{name}.original0"] = state_dict.pop(g_key)
-            state_dict[f"{prefix}parametrizations.{name}.original1"] = state_dict.pop(v_key)
-
-    module.register_load_state_dict_pre_hook(load_legacy_keys)
     return module
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import copyreg
 from collections.abc import Sequence
 
 from ..._tensor import Tensor
@@ -137,9 +138,11 @@ class ParametrizationList(ModuleList):
 def _inject_new_class(module: Module) -> None:
     cls = module.__class__
 
-    def getstate(self):
-        raise RuntimeError("Serialization of parametrized modules is only supported through "
-                           "state_dict().")
+    def reduce_ex(self, protocol):
+        # Pickled as the original class, which restores the parametrizations from its
+        # ``parametrizations`` child on load (`restore_parametrizations`): the dynamic class
+        # has no importable name.
+        return copyreg._reconstructor, (cls, object, None), self.__dict__.copy()
 
     def deepcopy(self, memo):
         # the copy shares this parametrized class (its properties name the same tensors)
@@ -149,8 +152,28 @@ def _inject_new_class(module: Module) -> None:
             replica.__dict__ = copy.deepcopy(self.__dict__, memo)
         return memo[id(self)]
 
+    def load_from_state_dict(self, state_dict, prefix, *args):
+        # a parametrization may know older names of its tensors (weight_norm's _g and _v)
+        for tensor_name, parametrizations in self.parametrizations.items():
+            rename = getattr(parametrizations[0], "rename_legacy_keys", None)
+            if rename is not None:
+                rename(state_dict, prefix, tensor_name)
+        cls._load_from_state_dict(self, state_dict, prefix, *args)
+
     module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
-                            {"__getstate__": getstate, "__deepcopy__": deepcopy})
+                            {"__reduce_ex__": reduce_ex, "__deepcopy__": deepcopy,
+                             "_load_from_state_dict": load_from_state_dict})
+
+
+def restore_parametrizations(module: Module) -> None:
+    """Give an unpickled ``module`` whose ``parametrizations`` child came back with it its
+    parametrized class again (what `register_parametrization` had made)."""
+    names = list(module.parametrizations)
+    if all(isinstance(type(module).__dict__.get(name), property) for name in names):
+        return  # its class is a parametrized one already
+    _inject_new_class(module)
+    for tensor_name in names:
+        _inject_property(module, tensor_name)
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:

@@ -9,7 +9,8 @@ from .collate import collate, default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import (ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset,
                       Subset, TensorDataset, random_split)
-from .sampler import (BatchSampler, DistributedSampler, RandomSampler, Sampler,
+from .distributed import DistributedSampler
+from .sampler import (BatchSampler, RandomSampler, Sampler,
                       SequentialSampler, SubsetRandomSampler, WeightedRandomSampler)
 from .worker import WorkerInfo, get_worker_info
 

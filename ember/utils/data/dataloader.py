@@ -11,6 +11,7 @@ from typing import Generic
 from . import worker as _worker
 from ._fetch import make_fetcher
 from .collate import default_collate, default_convert
+from .worker import get_worker_info  # noqa: F401  also at PyTorch's path
 from .dataset import IterableDataset, T_co
 from .sampler import (BatchSampler, RandomSampler, SequentialSampler, _InfiniteConstantSampler,
                       draw_seed)

@@ -1,0 +1,350 @@
+"""``ember.compile`` and the ``ember.compiler`` helpers (``reset``, ``explain``, ``disable``).
+
+A compiled function captures its program at the first call with given guards (the call's
+structure and constants, each tensor's shape, dtype, device and ``requires_grad``, grad
+mode and the modules' ``training`` flags), optimizes the graph and runs the generated code
+on later calls that pass the same guards. When grad mode is on and something requires
+grad, the capture includes the backward (see `ember.jit.autodiff`): the compiled forward
+returns tensors whose ``grad_fn`` runs the captured backward. A guard that fails captures
+again (up to ``config.cache_size_limit`` variants); what capture cannot follow (Python
+reading tensor data, a backward computed outside the op table) runs eagerly and is
+listed by `explain`.
+"""
+from __future__ import annotations
+
+import functools
+import warnings
+import weakref
+from typing import Callable
+
+from .. import backend
+from .._tensor import wrap
+from ..amp._hook import ACTIVE as _AUTOCAST
+from ..autograd.grad_mode import STATE
+from ..autograd.graph import Node, edge_of
+from ..jit._tree import flatten, unflatten
+from ..jit._traced import named_state
+from ..jit.autodiff import capture_joint, split
+from ..jit.tracer import GraphBreak
+from . import backends
+
+__all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "Unsupported"]
+
+
+class config:
+    """Settings of `ember.compile`."""
+    cache_size_limit = 8  # graphs kept per compiled function before it stays eager
+
+
+class Unsupported(RuntimeError):
+    """``fullgraph=True`` and the program cannot be captured whole."""
+
+
+_MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+_COMPILED: "weakref.WeakSet[CompiledFunction]" = weakref.WeakSet()
+_EAGER = object()  # a cache entry: this variant runs eagerly
+_capturing = [False]
+
+
+def is_compiling() -> bool:
+    """True while `ember.compile` is capturing a program."""
+    return _capturing[0]
+
+
+def disable(fn: Callable | None = None, recursive: bool = True):
+    """Mark ``fn`` to always run eagerly, even when compiled (``@ember.compiler.disable``)."""
+    if fn is None:
+        return functools.partial(disable, recursive=recursive)
+    fn._ember_compile_disabled = True
+    return fn
+
+
+def reset() -> None:
+    """Forget every captured graph: the next call of each compiled function captures
+    again."""
+    for c in list(_COMPILED):
+        c._cache.clear()
+        c.breaks.clear()
+
+
+class CompiledBackward(Node):
+    """The backward of a compiled region: runs its captured backward graph on arrays."""
+
+    __slots__ = ("run", "templates", "n_outputs")
+
+    def apply(self, grads):
+        saved = self._saved
+        if saved is None:
+            from ..autograd.graph import _FREED
+            raise RuntimeError(_FREED)
+        arrays = [g._data if g is not None else _zeros(t) for g, t in zip(grads, self.templates)]
+        results = self.run(*saved, *arrays)
+        return tuple(None if r is None else wrap(r) for r in results)
+
+    def name(self) -> str:
+        return "CompiledFunctionBackward"
+
+
+def _zeros(template):
+    """The gradient of an output that received none."""
+    return backend.xp_of(template).zeros(template.shape, template.dtype)
+
+
+class Entry:
+    """One captured variant: its runners and how to wire their results."""
+
+    __slots__ = ("forward", "backward", "n_out", "diff_outputs", "wrt", "params",
+                 "out_tree", "graph", "backward_graph")
+
+    def __call__(self, tensors: list):
+        params = self.params
+        results = self.forward(*[t._data for t in tensors], *[p._data for p in params])
+        n_out = self.n_out
+        outs = [wrap(a) if hasattr(a, "dtype") else a for a in results[:n_out]]
+        if self.backward is not None:
+            node = _new_backward(self, results, tensors)
+            if node is not None:
+                for k, i in enumerate(self.diff_outputs):
+                    t = outs[i]
+                    t._grad_fn = node
+                    t._requires_grad = True
+                    if k:
+                        t._output_nr = k
+        return unflatten(self.out_tree, outs)
+
+
+def _new_backward(entry: Entry, results, tensors):
+    edges = []
+    needed = False
+    for kind, i in entry.wrt:
+        t = tensors[i] if kind == "input" else entry.params[i]
+        edge = edge_of(t) if STATE.grad_enabled else None
+        needed = needed or edge is not None
+        edges.append(edge or (None, 0))
+    if not needed:
+        return None
+    node = CompiledBackward.__new__(CompiledBackward)
+    node.next_functions = tuple(edges)
+    node._saved = tuple(results[entry.n_out:])
+    node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
+    node.run = entry.backward
+    node.templates = [results[i] for i in entry.diff_outputs]
+    node.n_outputs = len(entry.diff_outputs)
+    return node
+
+
+class CompiledFunction:
+    """``fn`` compiled: captured per guard set at its first call, then replayed."""
+
+    def __init__(self, fn: Callable, module=None, fullgraph: bool = False, dynamic=None,
+                 mode=None, backend="ember", options=None):
+        if mode not in _MODES:
+            raise RuntimeError(f"ember.compile: unknown mode {mode!r}; expected one of "
+                               f"{[m for m in _MODES if m]}")
+        self.fn = fn
+        self.module = module
+        self.fullgraph = fullgraph
+        self.dynamic = dynamic
+        self.mode = mode
+        self.backend = backends.lookup(backend)
+        self._cache: dict = {}
+        self.breaks: list[tuple[str, str | None]] = []
+        self.graphs: list = []
+        self.running = False
+        self._modules = None
+        self._warned_limit = False
+        _COMPILED.add(self)
+        functools.update_wrapper(self, fn, updated=())
+
+    def _key(self, tensors, tree):
+        module_state = ()
+        if self.module is not None:
+            if self._modules is None:
+                self._modules = list(self.module.modules())
+                self._params = list(self.module.parameters())
+            module_state = (tuple(m.training for m in self._modules),
+                            tuple(p._requires_grad for p in self._params))
+        return (tree, tuple((t._data.shape, t._data.dtype, type(t._data), t._requires_grad)
+                            for t in tensors), STATE.grad_enabled, module_state)
+
+    def __call__(self, *args, **kwargs):
+        if (self.running or self.backend is None or _AUTOCAST
+                or getattr(self.fn, "_ember_compile_disabled", False)):
+            return self._eager(args, kwargs)
+        tensors, tree = flatten((args, kwargs))
+        try:
+            key = self._key(tensors, tree)
+            entry = self._cache.get(key)
+        except TypeError:  # an unhashable constant argument: nothing to guard on
+            return self._eager(args, kwargs)
+        if entry is None:
+            if len(self._cache) >= config.cache_size_limit:
+                if not self._warned_limit:
+                    self._warned_limit = True
+                    warnings.warn(f"ember.compile: {getattr(self.fn, '__name__', 'function')} "
+                                  f"was captured {len(self._cache)} times "
+                                  "(config.cache_size_limit); new variants run eagerly")
+                return self._eager(args, kwargs)
+            return self._capture(key, args, kwargs)
+        if entry is _EAGER:
+            return self._eager(args, kwargs)
+        return entry(tensors)
+
+    def _eager(self, args, kwargs):
+        self.running = True
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            self.running = False
+
+    def _capture(self, key, args, kwargs):
+        named = named_state(self.module)
+        self.running = True
+        _capturing[0] = True
+        try:
+            cap = capture_joint(lambda a, k: self.fn(*a, **k), (args, kwargs), named,
+                                with_backward=True)
+        finally:
+            self.running = False
+            _capturing[0] = False
+        if cap.breaks:
+            self._break(key, cap.breaks)
+            return cap.result
+        try:
+            self._cache[key] = self._build(cap)
+        except GraphBreak as e:
+            self._break(key, [(e.reason, e.source)])
+        return cap.result
+
+    def _break(self, key, breaks) -> None:
+        for b in breaks:
+            if b not in self.breaks:
+                self.breaks.append(b)
+        if self.fullgraph:
+            reason, source = breaks[0]
+            raise Unsupported(f"ember.compile(fullgraph=True): can't capture the whole "
+                              f"program: {reason}" + (f" (at {source})" if source else ""))
+        self._cache[key] = _EAGER
+
+    def _build(self, cap) -> Entry:
+        fw, saved, bw = split(cap)
+        entry = Entry()
+        entry.n_out = len(fw.outputs)
+        entry.out_tree = cap.out_tree
+        entry.params = list(cap.param_tensors)
+        entry.graph = fw
+        entry.backward_graph = bw
+        entry.forward = self.backend(fw, fw.inputs + fw.params, fw.outputs + saved)
+        entry.backward = None
+        if bw is not None:
+            entry.backward = self.backend(bw, bw.inputs, bw.outputs)
+            entry.diff_outputs = cap.diff_outputs
+            index = {v: i for i, v in enumerate(cap.graph.inputs[:cap.n_inputs])}
+            pindex = {v: i for i, v in enumerate(cap.graph.params)}
+            entry.wrt = [("input", index[v]) if v in index else ("param", pindex[v])
+                         for v in cap.wrt]
+        self.graphs.append(fw)
+        return entry
+
+
+class OptimizedModule:
+    """What ``ember.compile(module)`` returns: calls go through the compiled forward;
+    everything else (parameters, ``state_dict``, ``train``) is the original module's
+    (``_orig_mod``)."""
+
+    def __init__(self, module, compiled: CompiledFunction):
+        object.__setattr__(self, "_orig_mod", module)
+        object.__setattr__(self, "_compiled", compiled)
+
+    def __call__(self, *args, **kwargs):
+        return self._compiled(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        return self._compiled(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._orig_mod, name, value)
+
+    def __repr__(self) -> str:
+        return f"OptimizedModule({self._orig_mod!r})"
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="ember",
+            mode=None, options=None, disable: bool = False):
+    """Compile a function or module: capture at the first call, replay optimized graphs on
+    later calls (see the module docstring). Usable as ``@ember.compile`` or
+    ``@ember.compile(fullgraph=True)``.
+
+    >>> fast = ember.compile(model)
+    >>> loss = loss_fn(fast(x), y); loss.backward()  # gradients as in eager mode
+    """
+    if model is None:
+        return functools.partial(compile, fullgraph=fullgraph, dynamic=dynamic,
+                                 backend=backend, mode=mode, options=options, disable=disable)
+    if disable:
+        return model
+    from ..nn.modules.module import Module
+    if isinstance(model, Module):
+        compiled = CompiledFunction(model, model, fullgraph, dynamic, mode, backend, options)
+        return OptimizedModule(model, compiled)
+    if not callable(model):
+        raise RuntimeError(f"ember.compile: expected a function or module, got "
+                           f"{type(model).__name__}")
+    return CompiledFunction(model, None, fullgraph, dynamic, mode, backend, options)
+
+
+# ----------------------------------------------------------------------------- explain
+
+
+class ExplainOutput:
+    """What `explain` found: the graphs captured and every graph break with its reason."""
+
+    def __init__(self, compiled: CompiledFunction):
+        self.graphs = list(compiled.graphs)
+        self.graph_count = len(self.graphs)
+        self.break_reasons = [BreakReason(r, s) for r, s in compiled.breaks]
+        self.graph_break_count = len(self.break_reasons)
+        self.ops_per_graph = [[n.op for n in g.nodes] for g in self.graphs]
+        self.op_count = sum(len(ops) for ops in self.ops_per_graph)
+
+    def __str__(self) -> str:
+        lines = [f"Graph Count: {self.graph_count}",
+                 f"Graph Break Count: {self.graph_break_count}",
+                 f"Op Count: {self.op_count}"]
+        if self.break_reasons:
+            lines.append("Break Reasons:")
+            for i, b in enumerate(self.break_reasons, 1):
+                lines.append(f"  Break Reason {i}:")
+                lines.append(f"    Reason: {b.reason}")
+                lines.append(f"    User Stack: {b.user_stack}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+class BreakReason:
+    """One graph break: ``reason`` and ``user_stack`` (the user's ``file:line``)."""
+
+    def __init__(self, reason: str, user_stack: str | None):
+        self.reason = reason
+        self.user_stack = user_stack
+
+    def __repr__(self) -> str:
+        return f"BreakReason({self.reason!r}, {self.user_stack!r})"
+
+
+def explain(fn, *args, **kwargs):
+    """Capture ``fn`` on the arguments and report graphs and graph breaks:
+    ``ember.compiler.explain(fn)(*args)`` or ``explain(fn, *args)``.
+
+    >>> print(ember.compiler.explain(f)(x))  # doctest: +SKIP
+    """
+    if not args and not kwargs:
+        return lambda *a, **k: explain(fn, *a, **k)
+    from ..nn.modules.module import Module
+    compiled = CompiledFunction(fn, fn if isinstance(fn, Module) else None)
+    compiled(*args, **kwargs)
+    return ExplainOutput(compiled)

@@ -1,0 +1,145 @@
+"""``python -m ember.distributed.run`` (also the ``emberrun`` command): torchrun's role, over
+the ``mpiexec`` of the ``mpich`` package.
+
+    python -m ember.distributed.run --nproc-per-node 2 train.py --epochs 3
+    python -m ember.distributed.run --nnodes 2 --nproc-per-node 4 --hostfile hosts train.py
+
+Each rank gets RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE. When a rank fails (raises,
+exits non-zero, or is killed) every rank is stopped, and the launcher names the failed rank
+and exits non-zero.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+
+
+def find_mpiexec() -> str:
+    """The ``mpiexec`` beside this Python (a virtual environment's ``bin``), else the one the
+    ``mpich`` package installed, else the first on PATH."""
+    beside = os.path.join(os.path.dirname(sys.executable), "mpiexec")
+    if os.access(beside, os.X_OK):
+        return beside
+    try:
+        from importlib import metadata
+        for f in metadata.distribution("mpich").files or ():
+            if f.name == "mpiexec":
+                path = str(f.locate())
+                if os.access(path, os.X_OK):
+                    return path
+    except metadata.PackageNotFoundError:
+        pass
+    found = shutil.which("mpiexec")
+    if found:
+        return found
+    raise FileNotFoundError("ember.distributed.run: no mpiexec found beside "
+                            f"{sys.executable}, in the mpich package, or on PATH; "
+                            "pip install ember[distributed]")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m ember.distributed.run",
+        description="Start a training script on several processes (and machines) over MPI.")
+    p.add_argument("--nproc-per-node", "--nproc_per_node", type=int, default=1,
+                   help="processes per machine (default 1)")
+    p.add_argument("--nnodes", type=int, default=1, help="number of machines (default 1)")
+    p.add_argument("--hostfile", help="MPICH hostfile, one 'host[:slots]' per line "
+                                      "(needed with --nnodes > 1)")
+    p.add_argument("--standalone", action="store_true", help="accepted for torchrun scripts")
+    p.add_argument("--mpiexec-args", default="",
+                   help="extra arguments for mpiexec, as one string")
+    p.add_argument("-m", dest="module", action="store_true",
+                   help="run the script argument as a module, as python -m does")
+    p.add_argument("script", help="the training script (or module with -m)")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the script's arguments")
+    return p
+
+
+def mpiexec_command(options, run_dir: str) -> list:
+    """The mpiexec command line that starts every rank."""
+    nodes, per_node = options.nnodes, options.nproc_per_node
+    if nodes > 1 and not options.hostfile:
+        raise SystemExit("ember.distributed.run: --nnodes > 1 needs --hostfile")
+    command = [find_mpiexec(), "-n", str(nodes * per_node)]
+    if options.hostfile:
+        command += ["-f", options.hostfile, "-ppn", str(per_node)]
+    else:
+        # One machine: hydra forks the ranks itself (no ssh, works as root in containers).
+        command += ["-launcher", "fork"]
+    command += ["-genv", "EMBER_RUN_DIR", run_dir]
+    command += options.mpiexec_args.split()
+    target = ["-m", options.script] if options.module else [options.script]
+    return command + [sys.executable, "-m", "ember.distributed._rank"] + target + options.args
+
+
+def _relay(stream, sink, tail: list) -> None:
+    # Pass mpiexec's output through as it comes, keeping the end to read its verdict from.
+    for chunk in iter(lambda: os.read(stream.fileno(), 65536), b""):
+        sink.write(chunk)
+        sink.flush()
+        tail.append(chunk)
+        del tail[:-16]
+
+
+def failed_ranks(run_dir: str, output: str) -> list:
+    """Sentences naming the ranks that failed, from the ranks' notes and mpiexec's report."""
+    found = []
+    for name in sorted(os.listdir(run_dir)):
+        if name.startswith("failed."):
+            with open(os.path.join(run_dir, name)) as f:
+                found.append(f"rank {name.split('.', 1)[1]} failed: {f.read()}")
+    if found:
+        return found
+    pids = {}
+    for name in os.listdir(run_dir):
+        if name.startswith("pid."):
+            host, pid = name[len("pid."):].rsplit(".", 1)
+            with open(os.path.join(run_dir, name)) as f:
+                pids[(host, pid)] = f.read()
+    for pid, host in re.findall(r"PID (\d+) RUNNING AT (\S+)", output):
+        rank = pids.get((host, pid)) or next((r for (h, p), r in pids.items() if p == pid), "?")
+        how = re.search(r"EXIT STRING: ([^\n]+)", output)
+        found.append(f"rank {rank} (pid {pid} on {host}) died"
+                     + (f": {how.group(1).strip()}" if how else ""))
+    return found
+
+
+def main(argv=None) -> int:
+    options = _parser().parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="emberrun-") as run_dir:
+        command = mpiexec_command(options, run_dir)
+        process = subprocess.Popen(command, stdout=subprocess.PIPE)
+        tail: list = []
+        relay = threading.Thread(target=_relay, args=(process.stdout, sys.stdout.buffer, tail),
+                                 daemon=True)
+        relay.start()
+        try:
+            code = process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+            code = process.wait()
+        relay.join(timeout=5)
+        if code:
+            output = b"".join(tail).decode(errors="replace")
+            reasons = failed_ranks(run_dir, output) or [f"mpiexec exited with status {code}"]
+            total = options.nnodes * options.nproc_per_node
+            print(f"ember.distributed.run: {'; '.join(reasons)}; all {total} ranks were stopped",
+                  file=sys.stderr, flush=True)
+    return 128 - code if code < 0 else code
+
+
+def console_main() -> None:
+    """Entry point of the ``emberrun`` command."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    console_main()

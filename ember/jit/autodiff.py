@@ -1,0 +1,156 @@
+"""A captured forward with its captured backward, for training through compiled code.
+
+`capture_joint` runs the program once under the tracer, then runs the autograd engine
+backward from its outputs (to stand-in gradients) while the tracer still records: each
+node's derivative, written with Ember ops, is recorded op by op into the same graph (a
+derivative that computes outside the table is recorded as one node that runs it whole).
+`split` cuts that joint graph in two: the forward, which also returns the values the
+backward reads ("saved"), and the backward, from saved values and output gradients to the
+gradients of the inputs and parameters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._tensor import wrap
+from ..autograd.engine import run_backward
+from ..autograd.grad_mode import STATE
+from ._tree import flatten
+from .ir import Graph, check
+from .passes import eliminate_dead_code, optimize
+from .tracer import GraphBreak, Tracer
+
+
+@dataclass
+class Capture:
+    """One captured call: the joint graph and what the compiled function needs to run it."""
+    graph: Graph
+    in_tree: tuple
+    out_tree: tuple
+    result: object                      # the eager result of the capturing call
+    param_tensors: list                 # the live tensors of graph.params, in order
+    n_inputs: int                       # graph.inputs[:n_inputs] are the call's tensors
+    diff_outputs: list = field(default_factory=list)   # output positions with gradients
+    wrt: list = field(default_factory=list)            # values gradients are taken for
+    grad_outputs: list = field(default_factory=list)   # the backward's gradients (values)
+    grad_inputs: list = field(default_factory=list)    # stand-ins for the output gradients
+    backward_start: int | None = None
+    breaks: list = field(default_factory=list)
+
+
+def capture_joint(fn, args: tuple, named: dict, with_backward: bool) -> Capture:
+    """Run ``fn(*args)`` under the tracer (and its backward, ``with_backward``)."""
+    tracer = Tracer(named, warn=False)
+    tracer.live_leaves = True
+    tensors, in_tree = flatten(tuple(args))
+    graph = tracer.graph
+    with tracer:
+        for i, t in enumerate(tensors):
+            tracer.add_input(t, f"input_{i}")
+        result = fn(*args)
+        out_tensors, out_tree = flatten(result)
+        graph.outputs = [tracer.value_of(t) for t in out_tensors]
+        graph.output_tree = out_tree
+        cap = Capture(graph, in_tree, out_tree, result, [], len(tensors), breaks=tracer.breaks)
+        if tracer.breaks:
+            return cap
+        cap.param_tensors = [tracer.param_tensor(v.name) for v in graph.params]
+        if with_backward and STATE.grad_enabled:
+            try:
+                _capture_backward(tracer, cap, tensors, out_tensors)
+            except GraphBreak as e:
+                cap.breaks = [(e.reason, e.source)]
+                return cap
+    check(graph)
+    return cap
+
+
+def _capture_backward(tracer: Tracer, cap: Capture, tensors, out_tensors) -> None:
+    graph = cap.graph
+    sources = [(v, t) for v, t in zip(graph.inputs, tensors) if t._requires_grad]
+    sources += [(v, t) for v, t in zip(graph.params, cap.param_tensors) if t._requires_grad]
+    roots = [i for i, t in enumerate(out_tensors)
+             if t._requires_grad and t._data.dtype.kind in "fc"]
+    if not sources or not roots:
+        return
+    stand_ins = []
+    for i in roots:
+        t = out_tensors[i]
+        g = wrap(np.ones_like(t._data) if type(t._data) is np.ndarray
+                 else t._xp.ones_like(t._data))
+        stand_ins.append(tracer.add_input(g, f"grad_{i}"))
+        stand_ins[-1] = (stand_ins[-1], g)
+    tracer.backward_start = len(graph.nodes)
+    grads = run_backward([out_tensors[i] for i in roots], [g for _, g in stand_ins],
+                         retain_graph=True, create_graph=False,
+                         inputs=[t for _, t in sources], accumulate=False, allow_unused=True)
+    if tracer.breaks:
+        raise GraphBreak(*tracer.breaks[0])
+    grad_values = []
+    for g in grads:
+        if g is None:
+            grad_values.append(None)
+            continue
+        v = tracer.known(g)
+        if v is None:
+            raise GraphBreak("a gradient was computed outside the op table", None)
+        grad_values.append(v)
+    cap.backward_start = tracer.backward_start
+    cap.diff_outputs = roots
+    cap.wrt = [v for v, _ in sources]
+    cap.grad_outputs = grad_values
+    cap.grad_inputs = [v for v, _ in stand_ins]
+
+
+def split(cap: Capture) -> tuple[Graph, list, Graph | None]:
+    """Optimize the joint graph, then cut it: (forward graph, saved values, backward graph
+    or None). The forward returns its outputs followed by the saved values; the backward
+    takes the saved values then the output gradients, and returns the gradients of
+    ``cap.wrt``."""
+    g = cap.graph
+    start = cap.backward_start
+    backward_nodes = set(g.nodes[start:]) if start is not None else set()
+    n_out = len(g.outputs)
+    grads = [v for v in cap.grad_outputs if v is not None]
+    g.outputs = list(g.outputs) + grads
+    optimize(g)
+    outputs, grads = g.outputs[:n_out], iter(g.outputs[n_out:])
+    cap.grad_outputs = [None if v is None else next(grads) for v in cap.grad_outputs]
+    g.outputs = outputs
+
+    fw = _part(g, [n for n in g.nodes if n not in backward_nodes], g.inputs[:cap.n_inputs])
+    fw.outputs = list(outputs)
+    fw.output_tree = g.output_tree
+    if start is None:
+        eliminate_dead_code(fw)
+        return fw, [], None
+    bw_nodes = [n for n in g.nodes if n in backward_nodes]
+    defined = set(fw.inputs) | set(fw.params)
+    for n in fw.nodes:
+        defined.update(n.outputs)
+        if n.stash is not None:
+            defined.add(n.stash)
+    saved = []
+    for n in bw_nodes:
+        for v in n.reads():
+            if v in defined and v not in saved:
+                saved.append(v)
+    for v in cap.grad_outputs:  # a gradient that is a forward value (rare: an identity)
+        if v is not None and v in defined and v not in saved:
+            saved.append(v)
+    eliminate_dead_code(fw, fw.outputs + saved)
+    bw = _part(g, bw_nodes, saved + cap.grad_inputs)
+    bw.outputs = list(cap.grad_outputs)
+    eliminate_dead_code(bw, bw.outputs)
+    return fw, saved, bw
+
+
+def _part(g: Graph, nodes: list, inputs: list) -> Graph:
+    part = Graph()
+    part.inputs = list(inputs)
+    part.params = list(g.params)
+    part.constants = list(g.constants)
+    part.nodes = nodes
+    return part

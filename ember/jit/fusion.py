@@ -1,0 +1,2 @@
+def fuse_elementwise(graph, outputs):
+    return {}

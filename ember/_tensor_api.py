@@ -60,13 +60,15 @@ def resolve_neg(input: Tensor) -> Tensor:
 
 
 def is_inference(input: Tensor) -> bool:
-    """Whether ``input`` was made under `inference_mode`.
+    """Whether ``input`` was made under `inference_mode`; a view is one exactly when its
+    base is, whatever the mode it was taken in.
 
     >>> with ember.inference_mode(): x = ember.ones(2)
     >>> x.is_inference(), ember.ones(2).is_inference()
     (True, False)
     """
-    return input._inference
+    base = input._base
+    return (input if base is None else base)._inference
 
 
 def _is_pinned(self, device=None) -> bool:

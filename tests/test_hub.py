@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import json
 import os
 import sys
 import urllib.error
@@ -290,6 +291,30 @@ def test_default_ref_offline_uses_the_cache(fake_github, monkeypatch, hub_home, 
     ember.hub.load("owner/name:main", "tiny_mlp", trust_repo=True, skip_validation=True)
     monkeypatch.setattr(github, "GITHUB", (tmp_path / "unreachable").as_uri())
     assert ember.hub.load("owner/name", "tiny_mlp", trust_repo=True)[0].out_features == 8
+
+
+def test_refs_are_validated_against_the_repository(fake_github, monkeypatch, tmp_path):
+    """GitHub's API answers, laid out as files: one full page of branches, then a short one
+    and a page of tags."""
+    api = tmp_path / "api.github.com" / "repos" / "owner" / "name"
+    api.mkdir(parents=True)
+
+    def entries(names, sha):
+        return json.dumps([{"name": n, "commit": {"sha": f"{sha}{i:04d}"}}
+                           for i, n in enumerate(names)])
+    (api / "branches?per_page=100&page=1").write_text(
+        entries([f"feature-{i}" for i in range(100)], "aaaa"))
+    (api / "branches?per_page=100&page=2").write_text(entries(["main"], "bbbb"))
+    (api / "tags?per_page=100&page=1").write_text(entries(["v1.0"], "cccc"))
+    monkeypatch.setattr(github, "GITHUB_API", (tmp_path / "api.github.com").as_uri())
+    for ref in ("main", "feature-7", "v1.0", "cccc0000"):
+        github.validate_ref("owner", "name", ref)
+    with pytest.raises(ValueError, match="cannot find dddd in .*owner/name"):
+        github.validate_ref("owner", "name", "dddd")
+    model = ember.hub.load("owner/name:main", "tiny_mlp", trust_repo=True)  # validated
+    assert model[0].out_features == 8
+    with pytest.raises(ValueError, match="cannot find other"):
+        ember.hub.load("owner/name:other", "tiny_mlp", trust_repo=True)
 
 
 # -- what ships with ember -----------------------------------------------------------------

@@ -52,9 +52,12 @@ def test_is_inference_marks_what_inference_mode_makes():
             d = lib.ones(2)
         with lib.inference_mode(False):
             f = lib.ones(2)
+        with lib.inference_mode():  # a view is what its base is, in or out of the mode
+            views = [d[1:], d.view(2, 1), a[0], a.t()]
+        views += [a[:, 1], b.view(-1)]
         results.append([a.is_inference(), b.is_inference(), c.is_inference(),
                         lib.is_inference(a), d.is_inference(), f.is_inference(),
-                        (b + 1).is_inference()])
+                        (b + 1).is_inference()] + [v.is_inference() for v in views])
     assert results[0] == results[1]
 
 

@@ -95,10 +95,10 @@ def validate_ref(owner: str, name: str, ref: str) -> None:
             url = f"{GITHUB_API}/repos/{owner}/{name}/{kind}?per_page=100&page={page}"
             with open_url(url, " (pass skip_validation=True to skip this check)") as r:
                 entries = json.loads(r.read())
-            if not entries:
-                break
             if any(e["name"] == ref or e["commit"]["sha"].startswith(ref) for e in entries):
                 return
+            if len(entries) < 100:  # the last page
+                break
             page += 1
     raise ValueError(f"ember.hub: cannot find {ref} in {GITHUB}/{owner}/{name}. If it's a "
                      f"commit of a fork, load the fork's repository directly.")

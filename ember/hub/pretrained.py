@@ -37,7 +37,11 @@ class DigitsCNN(nn.Module):
 
 
 def shipped_weights_url(name: str) -> str:
-    """The ``file://`` URL of the shipped ``<name>-<sha256 prefix>.safetensors``."""
+    """The ``file://`` URL of the shipped ``<name>-<sha256 prefix>.safetensors``.
+
+    >>> shipped_weights_url("digits_cnn")
+    'file:///.../ember/hub/weights/digits_cnn-478a3e94.safetensors'
+    """
     found = glob.glob(os.path.join(WEIGHTS_DIR, f"{name}-*.safetensors"))
     if len(found) != 1:
         raise FileNotFoundError(f"ember.hub: expected one {name}-<hash>.safetensors in "

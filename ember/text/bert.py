@@ -42,7 +42,11 @@ class BertConfig:
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> BertConfig:
-        """The config in a ``config.json`` (keys this class does not use are ignored)."""
+        """The config in a ``config.json`` (keys this class does not use are ignored).
+
+        >>> BertConfig.from_json("all-MiniLM-L6-v2/config.json").hidden_size
+        384
+        """
         with open(path, encoding="utf-8") as f:
             values = json.load(f)
         names = {field.name for field in dataclasses.fields(cls)}

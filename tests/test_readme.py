@@ -51,3 +51,10 @@ def test_readme_profiler_table_is_what_the_snippet_prints():
     assert _calls(shown).items() <= every.items()
     assert {"addmm": "2", "AddmmBackward0": "2", "relu": "1", "ReluBackward0": "1",
             "cross_entropy_loss": "1"}.items() <= every.items()
+
+
+def test_readme_whole_model_checkpoint_example():
+    out = _run(_block(_section("Whole-model checkpoints"), "python"))
+    assert "UnpicklingError ember.load refuses to load ember.nn.modules.container.Sequential" \
+        in out.stdout
+    assert "LSTM(16, 32, batch_first=True)" in out.stdout

@@ -181,15 +181,16 @@ def _ember_path(module: str) -> str | None:
     return None
 
 
-def _lookup(module: str, name: str):
-    """The object at ``module.name`` inside ember, None if there is none (imports only
-    ember's own modules)."""
+def _lookup(module: str, name: str, importing: bool = False):
+    """The object at ``module.name``, None if there is none. Without ``importing`` only
+    modules already imported are searched: a file's names never make ember import anything
+    (whatever the user allowed is imported already)."""
     import importlib
     try:
-        found = importlib.import_module(module)
+        found = importlib.import_module(module) if importing else sys.modules[module]
         for part in name.split("."):
             found = getattr(found, part)
-    except (ImportError, AttributeError):
+    except (ImportError, KeyError, AttributeError):
         return None
     return found
 
@@ -442,7 +443,7 @@ def _trusting(restricted: type) -> type:
                 return found
             ember_module = _ember_path(module)
             if ember_module is not None:
-                found = _lookup(ember_module, name)
+                found = _lookup(ember_module, name, importing=True)
                 if found is None:
                     raise pickle.UnpicklingError(
                         f"ember.load: {module}.{name} has no ember counterpart "
@@ -512,9 +513,9 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
     containers, numbers and strings, and instances of the classes you allow with
     `add_safe_globals` / `safe_globals` (rebuilt through the pickle protocol only, see
     ``ember/_safe_unpickler.py``). ``weights_only=False`` unpickles whatever the file holds,
-    as plain pickle does: only for files you trust. ``map_location`` moves storages: a device or string for
-    all of them, a dict from saved to new location, or ``fn(storage, location)`` returning
-    the storage where it should live.
+    as plain pickle does: only for files you trust. ``map_location`` moves storages: a
+    device or string for all of them, a dict from saved to new location, or
+    ``fn(storage, location)`` returning the storage where it should live.
 
     >>> state = ember.load('ckpt.pt', map_location='cpu')
     """

@@ -67,6 +67,7 @@ def test_readme_pretrained_models_print_what_is_shown(tmp_path):
         assert out.returncode == 0, out.stderr
         assert out.stdout == shown
 
+
 def test_readme_graph_mode_saves_a_graph_that_runs_in_a_fresh_process(tmp_path):
     section = _section("Graph mode")
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
@@ -78,3 +79,10 @@ def test_readme_graph_mode_saves_a_graph_that_runs_in_a_fresh_process(tmp_path):
                             cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == "ember.Size([1, 2])"
+
+
+def test_readme_whole_model_checkpoint_example():
+    out = _run(_block(_section("Whole-model checkpoints"), "python"))
+    assert "UnpicklingError ember.load refuses to load ember.nn.modules.container.Sequential" \
+        in out.stdout
+    assert "LSTM(16, 32, batch_first=True)" in out.stdout

@@ -1,12 +1,29 @@
-"""One backward step of the LSTM and GRU layers as one pass over the (batch, hidden) state.
+"""The arithmetic of one LSTM or GRU step as one pass over the (batch, hidden) state.
 
-The forward's transcendentals stay in NumPy (its float32 ``exp``/``tanh`` are vectorized;
-Numba's call libm one element at a time and are ~5x slower here), but a backward step is
-only products and sums: a dozen NumPy passes with their temporaries become one loop.
+The transcendentals stay in NumPy (its float32 ``tanh`` is vectorized; Numba's calls libm
+one element at a time, ~5x slower here), but what surrounds them is only products and sums:
+a dozen NumPy passes with their temporaries become one loop.
 """
 from __future__ import annotations
 
 from . import kernel
+
+
+@kernel()
+def lstm_forward_step(act, c_prev, c):
+    """``act`` holds ``tanh`` of the gates' pre-activations, halved for the sigmoid gates
+    i, f, o (``sigmoid(x) = (1 + tanh(x / 2)) / 2``): finish the activations in place and
+    write the new cell state ``c = f * c_prev + i * g``."""
+    batch, size = c.shape
+    for b in range(batch):
+        for j in range(size):
+            i = 0.5 * act[b, j] + 0.5
+            f = 0.5 * act[b, size + j] + 0.5
+            o = 0.5 * act[b, 3 * size + j] + 0.5
+            act[b, j] = i
+            act[b, size + j] = f
+            act[b, 3 * size + j] = o
+            c[b, j] = f * c_prev[b, j] + i * act[b, 2 * size + j]
 
 
 @kernel()

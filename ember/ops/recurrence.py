@@ -50,27 +50,27 @@ def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
     """An LSTM layer over all steps of ``gi`` (time, batch, 4 * hidden; gates i, f, g, o)
     from the state ``(h0, c0)``: returns the output (time, batch, hidden), ``h_n``, ``c_n``."""
     _check("lstm_layer", gi, 4, (h0, c0), w_hh)
+    from ..kernels.recurrent import lstm_forward_step
     steps, batch, size = gi.shape[0], gi.shape[1], w_hh.shape[1]
+    # One tanh over all four gates: the sigmoid gates' pre-activations are halved (folded
+    # into W_hh^T and gi once), and the kernel maps tanh(x / 2) to sigmoid(x).
+    half = xp.full(4 * size, 0.5, gi.dtype)
+    half[2 * size:3 * size] = 1
     w_t = xp.ascontiguousarray(w_hh.T)
+    w_t *= half
+    act = xp.multiply(gi, half)  # each step adds its recurrent share, then activates
     out = xp.empty((steps, batch, size), gi.dtype)
-    act, cells, tanh_c = xp.empty_like(gi), xp.empty_like(out), xp.empty_like(out)
-    tanh_g = xp.empty((batch, size), gi.dtype)
+    cells, tanh_c = xp.empty_like(out), xp.empty_like(out)
+    recurrent = xp.empty((batch, 4 * size), gi.dtype)
     h, c = h0, c0
-    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x < -88: sigmoid 0
-        for t in _order(steps, reverse):
-            a = act[t]
-            xp.matmul(h, w_t, out=a)
-            a += gi[t]
-            g = a[:, 2 * size:3 * size]
-            xp.tanh(g, out=tanh_g)
-            _sigmoid_(xp, a)
-            g[...] = tanh_g
-            c_new, tc = cells[t], tanh_c[t]
-            xp.multiply(a[:, size:2 * size], c, out=c_new)
-            xp.multiply(a[:, :size], g, out=tanh_g)
-            c_new += tanh_g
-            xp.tanh(c_new, out=tc)
-            h, c = xp.multiply(a[:, 3 * size:], tc, out=out[t]), c_new
+    for t in _order(steps, reverse):
+        a = act[t]
+        a += xp.matmul(h, w_t, out=recurrent)
+        xp.tanh(a, out=a)
+        lstm_forward_step(a, c, cells[t])
+        c = cells[t]
+        xp.tanh(c, out=tanh_c[t])
+        h = xp.multiply(a[:, 3 * size:], tanh_c[t], out=out[t])
     return (out, h.copy(), c.copy()), (act, cells, tanh_c)
 
 

@@ -9,6 +9,8 @@ from . import samples as S
 
 OPINFOS = [
     OpInfo("clone", S.unary()),
+    OpInfo("detach", S.unary(), ember_fn=__import__("ember").ops.TABLE["detach"].fn,
+           grad=False, gradcheck=False),
     OpInfo("_to_copy", lambda rng, dt: [Sample((S.randn(rng, (3, 4), dt),))],
            ember_fn=lambda x: x.to(__import__("ember").float64 if x.dtype.name == "float32"
                                    else __import__("ember").float32),

@@ -21,7 +21,6 @@ Numba is imported on the first call of a kernel, never by ``import ember`` (it c
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import sys
@@ -161,6 +160,7 @@ def compile_source(source: str, name: str, **options) -> Callable:
     The source goes to a file named by its hash, imported as a module: Numba's disk cache
     keys on the file, so the same generated kernel compiles once per machine, not per process.
     """
+    import hashlib
     numba = _numba()
     digest = hashlib.sha256(source.encode()).hexdigest()[:20]
     module_name = f"ember_kernel_{digest}"

@@ -84,16 +84,27 @@ class Op:
         # ``inplace_forward(xp, out, *operands, *args)`` writes the result into ``out``; for
         # in-place variants whose derivative doesn't need the old value (``index_put_``).
         self.inplace_forward = None
-        params = list(inspect.signature(forward).parameters)[1:]
-        self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
-        camel = "".join(p.capitalize() for p in self.name.split("_"))
-        fields = ({"__slots__": (), "n_outputs": n_outputs} if n_outputs is not None
-                  else {"__slots__": ("n_outputs",)})
-        self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
+        if tensor_args:
+            self.tensor_args = tensor_args
         self.fn = _make_function(self)
         if self.name in TABLE:
             raise ValueError(f"op {self.name!r} is defined twice")
         TABLE[self.name] = self
+
+    def __getattr__(self, name):
+        # Made on first use: ``import ember`` would otherwise introspect and build a class
+        # for each of its hundreds of ops.
+        if name == "tensor_args":  # the names of the tensor operands, for messages
+            params = list(inspect.signature(self.forward).parameters)[1:]
+            self.tensor_args = tuple(params[:max(self.nin, 1)])
+        elif name == "node_type":  # the graph node class of this op's calls
+            camel = "".join(p.capitalize() for p in self.name.split("_"))
+            fields = ({"__slots__": (), "n_outputs": self.n_outputs}
+                      if self.n_outputs is not None else {"__slots__": ("n_outputs",)})
+            self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
+        else:
+            raise AttributeError(name)
+        return self.__dict__[name]
 
     def derivative(self, backward):
         """Register the derivative: ``backward(ctx, *grads, *args, **kwargs) -> input grads``."""

@@ -1,10 +1,12 @@
 """One training step (forward, backward, optimizer step), Ember vs PyTorch.
 
-`python bench/train.py [workload ...]`. Each model is written once against the PyTorch API
-with ``T`` bound to ``ember`` or ``torch``; the harness runs the two alternately in fresh
-processes and prints the time ratio and each process's peak memory. On a busy machine, pin
-both frameworks to one BLAS thread (``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1``): two
-threads contending with other load make small GEMMs many times slower and the ratios noise.
+`python bench/train.py [--threads 1] [--cold] [workload ...]`. Each model is written once
+against the PyTorch API with ``T`` bound to ``ember`` or ``torch``; the harness runs the two
+alternately in fresh processes and prints, per model, the training step and the inference
+step (``eval()`` under ``no_grad``) with their ratios, the first training step's time and each
+process's peak memory. The headline runs both frameworks at their default threads; on a busy
+machine ``--threads 1`` pins both to one thread (two threads contending with other load make
+small GEMMs many times slower and the ratios noise).
 """
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench._harness import main  # noqa: E402
+from bench._harness import Workload, main  # noqa: E402
 
 
 def training_step(T, model, optimizer, inputs, targets):
-    """The step every workload times: zero grads, forward, cross-entropy, backward, update."""
+    """The steps every workload times: training (zero grads, forward, cross-entropy, backward,
+    update) and inference (the forward in eval mode, without a graph)."""
     loss_fn = T.nn.CrossEntropyLoss()
 
     def step():
@@ -24,7 +27,13 @@ def training_step(T, model, optimizer, inputs, targets):
         loss = loss_fn(model(inputs), targets)
         loss.backward()
         optimizer.step()
-    return step
+
+    def infer():
+        if model.training:  # (once: inference is timed after training)
+            model.eval()
+        with T.no_grad():
+            model(inputs)
+    return Workload(step, infer)
 
 
 def mlp(T):

@@ -18,7 +18,8 @@ def sgd_step(param, grad, buf, lr, weight_decay, momentum, keep, nesterov, maxim
     momentum (``momentum == 0``) ``buf`` is not touched."""
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
-        g = g + weight_decay * param[i]
+        if weight_decay != 0:  # (0 * inf would turn an infinite parameter into NaN)
+            g = g + weight_decay * param[i]
         if momentum != 0:
             b = g if first else momentum * buf[i] + keep * g
             buf[i] = b
@@ -38,7 +39,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, shrink, weight_d
     for i in prange(param.size):
         g = -grad[i] if maximize else grad[i]
         p = param[i] * shrink
-        g = g + weight_decay * p
+        if weight_decay != 0:
+            g = g + weight_decay * p
         m = exp_avg[i] + weight1 * (g - exp_avg[i])
         v = exp_avg_sq[i] * beta2 + weight2 * g * g
         exp_avg[i] = m

@@ -59,10 +59,16 @@ def _no_state(p, state) -> None:
     pass
 
 
+# What the kernel gets as the momentum buffer when there is none (it is not read then).
+_NO_BUFFER: dict = {}
+
+
 def _sgd_kernel(p, g, state, group, lr, momentum, keep) -> None:
     """The update of one CPU parameter, in one compiled pass (`ember.kernels.optim`)."""
     first = False
-    buf = p  # (not read without momentum)
+    buf = _NO_BUFFER.get(p.dtype)
+    if buf is None:
+        buf = _NO_BUFFER[p.dtype] = np.empty(0, p.dtype)
     if momentum:
         buf = state.get("momentum_buffer")
         first = buf is None

@@ -1,4 +1,5 @@
-"""Per-op overhead and throughput, Ember vs PyTorch: `python bench/ops.py [workload ...]`.
+"""Per-op overhead and throughput, Ember vs PyTorch:
+`python bench/ops.py [--threads 1] [workload ...]` (default threads unless pinned).
 
 Each workload is written once against the PyTorch API and run with ``T`` bound to either
 ``ember`` or ``torch``.
@@ -51,6 +52,23 @@ def tiny_linear_relu_backward(T):
     return step
 
 
+# The tiny rows of issue 8: what a framework costs per op when the arithmetic is nothing.
+
+def tiny_relu_requires_grad(T):
+    a = T.randn(10, requires_grad=True)
+    return lambda: T.relu(a)
+
+
+def tiny_linear_10_forward(T):
+    layer, x = T.nn.Linear(10, 10), T.randn(10)
+    return lambda: layer(x)
+
+
+def tiny_mul_add_sum_backward(T):
+    a, b = T.randn(10, requires_grad=True), T.randn(10, requires_grad=True)
+    return lambda: (a * b + a).sum().backward()
+
+
 def elementwise_chain_1000x1000(T):
     a, b, c = (T.randn(1000, 1000) for _ in range(3))
     return lambda: ((a * b + c) * a - b) / (c * c + 1.0)
@@ -78,6 +96,9 @@ WORKLOADS = {
     "tiny add (profiler idle)": tiny_add_profiler_idle,
     "tiny add (profiler recording)": tiny_add_profiler_recording,
     "tiny matmul+add+relu, backward": tiny_linear_relu_backward,
+    "tiny relu(a), a requires grad": tiny_relu_requires_grad,
+    "tiny nn.Linear(10, 10) forward": tiny_linear_10_forward,
+    "tiny (a * b + a).sum().backward()": tiny_mul_add_sum_backward,
     "1000x1000 float32 elementwise chain": elementwise_chain_1000x1000,
     "1024x1024 float32 matmul": matmul_1024,
     "64-op chain, backward": chain_64_backward,

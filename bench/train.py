@@ -1,10 +1,12 @@
 """One training step (forward, backward, optimizer step), Ember vs PyTorch.
 
-`python bench/train.py [workload ...]`. Each model is written once against the PyTorch API
-with ``T`` bound to ``ember`` or ``torch``; the harness runs the two alternately in fresh
-processes and prints the time ratio and each process's peak memory. On a busy machine, pin
-both frameworks to one BLAS thread (``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1``): two
-threads contending with other load make small GEMMs many times slower and the ratios noise.
+`python bench/train.py [--threads 1] [--cold] [workload ...]`. Each model is written once
+against the PyTorch API with ``T`` bound to ``ember`` or ``torch``; the harness runs the two
+alternately in fresh processes and prints, per model, the training step and the inference
+step (``eval()`` under ``no_grad``) with their ratios, the first training step's time and each
+process's peak memory. The headline runs both frameworks at their default threads; on a busy
+machine ``--threads 1`` pins both to one thread (two threads contending with other load make
+small GEMMs many times slower and the ratios noise).
 """
 from __future__ import annotations
 
@@ -12,12 +14,13 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from bench._harness import main  # noqa: E402
+from bench._harness import Workload, main  # noqa: E402
 from bench import models  # noqa: E402
 
 
 def training_step(T, model, optimizer, inputs, targets):
-    """The step every workload times: zero grads, forward, cross-entropy, backward, update."""
+    """The steps every workload times: training (zero grads, forward, cross-entropy, backward,
+    update) and inference (the forward in eval mode, without a graph)."""
     loss_fn = T.nn.CrossEntropyLoss()
 
     def step():
@@ -25,7 +28,13 @@ def training_step(T, model, optimizer, inputs, targets):
         loss = loss_fn(model(inputs), targets)
         loss.backward()
         optimizer.step()
-    return step
+
+    def infer():
+        if model.training:  # (once: inference is timed after training)
+            model.eval()
+        with T.no_grad():
+            model(inputs)
+    return Workload(step, infer)
 
 
 def mlp_setup(T):
@@ -95,7 +104,7 @@ def _language_model(T, kind, vocab=10000, width=200, layers=2, seq=35, batch=20,
     return LanguageModel(), T.randint(0, vocab, (seq + 1, batch))
 
 
-def lm_training(kind):
+def language_model(kind):
     def workload(T):
         model, tokens = _language_model(T, kind)
         optimizer = T.optim.SGD(model.parameters(), lr=20)
@@ -107,19 +116,13 @@ def lm_training(kind):
             loss_fn(model(inputs), targets).backward()
             T.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
             optimizer.step()
-        return step
-    return workload
 
-
-def lm_inference(kind):
-    def workload(T):
-        model, tokens = _language_model(T, kind)
-        model.eval()
-
-        def step():
+        def infer():
+            if model.training:
+                model.eval()
             with T.no_grad():
-                model(tokens[:-1])
-        return step
+                model(inputs)
+        return Workload(step, infer)
     return workload
 
 
@@ -128,12 +131,9 @@ WORKLOADS = {
     "LeNet-5 1x28x28, batch 64, Adam": lenet,
     "GPT 2 layers 4 heads 128, block 64, AdamW": gpt,
     "ResNet 32ch 3x32x32, batch 32, SGD": resnet,
-    "LSTM LM 10k-200x2, seq 35, batch 20, SGD": lm_training("LSTM"),
-    "LSTM LM inference": lm_inference("LSTM"),
-    "GRU LM 10k-200x2, seq 35, batch 20, SGD": lm_training("GRU"),
-    "GRU LM inference": lm_inference("GRU"),
-    "Transformer LM 10k-200x2, seq 35, batch 20, SGD": lm_training("Transformer"),
-    "Transformer LM inference": lm_inference("Transformer"),
+    "LSTM LM 10k-200x2, seq 35, batch 20, SGD": language_model("LSTM"),
+    "GRU LM 10k-200x2, seq 35, batch 20, SGD": language_model("GRU"),
+    "Transformer LM 10k-200x2, seq 35, batch 20, SGD": language_model("Transformer"),
 }
 
 if __name__ == "__main__":

@@ -39,8 +39,16 @@ class Generator:
             raise RuntimeError(f"Overflow when unpacking long: seed {seed} does not fit in 64 "
                                "bits")
         self._seed = seed % 2 ** 64
-        self.rng = backend.for_device(self.device).generator(self._seed)
+        self._rng = None
         return self
+
+    @property
+    def rng(self):
+        """The backend's stream, started at the first draw (``numpy.random`` loads then, not
+        at ``import ember``)."""
+        if self._rng is None:
+            self._rng = backend.for_device(self.device).generator(self._seed)
+        return self._rng
 
     def seed(self) -> int:
         """Reseed from the operating system's entropy and return the new seed."""

@@ -17,17 +17,32 @@ def _return_type(name: str, fields: str = "values indices"):
     return cls
 
 
-max = _return_type("max")
-min = _return_type("min")
-aminmax = _return_type("aminmax", "min max")
-sort = _return_type("sort")
-topk = _return_type("topk")
-kthvalue = _return_type("kthvalue")
-median = _return_type("median")
-nanmedian = _return_type("nanmedian")
-mode = _return_type("mode")
-cummax = _return_type("cummax")
-cummin = _return_type("cummin")
-histogram = _return_type("histogram", "hist bin_edges")
-frexp = _return_type("frexp", "mantissa exponent")
-histogramdd = _return_type("histogramdd", "hist bin_edges")
+# The field names of each; the class itself is made on first use (``import ember`` would
+# otherwise build them all: namedtuple compiles code).
+_FIELDS = {
+    "max": "values indices",
+    "min": "values indices",
+    "aminmax": "min max",
+    "sort": "values indices",
+    "topk": "values indices",
+    "kthvalue": "values indices",
+    "median": "values indices",
+    "nanmedian": "values indices",
+    "mode": "values indices",
+    "cummax": "values indices",
+    "cummin": "values indices",
+    "histogram": "hist bin_edges",
+    "frexp": "mantissa exponent",
+    "histogramdd": "hist bin_edges",
+}
+
+
+def __getattr__(name: str):
+    if name not in _FIELDS:
+        raise AttributeError(f"module 'ember.return_types' has no attribute '{name}'")
+    cls = globals()[name] = _return_type(name, _FIELDS[name])
+    return cls
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_FIELDS))

@@ -25,7 +25,6 @@ import os
 import pickle
 import struct
 import sys
-import tempfile
 import zipfile
 from typing import Any, BinaryIO, Callable
 
@@ -341,6 +340,7 @@ def atomic_write(path: str, write: Callable[[BinaryIO], None]) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist.")
+    import tempfile
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
                                dir=directory)
     try:

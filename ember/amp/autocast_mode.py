@@ -22,7 +22,8 @@ __all__ = ["autocast", "is_autocast_enabled", "get_autocast_dtype", "is_autocast
            "is_autocast_cache_enabled", "set_autocast_cache_enabled", "clear_autocast_cache"]
 
 LOWER_PRECISION = frozenset({
-    "mm", "matmul", "bmm", "addmm", "baddbmm", "addbmm", "conv", "conv_transpose", "prelu",
+    "mm", "matmul", "bmm", "addmm", "baddbmm", "addbmm", "linear", "conv", "conv_transpose",
+    "prelu",
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
     "conv_transpose3d", "scaled_dot_product_attention"})
 FULL_PRECISION = frozenset({

@@ -1,6 +1,8 @@
 """Reverse-mode automatic differentiation (`ember.autograd`)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                         is_grad_enabled, is_inference_mode_enabled)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
@@ -18,6 +20,7 @@ def _as_tuple(x):
 
 def _make_grads(outputs, grad_outputs, create_graph):
     from .. import _creation
+    from .._tensor import wrap
     grads = []
     for i, t in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
@@ -27,7 +30,8 @@ def _make_grads(outputs, grad_outputs, create_graph):
                     f"grad can be implicitly created only for scalar outputs; the output has "
                     f"shape {list(t.shape)}: pass a gradient of that shape (e.g. "
                     f"backward(ember.ones_like(out)))")
-            g = _creation.ones_like(t)
+            g = _creation.ones_like(t) if type(t._data) is not np.ndarray else \
+                wrap(np.ones(t._data.shape, t._data.dtype))  # (the common case, directly)
         elif not hasattr(g, "_data"):
             g = _creation.tensor(g, dtype=t.dtype)
         elif g.shape != t.shape:

@@ -21,10 +21,10 @@ Numba is imported on the first call of a kernel, never by ``import ember`` (it c
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import sys
+import types
 from typing import Callable
 
 # Options every kernel shares. fastmath lets LLVM reassociate sums (vectorized reductions)
@@ -43,7 +43,15 @@ def _numba():
         except ImportError as e:  # a core dependency; only a broken install gets here
             raise ImportError("Ember's compiled kernels need Numba: pip install numba") from e
         _numba_module = numba
+        _apply_thread_count(numba)
     return _numba_module
+
+
+def _apply_thread_count(numba) -> None:
+    # ``ember.set_num_threads`` may have run before Numba was loaded: honour it now.
+    from .._threads import _counts
+    if "intra" in _counts:
+        numba.set_num_threads(min(_counts["intra"], numba.config.NUMBA_NUM_THREADS))
 
 
 def prange(*args):
@@ -65,8 +73,15 @@ class _LazyKernel:
         numba = _numba()
         # The kernel's module imported our `prange` stand-in (so that importing it costs no
         # Numba); Numba must see its own when it compiles.
-        if self.py_func.__globals__.get("prange") is prange:
-            self.py_func.__globals__["prange"] = numba.prange
+        namespace = self.py_func.__globals__
+        if namespace.get("prange") is prange:
+            namespace["prange"] = numba.prange
+        # Helpers the loop calls (``@kernel(inline="always")`` functions, `_math`'s) must be
+        # compiled before it: Numba calls only compiled functions.
+        for name in self.py_func.__code__.co_names:
+            helper = namespace.get(name)
+            if isinstance(helper, _LazyKernel) and helper is not self:  # (``math.exp`` in exp)
+                namespace[name] = helper.compiled or helper._compile()
         self.compiled = numba.njit(**{**_DEFAULTS, **self.options})(self.py_func)
         return self.compiled
 
@@ -78,6 +93,56 @@ class _LazyKernel:
 def kernel(**options) -> Callable[[Callable], _LazyKernel]:
     """Declare a compiled loop (``numba.njit`` options: ``parallel``, ``fastmath``...)."""
     return lambda py_func: _LazyKernel(py_func, options)
+
+
+class _Threaded:
+    """One loop compiled twice: serially for small inputs, where starting the threads costs
+    more than the work, and over all cores (``prange``) for large ones. Each twin compiles on
+    its first use, so tests on small tensors never pay for the parallel one."""
+
+    def __init__(self, py_func: Callable, grain: int, options: dict):
+        self.grain = grain
+        self.__name__ = py_func.__name__
+        self.__doc__ = py_func.__doc__
+        self.serial = _LazyKernel(py_func, {**options, "parallel": False})
+        # A distinct function object and name: Numba's disk cache keys on the qualified name,
+        # and a serial and a parallel build under one name would overwrite each other's.
+        twin = types.FunctionType(py_func.__code__, py_func.__globals__,
+                                  py_func.__name__ + "_parallel", py_func.__defaults__,
+                                  py_func.__closure__)
+        twin.__qualname__ = py_func.__qualname__ + "_parallel"
+        self.parallel = _LazyKernel(twin, {**options, "parallel": True})
+
+    def __call__(self, *args):
+        """Run on ``args``; the first argument's size decides serial or threaded."""
+        if args[0].size >= self.grain and _threads_available():
+            return self.parallel(*args)
+        return self.serial(*args)
+
+
+def _threads_available() -> bool:
+    from .._threads import _counts
+    n = _counts.get("intra")
+    return (n or _cores()) > 1
+
+
+def _cores() -> int:
+    if not _CORES:
+        from .._threads import _default_threads
+        _CORES.append(_default_threads())
+    return _CORES[0]
+
+
+_CORES: list = []
+
+# Elements below which a loop runs on one thread: starting Numba's threads costs ~5-10 us.
+GRAIN = 1 << 15
+
+
+def threaded(grain: int = GRAIN, **options) -> Callable[[Callable], _Threaded]:
+    """Declare a loop written with ``prange`` that runs on all cores when its first
+    argument has at least ``grain`` elements, and serially below that."""
+    return lambda py_func: _Threaded(py_func, grain, options)
 
 
 def cache_dir() -> str:
@@ -95,6 +160,7 @@ def compile_source(source: str, name: str, **options) -> Callable:
     The source goes to a file named by its hash, imported as a module: Numba's disk cache
     keys on the file, so the same generated kernel compiles once per machine, not per process.
     """
+    import hashlib
     numba = _numba()
     digest = hashlib.sha256(source.encode()).hexdigest()[:20]
     module_name = f"ember_kernel_{digest}"

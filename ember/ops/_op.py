@@ -88,16 +88,27 @@ class Op:
         # How `ember.onnx.export` writes this op: an ONNX op type (one node, same operands),
         # or ``lower(g, *operand_names, *args, **kwargs) -> output name(s)``; see `onnx`.
         self.onnx_lowering = None
-        params = list(inspect.signature(forward).parameters)[1:]
-        self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
-        camel = "".join(p.capitalize() for p in self.name.split("_"))
-        fields = ({"__slots__": (), "n_outputs": n_outputs} if n_outputs is not None
-                  else {"__slots__": ("n_outputs",)})
-        self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
+        if tensor_args:
+            self.tensor_args = tensor_args
         self.fn = _make_function(self)
         if self.name in TABLE:
             raise ValueError(f"op {self.name!r} is defined twice")
         TABLE[self.name] = self
+
+    def __getattr__(self, name):
+        # Made on first use: ``import ember`` would otherwise introspect and build a class
+        # for each of its hundreds of ops.
+        if name == "tensor_args":  # the names of the tensor operands, for messages
+            params = list(inspect.signature(self.forward).parameters)[1:]
+            self.tensor_args = tuple(params[:max(self.nin, 1)])
+        elif name == "node_type":  # the graph node class of this op's calls
+            camel = "".join(p.capitalize() for p in self.name.split("_"))
+            fields = ({"__slots__": (), "n_outputs": self.n_outputs}
+                      if self.n_outputs is not None else {"__slots__": ("n_outputs",)})
+            self.node_type = type(f"{camel}Backward0", (OpNode,), {"op": self, **fields})
+        else:
+            raise AttributeError(name)
+        return self.__dict__[name]
 
     def derivative(self, backward):
         """Register the derivative: ``backward(ctx, *grads, *args, **kwargs) -> input grads``."""
@@ -264,7 +275,7 @@ def _binary_fast_path(op: Op):
         if STATE.inference:
             out._inference = True
         if requires_grad and differentiable and STATE.grad_enabled:
-            _record(op, (a, b), (out,), (), _NO_KWARGS, None)
+            _record_elementwise(op, (a, b), out)
         return out
     return fn
 
@@ -293,7 +304,7 @@ def _unary_fast_path(op: Op):
         if STATE.inference:
             out._inference = True
         if a._requires_grad and differentiable and STATE.grad_enabled:
-            _record(op, (a,), (out,), (), _NO_KWARGS, None)
+            _record_elementwise(op, (a,), out)
         return out
     return fn
 
@@ -445,6 +456,52 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
 
 
 _NO_EDGE = (None, 0)
+
+
+def _record_elementwise(op, operands, out) -> None:
+    """`_record` for the fast paths (one output; no arguments, keywords or stash), with
+    the node's tuples built directly: the per-call cost of the tiniest ops is this."""
+    node = _new(op.node_type)
+    if len(operands) == 1:
+        (a,) = operands
+        data = a._data
+        node.next_functions = (_edge(a),)
+        node.shapes = (data.shape,)
+        node.np_dtypes = (data.dtype,)
+    else:
+        a, b = operands
+        node.next_functions = (_edge(a), _edge(b))
+        a_is, b_is = isinstance(a, Tensor), isinstance(b, Tensor)
+        node.shapes = (a._data.shape if a_is else None, b._data.shape if b_is else None)
+        node.np_dtypes = (a._data.dtype if a_is else None, b._data.dtype if b_is else None)
+    node.args = ()
+    node.kwargs = _NO_KWARGS
+    node.stash = None
+    node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
+    save = op.save
+    saved = () if not save else tuple(
+        (x, x._vc[0], None) if isinstance(x, Tensor) else (x, None, None)
+        for x in (operands if save == "all" else [operands[i] for i in save]))
+    if op.save_output:
+        saved += ((out._alias(), out._vc[0], 0),)
+    node._saved = saved
+    if _anomaly[0]:
+        anomaly.record_stack(node)
+    if out._data.dtype.kind in "fcV":
+        out._grad_fn = node
+        out._requires_grad = True
+
+
+def _edge(x):
+    """Where the gradient of operand ``x`` goes: as `_record` finds it."""
+    if not isinstance(x, Tensor) or not x._requires_grad:
+        return _NO_EDGE
+    fn = x._grad_fn
+    if fn is None:
+        return (grad_accumulator(x), 0)
+    if x._base is not None and x._view_version != x._vc[0]:
+        return edge_of(x)
+    return (fn, x._output_nr)
 
 
 def _share_version(op, base, outs) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import _special
+from ..kernels import activation as kernels
 from ._blocks import blockwise
 from .. import random as _random
 from .._tensor import wrap
@@ -43,6 +46,8 @@ def _float_activation(name, forward, derivative, *, saves="x", function=False):
 def gelu(xp, x, approximate="none"):
     """``x * Phi(x)`` with Phi the standard normal CDF (or its tanh form)."""
     refuse("gelu", FLOAT_ONLY, x)
+    if xp is np:  # the slope is recomputed from x in the backward kernel: nothing to stash
+        return _on_cpu(kernels.gelu_forward, x, flags=(_gelu_form(approximate) == "tanh",)), None
     p = blockwise(xp, _GELU_FORMS[_gelu_form(approximate)], x)
     return x * p, p
 
@@ -53,6 +58,9 @@ def gelu(ctx, grad, approximate="none"):
     if STATE.grad_enabled:
         return gelu_backward.fn(grad, x, approximate)
     p = ctx.stash
+    if p is None:
+        return wrap(_on_cpu(kernels.gelu_backward, grad._data, x._data,
+                            flags=(approximate == "tanh",)))
     slope = blockwise(grad._xp, _SLOPES[approximate], x._data, p)
     slope *= grad._data
     return wrap(slope)
@@ -77,6 +85,8 @@ def gelu(g, x, approximate="none"):
 def gelu_backward(xp, grad, x, approximate="none"):
     """GELU's gradient: ``grad * (Phi(x) + x * phi(x))``, or the derivative of its tanh form."""
     form = _gelu_form(approximate)
+    if xp is np:
+        return _on_cpu(kernels.gelu_backward, grad, x, flags=(form == "tanh",))
 
     def slope_times_grad(xp, grad, x):
         slope = _SLOPES[form](xp, x, _GELU_FORMS[form](xp, x))
@@ -98,6 +108,15 @@ def gelu_backward(ctx, grad_slope, approximate="none"):
         # slope' = phi(x) * (2 - x^2)
         curvature = (-0.5 * x * x).exp() * _INV_SQRT_2PI * (2 - x * x)
     return gelu_backward.fn(grad_slope, x, approximate), grad_slope * g * curvature
+
+
+def _on_cpu(kernel, *arrays, flags=()):
+    """An activation kernel on same-dtype arrays; half precisions compute in single."""
+    dtype = arrays[0].dtype
+    if dtype == np.float32 or dtype == np.float64:
+        return kernels.elementwise(kernel, *arrays, flags=flags)
+    single = (a.astype(np.float32) for a in arrays)
+    return kernels.elementwise(kernel, *single, flags=flags).astype(dtype)
 
 
 def _gelu_form(approximate):
@@ -159,6 +178,8 @@ _SLOPES = {"none": _normal_cdf_slope, "tanh": _tanh_cdf_slope}
 
 
 def _silu(xp, x):
+    if xp is np and x.dtype.kind == "f":
+        return _on_cpu(kernels.silu_forward, x)
     e = xp.negative(x, out=xp.empty_like(x))  # one buffer (and an array even for 0-dim x)
     xp.exp(e, out=e)
     e += 1
@@ -166,6 +187,8 @@ def _silu(xp, x):
 
 
 def _silu_grad(g, x, y):
+    if not STATE.grad_enabled and type(x._data) is np.ndarray:  # first order: the kernel
+        return wrap(_on_cpu(kernels.silu_backward, g._data, x._data))
     s = x.sigmoid()
     return g * (s * (1 + x * (1 - s)))
 

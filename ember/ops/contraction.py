@@ -10,13 +10,12 @@ differentiable again.
 from __future__ import annotations
 
 import functools
-import string
 
 from .._tensor import Tensor
 from ._op import TABLE, apply, op
 from .linalg import conj
 
-_LABELS = string.ascii_letters
+_LABELS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class Equation:

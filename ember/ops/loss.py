@@ -10,9 +10,15 @@ the gradient of that loss with respect to logits is ``s * softmax - q``.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .._creation import zeros
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
+from ..autograd.grad_mode import STATE
+from ..kernels import loss as kernels
 from ._op import op
+from .softmax import on_cpu
+from ..kernels.softmax import softmax as _softmax_kernel
 
 
 def _checked_target(xp, target: Tensor, classes: int, ignore_index: int):
@@ -75,8 +81,11 @@ def cross_entropy_loss(xp, x, target, weight=None, ignore_index=-100, label_smoo
     """Cross-entropy of logits ``x`` against class indices ``target``, returned with the
     log-probabilities it computed on the way (the derivative reuses them)."""
     dim = 1 if x.ndim > 1 else 0
-    z = x - x.max(axis=dim, keepdims=True)
-    logp = z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
+    if xp is np:
+        logp = on_cpu(lambda x: _softmax_kernel(x, dim, True), x)
+    else:
+        z = x - x.max(axis=dim, keepdims=True)
+        logp = z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
     return _nll(xp, logp, target, weight, ignore_index, label_smoothing, reduction), logp
 
 
@@ -84,8 +93,15 @@ def cross_entropy_loss(xp, x, target, weight=None, ignore_index=-100, label_smoo
 def cross_entropy_loss(ctx, grad, grad_logp, target, weight=None, ignore_index=-100,
                        label_smoothing=0.0, reduction="mean"):
     _, logp = ctx.saved_tensors
-    p = logp.exp()
     dim = 1 if logp.dim() > 1 else 0
+    if (grad is not None and grad_logp is None and not label_smoothing
+            and not STATE.grad_enabled and type(logp._data) is np.ndarray
+            and logp._data.dtype in _KERNEL_DTYPES):  # first order: one kernel pass
+        index, on_target, _ = _target_grads(grad, target, weight, ignore_index, 0.0,
+                                            reduction, dim)
+        return wrap(kernels.cross_entropy_backward(logp._data, index._data, on_target._data,
+                                                   dim))
+    p = logp.exp()
     out = None
     if grad is not None:
         classes = logp.shape[dim]
@@ -102,6 +118,9 @@ def cross_entropy_loss(ctx, grad, grad_logp, target, weight=None, ignore_index=-
         g = grad_logp - p * grad_logp.sum(dim, keepdim=True)
         out = g if out is None else out + g
     return out
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _per_class(amount, weight, ndim):

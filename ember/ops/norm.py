@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .._tensor import wrap
+from ..kernels import norm as kernels
 from ..autograd.grad_mode import STATE
 from ._op import op
 
@@ -125,6 +128,8 @@ def layer_norm(xp, x, weight, bias, normalized_ndim, eps):
     """Layer normalization over the last ``normalized_ndim`` dims of x, then ``* weight +
     bias`` (both of those dims' shape). Also returns the mean and variance it used."""
     _check_dtypes(x, weight, bias)
+    if xp is np and x.dtype in _KERNEL_DTYPES:
+        return kernels.layer_norm(x, weight, bias, normalized_ndim, eps)
     lead = x.shape[:x.ndim - normalized_ndim]
     y, mean, var = _centered(xp, x, (1, math.prod(lead), -1))
     stats_shape = lead + (1,) * normalized_ndim
@@ -169,10 +174,18 @@ def layer_norm(g, x, weight, bias, normalized_ndim, eps):
                 epsilon=float(eps)), None, None
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _layer_norm_grads_in_place(needs, grad, x, weight, mean, var, eps):
     """The first-order gradients on arrays, rows (the statistics) by normalized entries, as
     `_batch_norm_grads_in_place` does for batch norm."""
     xp, g = grad._xp, grad._data
+    if xp is np and g.dtype in _KERNEL_DTYPES:
+        grad_x, grad_weight, grad_bias = kernels.layer_norm_backward(
+            g, x._data, weight._data, mean._data, var._data, eps)
+        return (wrap(grad_x) if needs[0] else None, wrap(grad_weight) if needs[1] else None,
+                wrap(grad_bias) if needs[2] else None)
     rows = mean.numel()
     g2 = g.reshape(rows, -1)
     rstd = 1.0 / xp.sqrt(var._data.reshape(rows, 1) + eps)

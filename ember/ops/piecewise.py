@@ -142,10 +142,19 @@ def masked_fill(g, input, mask, value):
 
 
 def _relu(xp, x):
-    if x.dtype == bool:
-        raise RuntimeError("Boolean inputs not supported for relu")
-    refuse("relu", "c", x)
+    if x.dtype.kind in "bc":  # (one test on the hot path, then the precise errors)
+        if x.dtype == bool:
+            raise RuntimeError("Boolean inputs not supported for relu")
+        refuse("relu", "c", x)
+    if xp is np:  # a 0-d zero of x's dtype: NumPy converts a Python 0 anew on every call
+        zero = _ZEROS.get(x.dtype)
+        if zero is None:
+            zero = _ZEROS[x.dtype] = np.zeros((), x.dtype)
+        return np.maximum(x, zero)
     return xp.maximum(x, 0)
+
+
+_ZEROS: dict = {}
 
 
 relu = unary("relu", _relu, lambda g, x, y: where_op(y > 0, g, 0), saves="y", promote="common",

@@ -9,13 +9,14 @@ function ``Q = 1 - P``, by Gauss-Laguerre quadrature.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._tensor import wrap
 from ._gamma import digamma
 from ._op import op
 
-_NODES, _WEIGHTS = np.polynomial.laguerre.laggauss(64)
 _SERIES_TOL = 1e-17
 _SERIES_MAX_TERMS = 20000
 
@@ -38,9 +39,16 @@ def _lower_series(xp, alpha, x):
 
 def _upper_quadrature(xp, alpha, x):
     alpha, x = alpha[:, None], x[:, None]
-    s = xp.asarray(_NODES)
+    nodes, weights = _laguerre_rule()
+    s = xp.asarray(nodes)
     shape = xp.exp((alpha - 1) * xp.log1p(s / x))
-    return ((xp.log(x + s) - digamma(xp, alpha)) * shape) @ xp.asarray(_WEIGHTS)
+    return ((xp.log(x + s) - digamma(xp, alpha)) * shape) @ xp.asarray(weights)
+
+
+@functools.cache
+def _laguerre_rule():
+    """64-point Gauss-Laguerre nodes and weights (computed at first use, not at import)."""
+    return np.polynomial.laguerre.laggauss(64)
 
 
 def implicit_gamma_grad(xp, alpha, x):

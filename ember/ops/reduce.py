@@ -15,6 +15,8 @@ import numpy as np
 from .. import _dtype as dt
 from .. import return_types
 from .._creation import zeros
+from .._tensor import wrap
+from ..autograd.grad_mode import STATE
 from ._inplace import _legacy
 from ._op import TABLE, Op, apply, op
 
@@ -164,7 +166,18 @@ def sum(xp, x, dim=None, keepdim=False, *, dtype=None):
 
 @sum.derivative
 def sum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
-    return expand_reduced(grad, ctx.shapes[0], dim, keepdim)
+    shape = ctx.shapes[0]
+    if not STATE.grad_enabled and type(grad._data) is np.ndarray:
+        # first order: the gradient written out on arrays (NumPy's broadcast_to view costs
+        # more than filling a small array: the tiny ops' backward is bookkeeping)
+        g = grad._data
+        if not keepdim and shape:
+            reduced = dims_of(dim, len(shape))
+            g = g.reshape([1 if d in reduced else n for d, n in enumerate(shape)])
+        out = np.empty(shape, g.dtype)
+        out[...] = g
+        return wrap(out)
+    return expand_reduced(grad, shape, dim, keepdim)
 
 
 @sum.onnx

@@ -1,18 +1,39 @@
-"""Softmax and log-softmax over one dimension, computed stably (the row max subtracted)."""
+"""Softmax and log-softmax over one dimension, computed stably (the row max subtracted).
+
+On the CPU both directions are one compiled kernel each (``ember.kernels.softmax``); the
+array formulas below serve other backends. Derivatives are written with Ember ops for
+gradients of gradients; the first-order backward takes the kernel.
+"""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dtype as dt
+from ..kernels import softmax as kernels
 from .._tensor import wrap
 from ..autograd.grad_mode import STATE
 from ._op import op
 
 
-def _shifted(xp, x, dim, dtype):
+def _checked(x, dtype):
     if dtype is not None:
-        x = x.astype(dt.as_dtype(dtype).np)
-    elif x.dtype.kind in "biu":
+        return x.astype(dt.as_dtype(dtype).np)
+    if x.dtype.kind in "biu":
         raise NotImplementedError(f"not implemented for '{dt.from_numpy_dtype(x.dtype)}': "
                                   f"convert the input with .float(), or pass dtype=")
+    return x
+
+
+def on_cpu(kernel, *arrays):
+    """``kernel(*arrays)`` in single or double precision; half precisions compute in single
+    and round back, as PyTorch's CPU kernels do."""
+    dtype = arrays[0].dtype
+    if dtype == np.float32 or dtype == np.float64:
+        return kernel(*arrays)
+    return kernel(*(a.astype(np.float32) for a in arrays)).astype(dtype)
+
+
+def _shifted(xp, x, dim):
     if x.ndim == 0:
         return x - x, 0
     return x - x.max(axis=dim, keepdims=True), dim
@@ -21,7 +42,10 @@ def _shifted(xp, x, dim, dtype):
 @op(save_output=True)
 def softmax(xp, x, dim, dtype=None):
     """``exp(x) / exp(x).sum(dim)``, without overflow for large ``x``."""
-    z, dim = _shifted(xp, x, dim, dtype)
+    x = _checked(x, dtype)
+    if xp is np:
+        return on_cpu(lambda x: kernels.softmax(x, dim, False), x)
+    z, dim = _shifted(xp, x, dim)
     e = xp.exp(z, out=z) if z.ndim else xp.exp(z)
     e *= 1 / e.sum(axis=dim, keepdims=True)  # one division per row, not per element
     return e
@@ -33,6 +57,8 @@ def softmax(ctx, grad, dim, dtype=None):
     if not STATE.grad_enabled and y.dim():
         # first order only: the same formula on arrays, in one buffer
         g, p = grad._data, y._data
+        if type(p) is np.ndarray:
+            return wrap(on_cpu(lambda g, p: kernels.softmax_backward(g, p, dim, False), g, p))
         gy = g * p
         dx = grad._xp.subtract(g, gy.sum(axis=dim, keepdims=True), out=gy)
         dx *= p
@@ -48,13 +74,19 @@ def softmax(g, x, dim, dtype=None):
 @op(save_output=True)
 def log_softmax(xp, x, dim, dtype=None):
     """``log(softmax(x, dim))``, computed as ``x - logsumexp(x, dim)`` for accuracy."""
-    z, dim = _shifted(xp, x, dim, dtype)
+    x = _checked(x, dtype)
+    if xp is np:
+        return on_cpu(lambda x: kernels.softmax(x, dim, True), x)
+    z, dim = _shifted(xp, x, dim)
     return z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
 
 
 @log_softmax.derivative
 def log_softmax(ctx, grad, dim, dtype=None):
     (y,) = ctx.saved_tensors
+    if not STATE.grad_enabled and type(y._data) is np.ndarray:  # first order: the kernel
+        return wrap(on_cpu(lambda g, p: kernels.softmax_backward(g, p, dim, True),
+                           grad._data, y._data))
     return grad - y.exp() * grad.sum(dim, keepdim=True)
 
 

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ..kernels import optim as kernels
 from .optimizer import (Optimizer, advance, check, effective_grad, scalar, scalar_tensor,
                         zeros_state)
 
@@ -74,6 +77,9 @@ class Adam(Optimizer):
             decoupled = group["decoupled_weight_decay"]
             for xp, p, g, state in self._grads(group, _init_amsgrad if amsgrad else _init):
                 step = advance(state["step"])
+                if xp is np:
+                    _adam_kernel(p, g, state, group, lr, beta1, beta2, step, decoupled)
+                    continue
                 g = decay_weights(p, g, group, lr, decoupled)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
@@ -90,6 +96,23 @@ class Adam(Optimizer):
                 update *= -lr / (1.0 - beta1 ** step)
                 p += update
         return loss
+
+
+def _adam_kernel(p, g, state, group, lr, beta1, beta2, step, decoupled) -> None:
+    """The update of one CPU parameter, in one compiled pass (`ember.kernels.optim`).
+    Scalars are combined in double precision, then rounded to the parameter's dtype, as
+    PyTorch's are."""
+    m = state["exp_avg"]._data
+    v = state["exp_avg_sq"]._data
+    amsgrad = group["amsgrad"]
+    top = state["max_exp_avg_sq"]._data if amsgrad else v
+    decay = group["weight_decay"]
+    t = p.dtype.type
+    kernels.update(kernels.adam_step, p, g, m, v, top,
+                   t(1.0 - lr * decay if decoupled else 1.0), t(0.0 if decoupled else decay),
+                   t(1.0 - beta1), t(beta2), t(1.0 - beta2), t(group["eps"]),
+                   t(lr / (1.0 - beta1 ** step)), t(math.sqrt(1.0 - beta2 ** step)),
+                   bool(amsgrad), bool(group["maximize"]))
 
 
 def _init(p, state) -> None:

@@ -1,7 +1,10 @@
 """Stochastic gradient descent, with momentum, dampening and Nesterov momentum."""
 from __future__ import annotations
 
+import numpy as np
+
 from .._tensor import wrap
+from ..kernels import optim as kernels
 from .optimizer import Optimizer, check, effective_grad, scalar
 
 
@@ -32,7 +35,10 @@ class SGD(Optimizer):
             lr = scalar(group["lr"])
             momentum = group["momentum"]
             keep = 1.0 - group["dampening"]
-            for _, p, g, state in self._grads(group, _no_state if momentum else None):
+            for xp, p, g, state in self._grads(group, _no_state if momentum else None):
+                if xp is np:
+                    _sgd_kernel(p, g, state, group, lr, momentum, keep)
+                    continue
                 g = effective_grad(p, g, group["weight_decay"], group["maximize"])
                 if momentum:
                     buf = state.get("momentum_buffer")
@@ -51,3 +57,24 @@ class SGD(Optimizer):
 
 def _no_state(p, state) -> None:
     pass
+
+
+# What the kernel gets as the momentum buffer when there is none (it is not read then).
+_NO_BUFFER: dict = {}
+
+
+def _sgd_kernel(p, g, state, group, lr, momentum, keep) -> None:
+    """The update of one CPU parameter, in one compiled pass (`ember.kernels.optim`)."""
+    first = False
+    buf = _NO_BUFFER.get(p.dtype)
+    if buf is None:
+        buf = _NO_BUFFER[p.dtype] = np.empty(0, p.dtype)
+    if momentum:
+        buf = state.get("momentum_buffer")
+        first = buf is None
+        if first:
+            buf = state["momentum_buffer"] = wrap(np.empty_like(p))
+        buf = buf._data
+    t = p.dtype.type
+    kernels.update(kernels.sgd_step, p, g, buf, t(lr), t(group["weight_decay"]), t(momentum),
+                   t(keep), bool(group["nesterov"]), bool(group["maximize"]), first)

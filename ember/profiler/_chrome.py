@@ -5,10 +5,8 @@ events nest exactly as their ranges did, which the viewers draw as a stack per t
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
-import socket
 
 
 def trace_events(events, pid: int) -> list:
@@ -35,10 +33,16 @@ def trace_events(events, pid: int) -> list:
 
 
 def write_chrome_trace(events, path: str, base_time_ns: int) -> None:
-    trace = {"schemaVersion": 1, "deviceProperties": [], "host_name": socket.gethostname(),
+    trace = {"schemaVersion": 1, "deviceProperties": [], "host_name": _hostname(),
              "displayTimeUnit": "ms", "baseTimeNanoseconds": base_time_ns,
              "traceEvents": trace_events(events, os.getpid()), "traceName": path}
     tmp = f"{path}.{os.getpid()}.tmp"
+    import gzip
     with (gzip.open(tmp, "wt") if path.endswith(".gz") else open(tmp, "w")) as f:
         json.dump(trace, f)
     os.replace(tmp, path)
+
+
+def _hostname() -> str:
+    import socket  # (only a trace needs it: not loaded by ``import ember``)
+    return socket.gethostname()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import enum
 import functools
 import os
-import socket
 import time
 import warnings
 from typing import Callable, Iterable
 
 from . import _hook
+from ._chrome import _hostname
 from ._flops import flops_of
 from ._recorder import Recorder
 from .events import EventList, FunctionEvent
@@ -278,7 +278,7 @@ def tensorboard_trace_handler(dir_name: str, worker_name: str | None = None,
     files TensorBoard's profiler plugin reads (``worker_name`` defaults to host_pid)."""
     def handler(prof: profile) -> None:
         os.makedirs(dir_name, exist_ok=True)
-        worker = worker_name or f"{socket.gethostname()}_{os.getpid()}"
+        worker = worker_name or f"{_hostname()}_{os.getpid()}"
         name = f"{worker}.{time.time_ns()}.pt.trace.json" + (".gz" if use_gzip else "")
         prof.export_chrome_trace(os.path.join(dir_name, name))
     return handler

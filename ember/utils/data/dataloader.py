@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import queue
 import time
 import warnings
@@ -129,13 +128,14 @@ class DataLoader(Generic[T_co]):
                                  f"loading (num_workers > 0), but got "
                                  f"num_workers={self.num_workers}")
             if isinstance(context, str):
+                import multiprocessing
                 methods = multiprocessing.get_all_start_methods()
                 if context not in methods:
                     raise ValueError(f"multiprocessing_context option should specify a valid "
                                      f"start method in {methods!r}, but got "
                                      f"multiprocessing_context={context!r}")
                 context = multiprocessing.get_context(context)
-            elif not isinstance(context, multiprocessing.context.BaseContext):
+            elif not isinstance(context, _base_context()):
                 raise TypeError(f"multiprocessing_context option should be a valid context "
                                 f"object or a string specifying the start method, but got "
                                 f"multiprocessing_context={context}")
@@ -372,6 +372,7 @@ class _MultiProcessIter(_BaseIter):
 
 def _default_context():
     # fork, as PyTorch on Linux: workers inherit the dataset without pickling it.
+    import multiprocessing
     if "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
@@ -385,3 +386,8 @@ def _exit_reason(code: int | None) -> str:
         return f" (killed by signal {signal.Signals(-code).name})"
     except ValueError:
         return f" (killed by signal {-code})"
+
+
+def _base_context():
+    import multiprocessing.context  # (loaded only when a loader uses worker processes)
+    return multiprocessing.context.BaseContext

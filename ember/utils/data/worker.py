@@ -9,7 +9,6 @@ persistent worker, which acknowledges it on the result queue.
 """
 from __future__ import annotations
 
-import multiprocessing.queues
 import os
 import pickle
 import queue
@@ -104,16 +103,28 @@ class StreamEnd:
     worker_id: int
 
 
-class ResultQueue(multiprocessing.queues.Queue):
-    """The workers' result queue. Batches are pickled by a background thread; a batch that
-    can't be pickled comes back as an error for its task instead of never arriving."""
+def __getattr__(name: str):
+    # `ResultQueue` is defined at first use: its base class would load ``multiprocessing``
+    # (and with it subprocess, socket, tempfile) at ``import ember``.
+    if name != "ResultQueue":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import multiprocessing.queues
 
-    def __init__(self, ctx) -> None:
-        super().__init__(ctx=ctx)
+    class ResultQueue(multiprocessing.queues.Queue):
+        """The workers' result queue. Batches are pickled by a background thread; a batch
+        that can't be pickled comes back as an error for its task instead of never arriving."""
 
-    def _on_queue_feeder_error(self, e, obj) -> None:
-        where = "while sending a batch from a DataLoader worker process (it could not be pickled)"
-        self.put((obj[0], ExceptionWrapper((type(e), e, e.__traceback__), where)))
+        def __init__(self, ctx) -> None:
+            super().__init__(ctx=ctx)
+
+        def _on_queue_feeder_error(self, e, obj) -> None:
+            where = ("while sending a batch from a DataLoader worker process (it could not be "
+                     "pickled)")
+            self.put((obj[0], ExceptionWrapper((type(e), e, e.__traceback__), where)))
+
+    ResultQueue.__qualname__ = "ResultQueue"  # pickled by reference, as a module attribute
+    globals()["ResultQueue"] = ResultQueue
+    return ResultQueue
 
 
 def seed_worker(base_seed: int, worker_id: int) -> int:

@@ -1,0 +1,37 @@
+"""The affine map of a fully connected layer as one op: ``x @ weight.T + bias``.
+
+Composed from ``mT``, ``matmul`` and ``add`` the same layer records three graph nodes per
+call; this op records one, which is most of a small layer's cost (``nn.Linear(10, 10)``).
+Its derivative is written with Ember ops, so gradients of gradients work.
+"""
+from __future__ import annotations
+
+from ._op import op
+
+
+@op(nin=3, save=(0, 1), method=False, function=False)
+def linear(xp, x, weight, bias):
+    """``x @ weight.T + bias`` for x (*, in), weight (out, in) and bias (out,).
+
+    >>> ember.ops.TABLE["linear"].fn(ember.ones(2, 3), ember.ones(4, 3), ember.zeros(4))
+    tensor([[3., 3., 3., 3.],
+            [3., 3., 3., 3.]])
+    """
+    if x.ndim == 1:
+        y = weight @ x
+    else:
+        y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
+    y += bias
+    # (ml_dtypes' bfloat16 products answer in float32; the layer keeps its operands' dtype)
+    return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+
+@linear.derivative
+def linear(ctx, grad):
+    x, weight = ctx.saved_tensors
+    needs = ctx.needs_input_grad
+    grad_x = grad @ weight if needs[0] else None
+    rows = grad.reshape(-1, grad.shape[-1])
+    grad_weight = rows.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+    grad_bias = rows.sum(0) if needs[2] else None
+    return grad_x, grad_weight, grad_bias

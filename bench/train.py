@@ -24,6 +24,7 @@ def training_step(T, model, optimizer, inputs, targets):
         loss = loss_fn(model(inputs), targets)
         loss.backward()
         optimizer.step()
+    step.model, step.inputs = model, inputs   # for the inference rows of bench/conv.py
     return step
 
 

@@ -45,8 +45,12 @@ def im2col(x, cols, kernel_size, stride, dilation, low, out):
                         continue
                     for xo in range(first):
                         cols[r, n, base + xo] = 0
-                    for xo in range(first, last):
-                        cols[r, n, base + xo] = x[n, c, iz, iy, x0 + xo * stride[2]]
+                    if stride[2] == 1:     # (a contiguous copy, vectorized)
+                        for xo in range(first, last):
+                            cols[r, n, base + xo] = x[n, c, iz, iy, x0 + xo]
+                    else:
+                        for xo in range(first, last):
+                            cols[r, n, base + xo] = x[n, c, iz, iy, x0 + xo * stride[2]]
                     for xo in range(last, ow):
                         cols[r, n, base + xo] = 0
 

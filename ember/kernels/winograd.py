@@ -38,23 +38,23 @@ def input_transform(x, v, low_y, low_x, tiles_y, tiles_x):
             if 0 <= iy < height:
                 for q in range(first, last):
                     d[r, q] = x[n, c, iy, q - low_x]
-        t = np.empty((4, 4), dtype=v.dtype)
-        p = n * tiles_y * tiles_x
+        # B^T d down the columns of a whole row of tiles at once, then d B along the row:
+        # loops over contiguous memory, which LLVM vectorizes
+        t = np.empty((4, cols), dtype=v.dtype)
         for i in range(tiles_y):
             r = 2 * i
-            for j in range(tiles_x):
-                q = 2 * j
-                for k in range(4):
-                    t[0, k] = d[r, q + k] - d[r + 2, q + k]
-                    t[1, k] = d[r + 1, q + k] + d[r + 2, q + k]
-                    t[2, k] = d[r + 2, q + k] - d[r + 1, q + k]
-                    t[3, k] = d[r + 1, q + k] - d[r + 3, q + k]
-                for a in range(4):
-                    v[4 * a + 0, c, p] = t[a, 0] - t[a, 2]
-                    v[4 * a + 1, c, p] = t[a, 1] + t[a, 2]
-                    v[4 * a + 2, c, p] = t[a, 2] - t[a, 1]
-                    v[4 * a + 3, c, p] = t[a, 1] - t[a, 3]
-                p += 1
+            for q in range(cols):
+                t[0, q] = d[r, q] - d[r + 2, q]
+                t[1, q] = d[r + 1, q] + d[r + 2, q]
+                t[2, q] = d[r + 2, q] - d[r + 1, q]
+                t[3, q] = d[r + 1, q] - d[r + 3, q]
+            p = (n * tiles_y + i) * tiles_x
+            for a in range(4):
+                for j in range(tiles_x):
+                    v[4 * a + 0, c, p + j] = t[a, 2 * j] - t[a, 2 * j + 2]
+                    v[4 * a + 1, c, p + j] = t[a, 2 * j + 1] + t[a, 2 * j + 2]
+                    v[4 * a + 2, c, p + j] = t[a, 2 * j + 2] - t[a, 2 * j + 1]
+                    v[4 * a + 3, c, p + j] = t[a, 2 * j + 1] - t[a, 2 * j + 3]
 
 
 @kernel(parallel=True)
@@ -65,20 +65,22 @@ def output_transform(m, y, tiles_y, tiles_x):
     for plane in prange(n_samples * channels):
         n = plane // channels
         o = plane % channels
-        t = np.empty((2, 4), dtype=m.dtype)
-        p = n * tiles_y * tiles_x
+        t = np.empty((2, 4, tiles_x), dtype=m.dtype)
+        row = np.empty(2 * tiles_x, dtype=m.dtype)
         for i in range(tiles_y):
-            for j in range(tiles_x):
-                for k in range(4):
-                    t[0, k] = m[k, o, p] + m[4 + k, o, p] + m[8 + k, o, p]
-                    t[1, k] = m[4 + k, o, p] - m[8 + k, o, p] - m[12 + k, o, p]
-                for a in range(2):
-                    oy = 2 * i + a
-                    if oy < height:
-                        y[n, o, oy, 2 * j] = t[a, 0] + t[a, 1] + t[a, 2]
-                        if 2 * j + 1 < width:
-                            y[n, o, oy, 2 * j + 1] = t[a, 1] - t[a, 2] - t[a, 3]
-                p += 1
+            p = (n * tiles_y + i) * tiles_x
+            for k in range(4):      # A^T M for the row of tiles
+                for j in range(tiles_x):
+                    t[0, k, j] = m[k, o, p + j] + m[4 + k, o, p + j] + m[8 + k, o, p + j]
+                    t[1, k, j] = m[4 + k, o, p + j] - m[8 + k, o, p + j] - m[12 + k, o, p + j]
+            for a in range(2):      # (A^T M) A
+                oy = 2 * i + a
+                if oy < height:
+                    for j in range(tiles_x):
+                        row[2 * j] = t[a, 0, j] + t[a, 1, j] + t[a, 2, j]
+                        row[2 * j + 1] = t[a, 1, j] - t[a, 2, j] - t[a, 3, j]
+                    for ox in range(width):
+                        y[n, o, oy, ox] = row[ox]
 
 
 @kernel(parallel=True)
@@ -89,23 +91,24 @@ def output_transform_adjoint(g, m, tiles_y, tiles_x):
     for plane in prange(n_samples * channels):
         n = plane // channels
         o = plane % channels
-        tile = np.zeros((2, 2), dtype=m.dtype)
-        t = np.empty((4, 2), dtype=m.dtype)
-        p = n * tiles_y * tiles_x
+        g2 = np.zeros((2, 2 * tiles_x), dtype=m.dtype)  # a row of tiles, zero beyond g
+        t = np.empty((4, 2 * tiles_x), dtype=m.dtype)
         for i in range(tiles_y):
-            for j in range(tiles_x):
-                for a in range(2):
-                    for b in range(2):
-                        oy, ox = 2 * i + a, 2 * j + b
-                        tile[a, b] = g[n, o, oy, ox] if oy < height and ox < width else 0
-                for b in range(2):      # t = A g
-                    t[0, b] = tile[0, b]
-                    t[1, b] = tile[0, b] + tile[1, b]
-                    t[2, b] = tile[0, b] - tile[1, b]
-                    t[3, b] = -tile[1, b]
-                for a in range(4):      # (A g) A^T
-                    m[4 * a + 0, o, p] = t[a, 0]
-                    m[4 * a + 1, o, p] = t[a, 0] + t[a, 1]
-                    m[4 * a + 2, o, p] = t[a, 0] - t[a, 1]
-                    m[4 * a + 3, o, p] = -t[a, 1]
-                p += 1
+            for a in range(2):
+                if 2 * i + a < height:
+                    for ox in range(width):
+                        g2[a, ox] = g[n, o, 2 * i + a, ox]
+                else:
+                    g2[a, :] = 0
+            for q in range(2 * tiles_x):     # A g down the columns
+                t[0, q] = g2[0, q]
+                t[1, q] = g2[0, q] + g2[1, q]
+                t[2, q] = g2[0, q] - g2[1, q]
+                t[3, q] = -g2[1, q]
+            p = (n * tiles_y + i) * tiles_x
+            for a in range(4):               # (A g) A^T along the row
+                for j in range(tiles_x):
+                    m[4 * a + 0, o, p + j] = t[a, 2 * j]
+                    m[4 * a + 1, o, p + j] = t[a, 2 * j] + t[a, 2 * j + 1]
+                    m[4 * a + 2, o, p + j] = t[a, 2 * j] - t[a, 2 * j + 1]
+                    m[4 * a + 3, o, p + j] = -t[a, 2 * j + 1]

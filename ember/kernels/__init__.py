@@ -67,6 +67,11 @@ class _LazyKernel:
         # Numba); Numba must see its own when it compiles.
         if self.py_func.__globals__.get("prange") is prange:
             self.py_func.__globals__["prange"] = numba.prange
+        # A kernel may call another kernel (a helper loop): Numba must see it compiled.
+        for name in self.py_func.__code__.co_names:
+            helper = self.py_func.__globals__.get(name)
+            if isinstance(helper, _LazyKernel):
+                self.py_func.__globals__[name] = helper.compiled or helper._compile()
         self.compiled = numba.njit(**{**_DEFAULTS, **self.options})(self.py_func)
         return self.compiled
 

@@ -14,45 +14,50 @@ from __future__ import annotations
 from . import kernel, prange
 
 
+@kernel()
+def _inside(offset, step, size, out):
+    """The output positions [first, last) whose input position offset + o * step lies in
+    [0, size)."""
+    first = min(out, max(0, -(offset // step)))
+    return first, max(first, min(out, -((offset - size) // step)))
+
+
 @kernel(parallel=True)
 def im2col(x, cols, kernel_size, stride, dilation, low, out):
     """cols[(c, kz, ky, kx), n, (z, y, x)] = x[n, c, z*s - low + kz*dil, ...], 0 outside x.
 
-    x: (N, C, D, H, W); cols: (C * kd * kh * kw, N, od * oh * ow), any strides.
+    x: (N, C, D, H, W), any strides; cols: (C * kd * kh * kw, N, od * oh * ow), contiguous.
     """
     n_samples, channels, depth, height, width = x.shape
     kd, kh, kw = kernel_size
     od, oh, ow = out
-    rows = channels * kd * kh * kw
-    for r in prange(rows):
+    sz, sy, sx = stride
+    for r in prange(channels * kd * kh * kw):
         kx = r % kw
         ky = (r // kw) % kh
         kz = (r // (kw * kh)) % kd
         c = r // (kw * kh * kd)
+        y0 = ky * dilation[1] - low[1]
         x0 = kx * dilation[2] - low[2]
-        # the output columns whose input column falls inside x: [first, last)
-        first = min(ow, max(0, -(x0 // stride[2])))
-        last = max(first, min(ow, -((x0 - width) // stride[2])))
+        top, bottom = _inside(y0, sy, height, oh)
+        left, right = _inside(x0, sx, width, ow)
         for n in range(n_samples):
             for zo in range(od):
-                iz = zo * stride[0] - low[0] + kz * dilation[0]
-                for yo in range(oh):
-                    iy = yo * stride[1] - low[1] + ky * dilation[1]
-                    base = (zo * oh + yo) * ow
-                    if iz < 0 or iz >= depth or iy < 0 or iy >= height:
-                        for xo in range(ow):
-                            cols[r, n, base + xo] = 0
-                        continue
-                    for xo in range(first):
-                        cols[r, n, base + xo] = 0
-                    if stride[2] == 1:     # (a contiguous copy, vectorized)
-                        for xo in range(first, last):
-                            cols[r, n, base + xo] = x[n, c, iz, iy, x0 + xo]
-                    else:
-                        for xo in range(first, last):
-                            cols[r, n, base + xo] = x[n, c, iz, iy, x0 + xo * stride[2]]
-                    for xo in range(last, ow):
-                        cols[r, n, base + xo] = 0
+                iz = zo * sz - low[0] + kz * dilation[0]
+                # one (oh, ow) block per slice assignment: whole-block slices, not per-element
+                # indexing (an index that could be negative gets a wraparound check per
+                # element, which keeps LLVM from vectorizing)
+                block = cols[r, n, zo * oh * ow:(zo + 1) * oh * ow].reshape((oh, ow))
+                if iz < 0 or iz >= depth or top == bottom or left == right:
+                    block[:, :] = 0
+                    continue
+                block[:top, :] = 0
+                block[bottom:, :] = 0
+                block[top:bottom, :left] = 0
+                block[top:bottom, right:] = 0
+                block[top:bottom, left:right] = x[
+                    n, c, iz, y0 + top * sy:y0 + (bottom - 1) * sy + 1:sy,
+                    x0 + left * sx:x0 + (right - 1) * sx + 1:sx]
 
 
 @kernel(parallel=True)
@@ -65,32 +70,32 @@ def col2im(cols, x, kernel_size, stride, dilation, low, out):
     n_samples, channels, depth, height, width = x.shape
     kd, kh, kw = kernel_size
     od, oh, ow = out
+    sz, sy, sx = stride
     for plane in prange(n_samples * channels):
         n = plane // channels
         c = plane % channels
-        for iz in range(depth):
-            for iy in range(height):
-                for ix in range(width):
-                    x[n, c, iz, iy, ix] = 0
+        x[n, c] = 0
         for k in range(kd * kh * kw):
             kx = k % kw
             ky = (k // kw) % kh
             kz = k // (kw * kh)
             r = c * kd * kh * kw + k
+            y0 = ky * dilation[1] - low[1]
             x0 = kx * dilation[2] - low[2]
-            first = min(ow, max(0, -(x0 // stride[2])))
-            last = max(first, min(ow, -((x0 - width) // stride[2])))
+            top, bottom = _inside(y0, sy, height, oh)
+            left, right = _inside(x0, sx, width, ow)
+            if top == bottom or left == right:
+                continue
             for zo in range(od):
-                iz = zo * stride[0] - low[0] + kz * dilation[0]
-                if iz < 0 or iz >= depth:
-                    continue
-                for yo in range(oh):
-                    iy = yo * stride[1] - low[1] + ky * dilation[1]
-                    if iy < 0 or iy >= height:
-                        continue
-                    base = (zo * oh + yo) * ow
-                    for xo in range(first, last):
-                        x[n, c, iz, iy, x0 + xo * stride[2]] += cols[r, n, base + xo]
+                iz = zo * sz - low[0] + kz * dilation[0]
+                if 0 <= iz < depth:
+                    block = cols[r, n, zo * oh * ow:(zo + 1) * oh * ow].reshape((oh, ow))
+                    source = block[top:bottom, left:right]
+                    target = x[n, c, iz, y0 + top * sy:y0 + (bottom - 1) * sy + 1:sy,
+                               x0 + left * sx:x0 + (right - 1) * sx + 1:sx]
+                    for a in range(bottom - top):   # (an explicit loop: `+=` on slices
+                        for b in range(right - left):   # would build a temporary)
+                            target[a, b] += source[a, b]
 
 
 @kernel(parallel=True)

@@ -46,13 +46,13 @@ def _as_5d(a):
 
 
 def im2col_into(cols, x, kernel, stride, dilation, low, out):
-    """Write x's im2col columns into cols (C * prod(kernel), N, prod(out)), any strides."""
+    """Write x's im2col columns into the contiguous cols (C * prod(kernel), N, prod(out))."""
     _kernels.im2col(_as_5d(x), cols, _in_3d(kernel, 1), _in_3d(stride, 1),
                     _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 
 
 def col2im_into(image, cols, kernel, stride, dilation, low, out):
-    """Sum the columns cols (C * prod(kernel), N, prod(out)) back onto image (N, C, *S)."""
+    """Sum the contiguous columns (C * prod(kernel), N, prod(out)) back onto image."""
     _kernels.col2im(cols, _as_5d(image), _in_3d(kernel, 1), _in_3d(stride, 1),
                     _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 

@@ -7,4 +7,4 @@ set and read back; they change nothing Ember computes.
 
 >>> ember.backends.cudnn.benchmark = True   # accepted, as in PyTorch on a CPU-only build
 """
-from . import cpu, cuda, cudnn, mkldnn, mps, openmp, opt_einsum  # noqa: F401
+from . import cpu, cuda, cudnn, mkldnn, mps, openmp, opt_einsum, winograd  # noqa: F401

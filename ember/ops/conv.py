@@ -1,102 +1,91 @@
 """Convolution in any number of spatial dims: `conv`, `conv_transpose`, `conv_weight`.
 
-Each is a BLAS product with im2col columns copied from a strided window view of the padded
-input (no Python loops over pixels; a few samples' columns at a time, so they stay in cache). The three ops are each other's derivatives,
-so gradients of gradients work:
+Each layer is ONE matrix product over all samples: the im2col columns (a row per input
+channel and kernel tap, a column per output pixel of every sample) are built by a parallel
+Numba loop straight from the unpadded input (``ember/kernels/conv.py``), so no padded copy is
+made, and multiplied with the weight by BLAS. 3x3 stride-1 convolutions take Winograd's
+F(2x2, 3x3) instead where it is faster (``ember/ops/_winograd.py``). The three ops are each
+other's derivatives, so gradients of gradients work:
 
     y = conv(x, w)            dx = conv_transpose(g, w)      dw = conv_weight(x, g)
 
 Shapes follow PyTorch: x (N, C, *spatial), w (O, C/groups, *kernel) for conv and
 (C, O/groups, *kernel) for conv_transpose. ``padding`` here is a tuple of (low, high) pairs;
-`nn.functional` turns 'same', 'valid' and ints into that.
+`nn.functional` turns 'same', 'valid' and ints into that. Inputs of any strides
+(channels_last included) are read where they lie.
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ..kernels import conv as _kernels
+from . import _winograd as winograd
 from ._op import op
 
 
-def _windows(xp, x, kernel, stride, dilation):
-    """View padded x (N, C, *S) as (N, C, *kernel, *out) without copying."""
-    d = len(kernel)
-    spatial = x.shape[2:]
-    out = tuple((s - dil * (k - 1) - 1) // st + 1
-                for s, k, st, dil in zip(spatial, kernel, stride, dilation))
+def output_size(spatial, kernel, stride, padding, dilation) -> tuple:
+    """The convolution's output size; a RuntimeError if the kernel does not fit."""
+    out = tuple((s + lo + hi - dil * (k - 1) - 1) // st + 1
+                for s, k, st, (lo, hi), dil in zip(spatial, kernel, stride, padding, dilation))
     if any(o <= 0 for o in out):
+        padded = [s + lo + hi for s, (lo, hi) in zip(spatial, padding)]
         raise RuntimeError(f"Calculated output size {list(out)} is too small for input size "
-                           f"(after padding) {list(spatial)} and kernel {list(kernel)}")
-    strides = x.strides
-    view = xp.lib.stride_tricks.as_strided(
-        x, x.shape[:2] + tuple(kernel) + out,
-        strides[:2] + tuple(strides[2 + i] * dilation[i] for i in range(d))
-        + tuple(strides[2 + i] * stride[i] for i in range(d)), writeable=False)
-    return view, out
+                           f"(after padding) {padded} and kernel {list(kernel)}")
+    return out
 
 
-# Columns of this many bytes at a time stay in cache for the product that reads them.
-_CHUNK_BYTES = 1 << 21
+def _in_3d(values, fill):
+    """A per-spatial-dim tuple as the kernels' 3 dims (unit dims in front)."""
+    return (fill,) * (3 - len(values)) + tuple(values)
 
 
-def _im2col_chunks(xp, x, kernel, stride, dilation, groups):
-    """The output size, and the im2col columns of padded x a few samples at a time:
-    (samples, columns (b, G, C/G * prod(kernel), prod(out))) pairs."""
-    view, out = _windows(xp, x, kernel, stride, dilation)
-    n, c = x.shape[:2]
-    step = max(1, _CHUNK_BYTES // (c * math.prod(kernel) * math.prod(out) * x.itemsize))
-
-    def chunks():
-        for i in range(0, n, step):
-            samples = slice(i, i + step)
-            yield samples, _columns(xp, view[samples], groups)
-    return out, chunks()
+def _as_5d(a):
+    return a[(slice(None),) * 2 + (None,) * (5 - a.ndim)]
 
 
-def _im2col(xp, x, kernel, stride, dilation, groups):
-    """All samples' columns at once (N, G, C/G * prod(kernel), prod(out)), and out."""
-    view, out = _windows(xp, x, kernel, stride, dilation)
-    return _columns(xp, view, groups), out
+def im2col_into(cols, x, kernel, stride, dilation, low, out):
+    """Write x's im2col columns into the contiguous cols (C * prod(kernel), N, prod(out))."""
+    _kernels.im2col(_as_5d(x), cols, _in_3d(kernel, 1), _in_3d(stride, 1),
+                    _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 
 
-def _columns(xp, view, groups):
-    """The im2col copy of a window view (b, C, *kernel, *out): (b, G, C/G * prod(kernel),
-    prod(out)). Each sample's columns come in the order the view already has, so the copy
-    reads memory in order and a product with the weight gives (b, O, *out) untransposed."""
-    b, c = view.shape[:2]
-    d = (view.ndim - 2) // 2
-    rows = c // groups * math.prod(view.shape[2:2 + d])
-    return xp.ascontiguousarray(view).reshape(b, groups, rows, math.prod(view.shape[2 + d:]))
+def col2im_into(image, cols, kernel, stride, dilation, low, out):
+    """Sum the contiguous columns (C * prod(kernel), N, prod(out)) back onto image."""
+    _kernels.col2im(cols, _as_5d(image), _in_3d(kernel, 1), _in_3d(stride, 1),
+                    _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 
 
-def _col2im(xp, cols, padded_shape, kernel, stride, dilation, out):
-    """Adjoint of im2col: add each column entry back to the pixel it came from."""
-    n, c = padded_shape[:2]
-    cols = cols.reshape((n, c) + tuple(kernel) + tuple(out))
-    x = xp.zeros(padded_shape, dtype=cols.dtype)
-    for offset in _kernel_offsets(kernel):
-        region = (slice(None),) * 2 + tuple(
-            slice(k * dil, k * dil + st * (o - 1) + 1, st)
-            for k, dil, st, o in zip(offset, dilation, stride, out))
-        x[region] += cols[(slice(None),) * 2 + offset]
-    return x
+def _columns(x, kernel, stride, dilation, padding, out):
+    cols = np.empty((x.shape[1] * math.prod(kernel), x.shape[0], math.prod(out)),
+                    dtype=x.dtype)
+    im2col_into(cols, x, kernel, stride, dilation, tuple(lo for lo, _ in padding), out)
+    return cols
 
 
-def _kernel_offsets(kernel):
-    offsets = [()]
-    for k in kernel:
-        offsets = [o + (i,) for o in offsets for i in range(k)]
-    return offsets
+def _swap_leading(a):
+    """(A, B, L) -> (B, A, L), contiguous: samples-major <-> channels-major."""
+    out = np.empty((a.shape[1], a.shape[0]) + a.shape[2:], dtype=a.dtype)
+    _kernels.swap_leading(a, out)
+    return out
 
 
-def _pad(xp, x, padding):
-    if not any(lo or hi for lo, hi in padding):
-        return x
-    return xp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
+def _channels_major(a):
+    """(N, C, *S) as a contiguous (C, N, prod(S))."""
+    return _swap_leading(a.reshape(a.shape[0], a.shape[1], -1))
 
 
-def _crop(x, padding, size):
-    return x[(slice(None), slice(None)) + tuple(slice(lo, lo + s)
-                                                for (lo, _), s in zip(padding, size))]
+def _grouped_matmul(a, b):
+    """a (G, M, K) @ b (G, K, L): one product when there is one group."""
+    if a.shape[0] == 1:
+        return np.matmul(a[0], b[0])[None]
+    return np.matmul(a, b)
+
+
+def _host_only(xp, name):
+    if xp is not np:
+        raise NotImplementedError(f"{name}(): Ember's convolutions run on the CPU only")
 
 
 def _check(name, x, w, groups, in_channels_dim):
@@ -123,13 +112,17 @@ def conv(xp, x, w, stride, padding, dilation, groups):
 
 
 def _conv(xp, x, w, stride, padding, dilation, groups):
-    out, chunks = _im2col_chunks(xp, _pad(xp, x, padding), w.shape[2:], stride, dilation,
-                                 groups)
-    w2 = w.reshape(groups, w.shape[0] // groups, -1)
-    y = xp.empty((x.shape[0], groups, w2.shape[1], math.prod(out)), dtype=x.dtype)
-    for samples, cols in chunks:
-        xp.matmul(w2, cols, out=y[samples])
-    return y.reshape((x.shape[0], w.shape[0]) + out)
+    _host_only(xp, "conv")
+    kernel = w.shape[2:]
+    out = output_size(x.shape[2:], kernel, stride, padding, dilation)
+    low = tuple(lo for lo, _ in padding)
+    n, o = x.shape[0], w.shape[0]
+    if winograd.applies(xp, x, kernel, stride, dilation, groups, o):
+        return winograd.conv2d(x, w, low, out)
+    cols = _columns(x, kernel, stride, dilation, padding, out)      # (C*K, N, L)
+    y = _grouped_matmul(w.reshape(groups, o // groups, -1),
+                        cols.reshape(groups, -1, cols.shape[1] * cols.shape[2]))
+    return _swap_leading(y.reshape(o, n, -1)).reshape((n, o) + out)
 
 
 @conv.derivative
@@ -180,12 +173,15 @@ def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
         pads = tuple((f - lo, f - hi + op_) for (lo, hi), f, op_ in
                      zip(padding, full, output_padding))
         return _conv(xp, x, _flipped_kernel(xp, w, groups), stride, pads, dilation, groups)
-    padded = (n, out_channels) + tuple(s + lo + hi for s, (lo, hi) in zip(size, padding))
+    _host_only(xp, "conv_transpose")
     cin_g = w.shape[0] // groups
-    w2 = w.reshape(groups, cin_g, -1).transpose(0, 2, 1)        # (G, O/G*K, C/G)
-    cols = xp.matmul(w2, x.reshape(n, groups, cin_g, -1))       # (N, G, O/G*K, L)
-    y = _col2im(xp, cols, padded, kernel, stride, dilation, in_spatial)
-    return xp.ascontiguousarray(_crop(y, padding, size))
+    w2 = w.reshape(groups, cin_g, -1).transpose(0, 2, 1)              # (G, O/G*K, C/G)
+    x2 = _channels_major(x)                                           # (C, N, L)
+    cols = _grouped_matmul(w2, x2.reshape(groups, cin_g, -1))         # (G, O/G*K, N*L)
+    y = np.empty((n, out_channels) + size, dtype=x.dtype)
+    col2im_into(y, cols.reshape(-1, n, x2.shape[2]), kernel, stride, dilation,
+                tuple(lo for lo, _ in padding), in_spatial)
+    return y
 
 
 def _flipped_kernel(xp, w, groups):
@@ -221,17 +217,19 @@ def conv_transpose(g, x, w, stride, padding, dilation, groups, output_padding):
 @op(nin=2, save=(0, 1), method=False, function=False)
 def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     """The gradient of `conv` with respect to its weight: correlate x with grad."""
+    _host_only(xp, "conv_weight")
     kernel = weight_shape[2:]
-    # Only the part of x that grad's windows cover (a transposed convolution's output
-    # padding leaves x longer than they reach).
-    reach = tuple((o - 1) * st + dil * (k - 1) + 1
-                  for o, k, st, dil in zip(grad.shape[2:], kernel, stride, dilation))
-    padded = _pad(xp, x, padding)[(slice(None),) * 2 + tuple(slice(0, r) for r in reach)]
-    _, chunks = _im2col_chunks(xp, padded, kernel, stride, dilation, groups)
-    g = grad.reshape(grad.shape[:1] + (groups, grad.shape[1] // groups, -1))  # (N, G, O/G, L)
-    gw = xp.zeros(g.shape[1:3] + (math.prod(weight_shape[1:]),), dtype=grad.dtype)
-    for samples, cols in chunks:
-        gw += xp.matmul(g[samples], cols.swapaxes(-1, -2)).sum(axis=0)
+    out = grad.shape[2:]
+    low = tuple(lo for lo, _ in padding)
+    if winograd.applies(xp, x, kernel, stride, dilation, groups, weight_shape[0]):
+        return winograd.weight_grad(x, grad, low)
+    # (only the part of x that grad's windows reach is read: a transposed convolution's
+    # output padding leaves x longer)
+    cols = _columns(x, kernel, stride, dilation, padding, out)          # (C*K, N, L)
+    g = _channels_major(grad)                                           # (O, N, L)
+    o, rows = weight_shape[0], cols.shape[0]
+    gw = _grouped_matmul(g.reshape(groups, o // groups, -1),
+                         cols.reshape(groups, rows // groups, -1).transpose(0, 2, 1))
     return gw.reshape(weight_shape)
 
 

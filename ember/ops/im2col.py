@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ._op import op
-from .conv import _col2im, _crop, _im2col, _pad
+from .conv import _host_only, _swap_leading, col2im_into, im2col_into, output_size
 
 
 def _pairs(padding):
@@ -18,9 +20,12 @@ def _pairs(padding):
 @op(method=False, function=False)
 def im2col(xp, x, kernel_size, dilation, padding, stride):
     """Every ``kernel_size`` block of the padded image ``x``, one column per block."""
+    _host_only(xp, "im2col")
     n, c = x.shape[:2]
-    cols, _ = _im2col(xp, _pad(xp, x, _pairs(padding)), kernel_size, stride, dilation, 1)
-    return cols.reshape(n, c * math.prod(kernel_size), -1)
+    out = output_size(x.shape[2:], kernel_size, stride, _pairs(padding), dilation)
+    cols = np.empty((c * math.prod(kernel_size), n, math.prod(out)), dtype=x.dtype)
+    im2col_into(cols, x, kernel_size, stride, dilation, padding, out)
+    return _swap_leading(cols)
 
 
 @im2col.derivative
@@ -37,12 +42,13 @@ def blocks(output_size, kernel_size, dilation, padding, stride) -> tuple:
 @op(method=False, function=False)
 def col2im(xp, cols, output_size, kernel_size, dilation, padding, stride):
     """Sum each column back onto the block of an ``output_size`` image it came from."""
+    _host_only(xp, "col2im")
     n, ck, _ = cols.shape
     c = ck // math.prod(kernel_size)
     out = blocks(output_size, kernel_size, dilation, padding, stride)
-    padded = (n, c) + tuple(o + 2 * p for o, p in zip(output_size, padding))
-    image = _col2im(xp, cols, padded, kernel_size, stride, dilation, out)
-    return xp.ascontiguousarray(_crop(image, _pairs(padding), output_size))
+    image = np.empty((n, c) + tuple(output_size), dtype=cols.dtype)
+    col2im_into(image, _swap_leading(cols), kernel_size, stride, dilation, padding, out)
+    return image
 
 
 @col2im.derivative

@@ -19,6 +19,7 @@ import numpy as np
 from .._tensor import wrap
 from ..kernels import norm as kernels
 from ..autograd.grad_mode import STATE
+from ..kernels import batchnorm as _kernels
 from ._op import op
 
 
@@ -49,6 +50,14 @@ def _statistics_grad(grad_x, xhat, rstd, grad_mean, grad_var, m):
     return grad_x
 
 
+def _compiled(a):
+    """Whether the compiled kernels serve this array (NumPy, float32 or float64)."""
+    return type(a) is np.ndarray and a.dtype in _KERNEL_DTYPES
+
+
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 @op(nin=3, n_outputs=3, save=(0, 1), save_output=True, method=False, function=False)
 def batch_norm(xp, x, weight, bias, eps):
     """Batch normalization with the batch's statistics, per channel (dim 1) of x (N, C, *).
@@ -56,17 +65,25 @@ def batch_norm(xp, x, weight, bias, eps):
     Also returns the channels' mean and (biased) variance, for the running statistics.
     """
     _check_dtypes(x, weight, bias)
-    shape = (1, -1) + (1,) * (x.ndim - 2)
-    y, mean, var = _centered(xp, x, (x.shape[0], x.shape[1], -1))
-    y *= (weight / xp.sqrt(var + eps)).reshape(shape)
-    y += bias.reshape(shape)
-    return y, mean, var
+    if not _compiled(x):
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        y, mean, var = _centered(xp, x, (x.shape[0], x.shape[1], -1))
+        y *= (weight / xp.sqrt(var + eps)).reshape(shape)
+        y += bias.reshape(shape)
+        return y, mean, var
+    x3 = x.reshape(x.shape[0], x.shape[1], -1)
+    y = np.empty(x3.shape, dtype=x.dtype)
+    mean = np.empty(x.shape[1], dtype=x.dtype)
+    var = np.empty(x.shape[1], dtype=x.dtype)
+    _kernels.forward(x3, weight, bias, float(eps), y, mean, var)
+    return y.reshape(x.shape), mean, var
 
 
 @batch_norm.derivative
 def batch_norm(ctx, grad, grad_mean, grad_var, eps):
     x, weight, _, mean, var = ctx.saved_tensors
-    if not STATE.grad_enabled and grad_mean is None and grad_var is None:
+    if (not STATE.grad_enabled and grad_mean is None and grad_var is None
+            and grad is not None and _compiled(grad._data)):
         return _batch_norm_grads_in_place(ctx.needs_input_grad, grad, x, weight, mean, var,
                                           eps)
     axes = _channel_axes(x.dim())
@@ -90,27 +107,18 @@ def batch_norm(ctx, grad, grad_mean, grad_var, eps):
 
 
 def _batch_norm_grads_in_place(needs, grad, x, weight, mean, var, eps):
-    """The same first-order gradients, computed on arrays in one buffer. Without a graph to
-    record (no gradients of gradients wanted) this spares the Ember-op formula's passes and
-    temporaries, which dominate a batch norm's backward."""
-    xp, g = grad._xp, grad._data
+    """The same first-order gradients in one compiled pass over the arrays. Without a graph
+    to record (no gradients of gradients wanted) this spares the Ember-op formula's passes
+    and temporaries, which dominate a batch norm's backward."""
+    g = grad._data
     n, c = g.shape[:2]
-    g3 = g.reshape(n, c, -1)
-    rstd = 1.0 / xp.sqrt(var._data + eps)
-    xhat = x._data.reshape(n, c, -1) - mean._data[:, None]
-    xhat *= rstd[:, None]
-    grad_bias = g3.sum(axis=2).sum(axis=0)
-    grad_weight = xp.einsum("ncl,ncl->c", g3, xhat)
-    grad_x = None
-    if needs[0]:
-        m = xhat.size // c
-        xhat *= (grad_weight / m)[:, None]
-        grad_x = xp.subtract(g3, xhat, out=xhat)
-        grad_x -= (grad_bias / m)[:, None]
-        grad_x *= (weight._data * rstd)[:, None]
-        grad_x = wrap(grad_x.reshape(g.shape))
-    return (grad_x, wrap(grad_weight) if needs[1] else None,
-            wrap(grad_bias) if needs[2] else None)
+    grad_x = np.empty((n, c, g.size // max(n * c, 1)), dtype=g.dtype)
+    grad_weight = np.empty(c, dtype=g.dtype)
+    grad_bias = np.empty(c, dtype=g.dtype)
+    _kernels.backward(g.reshape(grad_x.shape), x._data.reshape(grad_x.shape), weight._data,
+                      mean._data, var._data, float(eps), grad_x, grad_weight, grad_bias)
+    return (wrap(grad_x.reshape(g.shape)) if needs[0] else None,
+            wrap(grad_weight) if needs[1] else None, wrap(grad_bias) if needs[2] else None)
 
 
 def _view(t, shape):

@@ -11,7 +11,32 @@ import math
 import numpy as np
 
 from ._op import op
-from .conv import _kernel_offsets, _pad, _windows, conv_transpose
+from .conv import conv_transpose, output_size
+
+
+def _windows(xp, x, kernel, stride, dilation):
+    """View padded x (N, C, *S) as (N, C, *kernel, *out) without copying."""
+    d = len(kernel)
+    out = output_size(x.shape[2:], kernel, stride, ((0, 0),) * d, dilation)
+    strides = x.strides
+    view = xp.lib.stride_tricks.as_strided(
+        x, x.shape[:2] + tuple(kernel) + out,
+        strides[:2] + tuple(strides[2 + i] * dilation[i] for i in range(d))
+        + tuple(strides[2 + i] * stride[i] for i in range(d)), writeable=False)
+    return view, out
+
+
+def _kernel_offsets(kernel):
+    offsets = [()]
+    for k in kernel:
+        offsets = [o + (i,) for o in offsets for i in range(k)]
+    return offsets
+
+
+def _pad(xp, x, padding):
+    if not any(lo or hi for lo, hi in padding):
+        return x
+    return xp.pad(x, ((0, 0), (0, 0)) + tuple(padding))
 
 
 def pooled_size(size, kernel, stride, pad_lo, pad_hi, dilation, ceil_mode):

@@ -1,0 +1,65 @@
+"""Winograd's F(2x2, 3x3): 3x3 stride-1 convolutions with 2.25x fewer multiplies.
+
+Each 2x2 output tile is ``A^T [U * V] A`` with ``U = G w G^T`` (the 3x3 kernel as 4x4) and
+``V = B^T d B`` (the tile's 4x4 input patch); summed over input channels, the 16 entries of
+the 4x4 tiles become 16 matrix products (O x C) @ (C x tiles) on BLAS. The tile transforms
+are the Numba loops of ``ember/kernels/winograd.py``. Used by `conv` (the forward), by
+`conv_transpose` (a convolution's input gradient is a Winograd convolution of the output
+gradient with the flipped kernel) and by `conv_weight` (the adjoint transforms, then 16
+products over the tiles).
+
+Error. MEASURE-ME
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backends import winograd as _flags
+from ..kernels import winograd as _kernels
+
+# G: the 3x3 kernel's rows (and columns) as the 4 rows of the transformed kernel
+_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
+
+
+def applies(xp, x, kernel, stride, dilation, groups, out_channels) -> bool:
+    """Whether a convolution of x with this geometry takes the Winograd path."""
+    return (_flags.enabled and xp is np and x.ndim == 4 and tuple(kernel) == (3, 3)
+            and stride == (1, 1) and dilation == (1, 1) and groups == 1
+            and x.dtype.kind == "f" and min(x.shape[1], out_channels) >= _flags.min_channels)
+
+
+def _tiles(out):
+    return (out[0] + 1) // 2, (out[1] + 1) // 2
+
+
+def _transformed_input(x, low, tiles):
+    n, c = x.shape[:2]
+    v = np.empty((16, c, n * tiles[0] * tiles[1]), dtype=x.dtype)
+    _kernels.input_transform(x, v, low[0], low[1], tiles[0], tiles[1])
+    return v
+
+
+def conv2d(x, w, low, out):
+    """x (N, C, H, W) convolved with w (O, C, 3, 3), padded by ``low`` before each spatial
+    dim (and by whatever makes ``out`` after): y (N, O, *out)."""
+    tiles = _tiles(out)
+    v = _transformed_input(x, low, tiles)
+    g = _G.astype(w.dtype)
+    u = np.einsum("ei,ocij,fj->efoc", g, w, g, optimize=True).reshape(16, w.shape[0], -1)
+    m = np.matmul(u, v)                                         # (16, O, tiles)
+    y = np.empty((x.shape[0], w.shape[0]) + tuple(out), dtype=x.dtype)
+    _kernels.output_transform(m, y, tiles[0], tiles[1])
+    return y
+
+
+def weight_grad(x, grad, low):
+    """The gradient of `conv2d` with respect to its weight, for the output gradient ``grad``
+    (N, O, *out): (O, C, 3, 3)."""
+    out = grad.shape[2:]
+    tiles = _tiles(out)
+    v = _transformed_input(x, low, tiles)
+    m = np.empty((16, grad.shape[1], v.shape[2]), dtype=grad.dtype)
+    _kernels.output_transform_adjoint(grad, m, tiles[0], tiles[1])
+    du = np.matmul(m, v.transpose(0, 2, 1)).reshape(4, 4, grad.shape[1], x.shape[1])
+    g = _G.astype(grad.dtype)
+    return np.einsum("ei,efoc,fj->ocij", g, du, g, optimize=True)

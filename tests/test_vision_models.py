@@ -16,9 +16,9 @@ TVM = torchvision.models
 
 
 @pytest.fixture
-def rng():
-    torch.manual_seed(0)  # torchvision's own initialization draws from it
-    return np.random.default_rng(0)
+def rng(rng):
+    torch.manual_seed(int(rng.integers(2 ** 31)))  # torchvision's initialization draws from it
+    return rng
 
 
 def _close_to_scale(actual, expected, rel, what="output", scale=None):

@@ -51,3 +51,8 @@ def test_readme_profiler_table_is_what_the_snippet_prints():
     assert _calls(shown).items() <= every.items()
     assert {"addmm": "2", "AddmmBackward0": "2", "relu": "1", "ReluBackward0": "1",
             "cross_entropy_loss": "1"}.items() <= every.items()
+
+
+def test_readme_vision_example_runs():
+    out = _run(_block(_section("Computer vision"), "python"))
+    assert out.stdout.strip() == "ember.Size([16, 10])"

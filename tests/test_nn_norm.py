@@ -205,3 +205,15 @@ def test_group_norm_constructor_error():
 def test_eval_without_running_stats_raises():
     assert_raises_like_torch(lambda: F.batch_norm(ember.ones(2, 3), None, None),
                              lambda: TF.batch_norm(torch.ones(2, 3), None, None))
+
+
+@pytest.mark.parametrize("norm", ["BatchNorm2d", "LayerNorm"])
+def test_in_place_activation_after_a_norm_trains(rng, norm):
+    """The norm's backward needs its statistics, not its output: an in-place ReLU on the
+    output (conv -> BN -> ReLU(inplace=True), as in ResNets) must not break it."""
+    x = rng.standard_normal((4, 3, 5, 5))
+    make = (lambda m: m.BatchNorm2d(3).double()) if norm == "BatchNorm2d" else \
+        (lambda m: m.LayerNorm(5).double())
+    t_mod = torch.nn.Sequential(make(torch.nn), torch.nn.ReLU(inplace=True))
+    e_mod = ember.nn.Sequential(make(ember.nn), ember.nn.ReLU(inplace=True))
+    compare_modules(t_mod, e_mod, x.shape, rng)

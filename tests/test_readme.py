@@ -86,3 +86,8 @@ def test_readme_whole_model_checkpoint_example():
     assert "UnpicklingError ember.load refuses to load ember.nn.modules.container.Sequential" \
         in out.stdout
     assert "LSTM(16, 32, batch_first=True)" in out.stdout
+
+
+def test_readme_vision_example_runs():
+    out = _run(_block(_section("Computer vision"), "python"))
+    assert out.stdout.strip() == "ember.Size([16, 10])"

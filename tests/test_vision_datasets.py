@@ -17,11 +17,6 @@ from ember.vision import _download
 from tests._torchvision import torchvision
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def _write_idx(path, array, compress):
     codes = {np.uint8: 0x08, np.int32: 0x0C}
     header = struct.pack(">BBBB", 0, 0, codes[array.dtype.type], array.ndim)
@@ -268,3 +263,18 @@ def test_dataloader_batches_a_vision_dataset(tmp_path, rng):
     data = datasets.MNIST(tmp_path, transform=transforms.ToTensor())
     x, y = next(iter(DataLoader(data, batch_size=4)))
     assert x.shape == (4, 1, 28, 28) and y.shape == (4,) and y.dtype == ember.int64
+
+
+def test_import_ember_loads_neither_pillow_nor_vision():
+    import subprocess
+    import sys
+    code = ("import sys, ember; assert 'PIL' not in sys.modules, 'PIL'; "
+            "assert 'ember.vision' not in sys.modules; "
+            "ember.vision.transforms.ToTensor; assert 'ember.vision' in sys.modules; "
+            "import ember.vision.models")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, env=dict(os.environ, PYTHONPATH=root), timeout=120)
+    assert out.returncode == 0, out.stderr
+    with pytest.raises(AttributeError):
+        ember.no_such_namespace

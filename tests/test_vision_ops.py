@@ -18,11 +18,6 @@ _roi_align = _compiled_roi_align.__wrapped__  # its Python twin of the kernel, n
 TV = torchvision.ops
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def _boxes(rng, n, size=50.0):
     corner = rng.random((n, 2)) * size
     return np.concatenate([corner, corner + 1 + rng.random((n, 2)) * size / 2], axis=1)

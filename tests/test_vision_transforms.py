@@ -16,11 +16,6 @@ import torchvision.transforms.v2 as TV2  # noqa: E402
 MODES = ["NEAREST", "BILINEAR", "BICUBIC"]
 
 
-@pytest.fixture
-def rng():
-    return np.random.default_rng(0)
-
-
 def _rgb(rng, h=37, w=53):
     return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
 

@@ -44,11 +44,12 @@ class Node:
 
     # -- saved tensors -------------------------------------------------------------------
     def save(self, tensors, outputs=()) -> None:
-        """Keep ``tensors`` (inputs) and ``outputs`` for backward, with their versions."""
+        """Keep ``tensors`` (inputs) and ``outputs`` ((output number, tensor) pairs) for
+        backward, with their versions."""
         # Python numbers among the inputs (``x * 2``) are kept as they are.
         entries = [(t, t._vc[0], None) if hasattr(t, "_vc") else (t, None, None)
                    for t in tensors]
-        for nr, t in enumerate(outputs):
+        for nr, t in outputs:
             # An output saved on its own node would form a cycle; keep a detached alias that
             # shares data and version counter, and reattach it to this node on unpack.
             entries.append((t._alias(), t._vc[0], nr))

@@ -65,7 +65,7 @@ class Op:
         # all take part in promotion (a mask, a condition).
         self.promote_fn = promote if callable(promote) else None
         self.save = save                # indices of the inputs the derivative needs, or "all"
-        self.save_output = save_output
+        self.save_output = save_output  # True (every output) or the indices of those needed
         self.stash = stash              # forward returns (result, stash) for the derivative
         self.n_outputs = n_outputs      # None: the forward returns a tuple of any length
         self.differentiable_outputs = differentiable_outputs or (
@@ -435,8 +435,9 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
         node.n_outputs = len(outs)
     node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
     if op.save or op.save_output:
+        kept = range(len(outs)) if op.save_output is True else op.save_output or ()
         node.save(operands if op.save == "all" else [operands[i] for i in op.save],
-                  outs if op.save_output else ())
+                  [(nr, outs[nr]) for nr in kept])
     else:
         node._saved = ()
     if _anomaly[0]:

@@ -58,7 +58,7 @@ def _compiled(a):
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-@op(nin=3, n_outputs=3, save=(0, 1), save_output=True, method=False, function=False)
+@op(nin=3, n_outputs=3, save=(0, 1), save_output=(1, 2), method=False, function=False)
 def batch_norm(xp, x, weight, bias, eps):
     """Batch normalization with the batch's statistics, per channel (dim 1) of x (N, C, *).
 
@@ -81,7 +81,7 @@ def batch_norm(xp, x, weight, bias, eps):
 
 @batch_norm.derivative
 def batch_norm(ctx, grad, grad_mean, grad_var, eps):
-    x, weight, _, mean, var = ctx.saved_tensors
+    x, weight, mean, var = ctx.saved_tensors
     if (not STATE.grad_enabled and grad_mean is None and grad_var is None
             and grad is not None and _compiled(grad._data)):
         return _batch_norm_grads_in_place(ctx.needs_input_grad, grad, x, weight, mean, var,
@@ -131,7 +131,7 @@ def _check_dtypes(x, weight, bias):
                            f"{weight.dtype} and {bias.dtype}")
 
 
-@op(nin=3, n_outputs=3, save=(0, 1), save_output=True, method=False, function=False)
+@op(nin=3, n_outputs=3, save=(0, 1), save_output=(1, 2), method=False, function=False)
 def layer_norm(xp, x, weight, bias, normalized_ndim, eps):
     """Layer normalization over the last ``normalized_ndim`` dims of x, then ``* weight +
     bias`` (both of those dims' shape). Also returns the mean and variance it used."""
@@ -149,7 +149,7 @@ def layer_norm(xp, x, weight, bias, normalized_ndim, eps):
 
 @layer_norm.derivative
 def layer_norm(ctx, grad, grad_mean, grad_var, normalized_ndim, eps):
-    x, weight, _, mean, var = ctx.saved_tensors
+    x, weight, mean, var = ctx.saved_tensors
     if not STATE.grad_enabled and grad_mean is None and grad_var is None:
         return _layer_norm_grads_in_place(ctx.needs_input_grad, grad, x, weight, mean, var,
                                           eps)

@@ -35,3 +35,10 @@ def linear(ctx, grad):
     grad_weight = rows.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
     grad_bias = rows.sum(0) if needs[2] else None
     return grad_x, grad_weight, grad_bias
+
+
+@linear.onnx
+def linear(g, x, weight, bias):
+    if g.rank(x) == 2:
+        return g.op("Gemm", x, weight, bias, transB=1)
+    return g.op("Add", g.op("MatMul", x, g.op("Transpose", weight, perm=[1, 0])), bias)

@@ -5,7 +5,7 @@ thread per rank so that 2 ranks use the 2 cores) and prints three tables:
 
 1. all-reduce of float32 buffers from 4 KB to 64 MB: ``ember.distributed.all_reduce``
    (blocking, and ``async_op=True`` + ``wait``) against raw mpi4py ``Allreduce`` /
-   ``Iallreduce`` + ``Wait`` on the same buffers, alternating, median of the rounds;
+   ``Iallreduce`` + ``Wait`` on the same buffers, alternating, fastest of 21 rounds;
 2. the MLP and GPT training steps of bench/train.py on 1 rank (plain model) and on 2 ranks
    (DistributedDataParallel, the same per-rank batch: twice the samples per step);
 3. from ``ember.profiler``, one DDP step of each: when each bucket's all-reduce started
@@ -47,7 +47,7 @@ def allreduce_bandwidth() -> list:
     for n in SIZES:
         array = np.random.default_rng(0).standard_normal(n).astype(np.float32)
         tensor = ember.from_numpy(array)  # the same memory for both
-        calls = max(2, min(200, (1 << 22) // n))
+        calls = max(2, min(50, (1 << 20) // n))
         variants = {
             "ember": lambda: dist.all_reduce(tensor),
             "mpi4py": lambda: comm.Allreduce(MPI.IN_PLACE, array),
@@ -55,12 +55,12 @@ def allreduce_bandwidth() -> list:
             "mpi4py async": lambda: comm.Iallreduce(MPI.IN_PLACE, array).Wait(),
         }
         times = {k: [] for k in variants}
-        for _ in range(ROUNDS):
+        for _ in range(3 * ROUNDS):
             for name, fn in variants.items():
                 array[...] = 1.0  # sums of ones stay finite however many rounds
                 times[name].append(_timed(fn, calls))
-        rows.append({"bytes": array.nbytes, **{k: statistics.median(v)
-                                                for k, v in times.items()}})
+        # The fastest round: on a shared machine, the others measure the neighbours' load.
+        rows.append({"bytes": array.nbytes, **{k: min(v) for k, v in times.items()}})
     return rows
 
 

@@ -79,6 +79,13 @@ def test_a_failed_rank_stops_every_rank_and_is_named(how, direct):
         assert ("Killed (signal 9)" if how == "kill" else "ValueError") in verdict, verdict
 
 
+def test_a_rank_that_never_comes_ends_the_job_at_the_timeout():
+    code, output, seconds = launch("failure.py", "hang", timeout=60)
+    assert code != 0 and seconds < 60, output[-4000:]
+    assert "rank 0 failed (DistTimeout: ember.distributed: all_reduce (call #" in output, output
+    assert "did not complete within the process group's timeout" in output
+
+
 def test_import_ember_does_not_load_mpi4py():
     code = ("import sys, ember, ember.distributed, ember.nn.parallel; "
             "assert 'mpi4py' not in sys.modules; "

@@ -32,14 +32,10 @@ class Backend(str):
 
 
 class GroupMember:
-    """``GroupMember.WORLD`` is the default group; ``NON_GROUP_MEMBER`` what `new_group`
-    returns on a rank outside the new group."""
+    """``GroupMember.NON_GROUP_MEMBER`` is what `new_group` returns on a rank outside the new
+    group (``group.WORLD`` is the default group)."""
 
     NON_GROUP_MEMBER = NON_GROUP_MEMBER
-
-    @classmethod
-    def _world(cls):
-        return WORLD.group
 
 
 class _GroupNamespace:

@@ -4,7 +4,8 @@ the ``mpiexec`` of the ``mpich`` package.
     python -m ember.distributed.run --nproc-per-node 2 train.py --epochs 3
     python -m ember.distributed.run --nnodes 2 --nproc-per-node 4 --hostfile hosts train.py
 
-Each rank gets RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE. When a rank fails (raises,
+Each rank gets RANK, WORLD_SIZE, LOCAL_RANK and LOCAL_WORLD_SIZE (and OMP_NUM_THREADS=1
+when several share a machine and it is not set, as torchrun does). When a rank fails (raises,
 exits non-zero, or is killed) every rank is stopped, and the launcher names the failed rank
 and exits non-zero.
 """
@@ -116,7 +117,13 @@ def main(argv=None) -> int:
     options = _parser().parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="emberrun-") as run_dir:
         command = mpiexec_command(options, run_dir)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE)
+        env = dict(os.environ)
+        if options.nproc_per_node > 1 and "OMP_NUM_THREADS" not in env:
+            # As torchrun does: ranks sharing a machine would each start a thread per core.
+            print("ember.distributed.run: setting OMP_NUM_THREADS=1 for each rank (set it "
+                  "yourself to choose another count)", file=sys.stderr, flush=True)
+            env["OMP_NUM_THREADS"] = "1"
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env)
         tail: list = []
         relay = threading.Thread(target=_relay, args=(process.stdout, sys.stdout.buffer, tail),
                                  daemon=True)

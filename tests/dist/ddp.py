@@ -1,7 +1,5 @@
 """Run on 2 ranks by tests/test_distributed.py: DistributedDataParallel trains exactly as one
 process does on the concatenated batch. Written as PyTorch code for the gloo backend."""
-import sys
-
 import numpy as np
 
 import ember as torch
@@ -35,7 +33,7 @@ def data(step, micro=0):
     return torch.from_numpy(x), torch.from_numpy(y)
 
 
-def train(model, params, shard, accumulate=1, **ddp_args):
+def train(model, params, shard, accumulate=1):
     torch.manual_seed(0)
     opt = torch.optim.SGD(params(model), lr=0.1, momentum=0.9)
     for step in range(STEPS):

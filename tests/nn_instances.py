@@ -35,6 +35,7 @@ def constructor_args(name: str) -> tuple[tuple, dict]:
         "AdaptiveLogSoftmaxWithLoss": ((8, 10, [4]), {}), "Bilinear": ((3, 3, 2), {}),
         "Embedding": ((10, 4), {}), "EmbeddingBag": ((10, 4), {}), "Fold": ((4, 2), {}),
         "GroupNorm": ((2, 4), {}), "Linear": ((4, 2), {}), "MultiheadAttention": ((8, 2), {}),
+        "LinearCrossEntropyLoss": ((4, 3), {}),
         "RNNBase": (("LSTM", 4, 4), {}), "RNNCellBase": ((4, 4, True, 1), {}),
         "Threshold": ((0.1, 0.0), {}), "Unflatten": ((1, (2, 2)), {}),
         "TransformerEncoderLayer": ((8, 2, 16), {}), "TransformerDecoderLayer": ((8, 2, 16), {}),

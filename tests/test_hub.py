@@ -340,3 +340,16 @@ def test_minilm_is_a_hub_entry():
     similarity = (e @ e.T).numpy()
     assert similarity[0, 1] > similarity[0, 2]
     np.testing.assert_allclose(np.diag(similarity), 1.0, atol=1e-5)
+
+
+def test_the_demo_exports_weights_the_hub_checks(tmp_path):
+    from examples.digits import DigitsCNN, export_weights
+    ember.manual_seed(3)
+    model = DigitsCNN()
+    stale = tmp_path / "digits_cnn-00000000.safetensors"
+    stale.write_bytes(b"an older export")
+    path = export_weights(model, str(tmp_path))
+    assert os.listdir(tmp_path) == [os.path.basename(path)]  # the older export is replaced
+    state = ember.hub.load_state_dict_from_url(f"file://{path}", check_hash=True,
+                                               model_dir=str(tmp_path / "cache"), progress=False)
+    assert all(ember.equal(state[k], v) for k, v in model.state_dict().items())

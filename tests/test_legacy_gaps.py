@@ -151,3 +151,61 @@ def test_linear_cross_entropy_loss_checks_its_options_like_torch():
     plain = ember.nn.LinearCrossEntropyLoss(4, 5)
     plain.load_state_dict(loss.state_dict())
     assert_close(loss(x, y), plain(x, y))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("kw", [dict(), dict(bias=True, weight=True), dict(ignore_index=3),
+                                dict(batched=False, bias=True)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_chunked_linear_cross_entropy_matches_torch(reduction, kw, dtype, rng):
+    """options=... goes through the batch 3 rows at a time, in both libraries."""
+    n, features, classes = 10, 5, 7
+    batched = kw.get("batched", True)
+    x = rng.standard_normal((n, features) if batched else (features,)).astype(dtype)
+    w = rng.standard_normal((classes, features)).astype(dtype)
+    b = rng.standard_normal(classes).astype(dtype)
+    y = rng.integers(0, classes, (n,) if batched else ())
+    if "ignore_index" in kw:
+        y = np.where(y == 3, 4, y)
+        y[:2] = 3
+    class_weight = rng.uniform(0.5, 2, classes).astype(dtype)
+    grads = []
+    for lib in (ember, torch):
+        tensors = [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+        loss = lib.nn.functional.linear_cross_entropy(
+            tensors[0], tensors[1], lib.tensor(y),
+            linear_bias=tensors[2] if kw.get("bias") else None,
+            weight=lib.tensor(class_weight) if kw.get("weight") else None,
+            ignore_index=kw.get("ignore_index"), reduction=reduction,
+            options=lib.nn.LinearCrossEntropyOptions(batch_chunk_size=3))
+        loss.sum().backward()
+        grads.append([loss] + [t.grad for t in tensors[:2 + bool(kw.get("bias"))]])
+    for name, got, want in zip(["loss", "input", "weight", "bias"], *grads):
+        assert_close(got, want.detach(), what=name)
+
+
+def test_chunk_sizes_and_option_checks_like_torch():
+    for kw in (dict(), dict(chunking_method="aspect_ratio"), dict(batch_chunk_size=48),
+               dict(chunking_method="aspect_ratio:4"), dict(chunking_method=None)):
+        for rows, features, classes in ((1000, 64, 5000), (37, 16, 10), (5, 8, 100000)):
+            want = torch.nn.LinearCrossEntropyOptions(**kw)._adjust(
+                rows, features, classes, torch.float32, torch.device("cpu")).batch_chunk_size
+            got = ember.nn.LinearCrossEntropyOptions(**kw).chunk_rows(rows, features, classes)
+            assert got == want, (kw, rows, features, classes)
+    for kw in (dict(chunking_method="rows"), dict(chunking_method="aspect_ratio:0"),
+               dict(batch_chunk_size=0), dict(acc_policy="fast")):
+        assert_raises_like_torch(lambda: ember.nn.LinearCrossEntropyOptions(**kw),
+                                 lambda: torch.nn.LinearCrossEntropyOptions(**kw))
+    clash = dict(batch_chunk_size=7, chunking_method="aspect_ratio")
+    with pytest.raises(ValueError, match="batch_chunk_size"):
+        ember.nn.LinearCrossEntropyOptions(**clash).chunk_rows(100, 8, 64)
+
+
+def test_options_the_chunked_path_cannot_take_warn_and_use_the_reference(rng):
+    x, w = ember.randn(6, 4), ember.randn(5, 4)
+    y = ember.randint(0, 5, (6,))
+    F = ember.nn.functional
+    options = ember.nn.LinearCrossEntropyOptions(batch_chunk_size=2)
+    with pytest.warns(UserWarning, match="options ignored"):
+        got = F.linear_cross_entropy(x, w, y, label_smoothing=0.1, options=options)
+    assert_close(got, F.linear_cross_entropy(x, w, y, label_smoothing=0.1))

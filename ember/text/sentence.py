@@ -155,7 +155,8 @@ class SentenceEncoder(nn.Module):
                              f"{batch_size}")
         order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
         hidden = self.bert.config.hidden_size
-        parts = [self.bert.embeddings.LayerNorm.weight.new_zeros(0, hidden)]  # for no sentences
+        weight = self.bert.embeddings.word_embeddings.weight
+        parts = [weight.new_zeros(0, hidden)]  # so that no sentences give a (0, hidden) result
         starts = range(0, len(order), batch_size)
         if show_progress_bar:
             from tqdm import tqdm
@@ -163,7 +164,8 @@ class SentenceEncoder(nn.Module):
         with inference_mode():
             for start in starts:
                 batch = [sentences[i] for i in order[start:start + batch_size]]
-                parts.append(self(**self.tokenize(batch)))
+                tokens = self.tokenize(batch)
+                parts.append(self(**{k: v.to(weight.device) for k, v in tokens.items()}))
         embeddings = cat(parts)[tensor(np.argsort(order), dtype=int64)]
         if normalize_embeddings and not self.normalize:
             embeddings = F.normalize(embeddings, dim=-1)

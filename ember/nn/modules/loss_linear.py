@@ -1,27 +1,14 @@
 """`LinearCrossEntropyLoss`: a classifier head and its cross-entropy as one module."""
 from __future__ import annotations
 
-import dataclasses
 import math
 
 from .. import functional as F
+from ..functional.loss_linear_chunked import LinearCrossEntropyOptions
 from .linear import Linear
 from .loss import _WeightedLoss
 
 __all__ = ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
-
-
-@dataclasses.dataclass(frozen=True)
-class LinearCrossEntropyOptions:
-    """How to chunk the batch of a `linear_cross_entropy` so the whole (N, C) logits never
-    exist at once (PyTorch's memory saving for large vocabularies). Ember accepts the
-    options and computes the same loss in one piece."""
-
-    allow_retain_graph: bool = False
-    batch_chunk_size: int | None = None
-    chunking_method: str | None = "auto"
-    acc_policy: str = "auto"
-    acc_dtype: object = None
 
 
 class LinearCrossEntropyLoss(_WeightedLoss):

@@ -56,8 +56,7 @@ def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
     # into W_hh^T and gi once), and the kernel maps tanh(x / 2) to sigmoid(x).
     half = xp.full(4 * size, 0.5, gi.dtype)
     half[2 * size:3 * size] = 1
-    w_t = xp.ascontiguousarray(w_hh.T)
-    w_t *= half
+    w_t = xp.multiply(w_hh.T, half, out=xp.empty((size, 4 * size), gi.dtype))
     act = xp.multiply(gi, half)  # each step adds its recurrent share, then activates
     out = xp.empty((steps, batch, size), gi.dtype)
     cells, tanh_c = xp.empty_like(out), xp.empty_like(out)

@@ -1,4 +1,4 @@
-"""``ember.nn.parallel``: `DataParallel` as PyTorch programs write it.
+"""``ember.nn.parallel.data_parallel``: `DataParallel` as PyTorch programs write it.
 
 On a machine without GPUs PyTorch's DataParallel keeps no devices and simply calls the
 wrapped module; so does Ember's. With GPUs, Ember runs the module on the first of

@@ -10,7 +10,8 @@ steps with a checked one, the protocol PyTorch's weights-only loader admits:
 - a global resolves only through `resolve` (an allow-list; subclasses say which);
 - ``REDUCE`` calls only the rebuild functions and plain types of the allow-list and the
   *functions* the user allowed, never a class the user allowed (that would run its
-  ``__init__`` on arguments from the file) nor any object built from the file;
+  ``__init__`` on arguments from the file; an Enum class looking up a member is the one
+  exception) nor any object built from the file;
 - ``NEWOBJ`` creates only allowed classes, through ``cls.__new__`` with no arguments unless
   the class itself asks for some (``__getnewargs__``), never running ``__init__``;
 - ``BUILD`` sets the state only of instances of allowed classes, through the *class's*
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import _compat_pickle
 import collections
+import enum
 import pickle
 
 _dispatch = dict(pickle._Unpickler.dispatch)
@@ -87,7 +89,7 @@ class RestrictedUnpickler(pickle._Unpickler):
     def load_reduce(self):
         args = self.stack.pop()
         func = self.stack[-1]
-        if id(func) not in self._callables:
+        if id(func) not in self._callables and not _enum_lookup(func, args, self._classes):
             kind = "allowed class" if id(func) in self._classes else "object"
             _refuse(f"it calls {_describe(func)}, an {kind} that checkpoints may not call "
                     f"(only rebuild functions, plain types and functions you allow)")
@@ -190,6 +192,13 @@ class RestrictedUnpickler(pickle._Unpickler):
         _refuse("it instantiates a class with arguments (pickle protocol 0/1 INST/OBJ)")
     _dispatch[pickle.INST[0]] = _refuse_instantiation
     _dispatch[pickle.OBJ[0]] = _refuse_instantiation
+
+
+def _enum_lookup(func, args, classes: dict) -> bool:
+    """An allowed Enum class called on one value: a lookup of its member, no ``__init__``
+    (how enum members pickle)."""
+    return (id(func) in classes and issubclass(func, enum.Enum) and isinstance(args, tuple)
+            and len(args) == 1)
 
 
 def _describe(obj) -> str:

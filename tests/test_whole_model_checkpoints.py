@@ -1,5 +1,6 @@
 """Whole pickled models (``torch.save(model)``): loaded safely through an allow-list of the
 classes they hold, from Ember's files and PyTorch's, and never running anything else."""
+import enum
 import io
 import os
 import pickle
@@ -280,6 +281,22 @@ def test_hostile_pickles_are_refused_without_running(tmp_path, case):
         except Exception:
             pass
         assert os.path.exists(sentinel), case
+
+
+class Mode(enum.Enum):
+    FAST = "fast"
+    SLOW = "slow"
+
+
+def test_allowed_enum_members_load():
+    buffer = io.BytesIO()
+    ember.save({"mode": Mode.SLOW, "weights": ember.ones(2)}, buffer)
+    buffer.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="Mode"):
+        ember.load(buffer)
+    buffer.seek(0)
+    with ember.serialization.safe_globals([Mode]):
+        assert ember.load(buffer)["mode"] is Mode.SLOW
 
 
 def test_safe_globals_helpers_mirror_torch_serialization():

@@ -6,6 +6,7 @@ never defined. Defining those two schemas first lets the pure-Python parts (mode
 transforms, box ops, the Python ``_roi_align``) import and run; nms has no kernel, so its tests
 use a plain greedy reference instead.
 """
+import pytest
 import torch
 
 try:
@@ -19,4 +20,14 @@ except RuntimeError:  # the compiled ops did not load: give the import the schem
         del sys.modules[name]
     import torchvision
 
-__all__ = ["torchvision"]
+__all__ = ["torchvision", "one_torch_thread"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Run the oracle on one thread in the modules that import this fixture: on these shared
+    2-core machines torch's pool spins against the other processes (100x slower models)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

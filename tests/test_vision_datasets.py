@@ -14,7 +14,7 @@ from PIL import Image
 import ember
 from ember.vision import datasets, transforms
 from ember.vision import _download
-from tests._torchvision import torchvision
+from tests._torchvision import one_torch_thread, torchvision  # noqa: F401
 
 
 def _write_idx(path, array, compress):

@@ -9,7 +9,7 @@ import torch
 
 import ember
 from ember.vision import _download, models
-from tests._torchvision import torchvision
+from tests._torchvision import one_torch_thread, torchvision  # noqa: F401
 from tests.helpers import assert_close
 
 TVM = torchvision.models

@@ -8,7 +8,7 @@ from PIL import Image
 
 import ember
 from ember.vision import ops, utils
-from tests._torchvision import torchvision
+from tests._torchvision import one_torch_thread, torchvision  # noqa: F401
 from tests.helpers import assert_close
 
 from torchvision.ops.roi_align import _roi_align as _compiled_roi_align  # noqa: E402

@@ -7,7 +7,7 @@ from PIL import Image
 import ember
 from ember.vision import transforms as T
 from ember.vision.transforms import functional as F
-from tests._torchvision import torchvision
+from tests._torchvision import one_torch_thread, torchvision  # noqa: F401
 from tests.helpers import assert_close, to_numpy
 
 TT = torchvision.transforms

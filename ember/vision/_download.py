@@ -51,7 +51,7 @@ def _progress_bar(total: int | None, enabled: bool):
     return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024)
 
 
-def _fetch(url: str, path: Path, progress: bool) -> None:
+def _fetch(url: str, path: Path, progress: bool) -> str:
     """Stream ``url`` into a temporary file beside ``path``; return the temporary name."""
     try:
         response = urllib.request.urlopen(urllib.request.Request(
@@ -125,7 +125,8 @@ def load_state_dict_from_url(url: str, model_dir: str | os.PathLike | None = Non
     With ``check_hash``, a fresh download must have a SHA-256 digest starting with the hex
     after the last ``-`` of its file name (PyTorch's naming: ``resnet18-f37072fd.pth``).
 
-    >>> state = load_state_dict_from_url("https://download.pytorch.org/models/resnet18-f37072fd.pth")
+    >>> url = "https://download.pytorch.org/models/resnet18-f37072fd.pth"
+    >>> state = load_state_dict_from_url(url, check_hash=True)
     """
     from ..serialization import load
     directory = Path(model_dir) if model_dir is not None else cache_dir()

@@ -1,6 +1,8 @@
 """Pillow, imported only when an image is touched: it is the optional ``ember[vision]`` extra."""
 from __future__ import annotations
 
+import sys
+
 
 def pil():
     """The ``PIL.Image`` module, or an ImportError naming the extra that provides it."""
@@ -14,6 +16,5 @@ def pil():
 
 def is_pil_image(img) -> bool:
     """True for a Pillow image; never imports Pillow to answer (no Pillow, no Pillow images)."""
-    import sys
     module = sys.modules.get("PIL.Image")
     return module is not None and isinstance(img, module.Image)

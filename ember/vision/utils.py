@@ -65,7 +65,8 @@ def make_grid(tensor, nrow: int = 8, padding: int = 2, normalize: bool = False,
     cols = min(nrow, count)
     rows = math.ceil(count / cols)
     cell_h, cell_w = h + padding, w + padding
-    blank = ember.full((rows * cols - count, channels, h, w), pad_value, dtype=batch.dtype)
+    blank = ember.full((rows * cols - count, channels, h, w), pad_value, dtype=batch.dtype,
+                       device=batch.device)
     cells = ember.cat([batch, blank]) if rows * cols > count else batch
     # pad each image on its top and left, arrange rows x cols, then close the bottom/right
     cells = ember.nn.functional.pad(cells, [padding, 0, padding, 0], value=pad_value)

@@ -61,8 +61,8 @@ def make_dataset(directory: str | os.PathLike, class_to_idx: dict[str, int] | No
             empty.append(name)
         samples += found
     if empty and not allow_empty:
-        allowed = "" if extensions is None else (
-            f" Supported extensions are: {extensions if isinstance(extensions, str) else ', '.join(extensions)}")
+        listed = extensions if isinstance(extensions, str) else ", ".join(extensions or ())
+        allowed = f" Supported extensions are: {listed}" if extensions is not None else ""
         raise FileNotFoundError(f"Found no valid file for the classes {', '.join(empty)}."
                                 f"{allowed}")
     return samples

@@ -116,7 +116,7 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
     each other. Kept indices come by decreasing score."""
     _check_boxes("batched_nms", boxes)
     if boxes.numel() == 0:
-        return ember.empty(0, dtype=ember.int64)
+        return ember.empty(0, dtype=ember.int64, device=boxes.device)
     # shifting each category far apart keeps its boxes from overlapping any other's
     offsets = idxs.to(boxes.dtype) * (boxes.max() + 1)
     return nms(boxes + offsets[:, None], scores, iou_threshold)

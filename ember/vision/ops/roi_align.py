@@ -66,7 +66,7 @@ def roi_align(input: Tensor, boxes, output_size, spatial_scale: float = 1.0,
     rois = _rois(boxes)
     _, channels, height, width = input.shape
     if len(rois) == 0:
-        return ember.zeros(0, channels, ph, pw, dtype=input.dtype)
+        return ember.zeros(0, channels, ph, pw, dtype=input.dtype, device=input.device)
     offset = 0.5 if aligned else 0.0
     wy, wx = [], []
     for _, x1, y1, x2, y2 in rois:
@@ -78,10 +78,11 @@ def roi_align(input: Tensor, boxes, output_size, spatial_scale: float = 1.0,
         grid_w = sampling_ratio if sampling_ratio > 0 else max(math.ceil(roi_w / pw), 1)
         wy.append(_axis_weights(y1, roi_h, ph, grid_h, height))
         wx.append(_axis_weights(x1, roi_w, pw, grid_w, width))
-    dtype = input.dtype
-    wy = ember.tensor(np.stack(wy), dtype=dtype).unsqueeze(1)  # (K, 1, ph, H)
-    wx = ember.tensor(np.stack(wx), dtype=dtype).unsqueeze(1)  # (K, 1, pw, W)
-    features = input.index_select(0, ember.from_numpy(rois[:, 0].astype(np.int64)))
+    on = dict(dtype=input.dtype, device=input.device)
+    wy = ember.tensor(np.stack(wy), **on).unsqueeze(1)  # (K, 1, ph, H)
+    wx = ember.tensor(np.stack(wx), **on).unsqueeze(1)  # (K, 1, pw, W)
+    batch = ember.tensor(rois[:, 0].astype(np.int64), device=input.device)
+    features = input.index_select(0, batch)
     return wy @ features @ wx.transpose(-1, -2)
 
 

@@ -124,7 +124,7 @@ def rotated_size(matrix: list[float], width: int, height: int) -> tuple[int, int
     return int(size[0]), int(size[1])
 
 
-def _affine_grid(matrix, width: int, height: int, out_w: int, out_h: int) -> Tensor:
+def _affine_grid(matrix, width: int, height: int, out_w: int, out_h: int, device) -> Tensor:
     """Sampling grid in grid_sample's [-1, 1] units for the pixel-space inverse ``matrix``."""
     xs = np.linspace(-out_w * 0.5 + 0.5, out_w * 0.5 - 0.5, out_w, dtype=np.float32)
     ys = np.linspace(-out_h * 0.5 + 0.5, out_h * 0.5 - 0.5, out_h, dtype=np.float32)
@@ -132,7 +132,7 @@ def _affine_grid(matrix, width: int, height: int, out_w: int, out_h: int) -> Ten
     theta = np.asarray(matrix, dtype=np.float32).reshape(2, 3).T
     theta = theta / np.array([0.5 * width, 0.5 * height], dtype=np.float32)
     grid = base.reshape(-1, 3) @ theta
-    return ember.tensor(grid.reshape(1, out_h, out_w, 2))
+    return ember.tensor(grid.reshape(1, out_h, out_w, 2), device=device)
 
 
 def rotate(img: Tensor, matrix: list[float], mode: str, expand: bool,
@@ -141,7 +141,7 @@ def rotate(img: Tensor, matrix: list[float], mode: str, expand: bool,
     x, lead = _as_batch(img)
     n, c, h, w = x.shape
     out_w, out_h = rotated_size(matrix, w, h) if expand else (w, h)
-    grid = _affine_grid(matrix, w, h, out_w, out_h).expand(n, out_h, out_w, 2)
+    grid = _affine_grid(matrix, w, h, out_w, out_h, img.device).expand(n, out_h, out_w, 2)
     source = x if x.is_floating_point() else x.to(dt.float32)
     if fill is not None:  # an extra all-ones channel records which pixels came from inside
         source = ember.cat([source, ember.ones_like(source[:, :1])], dim=1)
@@ -149,8 +149,8 @@ def rotate(img: Tensor, matrix: list[float], mode: str, expand: bool,
                                     align_corners=False)
     if fill is not None:
         out, inside = out[:, :-1], out[:, -1:]
-        fill_img = ember.tensor(fill if len(fill) > 1 else fill * c,
-                                    dtype=out.dtype).reshape(1, c, 1, 1)
+        fill_img = ember.tensor(fill if len(fill) > 1 else fill * c, dtype=out.dtype,
+                                device=out.device).reshape(1, c, 1, 1)
         if mode == "nearest":
             out = ember.where(inside < 0.5, fill_img, out)
         else:
@@ -226,7 +226,8 @@ def _hsv_to_rgb(img: Tensor) -> Tensor:
     table = ember.stack([ember.stack(c, dim=-3) for c in
                              [(v, q, p, p, t, v), (t, v, v, q, p, p), (p, p, t, v, v, q)]],
                             dim=-4)
-    one_hot = (sector.unsqueeze(-3) == ember.arange(6).reshape(-1, 1, 1)).to(img.dtype)
+    sectors = ember.arange(6, device=img.device).reshape(-1, 1, 1)
+    one_hot = (sector.unsqueeze(-3) == sectors).to(img.dtype)
     return (one_hot.unsqueeze(-4) * table).sum(dim=-3)
 
 

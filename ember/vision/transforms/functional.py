@@ -174,8 +174,8 @@ def normalize(tensor: Tensor, mean: list[float], std: list[float],
     if tensor.dim() < 3:
         raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got "
                          f"tensor.size() = {tuple(tensor.shape)}")
-    mean_t = ember.as_tensor(mean, dtype=tensor.dtype).reshape(-1, 1, 1)
-    std_t = ember.as_tensor(std, dtype=tensor.dtype).reshape(-1, 1, 1)
+    mean_t = ember.as_tensor(mean, dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
+    std_t = ember.as_tensor(std, dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
     if (std_t == 0).any():
         raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading "
                          f"to division by zero.")

@@ -221,3 +221,38 @@ def test_profiler_sees_the_compiled_region():
         fast(x).backward()
     names = {e.key for e in prof.key_averages()}
     assert {"CompiledFunction", "CompiledFunctionBackward"} <= names
+
+
+LAYERS = {
+    "conv_transpose": (lambda: ember.nn.ConvTranspose2d(3, 4, 3, stride=2), [(2, 3, 5, 5)]),
+    "group_norm": (lambda: ember.nn.GroupNorm(2, 4), [(2, 4, 3, 3)]),
+    "gru": (lambda: ember.nn.GRU(4, 5, batch_first=True), [(2, 3, 4)]),
+    "attention": (lambda: ember.nn.MultiheadAttention(8, 2, batch_first=True),
+                  [(2, 5, 8)] * 3),
+    "decoder": (lambda: ember.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0,
+                                                         batch_first=True), [(2, 5, 8)] * 2),
+    "bilinear": (lambda: ember.nn.Bilinear(3, 4, 5), [(2, 3), (2, 4)]),
+    "pool_upsample": (lambda: ember.nn.Sequential(ember.nn.MaxPool2d(2),
+                                                  ember.nn.Upsample(scale_factor=2),
+                                                  ember.nn.Mish()), [(1, 2, 4, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_compiled_layers_match_eager_with_input_gradients(name):
+    make, shapes = LAYERS[name]
+    eager, twin = twins(make)
+    fast = ember.compile(twin)
+    for _ in range(2):
+        xs = [ember.randn(*s) for s in shapes]
+        xe = [x.clone().requires_grad_() for x in xs]
+        xc = [x.clone().requires_grad_() for x in xs]
+        out_e, out_c = eager(*xe), fast(*xc)
+        assert_same(out_e, out_c, name)
+        scalar_loss(out_e).backward()
+        scalar_loss(out_c).backward()
+        for a, b in zip(xe, xc):
+            np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy(), err_msg=name)
+        for p, q in zip(eager.parameters(), twin.parameters()):
+            np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=name)
+    assert len(_entries(fast)) == 1

@@ -27,6 +27,7 @@ from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
 from ..jit._traced import named_state
 from ..jit.autodiff import capture_joint, split
+from ..nn.modules.module import Module
 from ..jit.tracer import GraphBreak, user_source
 from . import backends
 
@@ -270,29 +271,24 @@ class CompiledFunction:
         return entry
 
 
-class OptimizedModule:
-    """What ``ember.compile(module)`` returns: calls go through the compiled forward;
-    everything else (parameters, ``state_dict``, ``train``) is the original module's
-    (``_orig_mod``)."""
+class OptimizedModule(Module):
+    """What ``ember.compile(module)`` returns: a module whose calls go through the compiled
+    forward of the original (``_orig_mod``, whose parameters it shares); other attributes
+    are the original's."""
 
     def __init__(self, module, compiled: CompiledFunction):
-        object.__setattr__(self, "_orig_mod", module)
+        super().__init__()
+        self._orig_mod = module
         object.__setattr__(self, "_compiled", compiled)
-
-    def __call__(self, *args, **kwargs):
-        return self._compiled(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
         return self._compiled(*args, **kwargs)
 
     def __getattr__(self, name):
-        return getattr(self._orig_mod, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._orig_mod, name, value)
-
-    def __repr__(self) -> str:
-        return f"OptimizedModule({self._orig_mod!r})"
+        try:
+            return Module.__getattr__(self, name)
+        except AttributeError:
+            return getattr(self._modules["_orig_mod"], name)
 
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="ember",
@@ -309,7 +305,6 @@ def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="ember
                                  backend=backend, mode=mode, options=options, disable=disable)
     if disable:
         return model
-    from ..nn.modules.module import Module
     if isinstance(model, Module):
         compiled = CompiledFunction(model, model, fullgraph, dynamic, mode, backend, options)
         return OptimizedModule(model, compiled)
@@ -367,7 +362,6 @@ def explain(fn, *args, **kwargs):
     """
     if not args and not kwargs:
         return lambda *a, **k: explain(fn, *a, **k)
-    from ..nn.modules.module import Module
     compiled = CompiledFunction(fn, fn if isinstance(fn, Module) else None)
     compiled(*args, **kwargs)
     return ExplainOutput(compiled)

@@ -166,6 +166,10 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
             src.lines.append(f"{target}[...] = {result}")
         src.lines.append(f"{outs[0]} = {target}")
         return
+    inline = _inline(node, operands)
+    if inline is not None:
+        src.lines += [line.format(out=outs[0]) for line in inline]
+        return
     fn = src.bind(op.forward, "f")
     call = f"{fn}(xp, {', '.join(operands + rest)})"
     lhs = _targets(outs) if op.n_outputs != 1 else outs[0]
@@ -175,6 +179,31 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
     for v, name in zip(node.outputs, outs):
         if v.shape == ():  # a reduction may hand back a NumPy scalar; eager wraps it as 0-d
             src.lines.append(f"{name} = asarray({name})")
+
+
+def _inline(node: Node, operands: list) -> list | None:
+    """The NumPy statements a hot op's forward comes down to once the trace has seen the call
+    succeed with these shapes and dtypes (its checks done): the same arithmetic, minus the
+    re-validation that dominates small calls. None: call the forward."""
+    out = node.outputs[0]
+    values = [x for x in node.inputs if isinstance(x, Value)]
+    if node.kwargs or out.dtype is None or any(v.dtype != out.dtype for v in values):
+        return None
+    floating = out.dtype.name in ("float32", "float64")
+    if node.op == "transpose" and len(values[0].shape) >= 1:
+        return [f"{{out}} = {operands[0]}.swapaxes({node.args[0]!r}, {node.args[1]!r})"]
+    if node.op == "addmm" and len(values) == 3 and not node.args:
+        c, x, y = operands
+        return [f"{{out}} = xp.matmul({x}, {y})", f"{{out}} += {c}"]
+    if node.op == "matmul" and len(values) == 2 and floating:
+        return [f"{{out}} = xp.matmul({operands[0]}, {operands[1]})"]
+    if node.op == "relu" and floating:
+        return [f"{{out}} = xp.maximum({operands[0]}, 0)"]
+    if (node.op in ("add", "mul") and floating and not node.args and values
+            and all(isinstance(x, Value) or type(x) in (int, float) for x in node.inputs)):
+        ufunc = "add" if node.op == "add" else "multiply"
+        return [f"{{out}} = xp.{ufunc}({operands[0]}, {operands[1]})"]
+    return None
 
 
 def _targets(outs: list[str]) -> str:

@@ -18,4 +18,8 @@ OPINFOS = [
                "torch").float32 else __import__("torch").float32),
            # the float32 side rounds: finite differences through it can't reach 1e-5
            atol=1e-6, rtol=1e-6, gradcheck=False),
+    # the op a traced graph records for Tensor.detach: same values, no gradient
+    OpInfo("detach", S.unary(),
+           ember_fn=lambda x: __import__("ember").ops.TABLE["detach"].fn(x),
+           torch_fn=lambda x: x.detach(), grad=False, gradcheck=False),
 ]

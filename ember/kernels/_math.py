@@ -9,6 +9,9 @@ precision is what float64 is for.
 Each function takes ``precise``: True (float64 data) calls libm, False the polynomial; it is
 constant for a compiled loop, so LLVM moves the test out of it. NaN gives NaN and the
 infinities give what libm gives, as in PyTorch's kernels.
+
+Numba's disk cache keys a kernel on its own file only: after editing this one, delete the
+cached kernels (``ember/kernels/__pycache__/*.nb*``) so that none keeps an inlined old copy.
 """
 from __future__ import annotations
 

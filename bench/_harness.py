@@ -33,24 +33,27 @@ class Workload(NamedTuple):
 
 
 def time_callable(fn, min_seconds: float = 0.25, repeats: int = 5) -> float:
-    """Median seconds per call of ``fn`` over ``repeats`` batches of ~min_seconds each."""
+    """Median seconds per call of ``fn`` over ``repeats`` batches of ~min_seconds each
+    (seconds of this process's CPU time under ``--cpu-time``)."""
+    clock = time.process_time if os.environ.get("EMBER_BENCH_CLOCK") == "cpu" \
+        else time.perf_counter
     fn()
     fn()
     number, elapsed = 1, 0.0
     while True:
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             fn()
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
         if elapsed >= min_seconds / repeats:
             break
         number *= 2
     samples = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             fn()
-        samples.append((time.perf_counter() - start) / number)
+        samples.append((clock() - start) / number)
     return statistics.median(samples)
 
 
@@ -95,38 +98,50 @@ def main(workloads: dict, script: str, extra_columns=()) -> None:
     parser.add_argument("--cold", action="store_true",
                         help="start every Ember process with an empty kernel cache, so the "
                              "first step includes compiling Ember's kernels")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time by each process's CPU time, not the wall clock: steadier "
+                             "for one-thread workloads on a loaded machine (and wrong for "
+                             "multi-threaded ones, whose threads' times add up)")
     parser.add_argument("names", nargs="*", help="workloads to run (default: all)")
     args = parser.parse_args()
     if args.worker:
         worker(workloads, *args.worker)
         return
     env = dict(os.environ)
+    if args.cpu_time:
+        env["EMBER_BENCH_CLOCK"] = "cpu"
     if args.threads:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "NUMBA_NUM_THREADS"):
             env[var] = str(args.threads)
     names = args.names or list(workloads)
-    print(f"threads: {args.threads or 'default'}; load: {_load()}")
-    rows = [_measure(script, name, env, args) for name in names]
-    models = [r for r in rows if "infer" in r]
-    if len(models) < len(rows):
+    print(f"threads: {args.threads or 'default'}; clock: {'CPU' if args.cpu_time else 'wall'}; "
+          f"load: {_load()}")
+    headers = set()
+    for name in names:  # each row as soon as it is measured: a full run takes minutes
+        row = _measure(script, name, env, args)
+        kind = "model" if "infer" in row else "op"
+        if kind not in headers:
+            headers.add(kind)
+            print(_header(kind, args.cold, "peak_rss_mb" in extra_columns))
+        if kind == "model":
+            print(f"{name:44s} | {row['seconds']} | {row['infer']} | {row['first']} | "
+                  f"{row['mb']}", flush=True)
+        else:
+            line = f"{name:44s} {row['seconds']}"
+            print(line + (f" {row['mb']}" if "peak_rss_mb" in extra_columns else ""),
+                  flush=True)
+    print(f"load at the end: {_load()}")
+
+
+def _header(kind: str, cold: bool, memory: bool) -> str:
+    if kind == "op":
         header = f"{'workload':44s} {'ember':>10s} {'torch':>10s} {'ratio':>7s}"
-        if "peak_rss_mb" in extra_columns:
-            header += f" {'ember MB':>9s} {'torch MB':>9s}"
-        print(header)
-        for r in rows:
-            if "infer" not in r:
-                line = f"{r['name']:44s} {r['seconds']}"
-                if "peak_rss_mb" in extra_columns:
-                    line += f" {r['mb']}"
-                print(line)
-    if models:
-        first = "first step (cold)" if args.cold else "first step"
-        print(f"{'workload':44s} | {'train ember':>11s} {'torch':>10s} {'ratio':>6s} | "
-              f"{'infer ember':>11s} {'torch':>10s} {'ratio':>6s} | {first + ' ember':>23s} "
-              f"{'torch':>10s} | {'ember MB':>8s} {'torch MB':>8s}")
-        for r in models:
-            print(f"{r['name']:44s} | {r['seconds']} | {r['infer']} | {r['first']} | {r['mb']}")
+        return header + (f" {'ember MB':>9s} {'torch MB':>9s}" if memory else "")
+    first = "first step (cold)" if cold else "first step"
+    return (f"{'workload':44s} | {'train ember':>11s} {'torch':>10s} {'ratio':>6s} | "
+            f"{'infer ember':>11s} {'torch':>10s} {'ratio':>6s} | {first + ' ember':>23s} "
+            f"{'torch':>10s} | {'ember MB':>8s} {'torch MB':>8s}")
 
 
 def _measure(script: str, name: str, env: dict, args) -> dict:

@@ -36,7 +36,7 @@ GAPS = {
     "torch.nn.parallel.comm", "torch.nn.parallel.distributed", "torch.nn.parallel.parallel_apply",
     "torch.nn.parallel.replicate", "torch.nn.parallel.scatter_gather",
     "torch.nn.parallel.replicate", "torch.nn.parallel.scatter", "torch.nn.parallel.gather",
-    "torch.nn.parallel.parallel_apply", "torch.nn.parallel.DistributedDataParallel",
+    "torch.nn.parallel.parallel_apply",
     # float8 / grouped GPU matrix products
     "torch.nn.functional.ScalingType", "torch.nn.functional.SwizzleType",
     "torch.nn.functional.grouped_mm", "torch.nn.functional.scaled_mm",

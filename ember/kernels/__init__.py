@@ -27,6 +27,8 @@ import sys
 import types
 from typing import Callable
 
+from .._threads import _counts as _thread_counts, _default_threads
+
 # Options every kernel shares. fastmath lets LLVM reassociate sums (vectorized reductions)
 # and assume no NaN/inf only where a kernel asks for it: NaN must flow through like PyTorch's.
 _DEFAULTS = {"cache": True, "nogil": True, "error_model": "numpy"}
@@ -49,9 +51,8 @@ def _numba():
 
 def _apply_thread_count(numba) -> None:
     # ``ember.set_num_threads`` may have run before Numba was loaded: honour it now.
-    from .._threads import _counts
-    if "intra" in _counts:
-        numba.set_num_threads(min(_counts["intra"], numba.config.NUMBA_NUM_THREADS))
+    if "intra" in _thread_counts:
+        numba.set_num_threads(min(_thread_counts["intra"], numba.config.NUMBA_NUM_THREADS))
 
 
 def prange(*args):
@@ -121,14 +122,12 @@ class _Threaded:
 
 
 def _threads_available() -> bool:
-    from .._threads import _counts
-    n = _counts.get("intra")
+    n = _thread_counts.get("intra")
     return (n or _cores()) > 1
 
 
 def _cores() -> int:
     if not _CORES:
-        from .._threads import _default_threads
         _CORES.append(_default_threads())
     return _CORES[0]
 

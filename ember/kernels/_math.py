@@ -9,6 +9,9 @@ precision is what float64 is for.
 Each function takes ``precise``: True (float64 data) calls libm, False the polynomial; it is
 constant for a compiled loop, so LLVM moves the test out of it. NaN gives NaN and the
 infinities give what libm gives, as in PyTorch's kernels.
+
+Numba's disk cache keys a kernel on its own file only: after editing this one, delete the
+cached kernels (``ember/kernels/__pycache__/*.nb*``) so that none keeps an inlined old copy.
 """
 from __future__ import annotations
 
@@ -31,8 +34,8 @@ _EXP_HIGH = np.float32(88.8)
 _EXP_LOW = np.float32(-104.0)
 
 # erf(x) ~ x * P(x*x) / Q(x*x) for |x| <= 4, within 7 ulp in single precision; beyond 4,
-# erf rounds to +-1 in single precision. (Fitted for `ember.ops._special`, which uses them
-# on arrays too.)
+# erf rounds to +-1 in single precision (fitted by iteratively reweighted least squares on
+# erf's relative error; `ember.ops._special` uses them on arrays too).
 SINGLE_ERF_P = (1.90993110e-08, -1.92197877e-06, 1.43371808e-04, 3.84008784e-03,
                 5.10576445e-02, 2.03698643e-01, 1.12837914e+00)
 SINGLE_ERF_Q = (9.83630165e-04, 1.46567743e-02, 1.16541635e-01, 5.13855274e-01, 1.0)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 
+from ..kernels._math import SINGLE_ERF_LIMIT, SINGLE_ERF_P, SINGLE_ERF_Q
+
 _SMALL = 0.46875   # |x| below this: erf directly; above it: erfc, then erf = 1 - erfc
 _LARGE = 4.0       # |x| above this: the asymptotic form of erfc
 _UNDERFLOW = 30.0  # erfc(|x|) is 0 in double precision well before this
@@ -36,12 +38,8 @@ _Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
 _INV_SQRT_PI = 1.0 / math.sqrt(math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
-# erf(x) ~ x * P(x*x) / Q(x*x) for |x| <= 4, within 7 ulp in single precision; beyond 4,
-# erf rounds to +-1 in single precision.
-_SINGLE_P = (1.90993110e-08, -1.92197877e-06, 1.43371808e-04, 3.84008784e-03, 5.10576445e-02,
-             2.03698643e-01, 1.12837914e+00)
-_SINGLE_Q = (9.83630165e-04, 1.46567743e-02, 1.16541635e-01, 5.13855274e-01, 1.0)
-_SINGLE_LIMIT = 4.0
+# Single precision's erf: one rational function, shared with the compiled kernels.
+_SINGLE_P, _SINGLE_Q, _SINGLE_LIMIT = SINGLE_ERF_P, SINGLE_ERF_Q, SINGLE_ERF_LIMIT
 
 # Giles' single-precision erfinv: a polynomial in w = -log(1 - x**2), central and tail.
 _CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,

@@ -81,6 +81,14 @@ def test_readme_graph_mode_saves_a_graph_that_runs_in_a_fresh_process(tmp_path):
     assert second.stdout.strip() == "ember.Size([1, 2])"
 
 
+def test_readme_onnx_export_runs_in_onnx_runtime(tmp_path):
+    blocks = re.findall(r"```python\n(.*?)```", _section("Graph mode"), re.S)
+    out = subprocess.run([sys.executable, "-c", blocks[2]], capture_output=True, text=True,
+                         cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(3, 2) True"
+
+
 def test_readme_whole_model_checkpoint_example():
     out = _run(_block(_section("Whole-model checkpoints"), "python"))
     assert "UnpicklingError ember.load refuses to load ember.nn.modules.container.Sequential" \

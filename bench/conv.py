@@ -4,6 +4,7 @@ three products, and the error of the Winograd path.
     python bench/conv.py infer [workload ...]   # paired processes, Ember / PyTorch
     python bench/conv.py layers                 # ms per product, both in this process
     python bench/conv.py error                  # Winograd vs direct, against float64
+    python bench/conv.py crossover              # Winograd vs direct by channel count
 
 ``layers`` times Ember with Winograd on and off (``ember.backends.winograd``) beside
 PyTorch, each in its own process, as the best of several runs of CPU time (process time:
@@ -97,6 +98,24 @@ def layers():
             print(f"{layer:34s} {product:8s} {row}")
 
 
+def crossover():
+    """CPU ms of a 3x3 C -> C convolution's three products (batch 32, 32x32) on each path:
+    where Winograd starts to pay (``ember.backends.winograd.min_channels``)."""
+    import numpy as np
+    import ember
+    ember.backends.winograd.min_channels = 1
+    rng = np.random.default_rng(0)
+    print(f"{'channels':>8s} {'direct':>8s} {'winograd':>9s}  (ms, forward + both gradients)")
+    for c in (4, 8, 12, 16, 24, 32, 64):
+        x = ember.from_numpy(rng.standard_normal((32, c, 32, 32), dtype=np.float32))
+        w = ember.from_numpy(rng.standard_normal((c, c, 3, 3), dtype=np.float32))
+        row = []
+        for enabled in (False, True):
+            ember.backends.winograd.enabled = enabled
+            row.append(sum(_best(f, 5) for f in _products(ember, x, w, 1, 1)))
+        print(f"{c:8d} {row[0]:8.2f} {row[1]:9.2f}", flush=True)
+
+
 def error():
     """Largest |error| / max |exact output| of the float32 direct and Winograd products."""
     import numpy as np
@@ -134,6 +153,8 @@ if __name__ == "__main__":
         layers()
     elif sys.argv[1:2] == ["error"]:
         error()
+    elif sys.argv[1:2] == ["crossover"]:
+        crossover()
     else:
         if sys.argv[1:2] == ["infer"]:
             del sys.argv[1]

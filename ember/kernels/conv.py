@@ -1,9 +1,9 @@
 """Convolution's data movement: im2col, its adjoint col2im, and the transposed copy between
 sample-major (N, C, L) and channel-major (C, N, L) layouts.
 
-The convolution ops (``ember/ops/conv.py``) make every layer ONE matrix product over all
-samples at once, with the columns laid out as (C * prod(kernel), N * prod(out)): a row per
-input channel and kernel tap, a column per output pixel of every sample. These loops build
+The convolution ops (``ember/ops/conv.py``) make a layer one matrix product per chunk of
+samples, with the columns laid out as (C * prod(kernel), N * prod(out)): a row per input
+channel and kernel tap, a column per output pixel of every sample of the chunk. These loops build
 that matrix straight from the unpadded input (the zero padding is written as they go, so no
 padded copy of the input is made), in parallel over the rows, and scatter it back.
 

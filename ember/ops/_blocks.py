@@ -29,3 +29,10 @@ def blockwise(xp, formula, *arrays):
             out = np.empty(first.size, dtype=block.dtype)
         out[start:start + BLOCK] = block
     return out.reshape(first.shape)
+
+
+def sample_chunks(n: int, bytes_per_sample: int, budget: int) -> list:
+    """Slices of ``n`` samples, each as many samples as fit ``budget`` bytes (at least one):
+    the batch of a convolution taken a cache-sized piece at a time."""
+    step = max(1, budget // max(bytes_per_sample, 1))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]

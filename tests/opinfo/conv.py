@@ -19,12 +19,20 @@ def _spatial(d):
     return {1: (7,), 2: (6, 5), 3: (4, 5, 3)}[d]
 
 
+# 3x3 stride-1 2-d convolutions with 16 channels take the Winograd path by default
+# (ember.backends.winograd.min_channels); odd sizes leave partial edge tiles.
+WINOGRAD = [((2, 16, 7, 5), 16, 1), ((1, 16, 4, 9), 17, 0), ((3, 16, 1, 3), 16, 2)]
+
+
 def _conv_samples(rng, dt):
     out = []
     for d, s, p, dil, g in CONFIGS:
         x = S.randn(rng, (2, 4) + _spatial(d), dt)
         w = S.randn(rng, (6, 4 // g) + (2,) * d, dt)
         out.append(Sample((x, w), {"stride": s, "padding": p, "dilation": dil, "groups": g}))
+    for shape, o, p in WINOGRAD:
+        x, w = S.randn(rng, shape, dt), S.randn(rng, (o, shape[1], 3, 3), dt)
+        out.append(Sample((x, w), {"stride": 1, "padding": p, "dilation": 1, "groups": 1}))
     return out
 
 
@@ -41,6 +49,14 @@ def _conv_t_samples(rng, dt):
         w = S.randn(rng, (4, 6 // g) + (2,) * d, dt)
         out.append(Sample((x, w), {"stride": s, "padding": p, "dilation": dil, "groups": g,
                                    "output_padding": s - 1}))
+    for shape, o, p in WINOGRAD:   # unstrided: a Winograd convolution with the flipped kernel
+        x, w = S.randn(rng, shape, dt), S.randn(rng, (shape[1], o, 3, 3), dt)
+        out.append(Sample((x, w), {"stride": 1, "padding": min(p, 1), "dilation": 1,
+                                   "groups": 1, "output_padding": 0}))
+    # strided, with output padding: the matrix product, then col2im
+    x, w = S.randn(rng, (2, 3, 4, 3), dt), S.randn(rng, (3, 5, 3, 2), dt)
+    out.append(Sample((x, w), {"stride": 3, "padding": 1, "dilation": 1, "groups": 1,
+                               "output_padding": 2}))
     return out
 
 
@@ -66,6 +82,12 @@ def _weight_samples(rng, dt):
         grad = S.randn(rng, tuple(y.shape), dt)
         out.append(Sample((x, grad), {"shape": shape, "stride": s, "padding": p,
                                       "dilation": dil, "groups": g}))
+    for shape, o, p in WINOGRAD:
+        x = S.randn(rng, shape, dt)
+        out_size = tuple(n + 2 * p - 2 for n in shape[2:])
+        grad = S.randn(rng, (shape[0], o) + out_size, dt)
+        out.append(Sample((x, grad), {"shape": (o, shape[1], 3, 3), "stride": 1, "padding": p,
+                                      "dilation": 1, "groups": 1}))
     return out
 
 

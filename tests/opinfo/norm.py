@@ -11,7 +11,7 @@ from . import samples as S
 
 def _batch_samples(rng, dt):
     out = []
-    for shape in ((6, 3), (4, 3, 5), (2, 3, 4, 5), (2, 2, 3, 2, 2)):
+    for shape in ((6, 3), (4, 3, 5), (2, 3, 4, 5), (2, 2, 3, 2, 2), (3, 7, 5, 3)):
         c = shape[1]
         x = S.randn(rng, shape, dt) * 3 + 1
         out.append(Sample((x, S.randn(rng, (c,), dt), S.randn(rng, (c,), dt)), {"eps": 1e-5}))

@@ -16,6 +16,7 @@ Shapes follow PyTorch: x (N, C, *spatial), w (O, C/groups, *kernel) for conv and
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -90,6 +91,22 @@ def _grouped_matmul(a, b):
     return np.matmul(a, b)
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _in_kernel_precision(forward):
+    """Run ``forward`` on float32 copies of half-precision operands (bfloat16, float16: what
+    autocast hands a convolution), whose element types the compiled loops don't know, and
+    give the result back in the operands' dtype; PyTorch's CPU kernels also accumulate
+    those in float32."""
+    @functools.wraps(forward)
+    def run(xp, a, b, *args):
+        if xp is not np or a.dtype in _KERNEL_DTYPES:
+            return forward(xp, a, b, *args)
+        return forward(xp, a.astype(np.float32), b.astype(np.float32), *args).astype(a.dtype)
+    return run
+
+
 def _host_only(xp, name):
     if xp is not np:
         raise NotImplementedError(f"{name}(): Ember's convolutions run on the CPU only")
@@ -112,6 +129,7 @@ def _check(name, x, w, groups, in_channels_dim):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
+@_in_kernel_precision
 def conv(xp, x, w, stride, padding, dilation, groups):
     """N-d convolution (cross-correlation, as in PyTorch) of x with w."""
     _check("conv", x, w, groups, 1)
@@ -166,6 +184,7 @@ def _output_padding(spatial, out, kernel, stride, padding, dilation):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
+@_in_kernel_precision
 def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     """The adjoint of `conv` with respect to its input ("deconvolution")."""
     _check("conv_transpose", x, w, groups, 0)
@@ -227,6 +246,7 @@ def conv_transpose(g, x, w, stride, padding, dilation, groups, output_padding):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
+@_in_kernel_precision
 def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     """The gradient of `conv` with respect to its weight: correlate x with grad."""
     _host_only(xp, "conv_weight")

@@ -157,7 +157,7 @@ class Graph:
     * ``nodes``: `Node`s in the order they ran (a valid topological order).
     * ``outputs``: what the program returns, flattened: `Value`s, or plain Python values
       the program returned as they were; ``output_tree`` says how to rebuild the result
-      (see `ember.jit._tree`).
+      and ``input_tree`` how the call's arguments nest (see `ember.jit._tree`).
 
     >>> traced = ember.jit.trace(lambda x: (x * 2).relu(), ember.randn(3))
     >>> [n.op for n in traced.graph.nodes]
@@ -171,6 +171,7 @@ class Graph:
         self.nodes: list[Node] = []
         self.outputs: list = []
         self.output_tree = None
+        self.input_tree = None  # how the call's arguments nest around ``inputs``
         self._next_id = 0
 
     # -- building ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def encode_graph(g: Graph) -> dict:
         "nodes": nodes,
         "outputs": _encode(list(g.outputs), index, None),
         "output_tree": _encode(g.output_tree, index, None),
-        "input_tree": _encode(getattr(g, "input_tree", None), index, None),
+        "input_tree": _encode(g.input_tree, index, None),
     }
 
 

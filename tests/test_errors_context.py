@@ -421,3 +421,12 @@ def test_leak_warning_for_a_loss_history_stacked_later():
         losses.append(loss)
     with pytest.warns(ember.autograd.GraphLeakWarning, match=r"loss\.item\(\)"):
         ember.stack(losses).mean()
+
+
+def test_a_failing_repr_does_not_mask_the_error():
+    class BadRepr(nn.Linear):
+        def extra_repr(self):
+            raise ValueError("broken repr")
+
+    error = _raised(lambda: nn.Sequential(BadRepr(3, 3))(ember.randn(2, 4)), RuntimeError)
+    assert "(2x4 and 3x3)" in str(error)

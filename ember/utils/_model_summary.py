@@ -3,7 +3,6 @@ model once and watching every module's call with forward hooks."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 _COLUMNS = {"output_size": "Output Shape", "num_params": "Param #",
             "mult_adds": "Mult-Adds", "trainable": "Trainable"}
@@ -13,17 +12,14 @@ _LOOKUPS = ("Embedding", "EmbeddingBag")
 _ROW_WISE = ("Linear", "LazyLinear", "Bilinear", "NonDynamicallyQuantizableLinear")
 
 
-@dataclass
 class LayerInfo:
     """One call of one module: where it sits, what it made, what it holds and costs."""
-    module: object
-    path: str
-    depth: int
-    index: int = 1
-    input_shape: list | None = None
-    output_shape: list = field(default_factory=list)
-    output_bytes: int = 0
-    first_call: bool = True
+
+    def __init__(self, module, path: str, depth: int, index: int, input_shape,
+                 first_call: bool):
+        self.module, self.path, self.depth, self.index = module, path, depth, index
+        self.input_shape, self.first_call = input_shape, first_call
+        self.output_shape, self.output_bytes = [], 0
 
     @property
     def class_name(self) -> str:
@@ -38,9 +34,10 @@ class LayerInfo:
         return not any(True for _ in self.module.children())
 
     def mult_adds(self) -> int:
-        """Multiply-adds of this call by its own parameters (torchinfo's convention: every
-        weight and bias element once per output position; convolutions per spatial output
-        position and sample; lookups cost none)."""
+        """Multiply-adds of this call by its own parameters, torchinfo's way: each weight
+        and bias element once per output position: per sample and output pixel for a
+        convolution, per sample for a norm; per row for a Linear (where torchinfo counts the
+        batch alone and undercounts a sequence model T-fold). A lookup costs none."""
         count = sum(p.numel() for p in self.own_params)
         if not count or not self.output_shape:
             return 0
@@ -150,7 +147,8 @@ def summary(model, input_size=None, input_data=None, depth: int = 3, col_names=N
     ``summary`` gives it. The model runs once (without gradients) on ``input_data`` or on
     zeros of ``input_size`` (a shape, or a list of shapes for several inputs); an error in a
     layer names that layer. ``depth`` limits the rows shown; a deeper subtree is folded
-    into its row's counts. Prints the table (``verbose=0`` does not) and returns it.
+    into its row's counts. Keywords beyond these go to ``forward``. Prints the table
+    (``verbose=0`` does not) and returns it.
 
     >>> ember.utils.summary(model, input_size=(1, 1, 28, 28))
     """

@@ -13,6 +13,13 @@ def add_module_context(error: BaseException, module) -> None:
     spelling is what remains."""
     if isinstance(error, StopIteration):  # control flow, not a failure
         return
+    try:
+        _add(error, module)
+    except Exception:  # noqa: BLE001  a failing repr (or a too-deep stack) must not mask it
+        pass
+
+
+def _add(error: BaseException, module) -> None:
     context = getattr(error, _ATTR, None)
     if context is None:
         innermost, path = module, ""

@@ -99,3 +99,11 @@ def test_readme_whole_model_checkpoint_example():
 def test_readme_vision_example_runs():
     out = _run(_block(_section("Computer vision"), "python"))
     assert out.stdout.strip() == "ember.Size([16, 10])"
+
+
+def test_readme_debugging_section_prints_what_is_shown():
+    """The improved error and the summary table (the branch `errors`' section)."""
+    section = _section("Debugging a model")
+    printed = _run(_block(section, "python")).stdout
+    assert printed == _block(section, "text")
+    assert "(64x100 and 10x10)\nin module \"encoder.2\" (Linear(" in printed

@@ -6,6 +6,7 @@ import numpy as np
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode,
                         is_grad_enabled, is_inference_mode_enabled)
 from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
+from .graph_leak import GraphLeakWarning, set_warn_graph_leak, is_warn_graph_leak_enabled
 from .graph import Node
 from . import graph
 

@@ -11,6 +11,7 @@ from .._tensor import wrap
 from .graph import AccumulateGrad, edge_of
 from .grad_mode import STATE
 from . import anomaly
+from .graph_leak import spent_roots
 from ..profiler._hook import ACTIVE as _PROFILER
 from .._trace_hook import ACTIVE as _TRACER
 
@@ -106,6 +107,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
     finally:
         STATE.grad_enabled = prev_mode
         _CALLBACKS.pop()
+    if not retain_graph:
+        spent_roots.update(edge[0] for edge, _ in roots)
 
     if inputs is not None and not accumulate:
         for i, r in enumerate(results):

@@ -181,6 +181,7 @@ class CopySlices(Node):
 
     def release(self) -> None:
         self.fn.release()
+        self._saved = None  # marks it spent, as `Node.release` does (the graph-leak check)
 
 
 def _zeros_like_scalar(t: Tensor) -> Tensor:

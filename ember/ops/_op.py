@@ -35,6 +35,7 @@ from .._tensor import Tensor, wrap, _new
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of, grad_accumulator
 from ..autograd import anomaly
+from ..autograd.graph_leak import warn_graph_leak
 from ..profiler._hook import ACTIVE as _PROFILER
 from ..amp._hook import ACTIVE as _AUTOCAST
 from .._trace_hook import ACTIVE as _TRACER
@@ -414,6 +415,8 @@ def _record(op, operands, outs, args, kwargs, stash) -> None:
             dtypes.append(data.dtype)
             if x._requires_grad:
                 fn = x._grad_fn
+                if fn is not None and fn._saved is None:
+                    warn_graph_leak(fn)
                 if fn is not None and x._base is not None and x._view_version != x._vc[0]:
                     edges.append(edge_of(x))  # a view whose memory changed since: refreshed
                 else:
@@ -500,6 +503,8 @@ def _edge(x):
     fn = x._grad_fn
     if fn is None:
         return (grad_accumulator(x), 0)
+    if fn._saved is None:
+        warn_graph_leak(fn)
     if x._base is not None and x._view_version != x._vc[0]:
         return edge_of(x)
     return (fn, x._output_nr)

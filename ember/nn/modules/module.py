@@ -19,6 +19,7 @@ from ...autograd.grad_mode import no_grad
 from ...autograd.graph import RemovableHandle, _add_hook
 from ..parameter import Buffer, Parameter
 from ._call_hooks import _call_with_hooks
+from ._error_context import add_module_context
 from ._state_dict import StateDictMixin, _IncompatibleKeys  # noqa: F401  torch's home of it
 
 __all__ = ["Module"]
@@ -431,13 +432,17 @@ class Module(StateDictMixin):
     _compiled_call = None  # set by `compile`: calls go through ember.compile's capture
 
     def _call_impl(self, *args, **kwargs):
-        compiled = self._compiled_call
-        if compiled is not None and not compiled.running:
-            return compiled(*args, **kwargs)
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or self._backward_pre_hooks):
-            return self.forward(*args, **kwargs)
-        return _call_with_hooks(self, args, kwargs)
+        try:  # free when nothing raises; an error learns which module it came from
+            compiled = self._compiled_call
+            if compiled is not None and not compiled.running:
+                return compiled(*args, **kwargs)
+            if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                    or self._backward_pre_hooks):
+                return self.forward(*args, **kwargs)
+            return _call_with_hooks(self, args, kwargs)
+        except Exception as error:
+            add_module_context(error, self)
+            raise
 
     __call__ = _call_impl
 

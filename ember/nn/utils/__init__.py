@@ -21,3 +21,4 @@ __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_n
            "fuse_linear_bn_weights", "convert_conv2d_weight_memory_format",
            "convert_conv3d_weight_memory_format"]
 from . import stateless  # noqa: E402,F401  ember.nn.utils.stateless.functional_call
+from ._finite import check_finite  # noqa: E402,F401  name the first non-finite module

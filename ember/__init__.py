@@ -86,3 +86,9 @@ _install_amp(cpu, "cpu")
 # ---- nn utilities (branch nnutils): the weight-norm helpers
 from .nn.utils._norms import norm_except_dim  # noqa: E402
 from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402
+
+# ---- PyTorch's keyword names on every public function and method (branch argnames); last,
+# so that it covers everything defined above
+from . import _signatures  # noqa: E402
+_signatures.install(globals())
+_signatures.install(None, Tensor)

@@ -138,7 +138,12 @@ def _legacy(d: dt.dtype) -> str:
 def make_method(op):
     signature = op.signature
 
-    def method(self, *args, **kwargs):
+    def method(self=_op._MISSING, /, *args, **kwargs):  # ember.add_(input=x, ...)
+        if kwargs:
+            args, kwargs = _op._bind(op, _op._given((self,) + args), kwargs)
+            if not args:
+                raise TypeError(f"{op.name}_() missing required argument 'input'")
+            self, *args = args
         if signature is not None:
             (self, *args), kwargs = signature(self, *args, **kwargs)
         return apply_inplace(op, self, tuple(args), kwargs)

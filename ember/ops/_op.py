@@ -40,6 +40,8 @@ from ..amp._hook import ACTIVE as _AUTOCAST
 
 _anomaly = anomaly._enabled
 from .. import backend
+from .. import _signatures
+from . import _refusals
 
 TABLE: dict[str, "Op"] = {}
 COMPOSITES: dict[str, "Composite"] = {}
@@ -84,6 +86,8 @@ class Op:
         # ``inplace_forward(xp, out, *operands, *args)`` writes the result into ``out``; for
         # in-place variants whose derivative doesn't need the old value (``index_put_``).
         self.inplace_forward = None
+        self.bind = None  # PyTorch's signatures, read on the first keyword call
+        self.refused = _refusals.REFUSED.get(self.name)  # dtypes PyTorch refuses
         params = list(inspect.signature(forward).parameters)[1:]
         self.tensor_args = tensor_args or tuple(params[:max(nin, 1)])
         camel = "".join(p.capitalize() for p in self.name.split("_"))
@@ -130,7 +134,8 @@ def composite(name: str | None = None, *, method: bool = True, function: bool = 
         key = name or fn.__name__
         if key in COMPOSITES:
             raise ValueError(f"composite {key!r} is defined twice")
-        COMPOSITES[key] = Composite(fn, method, function)
+        public = _signatures.public(key, _refusals.refusing(key, fn))
+        COMPOSITES[key] = Composite(public, method, function)
         return fn
     return register
 
@@ -197,6 +202,8 @@ def _make_function(op: Op):
         signature = op.signature
 
         def fn(*args, **kwargs):
+            if kwargs:
+                args, kwargs = _bind(op, args, kwargs)
             args, kwargs = signature(*args, **kwargs)
             return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
@@ -214,11 +221,11 @@ def _binary_fast_path(op: Op):
     profiler = _PROFILER
     autocast = _AUTOCAST
 
-    def fn(a, b, *args, **kwargs):
+    def fn(a=_MISSING, b=_MISSING, /, *args, **kwargs):  # input=, other=: in kwargs
         if profiler:
-            return profiler[0](op, (a, b) + args, kwargs)
+            return profiler[0](op, _given((a, b) + args), kwargs)
         if args or kwargs or autocast:
-            return apply(op, (a, b) + args, kwargs)
+            return apply(op, _given((a, b) + args), kwargs)
         if isinstance(a, Tensor):
             x = a._data
             if isinstance(b, Tensor):
@@ -263,11 +270,11 @@ def _unary_fast_path(op: Op):
     profiler = _PROFILER
     autocast = _AUTOCAST
 
-    def fn(a, *args, **kwargs):
+    def fn(a=_MISSING, /, *args, **kwargs):
         if profiler:
-            return profiler[0](op, (a,) + args, kwargs)
+            return profiler[0](op, _given((a,) + args), kwargs)
         if args or kwargs or autocast or not isinstance(a, Tensor):
-            return apply(op, (a,) + args, kwargs)
+            return apply(op, _given((a,) + args), kwargs)
         x = a._data
         if type(x) is not _ndarray or x.dtype.kind != "f":
             return apply(op, (a,), {})
@@ -286,6 +293,12 @@ def _unary_fast_path(op: Op):
 
 
 _NO_KWARGS: dict = {}
+_MISSING = _signatures.MISSING
+
+
+def _given(args: tuple) -> tuple:
+    """The arguments a fast path received positionally (the others came by keyword)."""
+    return tuple(a for a in args if a is not _MISSING)
 
 
 def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
@@ -297,7 +310,7 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
         out = kwargs.pop("out", None)
         if out is not None:
             return _into(out, apply(op, args, kwargs, True), op)
-        args = _tensor_kwargs_to_args(op, args, kwargs)
+        args, kwargs = _bind(op, args, kwargs)
     if _AUTOCAST:
         args = _AUTOCAST[0](op.name, args)
     nin = op.nin
@@ -335,6 +348,8 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
         if nin != -1:
             raise TypeError(f"{op.name}(): expected at least one Tensor argument")
         xp = np  # an empty sequence: the forward raises the op's own error
+    if op.refused is not None:
+        _refusals.check_operands(op.name, op.refused, operands)
     if op.promote is not None and arrays:
         arrays = _promote(op, operands, arrays)
 
@@ -481,6 +496,17 @@ def common_kind(arrays):
         if type(a) is not _ndarray and kind not in _WEAK.get(type(a), ""):
             return None
     return kind
+
+
+def _bind(op, args, kwargs):
+    """A keyword call in PyTorch's spelling, as the forward takes it (see `_signatures`)."""
+    bind = op.bind
+    if bind is None:
+        forward_names = _signatures.keyword_names(op.forward, 1 + max(op.nin, 1))
+        bind = op.bind = (_signatures.binder(op.name, forward_names)
+                          or (lambda args, kwargs: (_tensor_kwargs_to_args(op, args, kwargs),
+                                                    kwargs)))
+    return bind(args, kwargs)
 
 
 def _tensor_kwargs_to_args(op, args, kwargs):

@@ -327,6 +327,8 @@ fmod = binary("fmod", _fmod, lambda g, a, b, y: g,
 def addcmul(xp, input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``, broadcasting."""
     product = xp.multiply(tensor1, tensor2)
+    if type(value) is float and array_of(input, product).dtype.kind in "biu":
+        value = int(value)  # PyTorch casts the scale to the integer type
     return xp.add(input, product if value == 1 else xp.multiply(product, value))
 
 
@@ -400,8 +402,14 @@ def _pow(xp, a, b):
     if not hasattr(a, "dtype"):
         # a number to integer powers: 2 ** -1 truncates to 0 as PyTorch's does
         return xp.trunc(xp.power(float(a), b)).astype(b.dtype)
-    if hasattr(b, "dtype") and (b < 0).any() or type(b) is int and b < 0:
+    if type(b) is int and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if hasattr(b, "dtype") and b.dtype.kind in "iu" and (b < 0).any():
+        # Tensor exponents may be negative: 1/a**|b| truncated, as PyTorch computes it
+        negative = b < 0
+        reciprocal = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+        return xp.where(negative, reciprocal, xp.power(a, xp.where(negative, 0, b))
+                        ).astype(xp.result_type(a, b))
     return xp.power(a, b)
 
 

@@ -137,6 +137,11 @@ DIFFERENCES = [
     Difference("no complex32", _set("complex", "view_as_complex", "polar"), _set("float16")),
     Difference("complex logaddexp", _set("logaddexp", "logaddexp2", "logcumsumexp", "bincount"),
                _set("complex64", "complex128")),
+    Difference("empty integer softmax", _set("softmax", "log_softmax"), None,
+               r"not implemented for 'ember\.u?int\d+'.*torch returned"),
+    Difference("0-d corner cases", _set("topk"), None, r"cannot reshape array of size 0"),
+    Difference("0-d corner cases", _set("repeat_interleave"), None,
+               r"ember returned; torch raised IndexError"),
     Difference("scalar overflow checks", None, None,
                r"value cannot be converted to type \S+ without overflow"),
 ]
@@ -524,6 +529,7 @@ def campaign(cases: int, seed: int, names=None, show: int = 3) -> int:
     if names:
         everything = [(n, m) for n, m in everything if n in names]
     failures = collections.defaultdict(list)
+    known = collections.Counter()
     master = np.random.default_rng(seed)
     ran = skipped = 0
     start = time.time()
@@ -539,15 +545,22 @@ def campaign(cases: int, seed: int, names=None, show: int = 3) -> int:
             continue
         ran += 1
         problem = run(case)
-        if problem is not None:
+        if problem is None:
+            continue
+        reason = explained(name, case_dtypes(case), problem)
+        if reason is not None:
+            known[reason] += 1
+        else:
             failures[(name, method)].append((case_seed, case, problem))
     for (name, method), found in sorted(failures.items()):
         print(f"== {'Tensor.' if method else ''}{name}: {len(found)} failing cases")
         for case_seed, case, problem in found[:show]:
             print(f"   seed {case_seed}: {case!r}\n      {problem[:600]}")
     total = sum(len(f) for f in failures.values())
+    for reason, count in known.most_common():
+        print(f"known difference '{reason}' (docs/differences.md): {count} cases")
     print(f"{ran} cases over {len(everything)} names in {time.time() - start:.0f} s: "
-          f"{total} failures in {len(failures)} names")
+          f"{total} unexplained failures in {len(failures)} names")
     return total
 
 

@@ -5,6 +5,7 @@ from .. import _dtype as dt
 from .._tensor import wrap
 from ..autograd.grad_mode import STATE
 from ._op import op
+from .reduce import one_dim
 
 
 def _shifted(xp, x, dim, dtype):
@@ -15,6 +16,8 @@ def _shifted(xp, x, dim, dtype):
                                   f"convert the input with .float(), or pass dtype=")
     if x.ndim == 0:
         return x - x, 0
+    if x.size == 0:  # nothing to shift (NumPy's max has no identity)
+        return x - x, one_dim(dim, x.ndim)
     return x - x.max(axis=dim, keepdims=True), dim
 
 

@@ -50,10 +50,10 @@ class Overload:
         self.required_keywords = frozenset(
             a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None)
 
-    def bind(self, args: tuple, kwargs: dict, direct: frozenset):
+    def bind(self, args: tuple, kwargs: dict, direct: frozenset, operands: int = 0):
         """``(args, kwargs)`` in this overload's positional order, or None if it doesn't fit.
         Keywords in ``direct`` (the implementation's own names) stay keywords unless an
-        argument after them has to go by position."""
+        argument after them, or one of the first ``operands``, has to go by position."""
         n = len(args)
         positional = self.positional
         if n > len(positional) and not self.varargs:
@@ -65,7 +65,7 @@ class Overload:
         if not self.required_keywords <= kwargs.keys():
             return None
         last = max((i for i, p in enumerate(rest) if p in kwargs and p not in direct),
-                   default=-1)
+                   default=min(operands, len(positional)) - n - 1)
         bound = list(args)
         for i, p in enumerate(rest):
             if p not in kwargs and self.defaults[n + i] is _EMPTY:
@@ -87,18 +87,19 @@ def _literal(node) -> bool:
 class Binder:
     """The overloads of one public name, and the keywords its implementation takes as is."""
 
-    __slots__ = ("name", "overloads", "direct")
+    __slots__ = ("name", "overloads", "direct", "operands")
 
-    def __init__(self, name: str, overloads: list, direct: frozenset):
+    def __init__(self, name: str, overloads: list, direct: frozenset, operands: int = 0):
         self.name = name
         self.overloads = overloads
         self.direct = direct
+        self.operands = operands  # the implementation's leading operands, always positional
 
     def __call__(self, args: tuple, kwargs: dict):
-        if self.direct.issuperset(kwargs):
+        if len(args) >= self.operands and self.direct.issuperset(kwargs):
             return args, kwargs
         for overload in self.overloads:
-            bound = overload.bind(args, kwargs, self.direct)
+            bound = overload.bind(args, kwargs, self.direct, self.operands)
             if bound is not None:
                 return bound
         # No overload fits: the implementation words the error (or takes its own spelling).
@@ -115,9 +116,9 @@ def overloads(name: str) -> list:
     return [Overload(t) for t in dict.fromkeys(texts)]
 
 
-def binder(name: str, implementation_names) -> Binder | None:
+def binder(name: str, implementation_names, operands: int = 0) -> Binder | None:
     """The binder of public ``name`` whose implementation takes ``implementation_names``
-    by keyword; None when PyTorch has no such function."""
+    by keyword after ``operands`` positional ones; None when PyTorch has no such function."""
     found = overloads(name)
     if not found:
         return None
@@ -125,7 +126,7 @@ def binder(name: str, implementation_names) -> Binder | None:
     for o in found:
         torch_names.update(o.positional)
         torch_names.update(o.keyword_only)
-    return Binder(name, found, frozenset(torch_names & set(implementation_names)))
+    return Binder(name, found, frozenset(torch_names & set(implementation_names)), operands)
 
 
 def keyword_names(fn, skip: int = 0) -> list[str]:
@@ -146,7 +147,7 @@ def with_signature(name: str, fn):
             args, kwargs = bind(args, kwargs)
         return fn(*args, **kwargs)
     functools.update_wrapper(public, fn)
-    public._binds_signature = True
+    public._binds_signature = name
     return public
 
 
@@ -173,7 +174,7 @@ def public(name: str, fn, tables=("function", "method")):
     """``fn`` as the public ``name``: itself when it takes every one of PyTorch's parameter
     names (of the ``tables`` forms) by keyword already, else wrapped by `with_signature`."""
     from ._signature_table import FUNCTIONS, METHODS
-    if getattr(fn, "_binds_signature", False):
+    if getattr(fn, "_binds_signature", None) == name:
         return fn
     own = _own_names(fn)
     texts = (FUNCTIONS.get(name, ()) if "function" in tables else ()) + \

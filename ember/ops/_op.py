@@ -362,6 +362,8 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False):
         if op.broadcasts and type(e) is ValueError:
             _check_broadcast(op, arrays)
         message = str(e)  # named once, whether or not the forward named the op itself
+        if type(e) is ValueError and "broadcast" in message:
+            e = RuntimeError(message)  # shapes that don't broadcast: PyTorch's class
         if not message.startswith(f"{op.name}("):
             message = f"{op.name}(): {message}"
         raise type(e)(message) from None
@@ -502,8 +504,10 @@ def _bind(op, args, kwargs):
     """A keyword call in PyTorch's spelling, as the forward takes it (see `_signatures`)."""
     bind = op.bind
     if bind is None:
-        forward_names = _signatures.keyword_names(op.forward, 1 + max(op.nin, 1))
-        bind = op.bind = (_signatures.binder(op.name, forward_names)
+        # the names the forward (or the op's own argument reordering) takes by keyword
+        own = (_signatures.keyword_names(op.signature) if op.signature is not None else
+               _signatures.keyword_names(op.forward, 1 + max(op.nin, 1)))
+        bind = op.bind = (_signatures.binder(op.name, own, max(op.nin, 1))
                           or (lambda args, kwargs: (_tensor_kwargs_to_args(op, args, kwargs),
                                                     kwargs)))
     return bind(args, kwargs)

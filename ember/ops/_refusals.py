@@ -30,6 +30,8 @@ REFUSED: dict[str, dict[str, type]] = {
     **dict.fromkeys(["deg2rad", "rad2deg", "isposinf", "isneginf", "heaviside"], {"c": R}),
     **dict.fromkeys(["igamma", "igammac"], {"b": N, "i": N}),
     "prelu": {"b": N, "i": N, "c": N},
+    "threshold": {"b": N},
+    **dict.fromkeys(["unique", "unique_consecutive"], {"c": N}),
     "mvlgamma": {"b": R, "c": N},
     **dict.fromkeys(["nansum", "nanmean"], {"c": R}),
     **dict.fromkeys(["quantile", "nanquantile"], {"h": R, "B": R}),

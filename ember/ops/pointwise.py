@@ -166,6 +166,11 @@ def _subtraction_types(name):
     return promote
 
 
+def _scaled(xp, x, alpha):
+    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result)."""
+    return x * alpha if not hasattr(x, "dtype") else xp.multiply(x, alpha)
+
+
 def _reject_integer_zero(name, a, b) -> None:
     # NumPy quietly answers 0 for an integer division by zero; PyTorch raises.
     if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
@@ -186,7 +191,7 @@ def add(xp, input, other, *, alpha=1):
     if alpha == 1:
         return xp.add(input, other)
     _reject_float_alpha(input, other, alpha)
-    return xp.add(input, xp.multiply(other, alpha))
+    return xp.add(input, _scaled(xp, other, alpha))
 
 
 @add.derivative
@@ -202,7 +207,7 @@ def sub(xp, input, other, *, alpha=1):
     if alpha == 1:
         return xp.subtract(input, other)
     _reject_float_alpha(input, other, alpha)
-    return xp.subtract(input, xp.multiply(other, alpha))
+    return xp.subtract(input, _scaled(xp, other, alpha))
 
 
 @sub.derivative
@@ -216,7 +221,7 @@ def rsub(xp, input, other, *, alpha=1):
     """``other - alpha * input`` (subtraction with the operands swapped)."""
     if alpha != 1:
         _reject_float_alpha(input, other, alpha)
-        input = xp.multiply(input, alpha)
+        input = _scaled(xp, input, alpha)
     return xp.subtract(other, input)
 
 
@@ -266,6 +271,8 @@ def div(xp, input, other, *, rounding_mode=None):
     >>> ember.div(ember.tensor([7, -7]), 2, rounding_mode="floor")
     tensor([ 3, -4])
     """
+    if rounding_mode is not None:
+        refuse(f"div_{rounding_mode}", "c", input, other)
     if rounding_mode is None:
         return _true_divide(xp, input, other)
     if rounding_mode == "floor":

@@ -11,7 +11,7 @@ from .reduce import one_dim
 def _shifted(xp, x, dim, dtype):
     if dtype is not None:
         x = x.astype(dt.as_dtype(dtype).np)
-    elif x.dtype.kind in "biu":
+    if x.dtype.kind in "biu":
         raise NotImplementedError(f"not implemented for '{dt.from_numpy_dtype(x.dtype)}': "
                                   f"convert the input with .float(), or pass dtype=")
     if x.ndim == 0:

@@ -293,7 +293,7 @@ def histc(xp, x, bins=100, min=0, max=0):
 
 
 @op(differentiable=False, n_outputs=2)
-def histogram(xp, x, bins, *, range=None, weight=None, density=False):
+def histogram(xp, x, bins=100, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: ``bins`` equal bins over ``range`` (default: the data's), or
     the given 1-d tensor of edges; ``weight`` and ``density`` as in NumPy."""
     if x.dtype.kind != "f":

@@ -52,6 +52,8 @@ def polygamma(xp, x, n):
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     refuse("polygamma", "c", x)
+    if not x.size:  # the series' bounds are maxima over the input
+        return x.copy()
     return _gamma.polygamma(xp, x, n)
 
 

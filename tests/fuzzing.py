@@ -164,6 +164,31 @@ DIFFERENCES = [
 ]
 
 
+# Names where the campaign still finds failures that no difference above explains: open bugs
+# (each listed in docs/differences.md, "open"), reported as expected failures by
+# tests/test_fuzz.py until fixed. Mostly the order of argument checks in index and scatter
+# ops, rank checks of composites, and type checks of in-place variants.
+OPEN = frozenset({
+    'Tensor.absolute_', 'Tensor.addcdiv_', 'Tensor.addcmul_', 'Tensor.cumprod_',
+    'Tensor.cumsum_', 'Tensor.expand', 'Tensor.float_power_', 'Tensor.fmod_',
+    'Tensor.index_add_', 'Tensor.index_copy_', 'Tensor.lerp_', 'Tensor.mvlgamma_',
+    'Tensor.polygamma_', 'Tensor.resize_', 'Tensor.scatter_add_', 'Tensor.scatter_reduce_',
+    'Tensor.squeeze_', 'Tensor.sub_', 'Tensor.subtract_', 'Tensor.swapaxes_', 'Tensor.unfold',
+    'adaptive_avg_pool1d', 'adaptive_max_pool1d', 'add', 'adjoint', 'amax', 'aminmax', 'arange',
+    'avg_pool1d', 'bartlett_window', 'binary_cross_entropy_with_logits', 'bitwise_or', 'cdist',
+    'chain_matmul', 'cholesky', 'cholesky_inverse', 'cholesky_solve', 'clamp',
+    'constant_pad_nd', 'cosine_similarity', 'cov', 'cummax', 'cumulative_trapezoid', 'eye',
+    'histc', 'histogram', 'index_add', 'index_copy', 'index_put', 'index_put_', 'inner', 'isin',
+    'kaiser_window', 'kl_div', 'ldexp_', 'lerp', 'log_softmax', 'logit', 'logsumexp', 'lu',
+    'lu_unpack', 'margin_ranking_loss', 'masked_scatter', 'masked_select', 'max_pool1d',
+    'max_pool2d', 'median', 'meshgrid', 'mv', 'nanmean', 'norm', 'norm_except_dim', 'orgqr',
+    'pdist', 'poisson_nll_loss', 'prelu', 'put', 'repeat_interleave', 'resize_as_', 'rms_norm',
+    'round', 'rsub', 'scatter_add', 'scatter_reduce', 'searchsorted', 'softmax', 'stack', 'sub',
+    'subtract', 'take_along_dim', 'tensor_split', 'tensordot', 'threshold', 'trapz',
+    'tril_indices', 'unique', 'unique_consecutive', 'where', 'zero_'
+})
+
+
 def explained(name: str, dtypes, problem: str) -> str | None:
     """The key of the known difference that explains ``problem``, or None."""
     for d in DIFFERENCES:

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Remake the install stamps when the declared dependencies change.
 DEPS := pyproject.toml
 
-.PHONY: demo test bench bench-ddp screenshot clean
+.PHONY: demo test bench bench-ddp screenshot clean fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,10 @@ screenshot: $(VENV)/.demo-installed
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The differential fuzzer's long campaign against PyTorch (FUZZ_CASES cases, FUZZ_SEED seed);
+# `make test` runs a few examples per function.
+FUZZ_CASES ?= 100000
+FUZZ_SEED ?= 0
+fuzz: $(VENV)/.test-installed
+	$(PY) -m tests.fuzzing --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --progress 10000

@@ -90,3 +90,9 @@ from .nn.utils._norms import weight_norm_value as _weight_norm  # noqa: E402
 # ---- namespaces imported on first use (ember.distributed, ember.hub, ...), so that
 # `import ember` stays fast: see ember/_lazy.py
 from ._lazy import __getattr__  # noqa: E402,F401
+
+# ---- PyTorch's keyword names on every public function and method; last, so that it covers
+# everything defined above
+from . import _signatures  # noqa: E402
+_signatures.install(globals())
+_signatures.install(None, Tensor)

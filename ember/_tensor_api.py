@@ -218,8 +218,8 @@ _METHODS = {
     "squeeze_": _reshaping_inplace("squeeze_", Tensor.squeeze),
     "unsqueeze_": _reshaping_inplace("unsqueeze_", Tensor.unsqueeze),
     "transpose_": _reshaping_inplace("transpose_", Tensor.transpose),
-    "swapaxes_": _reshaping_inplace("swapaxes_", Tensor.transpose),
-    "swapdims_": _reshaping_inplace("swapdims_", Tensor.transpose),
+    "swapaxes_": _reshaping_inplace("swapaxes_", Tensor.swapaxes),
+    "swapdims_": _reshaping_inplace("swapdims_", Tensor.swapdims),
     "t_": _reshaping_inplace("t_", _t),
 }
 for _name, _fn in _METHODS.items():

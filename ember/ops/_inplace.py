@@ -18,6 +18,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
+from .. import _signatures
 from . import _op
 from ._op import op
 
@@ -140,7 +141,20 @@ def _legacy(d: dt.dtype) -> str:
 def make_method(op):
     signature = op.signature
 
-    def method(self, *args, **kwargs):
+    bind = None
+
+    def method(self=_op._MISSING, /, *args, **kwargs):  # ember.add_(input=x, ...)
+        nonlocal bind
+        if kwargs:
+            if bind is None:  # the in-place name's own signatures (``zero_(input)``)
+                own = _signatures.keyword_names(op.signature) if signature is not None else \
+                    _signatures.keyword_names(op.forward, 1 + max(op.nin, 1))
+                bind = _signatures.binder(op.name + "_", own, 1) or \
+                    (lambda a, k: _op._bind(op, a, k))
+            args, kwargs = bind(_op._given((self,) + args), kwargs)
+            if not args:
+                raise TypeError(f"{op.name}_() missing required argument 'input'")
+            self, *args = args
         if signature is not None:
             (self, *args), kwargs = signature(self, *args, **kwargs)
         return apply_inplace(op, self, tuple(args), kwargs)

@@ -42,6 +42,8 @@ from .._trace_hook import ACTIVE as _TRACER
 
 _anomaly = anomaly._enabled
 from .. import backend
+from .. import _signatures
+from . import _refusals
 
 TABLE: dict[str, "Op"] = {}
 COMPOSITES: dict[str, "Composite"] = {}
@@ -89,6 +91,8 @@ class Op:
         # How `ember.onnx.export` writes this op: an ONNX op type (one node, same operands),
         # or ``lower(g, *operand_names, *args, **kwargs) -> output name(s)``; see `onnx`.
         self.onnx_lowering = None
+        self.bind = None  # PyTorch's signatures, read on the first keyword call
+        self.refused = _refusals.REFUSED.get(self.name)  # dtypes PyTorch refuses
         if tensor_args:
             self.tensor_args = tensor_args
         self.fn = _make_function(self)
@@ -153,7 +157,8 @@ def composite(name: str | None = None, *, method: bool = True, function: bool = 
         key = name or fn.__name__
         if key in COMPOSITES:
             raise ValueError(f"composite {key!r} is defined twice")
-        COMPOSITES[key] = Composite(fn, method, function)
+        public = _signatures.public(key, _refusals.refusing(key, fn))
+        COMPOSITES[key] = Composite(public, method, function)
         return fn
     return register
 
@@ -220,6 +225,8 @@ def _make_function(op: Op):
         signature = op.signature
 
         def fn(*args, **kwargs):
+            if kwargs:
+                args, kwargs = _bind(op, args, kwargs)
             args, kwargs = signature(*args, **kwargs)
             return apply(op, args, kwargs)
     fn.__name__ = fn.__qualname__ = op.name
@@ -238,9 +245,9 @@ def _binary_fast_path(op: Op):
     autocast = _AUTOCAST
     tracer = _TRACER
 
-    def fn(a, b, *args, **kwargs):
+    def fn(a=_MISSING, b=_MISSING, /, *args, **kwargs):  # input=, other=: in kwargs
         if args or kwargs or autocast or profiler or tracer:
-            return apply(op, (a, b) + args, kwargs)
+            return apply(op, _given((a, b) + args), kwargs)
         if isinstance(a, Tensor):
             x = a._data
             if isinstance(b, Tensor):
@@ -288,9 +295,9 @@ def _unary_fast_path(op: Op):
     autocast = _AUTOCAST
     tracer = _TRACER
 
-    def fn(a, *args, **kwargs):
+    def fn(a=_MISSING, /, *args, **kwargs):
         if args or kwargs or autocast or profiler or tracer or not isinstance(a, Tensor):
-            return apply(op, (a,) + args, kwargs)
+            return apply(op, _given((a,) + args), kwargs)
         x = a._data
         if type(x) is not _ndarray or x.dtype.kind != "f":
             return apply(op, (a,), {})
@@ -311,6 +318,12 @@ def _unary_fast_path(op: Op):
 
 
 _NO_KWARGS: dict = {}
+_MISSING = _signatures.MISSING
+
+
+def _given(args: tuple) -> tuple:
+    """The arguments a fast path received positionally (the others came by keyword)."""
+    return tuple(a for a in args if a is not _MISSING)
 
 
 def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: bool = False):
@@ -325,7 +338,7 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
         out = kwargs.pop("out", None)
         if out is not None:
             return _into(out, apply(op, args, kwargs, True), op)
-        args = _tensor_kwargs_to_args(op, args, kwargs)
+        args, kwargs = _bind(op, args, kwargs)
     if _AUTOCAST:
         args = _AUTOCAST[0](op.name, args)
     nin = op.nin
@@ -363,6 +376,8 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
         if nin != -1:
             raise TypeError(f"{op.name}(): expected at least one Tensor argument")
         xp = np  # an empty sequence: the forward raises the op's own error
+    if op.refused is not None:
+        _refusals.check_operands(op.name, op.refused, operands)
     if op.promote is not None and arrays:
         arrays = _promote(op, operands, arrays)
 
@@ -375,6 +390,8 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
         if op.broadcasts and type(e) is ValueError:
             _check_broadcast(op, arrays)
         message = str(e)  # named once, whether or not the forward named the op itself
+        if type(e) is ValueError and "broadcast" in message:
+            e = RuntimeError(message)  # shapes that don't broadcast: PyTorch's class
         if not message.startswith(f"{op.name}("):
             message = f"{op.name}(): {message}"
         raise type(e)(message) from None
@@ -560,6 +577,19 @@ def common_kind(arrays):
         if type(a) is not _ndarray and kind not in _WEAK.get(type(a), ""):
             return None
     return kind
+
+
+def _bind(op, args, kwargs):
+    """A keyword call in PyTorch's spelling, as the forward takes it (see `_signatures`)."""
+    bind = op.bind
+    if bind is None:
+        # the names the forward (or the op's own argument reordering) takes by keyword
+        own = (_signatures.keyword_names(op.signature) if op.signature is not None else
+               _signatures.keyword_names(op.forward, 1 + max(op.nin, 1)))
+        bind = op.bind = (_signatures.binder(op.name, own, max(op.nin, 1))
+                          or (lambda args, kwargs: (_tensor_kwargs_to_args(op, args, kwargs),
+                                                    kwargs)))
+    return bind(args, kwargs)
 
 
 def _tensor_kwargs_to_args(op, args, kwargs):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
+from .._signatures import MISSING
 from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
@@ -95,12 +96,13 @@ def _matmul_hot_path(general):
     path."""
     profiler, autocast, tracer = _PROFILER, _AUTOCAST, _TRACER
 
-    def matmul(a, b, *args, **kwargs):
+    def matmul(a=MISSING, b=MISSING, /, *args, **kwargs):  # input=, other=: in kwargs
         if (args or kwargs or profiler or autocast or tracer or not isinstance(a, Tensor)
                 or not isinstance(b, Tensor)):
-            return general(a, b, *args, **kwargs)
+            return general(*(x for x in (a, b) + args if x is not MISSING), **kwargs)
         x, y = a._data, b._data
-        if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype:
+        if type(x) is not np.ndarray or type(y) is not np.ndarray or x.dtype is not y.dtype \
+                or x.dtype.kind == "b":  # bools: PyTorch's refusal, in the general path
             return general(a, b)
         try:
             r = np.matmul(x, y)

@@ -7,6 +7,7 @@ import math
 
 from .. import return_types
 from .._tensor import Tensor, wrap
+from .. import _signatures
 from ._op import composite, op
 from .pointwise import guarded, refuse, type_name, zeros_like
 from .reduce import returning
@@ -19,7 +20,7 @@ def bind_inplace(fn) -> None:
         return self.copy_(fn(self.clone(), *args, **kwargs))
     method.__name__ = method.__qualname__ = fn.__name__ + "_"
     method.__doc__ = f"In-place `{fn.__name__}`."
-    setattr(Tensor, method.__name__, method)
+    setattr(Tensor, method.__name__, _signatures.with_signature(method.__name__, method))
 
 
 def _integer_only(name, forward):

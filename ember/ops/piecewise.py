@@ -85,7 +85,10 @@ def where(condition: Tensor, input=None, other=None, *, out=None):
     tensor([1., 0.])
     """
     if input is None and other is None:
-        return tuple(wrap(i) for i in condition._xp.nonzero(condition._data))
+        data = condition._data
+        if data.ndim == 0:  # one row of no columns when true: a 1-d result of 0 or 1 zeros
+            return (wrap(condition._xp.zeros(int(bool(data)), dtype=np.int64)),)
+        return tuple(wrap(i) for i in condition._xp.nonzero(data))
     if out is not None:
         return where_op(condition, input, other, out=out)
     return where_op(condition, input, other)

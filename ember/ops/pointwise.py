@@ -166,6 +166,11 @@ def _subtraction_types(name):
     return promote
 
 
+def _scaled(xp, x, alpha):
+    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result)."""
+    return x * alpha if not hasattr(x, "dtype") else xp.multiply(x, alpha)
+
+
 def _reject_integer_zero(name, a, b) -> None:
     # NumPy quietly answers 0 for an integer division by zero; PyTorch raises.
     if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
@@ -186,7 +191,7 @@ def add(xp, input, other, *, alpha=1):
     if alpha == 1:
         return xp.add(input, other)
     _reject_float_alpha(input, other, alpha)
-    return xp.add(input, xp.multiply(other, alpha))
+    return xp.add(input, _scaled(xp, other, alpha))
 
 
 @add.derivative
@@ -207,7 +212,7 @@ def sub(xp, input, other, *, alpha=1):
     if alpha == 1:
         return xp.subtract(input, other)
     _reject_float_alpha(input, other, alpha)
-    return xp.subtract(input, xp.multiply(other, alpha))
+    return xp.subtract(input, _scaled(xp, other, alpha))
 
 
 @sub.derivative
@@ -226,7 +231,7 @@ def rsub(xp, input, other, *, alpha=1):
     """``other - alpha * input`` (subtraction with the operands swapped)."""
     if alpha != 1:
         _reject_float_alpha(input, other, alpha)
-        input = xp.multiply(input, alpha)
+        input = _scaled(xp, input, alpha)
     return xp.subtract(other, input)
 
 
@@ -287,6 +292,8 @@ def div(xp, input, other, *, rounding_mode=None):
     >>> ember.div(ember.tensor([7, -7]), 2, rounding_mode="floor")
     tensor([ 3, -4])
     """
+    if rounding_mode is not None:
+        refuse(f"div_{rounding_mode}", "c", input, other)
     if rounding_mode is None:
         return _true_divide(xp, input, other)
     if rounding_mode == "floor":
@@ -364,6 +371,8 @@ fmod = binary("fmod", _fmod, lambda g, a, b, y: g,
 def addcmul(xp, input, tensor1, tensor2, *, value=1):
     """``input + value * tensor1 * tensor2``, broadcasting."""
     product = xp.multiply(tensor1, tensor2)
+    if type(value) is float and array_of(input, product).dtype.kind in "biu":
+        value = int(value)  # PyTorch casts the scale to the integer type
     return xp.add(input, product if value == 1 else xp.multiply(product, value))
 
 
@@ -445,8 +454,14 @@ def _pow(xp, a, b):
     if not hasattr(a, "dtype"):
         # a number to integer powers: 2 ** -1 truncates to 0 as PyTorch's does
         return xp.trunc(xp.power(float(a), b)).astype(b.dtype)
-    if hasattr(b, "dtype") and (b < 0).any() or type(b) is int and b < 0:
+    if type(b) is int and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if hasattr(b, "dtype") and b.dtype.kind in "iu" and (b < 0).any():
+        # Tensor exponents may be negative: 1/a**|b| truncated, as PyTorch computes it
+        negative = b < 0
+        reciprocal = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+        return xp.where(negative, reciprocal, xp.power(a, xp.where(negative, 0, b))
+                        ).astype(xp.result_type(a, b))
     return xp.power(a, b)
 
 

@@ -55,7 +55,7 @@ def flipud(input: Tensor) -> Tensor:
 @op()
 def roll(xp, x, shifts, dims=None):
     """Shift entries along ``dims`` cyclically (the flattened tensor when ``dims`` is None)."""
-    if dims is None:
+    if dims is None or dims == ():
         if not isinstance(shifts, int) and len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         return xp.roll(x, shifts)
@@ -64,6 +64,8 @@ def roll(xp, x, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
                            f"{len(dims)}")
+    if not x.ndim:
+        raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     return xp.roll(x, shifts, tuple(wrap_dim(d, x.ndim) for d in dims))
 
 

@@ -502,6 +502,8 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     for name, dims in (("source", source), ("destination", destination)):
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if not ndim:
+        return permute(input, ())
     order = [None] * ndim
     for s, d in zip(source, destination):
         order[d] = s

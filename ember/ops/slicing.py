@@ -205,10 +205,16 @@ def split_with_sizes(g, x, split_sizes, dim=0):
     return (pieces,) if n == 1 else pieces
 
 
+def _at_least_1d(x: Tensor, name: str) -> None:
+    if not x.dim():
+        raise RuntimeError(f"{name} expects at least a 1-dimensional tensor")
+
+
 @composite()
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or pieces of the
     listed sizes: ``x.split(2)``, ``x.split([1, 3])``. The pieces are views."""
+    _at_least_1d(tensor, "split")
     if not isinstance(split_size_or_sections, int):
         return split_with_sizes(tensor, list(split_size_or_sections), dim)
     size = tensor.shape[wrap_dim(dim, tensor.dim())] if tensor.dim() else 1
@@ -223,6 +229,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 @composite()
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """At most ``chunks`` equal pieces along ``dim`` (the last may be smaller; views)."""
+    _at_least_1d(input, "chunk")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     size = input.shape[wrap_dim(dim, input.dim())] if input.dim() else 1
@@ -235,6 +242,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
     """``sections`` nearly equal pieces along ``dim``, or the pieces between ``indices``
     (views): ``x.tensor_split(3)``, ``x.tensor_split([1, 4])``."""
+    if not input.dim():
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
     if isinstance(indices_or_sections, Tensor):
         indices_or_sections = (indices_or_sections.item() if indices_or_sections.dim() == 0
                                else indices_or_sections.tolist())

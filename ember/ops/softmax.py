@@ -13,6 +13,7 @@ from ..kernels import softmax as kernels
 from .._tensor import wrap
 from ..autograd.grad_mode import STATE
 from ._op import op
+from .reduce import one_dim
 
 
 def _checked(x, dtype):
@@ -36,6 +37,8 @@ def on_cpu(kernel, *arrays):
 def _shifted(xp, x, dim):
     if x.ndim == 0:
         return x - x, 0
+    if x.size == 0:  # nothing to shift (NumPy's max has no identity)
+        return x - x, one_dim(dim, x.ndim)
     return x - x.max(axis=dim, keepdims=True), dim
 
 

@@ -98,6 +98,8 @@ topk = _selecting(topk, return_types.topk)
 def kthvalue(xp, x, k, dim=-1, keepdim=False):
     """``(values, indices)`` of the ``k``-th smallest element (from 1) along ``dim``."""
     flat, d = along(xp, x, dim)
+    if not flat.shape[d] and x.ndim:
+        raise IndexError(f"kthvalue(): Expected reduction dim {d} to have non-zero size.")
     if not 1 <= k <= flat.shape[d]:
         raise RuntimeError(f"selected number k out of range for dimension {d}")
     order = xp.argsort(flat, axis=d, kind="stable")
@@ -211,10 +213,15 @@ def unique_consecutive(xp, x, return_inverse=False, return_counts=False, dim=Non
     tensor([1, 2, 1])
     """
     shape = x.shape
-    if dim is None or x.ndim == 0:
+    if dim is None:
         d, x = 0, xp.reshape(x, -1)
+    elif x.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     else:
         d = one_dim(dim, x.ndim)
+        if x.size == 0 and any(not s for i, s in enumerate(shape) if i != d):
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied")
     n = x.shape[d]
     rows = xp.reshape(xp.moveaxis(x, d, 0), (n, x.size // max(n, 1)))
     starts_run = xp.concatenate([xp.ones(min(n, 1), bool),
@@ -286,7 +293,7 @@ def histc(xp, x, bins=100, min=0, max=0):
 
 
 @op(differentiable=False, n_outputs=2)
-def histogram(xp, x, bins, *, range=None, weight=None, density=False):
+def histogram(xp, x, bins=100, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: ``bins`` equal bins over ``range`` (default: the data's), or
     the given 1-d tensor of edges; ``weight`` and ``density`` as in NumPy."""
     if x.dtype.kind != "f":
@@ -363,6 +370,9 @@ def searchsorted(xp, sorted_sequence, values, *, out_int32=False, right=False, s
     >>> ember.searchsorted(ember.tensor([1, 3, 5]), ember.tensor([3, 4]))
     tensor([1, 2])
     """
+    if sorted_sequence.ndim == 0:
+        raise RuntimeError("boundaries tensor must have at least one dimension, got a 0-d "
+                           "tensor")
     if side is not None and (side == "right") != right and right:
         raise RuntimeError(f"side and right can't be set to opposites, got side of {side} "
                            f"while right was True")

@@ -116,7 +116,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         qs = input.new_tensor([float(q)])
     if bool(((qs < 0) | (qs > 1)).any()):
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
-    x = input.reshape(-1) if dim is None else input
+    x = input.reshape(-1) if dim is None or input.dim() == 0 else input
     axis = 0 if dim is None else one_dim(dim, input.dim())
     ordered = x.sort(dim=axis).values.movedim(axis, -1).unsqueeze(-2)  # (..., 1, n)
     last = ordered.shape[-1] - 1
@@ -235,7 +235,7 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None
     dim = one_dim(dim, y.dim())
     n = y.shape[dim]
     if n == 0:
-        return y.narrow(dim, 0, 0)
+        return y.narrow(dim, 0, 0) / 1  # integers integrate to floats
     heights = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
     return (heights * _spacing(y, x, dx, dim) / 2).cumsum(dim)
 

@@ -10,7 +10,7 @@ def ntuple(value, n: int, name: str, fn: str) -> tuple:
     if len(value) == 1:
         return value * n
     if len(value) != n:
-        raise ValueError(f"{fn}(): expected {name} to be a single integer or a sequence of "
+        raise RuntimeError(f"{fn}(): expected {name} to be a single integer or a sequence of "
                          f"{n} integers, got {list(value)}")
     return tuple(int(v) for v in value)
 

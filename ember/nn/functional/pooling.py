@@ -84,7 +84,7 @@ def _output_size(x, output_size, n, fn):
     sizes = (output_size,) * n if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
     if len(sizes) != n:
-        raise ValueError(f"{fn}(): output_size must be an int or a sequence of {n} ints, got "
+        raise RuntimeError(f"{fn}(): output_size must be an int or a sequence of {n} ints, got "
                          f"{output_size}")
     sizes = tuple(s if o is None else int(o) for o, s in zip(sizes, x.shape[2:]))
     if any(s == 0 for s in x.shape[2:]) or any(o < 0 for o in sizes):

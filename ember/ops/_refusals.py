@@ -1,0 +1,106 @@
+"""The dtypes PyTorch refuses, op by op, and the exception it refuses them with.
+
+PyTorch raises NotImplementedError where its kernel has no loop for a dtype
+(``"trace" not implemented for 'Bool'``) and RuntimeError where the op checks its input
+explicitly (``argmax(): does not support complex input``). NumPy would compute most of
+these, so an Ember program could do what a PyTorch one can't; each op named here checks its
+operands' common dtype before computing (`Op` and `composite` read this table). Groups:
+``b`` bool, ``i`` integers, ``h`` float16, ``B`` bfloat16, ``c`` complex.
+"""
+from __future__ import annotations
+
+import functools
+
+N, R = NotImplementedError, RuntimeError
+
+REFUSED: dict[str, dict[str, type]] = {
+    # products: no bool loops
+    **dict.fromkeys(["matmul", "mm", "bmm", "mv", "dot", "vdot", "addmm", "addbmm", "baddbmm", "addmv",
+                     "inner", "tensordot", "trace", "addcmul", "cross"], {"b": N}),
+    # orderings of complex numbers (and of bools, for some)
+    **dict.fromkeys(["amax", "amin", "aminmax", "_max_all", "_min_all", "cummax", "cummin",
+                     "mode"], {"c": N}),
+    **dict.fromkeys(["kthvalue", "median", "nanmedian", "_median_all", "_nanmedian_all",
+                     "searchsorted", "bucketize"], {"b": N, "c": N}),
+    **dict.fromkeys(["max", "min", "sort", "argsort", "msort"], {"c": R}),
+    **dict.fromkeys(["argmax", "argmin", "topk", "isin"], {"b": R, "c": R}),
+    # softmax of complex numbers
+    **dict.fromkeys(["softmax", "log_softmax"], {"c": N}),
+    # math defined on reals only
+    **dict.fromkeys(["deg2rad", "rad2deg", "isposinf", "isneginf", "heaviside"], {"c": R}),
+    **dict.fromkeys(["igamma", "igammac"], {"b": N, "i": N}),
+    "prelu": {"b": N, "i": N, "c": N},
+    "threshold": {"b": N},
+    **dict.fromkeys(["unique", "unique_consecutive"], {"c": N}),
+    "mvlgamma": {"b": R, "c": N},
+    **dict.fromkeys(["nansum", "nanmean"], {"c": R}),
+    **dict.fromkeys(["quantile", "nanquantile"], {"h": R, "B": R}),
+    **dict.fromkeys(["cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid"],
+                    {"b": R}),
+    # bit operations of bfloat16, shifts of bools
+    **dict.fromkeys(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "gcd", "lcm"],
+                    {"B": N}),
+    **dict.fromkeys(["bitwise_left_shift", "bitwise_right_shift"], {"b": N, "B": N}),
+    "clamp": {"b": N},  # with both bounds (one bound of a bool tensor is allowed)
+    # half precision where PyTorch's CPU kernels have none
+    "cdist": {"h": N, "B": N},
+    "polar": {"h": N},
+    "lu": {"b": N, "i": N, "h": N, "B": N},
+    "lu_solve": {"b": R, "i": R, "h": N, "B": N},
+    "orgqr": {"b": N, "i": N, "h": N, "B": N},
+}
+
+_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+          "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
+          "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+          "bfloat16": "BFloat16"}
+
+
+def _group(dtype) -> str:
+    kind = dtype.kind
+    if kind in "iu":
+        return "i"
+    if kind == "f" and dtype.itemsize == 2:
+        return "h"
+    if dtype.name == "bfloat16":
+        return "B"
+    return kind  # b, c, f
+
+
+def check(name: str, rules: dict, dtype) -> None:
+    """Raise PyTorch's exception if ``name`` refuses ``dtype``."""
+    error = rules.get(_group(dtype))
+    if error is None:
+        return
+    torch_name = _NAMES.get(dtype.name, dtype.name)
+    if error is N:
+        raise N(f'"{name}" not implemented for \'{torch_name}\'')
+    kind = {"b": "bool", "c": "complex"}.get(_group(dtype), torch_name)
+    raise R(f"{name}(): does not support {kind} input")
+
+
+def check_operands(name: str, rules: dict, operands) -> None:
+    """Raise PyTorch's exception if ``name`` refuses its tensor operands' common dtype."""
+    from .._dtype import result_dtype
+    if len(operands) == 1:
+        if hasattr(operands[0], "_data"):
+            check(name, rules, operands[0]._data.dtype)
+    elif any(hasattr(x, "_data") for x in operands):
+        check(name, rules, result_dtype(operands).np)
+
+
+def refusing(name: str, fn):
+    """Composite ``name`` (on tensors), checking its first tensor argument's dtype."""
+    rules = REFUSED.get(name)
+    if rules is None:
+        return fn
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        for a in args + tuple(kwargs.values()):
+            data = getattr(a, "_data", None)
+            if data is not None:
+                check(name, rules, data.dtype)
+                break
+        return fn(*args, **kwargs)
+    return checked

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import re
 import sys
 import types
 from pathlib import Path
 
 import ember
 from ember.ops._op import TABLE, COMPOSITES
+from griffe_doctest import fence_examples
 
 # (page, namespace, title, what the page holds)
 PAGES = [
@@ -57,7 +57,8 @@ PAGES = [
 
 # The op table's generated function of each public op name -> the file holding its forward.
 _FAMILY = {entry.fn: entry.forward.__module__ for entry in TABLE.values()}
-_FAMILY.update({c.fn: c.fn.__module__ for c in COMPOSITES.values()})
+for _composite in COMPOSITES.values():  # an alias of a table op keeps that op's file
+    _FAMILY.setdefault(_composite.fn, _composite.fn.__module__)
 
 
 def resolve(path: str):
@@ -114,22 +115,7 @@ def signature_of(name: str, obj) -> str:
 
 
 def docstring_markdown(doc: str | None) -> str:
-    """A docstring as Markdown: its ``>>>`` examples become Python code blocks."""
-    if not doc:
-        return "*No docstring yet.*"
-    lines, out, in_example = inspect.cleandoc(doc).splitlines(), [], False
-    for line in lines:
-        example_line = line.lstrip().startswith((">>>", "..."))
-        if example_line and not in_example:
-            out += ["", "```pycon"]
-            in_example = True
-        elif in_example and not line.strip():
-            out += ["```", ""]
-            in_example = False
-        out.append(line.strip() if in_example else line)
-    if in_example:
-        out.append("```")
-    return "\n".join(out)
+    return fence_examples(doc) if doc else "*No docstring yet.*"
 
 
 def op_table_note(obj) -> str:
@@ -185,7 +171,14 @@ def op_table_page() -> str:
     """Every op of the table, grouped by the file that defines it with its derivative."""
     families: dict[str, list] = {}
     for entry in TABLE.values():
-        families.setdefault(entry.forward.__module__.rsplit(".", 1)[1], []).append(entry)
+        families.setdefault(entry.forward.__module__.rsplit(".", 1)[1], []).append(
+            (entry.name, str(entry.nin) if entry.nin != -1 else "list",
+             "yes" if entry.backward else "no", "yes" if entry.elementwise else "",
+             entry.view or "", entry.onnx_lowering if isinstance(entry.onnx_lowering, str)
+             else ("custom" if entry.onnx_lowering else "")))
+    for name, entry in COMPOSITES.items():
+        families.setdefault(_FAMILY[entry.fn].rsplit(".", 1)[1], []).append(
+            (name, "", "composite", "", "", ""))
     out = ["# The op table\n",
            "Every differentiable operation is declared once in `ember/ops/<family>.py`: its "
            "forward on NumPy/CuPy arrays, its derivative written with Ember ops (so gradients "
@@ -197,12 +190,8 @@ def op_table_page() -> str:
         out.append(f"File: `ember/ops/{family}.py`\n")
         out.append("| op | inputs | derivative | elementwise | view | ONNX |")
         out.append("|---|---|---|---|---|---|")
-        for e in sorted(families[family], key=lambda e: e.name):
-            onnx = e.onnx_lowering if isinstance(e.onnx_lowering, str) else (
-                "custom" if e.onnx_lowering else "")
-            out.append(f"| `{e.name}` | {'list' if e.nin == -1 else e.nin} | "
-                       f"{'yes' if e.backward else 'no'} | {'yes' if e.elementwise else ''} | "
-                       f"{e.view or ''} | {onnx} |")
+        for name, *facts in sorted(families[family]):
+            out.append(f"| `{name}` | " + " | ".join(facts) + " |")
         out.append("")
     return "\n".join(out)
 

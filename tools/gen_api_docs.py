@@ -19,7 +19,6 @@ from pathlib import Path
 
 import ember
 from ember.ops._op import TABLE, COMPOSITES
-from griffe_doctest import fence_examples
 
 # (page, namespace, title, what the page holds)
 PAGES = [
@@ -115,6 +114,7 @@ def signature_of(name: str, obj) -> str:
 
 
 def docstring_markdown(doc: str | None) -> str:
+    from griffe_doctest import fence_examples  # griffe comes with the docs extra only
     return fence_examples(doc) if doc else "*No docstring yet.*"
 
 
@@ -134,6 +134,24 @@ def hand_entry(qualified: str, obj) -> str:
     sig = signature_of(qualified, obj) if callable(obj) else f"{qualified} = {obj!r}"
     doc = docstring_markdown(getattr(obj, "__doc__", None) if callable(obj) else None)
     return f"{head}\n\n```python\n{sig}\n```\n\n{doc}{op_table_note(obj)}\n"
+
+
+def documented_names() -> dict[str, object]:
+    """Every public name the API pages document, qualified (``ember.nn.Linear``), with its
+    object: what tests/test_docstrings.py checks."""
+    names = {}
+    for _, namespace_path, _, kind in PAGES:
+        namespace = resolve(namespace_path)
+        if kind == "methods":
+            for name in dir(namespace):
+                if not name.startswith("_"):
+                    names[f"{namespace_path}.{name}"] = inspect.getattr_static(namespace, name)
+            continue
+        for name in public_names(namespace):
+            obj = getattr(namespace, name)
+            if callable(obj) and not (kind == "functions" and inspect.isclass(obj)):
+                names[f"{namespace_path}.{name}"] = obj
+    return names
 
 
 def page(namespace_path: str, title: str, kind: str) -> str:

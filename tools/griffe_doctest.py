@@ -1,4 +1,5 @@
-"""Shows docstring examples (``>>>`` lines and their output) as Python code blocks.
+"""Shows docstring examples (``>>>`` lines and their output) as Python code blocks, and
+drops the builtin-type docstrings that inspection finds on class attributes.
 
 Ember's docstrings write examples as doctest sessions anywhere in the text; read as Markdown,
 their output lines (``['fc1.weight', 'fc1.bias']``, ``x[0][1]``) would be taken for links.
@@ -29,7 +30,15 @@ def fence_examples(doc: str) -> str:
     return "\n".join(out)
 
 
+# Inspecting a class attribute (``acc_policy = "auto"``) finds its value's type's docstring.
+_BUILTIN_DOCS = {inspect.cleandoc(t.__doc__) for t in (str, int, float, bool, bytes, tuple,
+                                                       list, dict, set, frozenset)}
+
+
 class FenceExamples(griffe.Extension):
     def on_object(self, *, obj, **kwargs) -> None:
-        if obj.docstring is not None and ">>>" in obj.docstring.value:
+        if obj.docstring is not None and obj.is_attribute and (
+                inspect.cleandoc(obj.docstring.value) in _BUILTIN_DOCS):
+            obj.docstring = None
+        elif obj.docstring is not None and ">>>" in obj.docstring.value:
             obj.docstring.value = fence_examples(obj.docstring.value)

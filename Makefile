@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Remake the install stamps when the declared dependencies change.
 DEPS := pyproject.toml
 
-.PHONY: demo test bench bench-ddp screenshot clean fuzz
+.PHONY: demo test bench bench-ddp screenshot clean fuzz docs docs-serve docs-screenshots
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,27 @@ bench-ddp: $(VENV)/.test-installed
 screenshot: $(VENV)/.demo-installed
 	tools/screenshot_tensorboard.sh $(PY)
 
+# The documentation site, strictly (a broken link or reference fails): MkDocs + Material +
+# mkdocstrings (why: mkdocs.yml). The API pages are generated from the package first.
+$(VENV)/.docs-installed: $(PY) $(DEPS)
+	$(PY) -m pip install -q -e '.[docs,demo,vision,text,onnx,distributed,tensorboard,safetensors]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	$(PY) tools/gen_api_docs.py docs/api
+	$(PY) -m mkdocs build --strict
+
+# the site at http://127.0.0.1:8000, rebuilt on every edit of a page
+docs-serve: $(VENV)/.docs-installed
+	$(PY) tools/gen_api_docs.py docs/api
+	$(PY) -m mkdocs serve
+
+# docs/api_nn_linear.png and docs/quickstart.png, from the built site (needs chromium)
+docs-screenshots: docs
+	tools/screenshot_docs.sh $(PY)
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info site docs/api
 
 # The differential fuzzer's long campaign against PyTorch (FUZZ_CASES cases, FUZZ_SEED seed);
 # `make test` runs a few examples per function.

@@ -58,6 +58,15 @@ def _factorize(xp, compute, failure: str):
         raise LinAlgError(failure) from None
 
 
+def _svd(xp, A, **options):
+    """The backend's SVD, refusing non-finite input first as PyTorch does (LAPACK's iteration
+    may not end on NaNs)."""
+    if not xp.isfinite(A).all():
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                          "matrix contained non-finite values.")
+    return _factorize(xp, lambda: xp.linalg.svd(A, **options), _SVD_FAILED)
+
+
 # ----------------------------------------------------------------------------- inverse, det
 
 @op(save_output=True, method=False, function=False)
@@ -263,8 +272,7 @@ def _qr_pullback(Q, R, grad_Q, grad_R):
 def linalg_svd(xp, A, full_matrices=True, *, driver=None):
     """``U, S, Vh`` with ``A = U diag(S) Vh`` and ``S`` descending."""
     _check_matrices(A, "svd", square=False)
-    U, S, Vh = _factorize(xp, lambda: xp.linalg.svd(A, full_matrices=full_matrices),
-                          _SVD_FAILED)
+    U, S, Vh = _svd(xp, A, full_matrices=full_matrices)
     return U, S, Vh
 
 
@@ -317,7 +325,7 @@ def svd_pullback(U, S, Vh, grad_U, grad_S, grad_Vh):
 def linalg_svdvals(xp, A, *, driver=None):
     """The singular values of each matrix, descending."""
     _check_matrices(A, "svdvals", square=False)
-    return _factorize(xp, lambda: xp.linalg.svd(A, compute_uv=False), _SVD_FAILED)
+    return _svd(xp, A, compute_uv=False)
 
 
 @linalg_svdvals.derivative
@@ -421,7 +429,7 @@ def linalg_pinv(xp, A, *, atol=None, rtol=None, hermitian=False):
         keep = xp.abs(values) > _tolerance(xp, A, xp.abs(values), atol, rtol)
         inverse = xp.where(keep, 1 / xp.where(keep, values, 1), 0).astype(values.dtype)
         return xp.matmul(Q * inverse[..., None, :], xp.conj(xp.swapaxes(Q, -1, -2)))
-    U, S, Vh = _factorize(xp, lambda: xp.linalg.svd(A, full_matrices=False), _SVD_FAILED)
+    U, S, Vh = _svd(xp, A, full_matrices=False)
     keep = S > _tolerance(xp, A, S, atol, rtol)
     inverse = xp.where(keep, 1 / xp.where(keep, S, 1), 0).astype(S.dtype)
     return xp.matmul(xp.conj(xp.swapaxes(Vh, -1, -2)) * inverse[..., None, :],

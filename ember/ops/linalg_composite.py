@@ -229,6 +229,8 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
 
 def _powers(x, N, increasing):
     from .. import stack
+    if N == 0:  # no columns (stack has nothing to stack)
+        return (x * 0 + 1).unsqueeze(-1).narrow(-1, 0, 0)
     columns = [x * 0 + 1]
     for _ in range(N - 1):
         columns.append(columns[-1] * x)
@@ -319,4 +321,6 @@ def vander_decreasing(x: Tensor, N: int | None = None, increasing: bool = False)
     """``ember.vander``: powers of a 1-d ``x`` as columns, decreasing unless ``increasing``."""
     if x.ndim != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")
+    if not (x.is_floating_point() or x.is_complex()):
+        x = x.long()  # integer powers in int64, as PyTorch computes them
     return _powers(x, x.shape[0] if N is None else N, increasing)

@@ -103,6 +103,8 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 @op()
 def repeat(xp, x, *sizes):
     """Tile ``x`` ``sizes[i]`` times along each dimension: ``x.repeat(2, 1)``."""
+    if not sizes:
+        raise TypeError("repeat() missing 1 required positional arguments: \"repeats\"")
     sizes = tuple(size_arg(sizes))
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "

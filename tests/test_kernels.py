@@ -3,6 +3,7 @@ threaded twins, odd sizes, strided and channels-last layouts, NaN and infinities
 optimizer updates step for step against torch.optim."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,6 @@ import torch.nn.functional as TF
 
 import ember
 from ember import kernels
-from ember.kernels._math import exp32
 from ember.ops import TABLE
 
 from .helpers import assert_close
@@ -180,27 +180,45 @@ def test_cross_entropy_with_infinite_logits():
     assert_close(e.grad, t.grad)
 
 
-def test_exp32_accuracy_and_special_values():
-    x = np.concatenate([np.linspace(-104, 89, 200001, dtype=np.float32),
-                        np.array([np.nan, np.inf, -np.inf, 0, -0.0, 88.72, -87.4, -103.9],
-                                 np.float32)])
-    out = np.empty_like(x)
-    _apply_exp32(x, out)
-    exact = np.exp(x.astype(np.float64))
-    single = np.finfo(np.float32)
-    finite = (exact < single.max) & (exact > single.tiny)  # NaN: neither
-    relative = np.abs(out[finite] / exact[finite] - 1)
-    assert relative.max() < 4 * single.eps
-    special = ~finite
-    with np.errstate(over="ignore"):
-        np.testing.assert_allclose(out[special], exact[special].astype(np.float32),
-                                   rtol=4 * single.eps, atol=2e-45, equal_nan=True)
+_EXP32_CHECK = """
+import numpy as np
+from ember import kernels
+from ember.kernels._math import exp32
 
 
 @kernels.kernel()
-def _apply_exp32(x, out):
+def apply(x, out):
     for i in range(x.size):
         out[i] = exp32(x[i])
+
+
+x = np.concatenate([np.linspace(-104, 89, 200001, dtype=np.float32),
+                    np.array([np.nan, np.inf, -np.inf, 0, -0.0, 88.72, -87.4, -103.9],
+                             np.float32)])
+out = np.empty_like(x)
+apply(x, out)
+exact = np.exp(x.astype(np.float64))
+single = np.finfo(np.float32)
+finite = (exact < single.max) & (exact > single.tiny)  # NaN: neither
+relative = np.abs(out[finite] / exact[finite] - 1)
+assert relative.max() < 4 * single.eps, relative.max()
+special = ~finite
+with np.errstate(over="ignore"):
+    np.testing.assert_allclose(out[special], exact[special].astype(np.float32),
+                               rtol=4 * single.eps, atol=2e-45, equal_nan=True)
+"""
+
+
+def test_exp32_accuracy_and_special_values(tmp_path):
+    # In a fresh process with its own kernel cache: what exp32 computes as compiled from its
+    # source, whatever other tests' processes compiled or cached before.
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    script = tmp_path / "exp32_check.py"
+    script.write_text(_EXP32_CHECK)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
 
 
 # ----------------------------------------------------------------------------- optimizers

@@ -52,8 +52,10 @@ CASES = [
     ("Cauchy", lambda r: {"loc": _normal(r, 3), "scale": _positive(r, 3)},
      lambda r: _normal(r, 3)),
     ("Exponential", lambda r: {"rate": _positive(r, 3)}, lambda r: _positive(r, (2, 3))),
-    ("Gumbel", lambda r: {"loc": _normal(r, 3), "scale": _positive(r, 3)},
-     lambda r: _normal(r, (2, 3))),
+    # values within a few scales of loc: PyTorch's Gumbel (a transformed Uniform) refuses a
+    # value whose exp(-exp(-z)) underflows to 0 in float32
+    ("Gumbel", lambda r: {"loc": r.uniform(-0.5, 0.5, 3), "scale": r.uniform(1.0, 2.0, 3)},
+     lambda r: r.uniform(-1.0, 2.0, (2, 3))),
     ("HalfNormal", lambda r: {"scale": _positive(r, 3)}, lambda r: _positive(r, (2, 3))),
     ("Bernoulli", lambda r: {"probs": _unit(r, 4)}, lambda r: r.integers(0, 2, 4) * 1.0),
     ("Bernoulli", lambda r: {"logits": _normal(r, (2, 3))},

@@ -16,6 +16,7 @@ Shapes follow PyTorch: x (N, C, *spatial), w (O, C/groups, *kernel) for conv and
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -90,6 +91,17 @@ def _grouped_matmul(a, b):
     return np.matmul(a, b)
 
 
+def _in_float32(forward):
+    """Run an op's forward in float32 for the dtypes Numba has no loops for (float16,
+    bfloat16), rounding the result back."""
+    @functools.wraps(forward)
+    def run(xp, a, b, *args):
+        if a.dtype == np.float16 or a.dtype.kind == "V":
+            return forward(xp, a.astype(np.float32), b.astype(np.float32), *args).astype(a.dtype)
+        return forward(xp, a, b, *args)
+    return run
+
+
 def _host_only(xp, name):
     if xp is not np:
         raise NotImplementedError(f"{name}(): Ember's convolutions run on the CPU only")
@@ -112,6 +124,7 @@ def _check(name, x, w, groups, in_channels_dim):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
+@_in_float32
 def conv(xp, x, w, stride, padding, dilation, groups):
     """N-d convolution (cross-correlation, as in PyTorch) of x with w."""
     _check("conv", x, w, groups, 1)
@@ -159,6 +172,7 @@ def _output_padding(spatial, out, kernel, stride, padding, dilation):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
+@_in_float32
 def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     """The adjoint of `conv` with respect to its input ("deconvolution")."""
     _check("conv_transpose", x, w, groups, 0)
@@ -213,6 +227,7 @@ def conv_transpose(ctx, grad, stride, padding, dilation, groups, output_padding)
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
+@_in_float32
 def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     """The gradient of `conv` with respect to its weight: correlate x with grad."""
     _host_only(xp, "conv_weight")

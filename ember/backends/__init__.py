@@ -6,5 +6,7 @@ OpenMP of its own: each ``is_available()`` answers False, and the settable flags
 set and read back; they change nothing Ember computes.
 
 >>> ember.backends.cudnn.benchmark = True   # accepted, as in PyTorch on a CPU-only build
+
+``winograd`` is Ember's own: it picks when 3x3 convolutions use Winograd's algorithm.
 """
 from . import cpu, cuda, cudnn, mkldnn, mps, openmp, opt_einsum, winograd  # noqa: F401

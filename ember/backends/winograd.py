@@ -9,4 +9,4 @@ results differ from the direct product's by rounding only (bound in ``ember/ops/
 >>> ember.backends.winograd.min_channels = 1  # Winograd for every eligible convolution
 """
 enabled = True
-min_channels = 16
+min_channels = 4

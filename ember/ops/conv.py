@@ -91,19 +91,14 @@ def _grouped_matmul(a, b):
     return np.matmul(a, b)
 
 
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _in_kernel_precision(forward):
-    """Run ``forward`` on float32 copies of half-precision operands (bfloat16, float16: what
-    autocast hands a convolution), whose element types the compiled loops don't know, and
-    give the result back in the operands' dtype; PyTorch's CPU kernels also accumulate
-    those in float32."""
+def _in_float32(forward):
+    """Run an op's forward in float32 for the dtypes Numba has no loops for (float16,
+    bfloat16), rounding the result back."""
     @functools.wraps(forward)
     def run(xp, a, b, *args):
-        if xp is not np or a.dtype in _KERNEL_DTYPES:
-            return forward(xp, a, b, *args)
-        return forward(xp, a.astype(np.float32), b.astype(np.float32), *args).astype(a.dtype)
+        if a.dtype == np.float16 or a.dtype.kind == "V":
+            return forward(xp, a.astype(np.float32), b.astype(np.float32), *args).astype(a.dtype)
+        return forward(xp, a, b, *args)
     return run
 
 
@@ -129,7 +124,7 @@ def _check(name, x, w, groups, in_channels_dim):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
-@_in_kernel_precision
+@_in_float32
 def conv(xp, x, w, stride, padding, dilation, groups):
     """N-d convolution (cross-correlation, as in PyTorch) of x with w."""
     _check("conv", x, w, groups, 1)
@@ -184,7 +179,7 @@ def _output_padding(spatial, out, kernel, stride, padding, dilation):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
-@_in_kernel_precision
+@_in_float32
 def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     """The adjoint of `conv` with respect to its input ("deconvolution")."""
     _check("conv_transpose", x, w, groups, 0)
@@ -246,7 +241,7 @@ def conv_transpose(g, x, w, stride, padding, dilation, groups, output_padding):
 
 
 @op(nin=2, save=(0, 1), method=False, function=False)
-@_in_kernel_precision
+@_in_float32
 def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     """The gradient of `conv` with respect to its weight: correlate x with grad."""
     _host_only(xp, "conv_weight")

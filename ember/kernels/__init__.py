@@ -27,7 +27,7 @@ import sys
 import types
 from typing import Callable
 
-from .._threads import _counts as _thread_counts, _default_threads
+from .._threads import _counts as _thread_counts
 
 # Options every kernel shares. fastmath lets LLVM reassociate sums (vectorized reductions)
 # and assume no NaN/inf only where a kernel asks for it: NaN must flow through like PyTorch's.
@@ -50,9 +50,12 @@ def _numba():
 
 
 def _apply_thread_count(numba) -> None:
-    # ``ember.set_num_threads`` may have run before Numba was loaded: honour it now.
-    if "intra" in _thread_counts:
-        numba.set_num_threads(min(_thread_counts["intra"], numba.config.NUMBA_NUM_THREADS))
+    # The kernels run on one thread unless the program asks for more with
+    # ``ember.set_num_threads`` (honoured here if it ran before Numba was loaded). BLAS's
+    # threads keep spinning between products: Numba's pool beside them on the same cores made
+    # training steps at the default settings 5-20x slower on 2 cores (MLP, LeNet, GPT,
+    # ResNet, measured 2026-12-07).
+    numba.set_num_threads(min(_thread_counts.get("intra", 1), numba.config.NUMBA_NUM_THREADS))
 
 
 def prange(*args):
@@ -122,17 +125,9 @@ class _Threaded:
 
 
 def _threads_available() -> bool:
-    n = _thread_counts.get("intra")
-    return (n or _cores()) > 1
+    """Whether the program asked for more than one thread (see `_apply_thread_count`)."""
+    return _thread_counts.get("intra", 1) > 1
 
-
-def _cores() -> int:
-    if not _CORES:
-        _CORES.append(_default_threads())
-    return _CORES[0]
-
-
-_CORES: list = []
 
 # Elements below which a loop runs on one thread: starting Numba's threads costs ~5-10 us.
 GRAIN = 1 << 15

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 import traceback
 
 RUN_DIR = "EMBER_RUN_DIR"  # set by the launcher: where ranks leave their pid and failure
@@ -44,6 +45,9 @@ def abort_job(exc_type, exc, tb, exit_code: int = 1) -> None:
         print(f"ember.distributed: {who} failed ({summary}); stopping every rank",
               file=sys.stderr, flush=True)
         sys.stdout.flush()
+        # MPICH's mpiexec forwards a rank's output through its proxy, and Abort tears the job
+        # down at once: without a moment's grace the message above was sometimes lost.
+        time.sleep(0.25)
         directory = os.environ.get(RUN_DIR)
         if directory and rank is not None and os.path.isdir(directory):
             with open(os.path.join(directory, f"failed.{rank}"), "w") as f:

@@ -349,38 +349,18 @@ def whole_or_along(along: Op, whole: Op, result_type, elementwise: str | None = 
     return along
 
 
+def _lower_extremes(reduced, whole, along, reduce_op: str, arg_op: str) -> None:
+    """The ONNX lowerings of one family (amax, max of all, max along a dim)."""
+    reduced.onnx(lambda g, x, dim=(), keepdim=False: g.reduce(reduce_op, x, dim, keepdim))
+    whole.onnx(lambda g, x: g.reduce(reduce_op, x, None, False))
+    along.onnx(lambda g, x, dim, keepdim=False: (g.reduce(reduce_op, x, dim, keepdim),
+                                                  g.arg_extreme(arg_op, x, dim, keepdim)))
+
+
 amax, _max_all, max = _extreme("amax", "max", "argmax")
-
-
-@max.onnx
-def max(g, x, dim, keepdim=False):
-    return g.reduce("ReduceMax", x, dim, keepdim), g.arg_extreme("ArgMax", x, dim, keepdim)
-
-
-@_max_all.onnx
-def _max_all(g, x):
-    return g.reduce("ReduceMax", x, None, False)
-
-
-@amax.onnx
-def amax(g, x, dim=(), keepdim=False):
-    return g.reduce("ReduceMax", x, dim, keepdim)
 amin, _min_all, min = _extreme("amin", "min", "argmin")
-
-
-@min.onnx
-def min(g, x, dim, keepdim=False):
-    return g.reduce("ReduceMin", x, dim, keepdim), g.arg_extreme("ArgMin", x, dim, keepdim)
-
-
-@_min_all.onnx
-def _min_all(g, x):
-    return g.reduce("ReduceMin", x, None, False)
-
-
-@amin.onnx
-def amin(g, x, dim=(), keepdim=False):
-    return g.reduce("ReduceMin", x, dim, keepdim)
+_lower_extremes(amax, _max_all, max, "ReduceMax", "ArgMax")
+_lower_extremes(amin, _min_all, min, "ReduceMin", "ArgMin")
 
 
 @op(save=(0,), save_output=True, n_outputs=2)

@@ -135,7 +135,7 @@ def test_model_dir_file_name_and_map_location(tmp_path):
 
 def test_hash_mismatch_raises_and_leaves_nothing(tmp_path, hub_home):
     _, url = published_weights(tmp_path / "srv", fake_hash="deadbeef")
-    with pytest.raises(RuntimeError, match='invalid hash value .*expected "deadbeef"'):
+    with pytest.raises(RuntimeError, match='invalid hash value .*expected sha256 "deadbeef"'):
         ember.hub.load_state_dict_from_url(url, check_hash=True, progress=False)
     assert files_under(hub_home / "checkpoints") == []
     # without check_hash the same file loads

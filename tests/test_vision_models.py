@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import ember
-from ember.vision import _download, models
+from ember.vision import models
 from tests._torchvision import one_torch_thread, torchvision  # noqa: F401
 from tests.helpers import assert_close
 
@@ -175,28 +175,34 @@ def test_pretrained_weights_offline_fail_clearly(tmp_path, monkeypatch):
 
     def offline(*args, **kwargs):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
-    monkeypatch.setattr(_download.urllib.request, "urlopen", offline)
-    with pytest.raises(RuntimeError) as err:
+    monkeypatch.setattr("urllib.request.urlopen", offline)
+    with pytest.raises(urllib.error.URLError) as err:
         models.mobilenet_v2(weights=models.MobileNet_V2_Weights.DEFAULT)
     assert "https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth" in str(err.value)
     assert "hub/checkpoints/mobilenet_v2-7ebf99e0.pth" in str(err.value)
 
 
-def test_state_dict_download_checks_the_hash_prefix(tmp_path):
+def test_weights_enum_downloads_through_the_hub_cache(tmp_path, monkeypatch):
+    """A weights member's URL is fetched once into ``$EMBER_HOME/hub/checkpoints``,
+    hash-checked against the prefix in its file name, and loaded into the model."""
+    monkeypatch.setenv("EMBER_HOME", str(tmp_path / "home"))
+    reference = torchvision.models.resnet18(num_classes=10)
     source = tmp_path / "source.pth"
-    torch.save({"w": torch.arange(3.0)}, source)
+    torch.save(reference.state_dict(), source)
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    good = tmp_path / f"tiny-{digest[:8]}.pth"
-    bad = tmp_path / "tiny-deadbeef.pth"
-    good.write_bytes(source.read_bytes())
-    bad.write_bytes(source.read_bytes())
-    cache = tmp_path / "cache"
-    state = _download.load_state_dict_from_url(good.as_uri(), model_dir=cache, check_hash=True)
-    assert state["w"].tolist() == [0.0, 1.0, 2.0]
-    assert (cache / good.name).is_file()
-    with pytest.raises(RuntimeError, match="invalid hash"):
-        _download.load_state_dict_from_url(bad.as_uri(), model_dir=cache, check_hash=True)
-    assert sorted(p.name for p in cache.iterdir()) == [good.name]  # nothing half-written
+    published = tmp_path / f"resnet18-{digest[:8]}.pth"
+    published.write_bytes(source.read_bytes())
+    weights = models.ResNet18_Weights.IMAGENET1K_V1
+    monkeypatch.setattr(type(weights), "url", property(lambda self: published.as_uri()))
+    monkeypatch.setitem(weights.meta, "categories", [str(i) for i in range(10)])
+    model = models.resnet18(weights=weights, progress=False).eval()
+    assert (tmp_path / "home" / "hub" / "checkpoints" / published.name).is_file()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        expected = reference.eval()(x)
+    with ember.no_grad():
+        actual = model(ember.from_numpy(x.numpy()))
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_lenet5_is_the_classic_network(rng):

@@ -64,9 +64,10 @@ def download_url_to_file(url: str, dst: str | os.PathLike, hash_prefix: str | No
 
 
 def fetch_to_file(url: str, dst: str, hash_prefix: str | None, progress: bool,
-                  offline_hint: str) -> None:
-    """`download_url_to_file` with the advice its offline error gives."""
-    sha256 = hashlib.sha256()
+                  offline_hint: str, algorithm: str = "sha256") -> None:
+    """`download_url_to_file` with the advice its offline error gives, checking the digest
+    of ``algorithm`` (datasets publish MD5 sums, checkpoints SHA-256 prefixes)."""
+    digest = hashlib.new(algorithm)
     with open_url(url, offline_hint) as response:
         length = response.headers.get("Content-Length")
         bar = _progress_bar(int(length) if length else None, progress)
@@ -77,15 +78,16 @@ def fetch_to_file(url: str, dst: str, hash_prefix: str | None, progress: bool,
             with partial:
                 while chunk := response.read(_CHUNK):
                     partial.write(chunk)
-                    sha256.update(chunk)
+                    digest.update(chunk)
                     if bar is not None:
                         bar.update(len(chunk))
                 partial.flush()
                 os.fsync(partial.fileno())
-            digest = sha256.hexdigest()
-            if hash_prefix is not None and not digest.startswith(hash_prefix):
+            actual = digest.hexdigest()
+            if hash_prefix is not None and not actual.startswith(hash_prefix):
                 raise RuntimeError(f'ember.hub: invalid hash value for {url} (expected '
-                                   f'"{hash_prefix}", got "{digest}"); nothing was saved')
+                                   f'{algorithm} "{hash_prefix}", got "{actual}"); nothing '
+                                   f'was saved')
             os.replace(partial.name, dst)
         finally:
             if bar is not None:

@@ -105,7 +105,7 @@ class MNIST(VisionDataset):
                 try:
                     download_url(mirror + name, self.raw_folder, name, md5)
                     break
-                except RuntimeError as err:
+                except (RuntimeError, OSError) as err:  # a bad checksum, or no answer
                     errors.append(str(err))
             else:
                 raise RuntimeError(f"Error downloading {name}:\n" + "\n".join(errors))

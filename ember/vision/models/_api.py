@@ -1,7 +1,7 @@
 """Pretrained weights in torchvision's style: an Enum per architecture, each member a `Weights`.
 
 ``resnet18(weights=ResNet18_Weights.DEFAULT)`` builds the network and loads the checkpoint
-named by the member's URL through the download cache (`ember.vision._download`). Nothing is
+named by the member's URL through the hub's download cache. Nothing is
 executed from the file: it is read by `ember.load`, PyTorch's format, restricted unpickling.
 
 >>> w = ResNet18_Weights.DEFAULT
@@ -15,7 +15,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .. import _download
+from ... import hub
 
 __all__ = ["Weights", "WeightsEnum", "get_model", "get_model_weights", "get_weight",
            "list_models"]
@@ -51,8 +51,8 @@ class WeightsEnum(enum.Enum):
 
     def get_state_dict(self, progress: bool = True, check_hash: bool = True) -> dict:
         """The checkpoint's state dict: from the cache, else downloaded (hash-checked) once."""
-        return _download.load_state_dict_from_url(self.url, progress=progress,
-                                                  check_hash=check_hash)
+        return hub.load_state_dict_from_url(self.url, progress=progress, check_hash=check_hash,
+                                            weights_only=True)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}.{self._name_}"

@@ -24,21 +24,48 @@ def _coords(xp, index, dim: int) -> tuple:
     return tuple(coords)
 
 
-def _check_along(name: str, x, dim: int, idx, src=None) -> None:
-    """PyTorch's shape rules for gather/scatter: same ndim, index no larger elsewhere."""
-    if idx.ndim != x.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as "
-                           f"{'input' if src is None else 'self'} tensor")
-    if src is not None and src.ndim != idx.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
-    for d, n in enumerate(idx.shape):
-        if (d != dim and n > x.shape[d]) or (src is not None and n > src.shape[d]):
-            larger = (f"Size does not match at dimension {d} expected index {list(idx.shape)} "
-                      f"to be no larger than self {list(x.shape)} apart from dimension {dim}")
-            if src is not None:
-                larger += f" and to be no larger size than src {list(src.shape)}"
-            raise RuntimeError(larger)
-    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim)
+def check_along(name: str, x, dim: int, index, src=None) -> int:
+    """PyTorch's checks of a gather or scatter call, in its order: the dim, the index's dtype,
+    the source's dtype, then (for a non-empty index) the ranks (a 0-d tensor counting as 1-D)
+    and the index no larger than ``x`` (but along ``dim``) and ``src``. Returns ``dim``
+    wrapped; the bounds are checked when the index is used (`scatter_into`)."""
+    dim = wrap_dim(dim, x.ndim)
+    idx = index._data if isinstance(index, Tensor) else index_of(index, name)
+    if idx.size and idx.dtype not in INT_OR_LONG:
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if src is not None and src.dtype != x.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    if not idx.size:
+        return dim
+    ndim = max(idx.ndim, 1)
+    if max(x.ndim, 1) != ndim:
+        raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions as "
+                           f"{'input' if name == 'gather' else 'self'} tensor")
+    if name == "gather":
+        src = None
+    sizes, x_sizes = _as_1d(idx).shape, _as_1d(x).shape
+    wrong = any(d != dim and n > x_sizes[d] for d, n in enumerate(sizes))
+    if not wrong and src is not None:
+        # PyTorch reads src's size in each of the index's dims (a 0-d src has size 1 in all)
+        src_sizes = src.shape or (1,) * ndim
+        for d, n in enumerate(sizes):
+            if d >= len(src_sizes):
+                k = len(src_sizes)
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-k}, "
+                                 f"{k - 1}], but got {d})")
+            if n > src_sizes[d]:
+                wrong = True
+                break
+        if max(src.ndim, 1) != ndim:
+            raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
+                               f"as src tensor")
+    if wrong:
+        larger = (f"{name}(): Expected index {list(idx.shape)} to be no larger than self "
+                  f"{list(x.shape)} apart from dimension {dim}")
+        if src is not None:
+            larger += f" and to be no larger size than src {list(src.shape)}"
+        raise RuntimeError(larger)
+    return dim
 
 
 def _as_1d(a):
@@ -53,9 +80,11 @@ def gather(xp, x, dim, index, *, sparse_grad=False):
     tensor([[1, 1],
             [4, 3]])
     """
-    idx = index_of(index, "gather", INT_OR_LONG, "Expected dtype int32/int64 for index")
-    dim = wrap_dim(dim, x.ndim)
-    _check_along("gather", x, dim, idx)
+    dim = check_along("gather", x, dim, index)
+    idx = index._data
+    if not idx.size:
+        return xp.empty(idx.shape, dtype=x.dtype)
+    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim)
     return _as_1d(x)[_coords(xp, _as_1d(idx), dim)].reshape(idx.shape)
 
 
@@ -71,13 +100,14 @@ def gather(g, x, dim, index, *, sparse_grad=False):
 
 
 def scatter_into(xp, x, src, dim, index, name: str, ufunc=None):
-    """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``."""
-    idx = index_of(index, name, INT_OR_LONG, "Expected dtype int32/int64 for index")
+    """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``, a call
+    that `check_along` passed."""
     dim = wrap_dim(dim, x.ndim)
-    if src.dtype != x.dtype:
-        raise RuntimeError(f"Expected self.dtype to be equal to src.dtype")
-    _check_along(name, x, dim, idx, src)
+    idx = index._data if isinstance(index, Tensor) else index
     out = _as_1d(x.copy())
+    if not idx.size:
+        return out.reshape(x.shape), None, None
+    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim)
     coords = _coords(xp, _as_1d(idx), dim)
     values = _as_1d(src)[tuple(slice(0, n) for n in _as_1d(idx).shape)]
     if ufunc is None:
@@ -99,8 +129,13 @@ def _src_grad(grad: Tensor, dim: int, index: Tensor, src_shape) -> Tensor:
 
 def _scatter_signature(input, dim, index, src=None, value=None, *, reduce=None):
     src = value if src is None else src
+    check_along("scatter", input._data, dim, index,
+                src._data if isinstance(src, Tensor) else None)
+    if reduce is not None and reduce not in _REDUCE:
+        raise RuntimeError("reduce argument must be either add or multiply.")
     if not isinstance(src, Tensor):  # scatter(dim, index, value): a source of that value
-        src = full(tuple(index.shape), src, dtype=input.dtype, device=input.device)
+        # cast as PyTorch casts a number to the tensor's type (wrapping, truncating)
+        src = wrap(input._xp.asarray(np.full(tuple(index.shape), src).astype(input._data.dtype)))
     return (input, src, dim, index), ({} if reduce is None else {"reduce": reduce})
 
 
@@ -111,8 +146,6 @@ _REDUCE = ("add", "multiply")
 def scatter(xp, x, src, dim, index, *, reduce=None):
     """A copy of ``x`` with ``src`` (or a value) written at ``index`` along ``dim``;
     ``reduce='add'`` or ``'multiply'`` combines instead of overwriting."""
-    if reduce is not None and reduce not in _REDUCE:
-        raise RuntimeError("reduce argument must be either add or multiply.")
     ufunc = None if reduce is None else getattr(xp, reduce)
     return scatter_into(xp, x, src, dim, index, "scatter", ufunc)[0]
 
@@ -131,7 +164,14 @@ def scatter(ctx, grad, dim, index, *, reduce=None):
 
 
 def _along_signature(input, dim, index, src):
+    check_along("scatter_add", input._data, dim, index, _data_of(src, "src"))
     return (input, src, dim, index), {}
+
+
+def _data_of(a, name: str):
+    if not isinstance(a, Tensor):
+        raise TypeError(f"argument '{name}' must be Tensor, not {type(a).__name__}")
+    return a._data
 
 
 @op(nin=2, inplace=True, signature=_along_signature)
@@ -166,7 +206,16 @@ def _identity(reduce: str, dtype):
 
 
 def _scatter_reduce_signature(input, dim, index, src, reduce, *, include_self=True):
+    check_along("scatter_reduce", input._data, dim, index, _data_of(src, "src"))
     reduce = _ALIASES.get(reduce, reduce)
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    kind = input._data.dtype.kind
+    if reduce == "mean" and kind == "b" or \
+            index._data.size and reduce in ("amax", "amin") and kind == "c":
+        raise NotImplementedError(f'"scatter_reduce_{reduce}" not implemented for '
+                                  f"'{_typename(input._data)}'")
     return (input, src, dim, index, reduce), {"include_self": include_self}
 
 
@@ -175,9 +224,8 @@ def scatter_reduce(xp, x, src, dim, index, reduce, *, include_self=True):
     """A copy of ``x`` where each position hit by ``index`` (along ``dim``) becomes the
     ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin') of the ``src`` values sent there,
     together with its own value when ``include_self``."""
-    if reduce not in _REDUCTIONS:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
+    if not index._data.size:
+        return x.copy(), _untouched(xp, reduce, x, index._data.shape)
     ufunc = getattr(xp, _REDUCTIONS[reduce])
     start = x
     if not include_self:
@@ -204,6 +252,13 @@ def scatter_reduce(xp, x, src, dim, index, reduce, *, include_self=True):
     consts = tuple(c.reshape(x.shape if c.shape == out.shape else index.shape)
                    for c in consts)
     return out.reshape(x.shape), consts
+
+
+def _untouched(xp, reduce: str, x, index_shape) -> tuple:
+    """The derivative's constants of a call that sends nothing: x passes, src gets none."""
+    ones, none = xp.ones(x.shape, dtype=x.dtype), xp.zeros(index_shape, dtype=x.dtype)
+    return {"sum": (ones,), "mean": (ones, ones), "prod": (ones, none)}.get(
+        reduce, (ones, ones, none))
 
 
 def _extremum_weights(xp, x, out, kept, coords, values):

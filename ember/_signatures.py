@@ -72,7 +72,7 @@ class Overload:
                 return None  # a required argument is missing
             if i <= last:
                 bound.append(kwargs[p] if p in kwargs else self.defaults[n + i])
-        taken = rest[:last + 1]
+        taken = rest[:max(last + 1, 0)]
         return tuple(bound), {k: v for k, v in kwargs.items() if k not in taken}
 
 
@@ -87,12 +87,14 @@ def _literal(node) -> bool:
 class Binder:
     """The overloads of one public name, and the keywords its implementation takes as is."""
 
-    __slots__ = ("name", "overloads", "direct", "operands")
+    __slots__ = ("name", "overloads", "direct", "own", "operands")
 
-    def __init__(self, name: str, overloads: list, direct: frozenset, operands: int = 0):
+    def __init__(self, name: str, overloads: list, direct: frozenset, operands: int = 0,
+                 own: frozenset = frozenset()):
         self.name = name
         self.overloads = overloads
         self.direct = direct
+        self.own = own  # the implementation's keywords that PyTorch doesn't have
         self.operands = operands  # the implementation's leading operands, always positional
 
     def __call__(self, args: tuple, kwargs: dict):
@@ -102,8 +104,43 @@ class Binder:
             bound = overload.bind(args, kwargs, self.direct, self.operands)
             if bound is not None:
                 return bound
-        # No overload fits: the implementation words the error (or takes its own spelling).
-        return args, kwargs
+        renamed = _numpy_names(kwargs, self.overloads)
+        if renamed is not None:
+            return self(args, renamed)
+        if self.own.intersection(kwargs):  # Ember's own spelling (``einsum(equation=)``)
+            return args, kwargs
+        raise _mismatch(self.name, self.overloads, args, kwargs)
+
+
+# The NumPy spellings PyTorch's argument parser also takes for its own names.
+_NUMPY_NAMES = {"axis": "dim", "keepdims": "keepdim", "x": "input", "x1": "input",
+                "x2": "other"}
+
+
+def _numpy_names(kwargs: dict, overloads: list) -> dict | None:
+    """``kwargs`` with NumPy's names in PyTorch's spelling, or None when none applies."""
+    names = {n for o in overloads for n in o.positional + tuple(o.keyword_only)}
+    if not any(k in _NUMPY_NAMES and k not in names and _NUMPY_NAMES[k] in names
+               and _NUMPY_NAMES[k] not in kwargs for k in kwargs):
+        return None
+    return {(_NUMPY_NAMES[k] if k in _NUMPY_NAMES and k not in names else k): v
+            for k, v in kwargs.items()}
+
+
+def _mismatch(name: str, overloads: list, args: tuple, kwargs: dict) -> TypeError:
+    """PyTorch's TypeError for a keyword call that fits none of ``name``'s overloads: the
+    keyword no overload has, else the arguments given and the overloads there are."""
+    names = {n for o in overloads for n in o.positional + tuple(o.keyword_only)}
+    for key in kwargs:
+        if key not in names:
+            return TypeError(f"{name}() got an unexpected keyword argument '{key}'")
+    got = ", ".join([type(a).__name__ for a in args] +
+                    [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+    expected = "\n".join(f" * ({', '.join(o.positional)}"
+                         f"{', *, ' + ', '.join(sorted(o.keyword_only)) if o.keyword_only else ''})"
+                         for o in overloads)
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), "
+                     f"but expected one of:\n{expected}")
 
 
 @functools.lru_cache(None)
@@ -126,7 +163,9 @@ def binder(name: str, implementation_names, operands: int = 0) -> Binder | None:
     for o in found:
         torch_names.update(o.positional)
         torch_names.update(o.keyword_only)
-    return Binder(name, found, frozenset(torch_names & set(implementation_names)), operands)
+    own = set(implementation_names)
+    return Binder(name, found, frozenset(torch_names & own), operands,
+                  frozenset(own - torch_names))
 
 
 def keyword_names(fn, skip: int = 0) -> list[str]:

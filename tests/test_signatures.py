@@ -151,3 +151,42 @@ def test_everyday_keyword_spellings(call):
                  "i": T.tensor(index)}
         results.append(eval(call, names))
     _same(results[1], results[0], call)
+
+
+MISFITS = [
+    "torch.mul(x, other=x, bogus=1)", "x.mul(x, bogus=1)", "torch.flip(x, dims=[0], foo=2)",
+    "torch.sum(x, dim=0, keepdimm=True)", "x.index_add_(0, index=i[0], source=x, bad=1)",
+    "torch.gather(x, 1, index=i, sparse=True)", "torch.transpose(input=x, dim0=0)",
+]
+
+
+@pytest.mark.parametrize("call", MISFITS)
+def test_keywords_that_fit_no_overload_raise_type_error(call):
+    """A keyword call that matches none of PyTorch's overloads raises TypeError naming the
+    function and, where there is one, the keyword it doesn't have."""
+    index = np.zeros((3, 2), dtype=np.int64)
+    messages = []
+    for T in (torch, ember):
+        names = {"torch": T, "x": T.ones(3, 4), "i": T.tensor(index)}
+        with pytest.raises(TypeError) as info:
+            eval(call, names)
+        messages.append(str(info.value))
+    function = call.split("(")[0].split(".")[-1]
+    assert function + "()" in messages[1], messages[1]
+    bad = [k for k in ("bogus", "foo", "keepdimm", "bad", "sparse") if k in call]
+    if bad:
+        assert f"'{bad[0]}'" in messages[1] and f"'{bad[0]}'" in messages[0], messages
+
+
+@pytest.mark.parametrize("call", ["torch.sum(x, axis=0)", "torch.sum(x, 0, keepdims=True)",
+                                  "torch.add(x1=x, x2=x)", "x.index_add_(0, index=i[0], "
+                                  "source=x[:2] * 2, alpha=2.5)"])
+def test_numpy_keyword_spellings_and_keyword_tails(call):
+    """PyTorch's parser takes NumPy's names (axis, keepdims, x1, x2) for its own; a keyword
+    tail after positional operands binds in order."""
+    results = []
+    for T in (torch, ember):
+        names = {"torch": T, "x": T.arange(12.0).reshape(3, 4),
+                 "i": T.zeros((3, 2), dtype=T.int64)}
+        results.append(eval(call, names))
+    _same(results[1], results[0], call)

@@ -56,6 +56,11 @@ _NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "In
           "bfloat16": "BFloat16"}
 
 
+def torch_name(dtype) -> str:
+    """PyTorch's name of a NumPy dtype in its messages (``Float``, ``Long``)."""
+    return _NAMES.get(dtype.name, dtype.name)
+
+
 def _group(dtype) -> str:
     kind = dtype.kind
     if kind in "iu":

@@ -334,20 +334,33 @@ def index_select(xp, x, dim, index):
     tensor([[3, 4],
             [3, 4]])
     """
-    idx = index_of(index, "index_select", INT_OR_LONG,
-                   "Expected dtype int32 or int64 for index")
-    if idx.ndim > 1:
+    dim = wrap_dim(dim, x.ndim)
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_select(): argument 'index' must be Tensor, not "
+                        f"{type(index).__name__}")
+    if index._data.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
+    idx = index_of(index, "index_select", INT_OR_LONG,
+                   "index_select(): Expected dtype int32 or int64 for index").reshape(-1)
     if x.ndim == 0:
         if idx.size != 1:
-            raise RuntimeError(f"Index to scalar can have only 1 value, got {idx.size} value(s)")
-        check_bounds(idx, 1, 0, error=IndexError)
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                               f"{idx.size} value(s)")
+        if int(idx[0]) != 0:
+            raise IndexError("index out of range in self")
         return x.copy()
-    dim = wrap_dim(dim, x.ndim)
     size = x.shape[dim]
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= size):
+    if not idx.size or not (int(idx.min()) < 0 or int(idx.max()) >= size):
+        return xp.take(x, idx, axis=dim)
+    # PyTorch's kernels word the fault differently (and its class with it): its own kernel
+    # for dim 1, and the one for an empty input, raise RuntimeError.
+    if x.ndim == 1 or (x.size and dim != 1):
         raise IndexError("index out of range in self")
-    return xp.take(x, idx.reshape(-1), axis=dim)
+    if not size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+    raise RuntimeError(f"index_select(): INDICES element is out of DATA bounds, id={bad} "
+                       f"axis_dim={size}")
 
 
 @index_select.derivative

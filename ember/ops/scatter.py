@@ -10,6 +10,7 @@ import numpy as np
 
 from .._creation import full, zeros
 from .._tensor import Tensor, wrap
+from . import _refusals
 from ._op import apply, op
 from .index import INT_OR_LONG, LONG, check_bounds, index_of, index_put, wrap_dim
 
@@ -23,21 +24,48 @@ def _coords(xp, index, dim: int) -> tuple:
     return tuple(coords)
 
 
-def _check_along(name: str, x, dim: int, idx, src=None) -> None:
-    """PyTorch's shape rules for gather/scatter: same ndim, index no larger elsewhere."""
-    if idx.ndim != x.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as "
-                           f"{'input' if src is None else 'self'} tensor")
-    if src is not None and src.ndim != idx.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
-    for d, n in enumerate(idx.shape):
-        if (d != dim and n > x.shape[d]) or (src is not None and n > src.shape[d]):
-            larger = (f"Size does not match at dimension {d} expected index {list(idx.shape)} "
-                      f"to be no larger than self {list(x.shape)} apart from dimension {dim}")
-            if src is not None:
-                larger += f" and to be no larger size than src {list(src.shape)}"
-            raise RuntimeError(larger)
-    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim)
+def check_along(name: str, x, dim: int, index, src=None) -> int:
+    """PyTorch's checks of a gather or scatter call, in its order: the dim, the index's dtype,
+    the source's dtype, then (for a non-empty index) the ranks (a 0-d tensor counting as 1-D)
+    and the index no larger than ``x`` (but along ``dim``) and ``src``. Returns ``dim``
+    wrapped; the bounds are checked when the index is used (`scatter_into`)."""
+    dim = wrap_dim(dim, x.ndim)
+    idx = index._data if isinstance(index, Tensor) else index_of(index, name)
+    if idx.size and idx.dtype not in INT_OR_LONG:
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if src is not None and src.dtype != x.dtype:
+        raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+    if not idx.size:
+        return dim
+    ndim = max(idx.ndim, 1)
+    if max(x.ndim, 1) != ndim:
+        raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions as "
+                           f"{'input' if name == 'gather' else 'self'} tensor")
+    if name == "gather":
+        src = None
+    sizes, x_sizes = _as_1d(idx).shape, _as_1d(x).shape
+    wrong = any(d != dim and n > x_sizes[d] for d, n in enumerate(sizes))
+    if not wrong and src is not None:
+        # PyTorch reads src's size in each of the index's dims (a 0-d src has size 1 in all)
+        src_sizes = src.shape or (1,) * ndim
+        for d, n in enumerate(sizes):
+            if d >= len(src_sizes):
+                k = len(src_sizes)
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-k}, "
+                                 f"{k - 1}], but got {d})")
+            if n > src_sizes[d]:
+                wrong = True
+                break
+        if max(src.ndim, 1) != ndim:
+            raise RuntimeError(f"{name}(): Index tensor must have the same number of dimensions "
+                               f"as src tensor")
+    if wrong:
+        larger = (f"{name}(): Expected index {list(idx.shape)} to be no larger than self "
+                  f"{list(x.shape)} apart from dimension {dim}")
+        if src is not None:
+            larger += f" and to be no larger size than src {list(src.shape)}"
+        raise RuntimeError(larger)
+    return dim
 
 
 def _as_1d(a):
@@ -52,9 +80,11 @@ def gather(xp, x, dim, index, *, sparse_grad=False):
     tensor([[1, 1],
             [4, 3]])
     """
-    idx = index_of(index, "gather", INT_OR_LONG, "Expected dtype int32/int64 for index")
-    dim = wrap_dim(dim, x.ndim)
-    _check_along("gather", x, dim, idx)
+    dim = check_along("gather", x, dim, index)
+    idx = index._data
+    if not idx.size:
+        return xp.empty(idx.shape, dtype=x.dtype)
+    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim)
     return _as_1d(x)[_coords(xp, _as_1d(idx), dim)].reshape(idx.shape)
 
 
@@ -70,13 +100,14 @@ def gather(g, x, dim, index, *, sparse_grad=False):
 
 
 def scatter_into(xp, x, src, dim, index, name: str, ufunc=None):
-    """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``."""
-    idx = index_of(index, name, INT_OR_LONG, "Expected dtype int32/int64 for index")
+    """A copy of ``x`` with ``src`` placed (or combined with ``ufunc``) at ``index``, a call
+    that `check_along` passed."""
     dim = wrap_dim(dim, x.ndim)
-    if src.dtype != x.dtype:
-        raise RuntimeError(f"Expected self.dtype to be equal to src.dtype")
-    _check_along(name, x, dim, idx, src)
+    idx = index._data if isinstance(index, Tensor) else index
     out = _as_1d(x.copy())
+    if not idx.size:
+        return out.reshape(x.shape), None, None
+    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim)
     coords = _coords(xp, _as_1d(idx), dim)
     values = _as_1d(src)[tuple(slice(0, n) for n in _as_1d(idx).shape)]
     if ufunc is None:
@@ -98,8 +129,13 @@ def _src_grad(grad: Tensor, dim: int, index: Tensor, src_shape) -> Tensor:
 
 def _scatter_signature(input, dim, index, src=None, value=None, *, reduce=None):
     src = value if src is None else src
+    check_along("scatter", input._data, dim, index,
+                src._data if isinstance(src, Tensor) else None)
+    if reduce is not None and reduce not in _REDUCE:
+        raise RuntimeError("reduce argument must be either add or multiply.")
     if not isinstance(src, Tensor):  # scatter(dim, index, value): a source of that value
-        src = full(tuple(index.shape), src, dtype=input.dtype, device=input.device)
+        # cast as PyTorch casts a number to the tensor's type (wrapping, truncating)
+        src = wrap(input._xp.asarray(np.full(tuple(index.shape), src).astype(input._data.dtype)))
     return (input, src, dim, index), ({} if reduce is None else {"reduce": reduce})
 
 
@@ -110,8 +146,6 @@ _REDUCE = ("add", "multiply")
 def scatter(xp, x, src, dim, index, *, reduce=None):
     """A copy of ``x`` with ``src`` (or a value) written at ``index`` along ``dim``;
     ``reduce='add'`` or ``'multiply'`` combines instead of overwriting."""
-    if reduce is not None and reduce not in _REDUCE:
-        raise RuntimeError("reduce argument must be either add or multiply.")
     ufunc = None if reduce is None else getattr(xp, reduce)
     return scatter_into(xp, x, src, dim, index, "scatter", ufunc)[0]
 
@@ -130,7 +164,14 @@ def scatter(ctx, grad, dim, index, *, reduce=None):
 
 
 def _along_signature(input, dim, index, src):
+    check_along("scatter_add", input._data, dim, index, _data_of(src, "src"))
     return (input, src, dim, index), {}
+
+
+def _data_of(a, name: str):
+    if not isinstance(a, Tensor):
+        raise TypeError(f"argument '{name}' must be Tensor, not {type(a).__name__}")
+    return a._data
 
 
 @op(nin=2, inplace=True, signature=_along_signature)
@@ -165,7 +206,16 @@ def _identity(reduce: str, dtype):
 
 
 def _scatter_reduce_signature(input, dim, index, src, reduce, *, include_self=True):
+    check_along("scatter_reduce", input._data, dim, index, _data_of(src, "src"))
     reduce = _ALIASES.get(reduce, reduce)
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    kind = input._data.dtype.kind
+    if reduce == "mean" and kind == "b" or \
+            index._data.size and reduce in ("amax", "amin") and kind == "c":
+        raise NotImplementedError(f'"scatter_reduce_{reduce}" not implemented for '
+                                  f"'{_typename(input._data)}'")
     return (input, src, dim, index, reduce), {"include_self": include_self}
 
 
@@ -174,9 +224,8 @@ def scatter_reduce(xp, x, src, dim, index, reduce, *, include_self=True):
     """A copy of ``x`` where each position hit by ``index`` (along ``dim``) becomes the
     ``reduce`` ('sum', 'prod', 'mean', 'amax', 'amin') of the ``src`` values sent there,
     together with its own value when ``include_self``."""
-    if reduce not in _REDUCTIONS:
-        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
-                           f"{reduce}")
+    if not index._data.size:
+        return x.copy(), _untouched(xp, reduce, x, index._data.shape)
     ufunc = getattr(xp, _REDUCTIONS[reduce])
     start = x
     if not include_self:
@@ -203,6 +252,13 @@ def scatter_reduce(xp, x, src, dim, index, reduce, *, include_self=True):
     consts = tuple(c.reshape(x.shape if c.shape == out.shape else index.shape)
                    for c in consts)
     return out.reshape(x.shape), consts
+
+
+def _untouched(xp, reduce: str, x, index_shape) -> tuple:
+    """The derivative's constants of a call that sends nothing: x passes, src gets none."""
+    ones, none = xp.ones(x.shape, dtype=x.dtype), xp.zeros(index_shape, dtype=x.dtype)
+    return {"sum": (ones,), "mean": (ones, ones), "prod": (ones, none)}.get(
+        reduce, (ones, ones, none))
 
 
 def _extremum_weights(xp, x, out, kept, coords, values):
@@ -263,26 +319,104 @@ def _pad(weights: Tensor, shape) -> Tensor:
 # ----------------------------------------------------------------------------- index_*
 
 
-def _slices(name: str, x, dim: int, idx, source=None):
-    """Check an ``index_*`` call; return ``dim`` wrapped and the flat index."""
+def _typename(a) -> str:
+    return _refusals.torch_name(a.dtype)
+
+
+def _index_array(name: str, index):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' must be Tensor, not "
+                        f"{type(index).__name__}")
+    return index._data
+
+
+def _index_vector(name: str, index, kinds, dtype_message: str):
+    """The index array of an ``index_*`` op, checked as PyTorch's ``index_add`` checks it:
+    a vector (or a scalar) first, then its dtype."""
+    idx = _index_array(name, index)
     if idx.ndim > 1:
-        raise IndexError(f"{name}(): Index is supposed to be a vector")
-    dim = wrap_dim(dim, x.ndim)
-    idx = idx.reshape(-1)
-    if source is not None and x.ndim:
-        if source.ndim != x.ndim or source.shape[dim] != idx.size:
-            got = source.shape[dim] if source.ndim == x.ndim else list(source.shape)
-            raise RuntimeError(f"{name}(): Number of indices ({idx.size}) should be equal to "
-                               f"source.size(dim): ({got}), for dim: {dim}")
-        for d in range(x.ndim):
-            if d != dim and source.shape[d] != x.shape[d]:
-                raise RuntimeError(f"{name}(): Source/destination tensor must have same slice "
-                                   f"shapes. Destination slice shape: {x.shape[d]} at "
-                                   f"dimension {d} and source slice shape: {source.shape[d]} "
-                                   f"at dimension {d}.")
-    check_bounds(idx, x.shape[dim] if x.ndim else 1, dim,
-                 error=RuntimeError if name == "index_add" else IndexError)
-    return dim, idx
+        raise IndexError(f"{name}_(): Index is supposed to be a vector, but got dim: {idx.ndim} "
+                         f"with type: {_typename(idx)} and size: {list(idx.shape)}")
+    if idx.dtype not in kinds:
+        raise RuntimeError(f"{name}_(): {dtype_message} but got: {_typename(idx)}")
+    return idx.reshape(-1)
+
+
+def _same_slices(x, source, dim: int) -> bool:
+    """Whether ``x`` and ``source`` have the same sizes in every dim but ``dim``."""
+    def sliced(shape):
+        return tuple(n for d, n in enumerate(shape) if d != dim)
+    return sliced(x.shape) == sliced(source.shape)
+
+
+def _check_add_shapes(x, source, dim: int, idx, alpha) -> None:
+    """``index_add``'s checks of ``source`` against ``x`` and the index, in PyTorch's order."""
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"index_add_(): self ({_typename(x)}) and source "
+                           f"({_typename(source)}) must have the same scalar type")
+    if dim != 0 and dim >= source.ndim:
+        raise RuntimeError(f"index_add_(): Indexing dim {dim} is out of bounds of the source "
+                           f"tensor with dim {source.ndim}")
+    if idx.size != (source.shape[dim] if source.ndim else 1):
+        if not source.ndim:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        raise RuntimeError(f"index_add_(): Number of indices ({idx.size}) should be equal to "
+                           f"source.size(dim): ({source.shape[dim]}), for dim: {dim}")
+    if source.ndim != x.ndim or not _same_slices(x, source, dim):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x.shape)} "
+                           f"source.shape = {list(source.shape)}")
+    if idx.size and source.size and (x.size or x.ndim < 2):
+        size = x.shape[dim] if x.ndim else 1
+        if x.ndim > 1 and alpha == 1 and idx.dtype == LONG[0] and dim in (0, x.ndim - 1):
+            check_bounds(idx, size, dim)  # PyTorch's accumulating kernel words it so
+        elif int(idx.min()) < 0 or int(idx.max()) >= size:
+            raise IndexError("index out of range in self")
+
+
+def _check_copy_shapes(x, source, dim: int, idx) -> None:
+    """``index_copy``'s checks of ``source`` against ``x`` and the index, in PyTorch's order."""
+    if source.ndim == 0 and idx.size != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element "
+                         f"(got {idx.size})")
+    if source.ndim and x.ndim and source.ndim != x.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
+                         f"dimensionality must match. Source dimensionality ({source.ndim}), "
+                         f"destination dimensionality ({x.ndim})")
+    if idx.dtype != LONG[0]:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                           f"{_typename(idx)}")
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
+                           f"but got (self) {_typename(x)} and (source) {_typename(source)}")
+    if not _same_slices(x, source, dim):
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice "
+                           f"shapes. Destination slice shape: {list(x.shape)} at dimension "
+                           f"{dim} and source slice shape: {list(source.shape)} at dimension "
+                           f"{dim}.")
+    if source.ndim and idx.size != source.shape[dim]:
+        raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to "
+                         f"source.size(dim) ({source.shape[dim]})")
+    _check_slice_bounds("index_copy", x, dim, idx, wraps=False)
+
+
+def _check_slice_bounds(name: str, x, dim: int, idx, wraps: bool) -> None:
+    """Refuse indices outside ``x``'s dim (``[-size, size)`` where negatives ``wraps``) as
+    ``index_copy`` and ``index_fill`` do: an empty ``x`` takes any index unless its other
+    dims hold elements (PyTorch then fails on the storage)."""
+    if not idx.size:
+        return
+    size = x.shape[dim] if x.ndim else 1
+    if not x.size:
+        if all(n for d, n in enumerate(x.shape) if d != dim):
+            raise RuntimeError(f"{name}_(): index {int(idx.reshape(-1)[0])} is out of bounds "
+                               f"for an empty tensor of shape {list(x.shape)}")
+        return
+    low, high = int(idx.min()), int(idx.max())
+    if low < (-size if wraps else 0) or high >= size:
+        bad = high if high >= size else low
+        raise IndexError(f"{name}_(): index {bad} is out of bounds for dimension {dim} with "
+                         f"size {size}")
 
 
 def _dim_first(xp, a, dim: int):
@@ -300,9 +434,14 @@ def index_add(xp, x, source, dim, index, *, alpha=1):
     >>> ember.zeros(3).index_add(0, ember.tensor([0, 0, 2]), ember.tensor([1., 2., 3.]))
     tensor([3., 0., 3.])
     """
-    idx = index_of(index, "index_add", INT_OR_LONG, "Expected dtype int32/int64 for index")
-    dim, idx = _slices("index_add", x, dim, idx, source)
+    dim = wrap_dim(dim, x.ndim)
+    idx = _index_vector("index_add", index, INT_OR_LONG, "Expected dtype int32/int64 for index")
+    _check_add_shapes(x, source, dim, idx, alpha)
+    if x.dtype.kind not in "fc":
+        alpha = np.array(alpha).astype(x.dtype)[()]  # PyTorch casts alpha to x.dtype first
     out = x.copy()
+    if not x.size:
+        return out
     xp.add.at(_dim_first(xp, out, dim), idx,
               _dim_first(xp, source if alpha == 1 else source * alpha, dim))
     return out
@@ -324,9 +463,14 @@ def _select_like(grad: Tensor, dim: int, index: Tensor, shape) -> Tensor:
 @op(nin=2, inplace=True, signature=_index_signature)
 def index_copy(xp, x, source, dim, index):
     """A copy of ``x`` with the slices ``index`` along ``dim`` replaced by ``source``."""
-    idx = index_of(index, "index_copy", LONG,
-                   "index_copy_(): Expected a long tensor for index")
-    dim, idx = _slices("index_copy", x, dim, idx, source)
+    dim = wrap_dim(dim, x.ndim)
+    idx = _index_array("index_copy", index)
+    if idx.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx.ndim})")
+    idx = idx.reshape(-1)
+    _check_copy_shapes(x, source, dim, idx)
+    if not x.size:
+        return x.copy()
     out = x.copy()
     _dim_first(xp, out, dim)[idx] = _dim_first(xp, source, dim)
     return out
@@ -341,21 +485,36 @@ def index_copy(ctx, grad, dim, index):
 
 
 def _index_fill_signature(input, dim, index, value):
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
-                               f"tensor with {value.ndim} dimension(s).")
-    else:
+    # PyTorch's order: the value's rank, the index's dtype, a complex value, the dim, the
+    # index's rank (the bounds are the forward's).
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    idx = _index_array("index_fill", index)
+    if idx.dtype != LONG[0]:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    complex_value = value.is_complex() if isinstance(value, Tensor) else \
+        isinstance(value, complex)
+    if complex_value and not input.is_complex():
+        raise RuntimeError("index_fill_(): Converting complex Scalar to non-complex type is not "
+                           "supported")
+    wrap_dim(dim, input.ndim)
+    if idx.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    if not isinstance(value, Tensor):
         value = full((), value, dtype=input.dtype, device=input.device)
     return (input, value, dim, index), {}
 
 
 @op(nin=2, inplace=True, signature=_index_fill_signature)
 def index_fill(xp, x, value, dim, index):
-    """A copy of ``x`` with the slices ``index`` along ``dim`` set to ``value``."""
-    idx = index_of(index, "index_fill", LONG, "index_fill_(): Expected dtype int64 for index.",
-                   IndexError)
-    dim, idx = _slices("index_fill", x, dim, idx)
+    """A copy of ``x`` with the slices ``index`` along ``dim`` (negative ones count from the
+    end) set to ``value``."""
+    dim = wrap_dim(dim, x.ndim)
+    idx = index._data.reshape(-1)
+    _check_slice_bounds("index_fill", x, dim, idx, wraps=True)
+    if not x.size:
+        return x.copy()
     out = x.copy()
     _dim_first(xp, out, dim)[idx] = value
     return out
@@ -366,7 +525,8 @@ def index_fill(ctx, grad, dim, index):
     grad_x = grad.index_fill(dim, index, 0) if ctx.needs_input_grad[0] else None
     grad_value = None
     if ctx.needs_input_grad[1]:  # a slice filled twice still holds the value once
-        distinct = wrap(index._xp.unique(index._data.reshape(-1)))
+        size = ctx.shapes[0][dim] if ctx.shapes[0] else 1
+        distinct = wrap(index._xp.unique(index._data.reshape(-1) % size))
         grad_value = grad.index_select(dim, distinct).sum()
     return grad_x, grad_value
 

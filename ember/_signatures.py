@@ -87,13 +87,17 @@ def _literal(node) -> bool:
 class Binder:
     """The overloads of one public name, and the keywords its implementation takes as is."""
 
-    __slots__ = ("name", "overloads", "direct", "operands")
+    __slots__ = ("name", "overloads", "direct", "operands", "known")
 
-    def __init__(self, name: str, overloads: list, direct: frozenset, operands: int = 0):
+    def __init__(self, name: str, overloads: list, direct: frozenset, operands: int = 0,
+                 own=()):
         self.name = name
         self.overloads = overloads
         self.direct = direct
         self.operands = operands  # the implementation's leading operands, always positional
+        # every keyword some overload or the implementation takes (None: any, **kwargs)
+        self.known = None if "**" in own else direct.union(
+            own, *(o.positional for o in overloads), *(o.keyword_only for o in overloads))
 
     def __call__(self, args: tuple, kwargs: dict):
         if len(args) >= self.operands and self.direct.issuperset(kwargs):
@@ -102,6 +106,9 @@ class Binder:
             bound = overload.bind(args, kwargs, self.direct, self.operands)
             if bound is not None:
                 return bound
+        for key in kwargs if self.known is not None else ():
+            if key not in self.known:  # before any check of the values, as PyTorch's parser
+                raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}'")
         # No overload fits: the implementation words the error (or takes its own spelling).
         return args, kwargs
 
@@ -126,13 +133,15 @@ def binder(name: str, implementation_names, operands: int = 0) -> Binder | None:
     for o in found:
         torch_names.update(o.positional)
         torch_names.update(o.keyword_only)
-    return Binder(name, found, frozenset(torch_names & set(implementation_names)), operands)
+    own = set(implementation_names)
+    return Binder(name, found, frozenset(torch_names & own), operands, own)
 
 
 def keyword_names(fn, skip: int = 0) -> list[str]:
     """The parameters of ``fn`` that a caller may pass by keyword, after the first ``skip``."""
     params = list(inspect.signature(fn).parameters.values())[skip:]
-    return [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return [p.name if p.kind != p.VAR_KEYWORD else "**" for p in params
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.VAR_KEYWORD)]
 
 
 def with_signature(name: str, fn):

@@ -300,6 +300,9 @@ def _extreme(name: str, pick, arg_pick):
     """The ops of one kind of extreme: over dims (amax), of the whole tensor (``max()``),
     and along a dim with indices (``max(dim)``)."""
     def whole(xp, x, dim=(), keepdim=False):
+        if not x.size and dim not in ((), None):  # an empty dim is reported before repeats
+            given = dim if isinstance(dim, (tuple, list)) else (dim,)
+            _check_nonempty(x, [one_dim(d, x.ndim) for d in given], False)
         axes = dims_of(dim, x.ndim)
         _check_nonempty(x, axes, dim in ((), None))
         return getattr(x, pick)(axis=axes, keepdims=keepdim)
@@ -377,6 +380,8 @@ _lower_extremes(amin, _min_all, min, "ReduceMin", "ArgMin")
 def aminmax(xp, x, *, dim=None, keepdim=False):
     """``(min, max)`` of ``input`` over one ``dim`` (all elements by default)."""
     axes = dims_of(dim, x.ndim, "aminmax")
+    if dim is not None:
+        _check_nonempty(x, axes, False)
     if 0 in [x.shape[d] for d in axes]:
         raise RuntimeError("cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
@@ -428,7 +433,9 @@ def argmin(g, x, dim=None, keepdim=False):
 
 def _logical(name: str, pick):
     def reduce(xp, x, dim=None, keepdim=False):
-        result = getattr(xp, pick)(x, axis=dims_of(dim, x.ndim, name), keepdims=keepdim)
+        # an empty list of dims reduces none of them here (and all of them in sum, amax)
+        axes = () if dim == () or dim == [] else dims_of(dim, x.ndim, name)
+        result = getattr(xp, pick)(x, axis=axes, keepdims=keepdim)
         return result.astype(xp.uint8) if x.dtype == xp.uint8 else result
     reduce.__name__ = name
     reduce.__doc__ = f"Whether {pick} elements over ``dim`` are nonzero (bool; uint8 for uint8)."

@@ -10,6 +10,8 @@ PyTorch 2.x does); those are listed with their positional parameter names.
 from __future__ import annotations
 
 from .nn import functional as F
+from .nn.functional.loss import logits_cross_entropy
+from .nn.functional.loss_margin import ranking_loss
 from .nn.functional.sparse import embedding_bag_with_bookkeeping
 
 _SAME_AS_FUNCTIONAL = (
@@ -18,7 +20,8 @@ _SAME_AS_FUNCTIONAL = (
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "cosine_similarity",
     "pairwise_distance", "pdist", "rms_norm", "selu_", "celu_", "rrelu_", "threshold_")
 
-_REDUCTIONS = ("none", "mean", "sum")
+# ATen's reduction codes: 1 mean, 2 sum, and any other integer leaves the loss unreduced.
+_REDUCTIONS = {1: "mean", 2: "sum"}
 
 # torch.<name>: (the nn.functional function, torch's positional parameter names)
 _ATEN_SIGNATURES = {
@@ -29,11 +32,11 @@ _ATEN_SIGNATURES = {
     "instance_norm": (F.instance_norm, "input weight bias running_mean running_var "
                                        "use_input_stats momentum eps cudnn_enabled"),
     "kl_div": (F.kl_div, "input target reduction log_target"),
-    "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits,
+    "binary_cross_entropy_with_logits": (logits_cross_entropy,
                                          "input target weight pos_weight reduction"),
     "cosine_embedding_loss": (F.cosine_embedding_loss, "input1 input2 target margin reduction"),
     "hinge_embedding_loss": (F.hinge_embedding_loss, "input target margin reduction"),
-    "margin_ranking_loss": (F.margin_ranking_loss, "input1 input2 target margin reduction"),
+    "margin_ranking_loss": (ranking_loss, "input1 input2 target margin reduction"),
     "poisson_nll_loss": (F.poisson_nll_loss, "input target log_input full eps reduction"),
     "triplet_margin_loss": (F.triplet_margin_loss, "anchor positive negative margin p eps swap "
                                                    "reduction"),
@@ -56,7 +59,7 @@ def _aten_call(name, fn, params):
         for flag in _IGNORED & kwargs.keys():
             del kwargs[flag]
         if isinstance(kwargs.get("reduction"), int):
-            kwargs["reduction"] = _REDUCTIONS[kwargs["reduction"]]
+            kwargs["reduction"] = _REDUCTIONS.get(kwargs["reduction"], "none")
         return fn(**kwargs)
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"``nn.functional.{fn.__name__}`` with PyTorch's ``torch.{name}`` arguments."

@@ -386,6 +386,11 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
             result = op.forward(xp, arrays, *rest, **kwargs)
         else:
             result = op.forward(xp, *arrays, *rest, **kwargs)
+    except OverflowError:
+        wrapped = _wrapped_ints(operands, arrays) if nin != -1 else None
+        if wrapped is None:
+            raise
+        result = op.forward(xp, *wrapped, *rest, **kwargs)
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
         if op.broadcasts and type(e) is ValueError:
             _check_broadcast(op, arrays)
@@ -406,6 +411,16 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
     if requires_grad and op.differentiable and STATE.grad_enabled:
         _record(op, operands, outs, rest, kwargs, stash if op.stash else None)
     return outs[0] if op.n_outputs == 1 else outs
+
+
+def _wrapped_ints(operands, arrays) -> list | None:
+    """``arrays`` with each Python int that NumPy refused to mix with a smaller integer type
+    (``uint8 tensor + -1``) cast to the result's type, wrapping around as PyTorch's
+    conversion does; None when the result isn't an integer."""
+    target = dt.result_dtype(operands).np
+    if target.kind not in "iu":
+        return None
+    return [np.array(a).astype(target) if type(a) is int else a for a in arrays]
 
 
 def _check_broadcast(op, arrays) -> None:

@@ -24,8 +24,6 @@ REFUSED: dict[str, dict[str, type]] = {
                      "searchsorted", "bucketize"], {"b": N, "c": N}),
     **dict.fromkeys(["max", "min", "sort", "argsort", "msort"], {"c": R}),
     **dict.fromkeys(["argmax", "argmin", "topk", "isin"], {"b": R, "c": R}),
-    # softmax of complex numbers
-    **dict.fromkeys(["softmax", "log_softmax"], {"c": N}),
     # math defined on reals only
     **dict.fromkeys(["deg2rad", "rad2deg", "isposinf", "isneginf", "heaviside"], {"c": R}),
     **dict.fromkeys(["igamma", "igammac"], {"b": N, "i": N}),
@@ -50,6 +48,12 @@ REFUSED: dict[str, dict[str, type]] = {
     "orgqr": {"b": N, "i": N, "h": N, "B": N},
 }
 
+# Ops whose kernel (and so its dtype check) doesn't run on an empty input, or on a 0-d one
+# (a scan or selection of one element is that element): PyTorch returns for those.
+UNCHECKED_EMPTY = frozenset({"amax", "amin", "cummax", "cummin", "mode", "_median_all",
+                             "_nanmedian_all"})
+UNCHECKED_SCALAR = frozenset({"cummax", "cummin", "kthvalue", "mode"})
+
 _NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
           "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
           "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
@@ -72,10 +76,12 @@ def _group(dtype) -> str:
     return kind  # b, c, f
 
 
-def check(name: str, rules: dict, dtype) -> None:
-    """Raise PyTorch's exception if ``name`` refuses ``dtype``."""
+def check(name: str, rules: dict, dtype, data=None) -> None:
+    """Raise PyTorch's exception if ``name`` refuses ``dtype`` (of the array ``data``)."""
     error = rules.get(_group(dtype))
-    if error is None:
+    if error is None or data is not None and (
+            name in UNCHECKED_EMPTY and data.size == 0 or
+            name in UNCHECKED_SCALAR and data.ndim == 0):
         return
     torch_name = _NAMES.get(dtype.name, dtype.name)
     if error is N:
@@ -89,7 +95,7 @@ def check_operands(name: str, rules: dict, operands) -> None:
     from .._dtype import result_dtype
     if len(operands) == 1:
         if hasattr(operands[0], "_data"):
-            check(name, rules, operands[0]._data.dtype)
+            check(name, rules, operands[0]._data.dtype, operands[0]._data)
     elif any(hasattr(x, "_data") for x in operands):
         check(name, rules, result_dtype(operands).np)
 
@@ -105,7 +111,7 @@ def refusing(name: str, fn):
         for a in args + tuple(kwargs.values()):
             data = getattr(a, "_data", None)
             if data is not None:
-                check(name, rules, data.dtype)
+                check(name, rules, data.dtype, data)
                 break
         return fn(*args, **kwargs)
     return checked

@@ -413,7 +413,7 @@ hardshrink = unary("hardshrink", _hardshrink,
 
 
 def _threshold(xp, x, threshold, value):
-    return xp.where(x > threshold, x, value).astype(x.dtype, copy=False)
+    return xp.where(x <= threshold, value, x).astype(x.dtype, copy=False)  # NaN stays NaN
 
 
 threshold = unary("threshold", _threshold,

@@ -24,7 +24,7 @@ def linalg_vector_norm(xp, x, ord=2, dim=None, keepdim=False, *, dtype=None):
     >>> ember.linalg.vector_norm(ember.tensor([3., 4.]))
     tensor(5.)
     """
-    if x.dtype.kind not in "fc":
+    if x.dtype.kind not in "fc" and x.dtype.name != "bfloat16":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
                            f"as input. Got {title_name(x)}")
     if isinstance(ord, str):
@@ -35,6 +35,12 @@ def linalg_vector_norm(xp, x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if x.size == 0 and (ord < 0 or ord == INF):
         raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty "
                            f"tensor because the operation does not have an identity")
+    if x.dtype.name == "bfloat16":  # NumPy has no bfloat16 arithmetic: float32 inside
+        return _norm(xp, x.astype(xp.float32), ord, axes, keepdim).astype(x.dtype)
+    return _norm(xp, x, ord, axes, keepdim)
+
+
+def _norm(xp, x, ord, axes, keepdim):
     a = x if ord == 2 and x.dtype.kind == "f" else xp.abs(x)
     if ord == 2:
         return xp.sqrt(xp.sum(a * a, axis=axes, keepdims=keepdim))

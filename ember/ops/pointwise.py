@@ -139,9 +139,15 @@ def tensors_only(name: str, to_float: bool = False):
 
 
 def _reject_float_alpha(a, b, alpha) -> None:
-    if type(alpha) is float and array_of(a, b).dtype.kind in "biu":
+    if type(alpha) not in (float, complex):
+        return
+    kind = array_of(a, b).dtype.kind
+    if kind in "biu":
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
+    if type(alpha) is complex and kind != "c":
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a "
+                           "complex number.")
 
 
 def common_types(operands, arrays):
@@ -167,8 +173,13 @@ def _subtraction_types(name):
 
 
 def _scaled(xp, x, alpha):
-    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result)."""
-    return x * alpha if not hasattr(x, "dtype") else xp.multiply(x, alpha)
+    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result),
+    and an int scaling an integer array wraps into its type as PyTorch's does (uint8, -1)."""
+    if not hasattr(x, "dtype"):
+        return x * alpha
+    if type(alpha) is int and x.dtype.kind in "iu":
+        alpha = xp.asarray(alpha).astype(x.dtype)
+    return xp.multiply(x, alpha)
 
 
 def _reject_integer_zero(name, a, b) -> None:
@@ -207,7 +218,7 @@ def add(g, input, other, *, alpha=1):
 @op(nin=2, promote=_subtraction_types("sub"), broadcasts=True, elementwise=True,
     inplace=True,
     aliases=("subtract",))
-def sub(xp, input, other, *, alpha=1):
+def sub(xp, input, other, alpha=1):  # alpha by position: subtract(x, 2, 3)
     """``input - alpha * other``, broadcasting."""
     if alpha == 1:
         return xp.subtract(input, other)
@@ -216,18 +227,18 @@ def sub(xp, input, other, *, alpha=1):
 
 
 @sub.derivative
-def sub(ctx, grad, *, alpha=1):
+def sub(ctx, grad, alpha=1):
     return grad, -grad if alpha == 1 else grad * -alpha
 
 
 @sub.onnx
-def sub(g, input, other, *, alpha=1):
+def sub(g, input, other, alpha=1):
     return g.op("Sub", input, other if alpha == 1 else g.op("Mul", other, g.scalar(alpha, other)))
 
 
 @op(nin=2, promote=_subtraction_types("rsub"), broadcasts=True, elementwise=True,
     method=False)
-def rsub(xp, input, other, *, alpha=1):
+def rsub(xp, input, other, alpha=1):
     """``other - alpha * input`` (subtraction with the operands swapped)."""
     if alpha != 1:
         _reject_float_alpha(input, other, alpha)
@@ -236,12 +247,12 @@ def rsub(xp, input, other, *, alpha=1):
 
 
 @rsub.derivative
-def rsub(ctx, grad, *, alpha=1):
+def rsub(ctx, grad, alpha=1):
     return (-grad if alpha == 1 else grad * -alpha), grad
 
 
 @rsub.onnx
-def rsub(g, input, other, *, alpha=1):
+def rsub(g, input, other, alpha=1):
     return g.op("Sub", other, input if alpha == 1 else g.op("Mul", input, g.scalar(alpha, input)))
 
 
@@ -373,7 +384,7 @@ def addcmul(xp, input, tensor1, tensor2, *, value=1):
     product = xp.multiply(tensor1, tensor2)
     if type(value) is float and array_of(input, product).dtype.kind in "biu":
         value = int(value)  # PyTorch casts the scale to the integer type
-    return xp.add(input, product if value == 1 else xp.multiply(product, value))
+    return xp.add(input, product if value == 1 else _scaled(xp, product, value))
 
 
 @addcmul.derivative

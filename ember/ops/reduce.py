@@ -124,10 +124,16 @@ def returning(entry: Op, result_type) -> Op:
     return entry
 
 
-def require_float(x, dtype) -> None:
-    """Refuse an integer input unless a float ``dtype`` says what to compute in (mean)."""
-    if x.dtype.kind not in "fc" and (dtype is None or dt.as_dtype(dtype).category < dt._FLOAT):
-        raise RuntimeError(f"could not infer output dtype. Input dtype must be either "
+def require_float(x, dtype, name: str = "mean") -> None:
+    """Refuse an integer input unless a float ``dtype`` says what to compute in, and an
+    integer ``dtype`` whatever the input (mean, nanmean)."""
+    if dtype is not None:
+        if dt.as_dtype(dtype).category < dt._FLOAT:
+            raise RuntimeError(f"{name}(): could not infer output dtype. Optional dtype must be "
+                               f"either a floating point or complex dtype. Got: "
+                               f"{_legacy(dt.as_dtype(dtype))}")
+    elif x.dtype.kind not in "fc" and x.dtype.name != "bfloat16":
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
                            f"a floating point or complex dtype. Got: "
                            f"{_legacy(dt.from_numpy_dtype(x.dtype))}")
 
@@ -204,7 +210,7 @@ def mean(xp, x, dim=None, keepdim=False, *, dtype=None):
     require_float(x, dtype)
     if dtype is not None:
         x = x.astype(dt.as_dtype(dtype).np, copy=False)
-    accumulate = xp.float32 if x.dtype == xp.float16 else None
+    accumulate = xp.float32 if x.dtype.itemsize == 2 else None  # float16, bfloat16
     total = x.sum(axis=_axes(dim, x.ndim), keepdims=keepdim, dtype=accumulate)
     count = reduced_count(x.shape, dim)
     # Dividing the sum is several times faster than NumPy's mean; an empty mean is NaN.
@@ -236,9 +242,13 @@ def mean_backward(grad, shape, dim, keepdim):
 @op(save=(0,))
 def nanmean(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Mean over ``dim`` of the elements that are not NaN."""
-    if x.dtype.kind not in "fc":
-        raise RuntimeError(f"expected input to have floating point or complex dtype but got "
-                           f"{_legacy(dt.from_numpy_dtype(x.dtype))}")
+    if x.dtype.kind not in "fc" and x.dtype.name != "bfloat16":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_legacy(dt.from_numpy_dtype(x.dtype))}")
+    require_float(x, dtype, "nanmean")
+    if dtype is not None and dt.as_dtype(dtype).is_complex:
+        raise NotImplementedError(f'"nansum_cpu" not implemented for '
+                                  f"'{_legacy(dt.as_dtype(dtype))}'")
     if dtype is not None:
         x = x.astype(dt.as_dtype(dtype).np)
     axes = dims_of(dim, x.ndim, "nanmean")
@@ -290,6 +300,9 @@ def _extreme(name: str, pick, arg_pick):
     """The ops of one kind of extreme: over dims (amax), of the whole tensor (``max()``),
     and along a dim with indices (``max(dim)``)."""
     def whole(xp, x, dim=(), keepdim=False):
+        if not x.size and dim not in ((), None):  # an empty dim is reported before repeats
+            given = dim if isinstance(dim, (tuple, list)) else (dim,)
+            _check_nonempty(x, [one_dim(d, x.ndim) for d in given], False)
         axes = dims_of(dim, x.ndim)
         _check_nonempty(x, axes, dim in ((), None))
         return getattr(x, pick)(axis=axes, keepdims=keepdim)
@@ -367,6 +380,8 @@ _lower_extremes(amin, _min_all, min, "ReduceMin", "ArgMin")
 def aminmax(xp, x, *, dim=None, keepdim=False):
     """``(min, max)`` of ``input`` over one ``dim`` (all elements by default)."""
     axes = dims_of(dim, x.ndim, "aminmax")
+    if dim is not None:
+        _check_nonempty(x, axes, False)
     if 0 in [x.shape[d] for d in axes]:
         raise RuntimeError("cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
@@ -418,7 +433,9 @@ def argmin(g, x, dim=None, keepdim=False):
 
 def _logical(name: str, pick):
     def reduce(xp, x, dim=None, keepdim=False):
-        result = getattr(xp, pick)(x, axis=dims_of(dim, x.ndim, name), keepdims=keepdim)
+        # an empty list of dims reduces none of them here (and all of them in sum, amax)
+        axes = () if dim == () or dim == [] else dims_of(dim, x.ndim, name)
+        result = getattr(xp, pick)(x, axis=axes, keepdims=keepdim)
         return result.astype(xp.uint8) if x.dtype == xp.uint8 else result
     reduce.__name__ = name
     reduce.__doc__ = f"Whether {pick} elements over ``dim`` are nonzero (bool; uint8 for uint8)."

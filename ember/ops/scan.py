@@ -1,6 +1,7 @@
 """Cumulative ops along one dimension: running sums, products, extrema and logsumexp."""
 from __future__ import annotations
 
+from .. import _dtype as dt
 from .. import return_types
 from .._creation import zeros
 from ._op import op
@@ -10,6 +11,14 @@ from .reduce import acc_dtype, one_dim, returning
 def along(xp, x, dim):
     """``x`` with at least one dimension, and ``dim`` checked (0-d tensors scan as one element)."""
     return xp.reshape(x, x.shape or (1,)), one_dim(dim, x.ndim)
+
+
+def scan_dtype(x, dtype, name: str):
+    """The dtype a running sum or product accumulates in; PyTorch's kernels have no bool one
+    (a 0-d or empty input runs no kernel)."""
+    if dtype is not None and dt.as_dtype(dtype) is dt.bool_ and x.ndim and x.size:
+        raise NotImplementedError(f'"{name}_out_cpu" not implemented for \'Bool\'')
+    return acc_dtype(x, dtype)
 
 
 def reverse_cumsum(t, dim: int):
@@ -25,7 +34,7 @@ def cumsum(xp, x, dim, *, dtype=None):
     tensor([1, 3, 6])
     """
     flat, d = along(xp, x, dim)
-    return xp.reshape(xp.cumsum(flat, axis=d, dtype=acc_dtype(x, dtype)), x.shape)
+    return xp.reshape(xp.cumsum(flat, axis=d, dtype=scan_dtype(x, dtype, "cumsum")), x.shape)
 
 
 @cumsum.derivative
@@ -37,7 +46,8 @@ def cumsum(ctx, grad, dim, *, dtype=None):
 def cumprod(xp, x, dim, *, dtype=None):
     """Running product along ``dim``; integers multiply in int64."""
     flat, d = along(xp, x, dim)
-    return xp.reshape(xp.cumprod(flat, axis=d, dtype=acc_dtype(x, dtype)), x.shape)
+    return xp.reshape(xp.cumprod(flat, axis=d, dtype=scan_dtype(x, dtype, "cumprod")),
+                      x.shape)
 
 
 @cumprod.derivative
@@ -61,6 +71,8 @@ def cumprod(ctx, grad, dim, *, dtype=None):
 
 def _running_extreme(name: str, pick: str):
     def running(xp, x, dim):
+        if not x.size:  # nothing to scan, whatever the dim (as PyTorch)
+            return x.copy(), xp.zeros(x.shape, xp.int64)
         flat, d = along(xp, x, dim)
         values = getattr(xp, pick).accumulate(flat, axis=d)
         # The index of the last element equal to the running extreme so far (PyTorch moves

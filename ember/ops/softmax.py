@@ -12,16 +12,23 @@ from .. import _dtype as dt
 from ..kernels import softmax as kernels
 from .._tensor import wrap
 from ..autograd.grad_mode import STATE
+from ._inplace import _legacy
 from ._op import op
 from .reduce import one_dim
 
 
-def _checked(x, dtype):
+def _checked(x, dim, dtype, name: str):
+    """``x`` in ``dtype``, after PyTorch's checks: ``dim`` in range, then a floating-point
+    type to compute in (an empty input computes in any)."""
+    n = x.ndim or 1
+    if not -n <= dim < n:
+        raise IndexError(f"{name}(): Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
     if dtype is not None:
-        return x.astype(dt.as_dtype(dtype).np)
-    if x.dtype.kind in "biu":
-        raise NotImplementedError(f"not implemented for '{dt.from_numpy_dtype(x.dtype)}': "
-                                  f"convert the input with .float(), or pass dtype=")
+        x = x.astype(dt.as_dtype(dtype).np)
+    if x.dtype.kind != "f" and x.size and x.dtype.name != "bfloat16":
+        raise NotImplementedError(f'"{name}" not implemented for '
+                                  f"'{_legacy(dt.from_numpy_dtype(x.dtype))}'")
     return x
 
 
@@ -45,7 +52,7 @@ def _shifted(xp, x, dim):
 @op(save_output=True)
 def softmax(xp, x, dim, dtype=None):
     """``exp(x) / exp(x).sum(dim)``, without overflow for large ``x``."""
-    x = _checked(x, dtype)
+    x = _checked(x, dim, dtype, "softmax")
     if xp is np:
         return on_cpu(lambda x: kernels.softmax(x, dim, False), x)
     z, dim = _shifted(xp, x, dim)
@@ -77,7 +84,7 @@ def softmax(g, x, dim, dtype=None):
 @op(save_output=True)
 def log_softmax(xp, x, dim, dtype=None):
     """``log(softmax(x, dim))``, computed as ``x - logsumexp(x, dim)`` for accuracy."""
-    x = _checked(x, dtype)
+    x = _checked(x, dim, dtype, "log_softmax")
     if xp is np:
         return on_cpu(lambda x: kernels.softmax(x, dim, True), x)
     z, dim = _shifted(xp, x, dim)

@@ -5,6 +5,8 @@ elements send their gradient back to the selected positions.
 """
 from __future__ import annotations
 
+import math
+
 import builtins
 
 import inspect
@@ -289,7 +291,36 @@ def histc(xp, x, bins=100, min=0, max=0):
         low, high = low - 1, high + 1
     if low > high:
         raise RuntimeError("max must be larger than min")
+    _check_histogram(x, bins, None)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
     return xp.histogram(x, bins=bins, range=(low, high))[0].astype(x.dtype)
+
+
+def _check_histogram(x, bins, weight) -> None:
+    """PyTorch's checks of a histogram's bins and weights, in its order."""
+    if isinstance(bins, int) and bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                           f"dimension 0")
+    if hasattr(bins, "ndim"):
+        if bins.ndim != 1:
+            raise RuntimeError(f"torch.histogramdd: bins tensor should have one dimension, "
+                               f"but got {bins.ndim} dimensions in the bins tensor")
+        if bins.dtype != x.dtype:
+            raise RuntimeError(f"torch.histogramdd: input tensor and bins tensors should have "
+                               f"the same dtype, but got {x.dtype} and {bins.dtype}")
+        if bins.size < 2:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins.size - 1} "
+                               f"for dimension 0")
+    if weight is not None:
+        if weight.dtype != x.dtype:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "
+                               f"and weight tensor should have the same dtype, but got "
+                               f"{x.dtype} and {weight.dtype}")
+        if weight.size != x.size:
+            raise RuntimeError(f"torch.histogramdd: if weight tensor is provided, input tensor "
+                               f"and weight tensor should have the same shape, but got "
+                               f"{x.shape} and {weight.shape}")
 
 
 @op(differentiable=False, n_outputs=2)
@@ -300,7 +331,11 @@ def histogram(xp, x, bins=100, *, range=None, weight=None, density=False):
         _not_implemented("histogram_cpu", x)
     edges = bins._data if hasattr(bins, "_data") else bins
     weight = None if weight is None else weight._data
-    hist, edges = xp.histogram(x, bins=edges, range=range, weights=weight, density=density)
+    _check_histogram(x, edges, weight)
+    try:
+        hist, edges = xp.histogram(x, bins=edges, range=range, weights=weight, density=density)
+    except (ValueError, TypeError) as e:  # NumPy's own checks (edges out of order...)
+        raise RuntimeError(str(e)) from None
     return hist.astype(x.dtype), edges.astype(x.dtype)
 
 

@@ -80,8 +80,8 @@ sigmoid.onnx("Sigmoid")
 
 
 def _logit(xp, x, eps=None):
-    if eps is not None:
-        x = xp.clip(x, eps, 1 - eps)
+    if eps is not None:  # PyTorch's order of the two bounds, for an eps above 0.5 too
+        x = xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x))
     return xp.log(x / (1 - x))
 
 

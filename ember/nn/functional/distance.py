@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _creation
+from ..._dtype import promote_types
 from ...ops import TABLE
+from ...ops._inplace import _legacy
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
@@ -34,8 +36,14 @@ def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     >>> F.cosine_similarity(ember.tensor([[1., 0.]]), ember.tensor([[1., 1.]]))
     tensor([0.7071])
     """
+    common = promote_types(x1.dtype, x2.dtype)
+    if not common.is_floating_point:
+        raise RuntimeError(f"cosine_similarity(): expected common dtype to be floating point, "
+                           f"yet common dtype is {_legacy(common)}")
+    if eps < 0:
+        raise RuntimeError(f"cosine_similarity(): eps must be non-negative, got: {eps}")
     shape = _broadcast(x1, x2)
-    x1, x2 = x1.expand(shape), x2.expand(shape)
+    x1, x2 = x1.to(common).expand(shape), x2.to(common).expand(shape)
     n1 = _floored(_vector_norm(x1, 2, dim, True), eps)
     n2 = _floored(_vector_norm(x2, 2, dim, True), eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
@@ -56,7 +64,7 @@ def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool =
     >>> F.pairwise_distance(ember.tensor([[0., 0.]]), ember.tensor([[3., 4.]]), eps=0)
     tensor([5.])
     """
-    return _vector_norm(x1 - x2 + eps, p, -1, keepdim)
+    return _vector_norm(x1 - x2 + float(eps), p, -1, keepdim)  # integers compute in float
 
 
 def pdist(input, p: float = 2.0):

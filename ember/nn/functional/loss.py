@@ -233,6 +233,15 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({_size(target)}) must be the same as input size "
                          f"({_size(input)})")
+    return logits_cross_entropy(input, target, weight, pos_weight, reduction)
+
+
+def logits_cross_entropy(input, target, weight=None, pos_weight=None, reduction: str = "mean"):
+    """`binary_cross_entropy_with_logits` as ``torch.binary_cross_entropy_with_logits``
+    computes it: the operands broadcast into ``target``'s shape, unchecked.
+
+    >>> logits_cross_entropy(ember.tensor([2., -1.]), ember.tensor(1.))
+    """
     softplus = _softplus_of_negative(input)
     if pos_weight is not None:  # positives count pos_weight times
         softplus = softplus * ((pos_weight - 1) * target + 1)
@@ -254,6 +263,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean
                       "'batchmean' in the next major release.", stacklevel=2)
     if reduction not in ("mean", "sum", "none", "batchmean"):
         raise ValueError(f"kl_div(): {reduction} is not a valid value for reduction")
+    for x in (input, target):
+        if not (x.dtype.is_floating_point or x.dtype.is_complex):
+            raise RuntimeError(f"kl_div: Integral inputs not supported (got {x.dtype}).")
+    for x in (input, target):
+        if x.dtype.is_complex:
+            raise RuntimeError(f"kl_div: Complex inputs not supported (got {x.dtype}).")
     if log_target:
         loss = target.exp() * (target - input)
     else:

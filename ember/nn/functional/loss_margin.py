@@ -29,7 +29,16 @@ def margin_ranking_loss(input1, input2, target, margin: float = 0.0, size_averag
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {list(input1.shape)}, input2: "
                            f"{list(input2.shape)}, target: {list(target.shape)} ")
-    loss = (-target * (input1 - input2) + margin).clamp_min(0)
+    return ranking_loss(input1, input2, target, margin, reduction)
+
+
+def ranking_loss(input1, input2, target, margin: float = 0.0, reduction: str = "mean"):
+    """`margin_ranking_loss` as ``torch.margin_ranking_loss`` computes it: the operands
+    broadcast, whatever their ranks.
+
+    >>> ranking_loss(ember.tensor([1., 2.]), ember.tensor([[0.], [3.]]), ember.tensor(1.))
+    """
+    loss = (-target * (input1 - input2) + float(margin)).clamp_min(0)
     return _reduce(loss, reduction, "margin_ranking_loss")
 
 
@@ -38,6 +47,9 @@ def hinge_embedding_loss(input, target, margin: float = 1.0, size_average=None, 
     """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1."""
     reduction = _reduction(size_average, reduce, reduction, "hinge_embedding_loss")
     zero = _creation.zeros((), dtype=input.dtype, device=input.device)
+    # PyTorch fills the margin into a tensor of the input's dtype (an integer input keeps
+    # its dtype, the margin truncated).
+    margin = _creation.full((), margin, dtype=input.dtype, device=input.device)
     below_margin = _where(target != 1, (margin - input).clamp_min(0), zero)
     return _reduce(below_margin + _where(target != -1, input, zero), reduction,
                    "hinge_embedding_loss")

@@ -11,8 +11,14 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:
     (``dim=-1`` means the norm of the whole tensor, as in PyTorch)."""
     if dim == -1:
         return v.norm(pow)
-    others = tuple(d for d in range(v.ndim) if d != dim)
-    return v.norm(pow, dim=others, keepdim=True)
+    # PyTorch's steps (and so its errors): rows along dim 0 or the last dim, else a transpose
+    last = v.ndim - 1
+    if dim == 0 or dim == last:
+        kept = [1] * v.ndim
+        kept[dim] = v.shape[dim]
+        rows = v.reshape(v.shape[0], -1) if dim == 0 else v.reshape(-1, v.shape[last])
+        return rows.norm(pow, 1 if dim == 0 else 0).reshape(kept)
+    return norm_except_dim(v.transpose(0, dim), pow, 0).transpose(0, dim)
 
 
 def weight_norm_value(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:

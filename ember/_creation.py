@@ -172,6 +172,18 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """``obj`` (a tensor, NumPy array, number or nested sequence) as a tensor, sharing its
+    memory when no conversion is needed. ``copy=True`` always copies; the default ``None``
+    copies only when needed. Unlike PyTorch, ``copy=False`` doesn't raise when a copy is
+    needed: it copies. ``requires_grad`` (default False) makes the result a leaf that
+    requires grad.
+
+    >>> a = np.zeros(3)
+    >>> t = ember.asarray(a); t[0] = 1.0; a
+    array([1., 0., 0.])
+    >>> ember.asarray([1, 2], dtype=ember.float32)
+    tensor([1., 2.])
+    """
     t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
     return t.requires_grad_(requires_grad) if requires_grad else t
 
@@ -269,18 +281,45 @@ def _like(x, dtype, device):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
+    """A tensor of zeros with ``input``'s shape, dtype and device. ``dtype``, ``device``
+    and ``requires_grad`` (default False) override ``input``'s; ``layout`` is accepted (only
+    strided exists). The result is contiguous whatever ``memory_format`` says, where PyTorch
+    keeps a dense input's stride order by default: the values are the same.
+
+    >>> ember.zeros_like(ember.tensor([[1, 2], [3, 4]]))
+    tensor([[0, 0],
+            [0, 0]])
+    """
     dtype, device = _like(input, dtype, device)
     return _filled(input.shape, 0, dtype, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    """A tensor of ones with ``input``'s shape, dtype and device. ``dtype``, ``device``
+    and ``requires_grad`` (default False) override ``input``'s; ``layout`` is accepted (only
+    strided exists). The result is contiguous whatever ``memory_format`` says, where PyTorch
+    keeps a dense input's stride order by default: the values are the same.
+
+    >>> ember.ones_like(ember.zeros(2, 2), dtype=ember.int64)
+    tensor([[1, 1],
+            [1, 1]])
+    """
     dtype, device = _like(input, dtype, device)
     return _filled(input.shape, 1, dtype, device, requires_grad)
 
 
 def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
+    """An uninitialized tensor with ``input``'s shape, dtype and device: fill it before
+    reading it. ``dtype``, ``device`` and ``requires_grad`` (default False) override
+    ``input``'s; ``layout`` is accepted (only strided exists). With the default
+    ``memory_format`` it keeps ``input``'s stride order, as in PyTorch.
+
+    >>> x = ember.zeros(3, 2).t()
+    >>> ember.empty_like(x).shape, ember.empty_like(x).stride()
+    (ember.Size([2, 3]), (1, 2))
+    """
     dtype, device = _like(input, dtype, device)
     if (memory_format is None or memory_format is preserve_format) and device == input.device:
         # the backend's empty_like keeps the input's stride order, as preserve_format does
@@ -298,6 +337,16 @@ def _in_format(array, memory_format):
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None,
               requires_grad=False, memory_format=None):
+    """A tensor with ``input``'s shape, dtype and device, every element ``fill_value``
+    (converted to that dtype). ``dtype``, ``device`` and ``requires_grad`` (default False)
+    override ``input``'s; ``layout`` is accepted (only strided exists). The result is
+    contiguous whatever ``memory_format`` says, where PyTorch keeps a dense input's stride
+    order by default: the values are the same.
+
+    >>> ember.full_like(ember.zeros(2, 3), 7.5)
+    tensor([[7.5000, 7.5000, 7.5000],
+            [7.5000, 7.5000, 7.5000]])
+    """
     dtype, device = _like(input, dtype, device)
     return _filled(input.shape, fill_value, dtype, device, requires_grad)
 
@@ -389,10 +438,21 @@ def numel(input: Tensor) -> int:
 
 
 def is_floating_point(input: Tensor) -> bool:
+    """Whether ``input``'s dtype is a real floating type (complex dtypes are not); the
+    function form of `Tensor.is_floating_point`.
+
+    >>> ember.is_floating_point(ember.zeros(2)), ember.is_floating_point(ember.tensor([1]))
+    (True, False)
+    """
     return input.is_floating_point()
 
 
 def is_complex(input: Tensor) -> bool:
+    """Whether ``input``'s dtype is complex; the function form of `Tensor.is_complex`.
+
+    >>> ember.is_complex(ember.tensor([1j])), ember.is_complex(ember.zeros(2))
+    (True, False)
+    """
     return input.is_complex()
 
 
@@ -413,27 +473,58 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
 
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
               pin_memory=False) -> Tensor:
+    """A tensor of zeros of ``size`` (sizes, or one tuple) with this tensor's dtype and
+    device unless ``dtype`` or ``device`` is given; ``requires_grad`` defaults to False.
+
+    >>> ember.tensor([1, 2]).new_zeros(2, 3)
+    tensor([[0, 0, 0],
+            [0, 0, 0]])
+    """
     return zeros(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
              pin_memory=False) -> Tensor:
+    """A tensor of ones of ``size``, with this tensor's dtype and device unless given (as
+    `new_zeros`).
+
+    >>> ember.zeros(1, dtype=ember.float64).new_ones((2,))
+    tensor([1., 1.], dtype=ember.float64)
+    """
     return ones(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
               pin_memory=False) -> Tensor:
+    """An uninitialized tensor of ``size``, with this tensor's dtype and device unless
+    given (as `new_zeros`); fill it before reading it.
+
+    >>> ember.tensor([1, 2]).new_empty(2, 3).dtype
+    ember.int64
+    """
     return empty(*size, requires_grad=requires_grad, **_new_kwargs(self, dtype, device))
 
 
 def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False) -> Tensor:
+    """A tensor of ``size`` (a tuple) filled with ``fill_value``, with this tensor's dtype
+    and device unless given (as `new_zeros`).
+
+    >>> ember.tensor([1, 2]).new_full((2,), 7)
+    tensor([7, 7])
+    """
     return full(size, fill_value, requires_grad=requires_grad,
                 **_new_kwargs(self, dtype, device))
 
 
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False,
                       layout=None, pin_memory=False) -> Tensor:
+    """An uninitialized tensor of ``size`` laid out with ``stride`` (elements per step of
+    each dimension), with this tensor's dtype and device unless given (as `new_zeros`).
+
+    >>> ember.zeros(1).new_empty_strided((2, 3), (1, 2)).stride()
+    (1, 2)
+    """
     return empty_strided(size, stride, requires_grad=requires_grad,
                          **_new_kwargs(self, dtype, device))
 

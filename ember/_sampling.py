@@ -69,12 +69,27 @@ def randn(*size, generator=None, dtype=None, layout=None, device=None,
 
 def rand_like(input: Tensor, *, dtype=None, layout=None, device=None,
               requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Uniform samples on [0, 1) in a tensor with ``input``'s shape, dtype and device (a
+    floating dtype: integer ones raise NotImplementedError). ``dtype``, ``device`` and
+    ``requires_grad`` (default False) override; the result is contiguous. Ember's random
+    streams differ from PyTorch's for the same seed.
+
+    >>> x = ember.rand_like(ember.zeros(2, 3, dtype=ember.float64))
+    >>> x.dtype, bool(((0 <= x) & (x < 1)).all())
+    (ember.float64, True)
+    """
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype=None, layout=None, device=None,
                requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Standard normal samples in a tensor with ``input``'s shape, dtype and device (as
+    `rand_like`, whose arguments it takes).
+
+    >>> ember.randn_like(ember.zeros(2, 3)).shape
+    ember.Size([2, 3])
+    """
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad)
 
@@ -103,6 +118,14 @@ def randint(*args, generator=None, dtype=None, layout=None, device=None,
 
 def randint_like(input: Tensor, *args, dtype=None, layout=None, device=None,
                  requires_grad: bool = False, memory_format=None, **kwargs) -> Tensor:
+    """Integers drawn uniformly from [``low``, ``high``) in a tensor with ``input``'s shape,
+    dtype and device: ``randint_like(input, high)`` or ``randint_like(input, low, high)``
+    (``low`` defaults to 0). ``dtype``, ``device`` and ``requires_grad`` override.
+
+    >>> x = ember.randint_like(ember.zeros(2, 3), 3, 5)
+    >>> x.dtype, bool(((3 <= x) & (x < 5)).all())
+    (ember.float32, True)
+    """
     low, high, _ = _randint_args(args + (input.shape,), kwargs, "randint_like")
     return randint(low, high, input.shape, dtype=dtype or input.dtype,
                    device=device or input.device, requires_grad=requires_grad)
@@ -275,18 +298,38 @@ def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None, **kwargs) 
 
 
 def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with samples of the normal distribution of ``mean`` (default 0) and standard
+    deviation ``std`` (default 1, must be >= 0); floating dtypes only. Returns the tensor.
+
+    >>> x = ember.empty(10000).normal_(5.0, 0.1)
+    >>> bool((x.mean() - 5).abs() < 0.01)
+    True
+    """
     _check_std(std)
     z = _continuous_(self, "standard_normal", generator, "normal_kernel_cpu")
     return _fill(self, z * std + mean, "normal_")
 
 
 def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
+    """Fill with ``exp(z)``, ``z`` normal with ``mean`` (default 1) and standard deviation
+    ``std`` (default 2): the parameters are those of the logarithm. Returns the tensor.
+
+    >>> bool((ember.empty(100).log_normal_() > 0).all())
+    True
+    """
     _check_std(std)
     z = _continuous_(self, "standard_normal", generator, "log_normal_cpu")
     return _fill(self, self._xp.exp(z * std + mean), "log_normal_")
 
 
 def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with samples of the exponential distribution of rate ``lambd`` (default 1, must
+    be > 0; the mean is ``1 / lambd``). Returns the tensor.
+
+    >>> x = ember.empty(10000).exponential_(4.0)
+    >>> bool((x >= 0).all()), bool((x.mean() - 0.25).abs() < 0.02)
+    (True, True)
+    """
     if lambd <= 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     e = _continuous_(self, "standard_exponential", generator, "exponential_cpu")
@@ -294,17 +337,39 @@ def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
 
 
 def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
+    """Fill with samples of the Cauchy distribution centred on ``median`` (default 0) with
+    scale ``sigma`` (default 1). It has no mean: half the samples lie within ``sigma`` of the
+    median. Returns the tensor.
+
+    >>> x = ember.empty(10000).cauchy_(median=3.0)
+    >>> bool((x.median() - 3).abs() < 0.1)
+    True
+    """
     u = _continuous_(self, "random", generator, "cauchy_cpu")
     return _fill(self, median + sigma * self._xp.tan(math.pi * (u - 0.5)), "cauchy_")
 
 
 def geometric_(self, p: float, *, generator=None) -> Tensor:
+    """Fill with samples of the geometric distribution: the number of trials, each a success
+    with probability ``p`` in (0, 1), up to and including the first success (1, 2, 3...).
+    Returns the tensor, in its own dtype.
+
+    >>> x = ember.empty(1000).geometric_(0.5)
+    >>> bool((x >= 1).all()), bool((x == x.round()).all())
+    (True, True)
+    """
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
     return _fill(self, _rng(self, generator).geometric(p, tuple(self.shape)), "geometric_")
 
 
 def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+    """Fill with 1 with probability ``p`` (default 0.5) and 0 otherwise; ``p`` is a number
+    or a tensor of probabilities that broadcasts to this one. Any dtype. Returns the tensor.
+
+    >>> ember.zeros(4, dtype=ember.int64).bernoulli_(ember.tensor([0., 1., 1., 0.]))
+    tensor([0, 1, 1, 0])
+    """
     sample = _bernoulli(_rng(self, generator), p, self.shape, self.dtype)
     return _fill(self, sample, "bernoulli_")
 

@@ -60,6 +60,13 @@ class Tensor:
     # -- autograd fields -----------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether autograd records the operations on this tensor. Settable on leaves
+        (``x.requires_grad = True`` is `requires_grad_`); only floating and complex tensors
+        can require gradients.
+
+        >>> ember.ones(2).requires_grad, ember.ones(2, requires_grad=True).requires_grad
+        (False, True)
+        """
         return self._requires_grad
 
     @requires_grad.setter
@@ -67,6 +74,13 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set `requires_grad` in place (default True) and return this tensor. A computed
+        (non-leaf) tensor can't be switched off: `detach` it instead.
+
+        >>> w = ember.zeros(3).requires_grad_()
+        >>> w.requires_grad, w.is_leaf
+        (True, True)
+        """
         if self._grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
@@ -81,6 +95,13 @@ class Tensor:
 
     @property
     def grad_fn(self):
+        """The graph node that made this tensor (its backward function), or None for a leaf
+        and for results computed without gradient tracking.
+
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> x.grad_fn is None, type((x * 2).sum().grad_fn).__name__
+        (True, 'SumBackward0')
+        """
         if self._base is not None and self._grad_fn is not None:
             from .autograd.graph import edge_of
             return edge_of(self)[0]
@@ -88,10 +109,25 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """Whether this tensor has no `grad_fn`: it was made by the user, or by an operation
+        that recorded nothing. Only leaves get ``.grad`` filled by `backward`.
+
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> x.is_leaf, (x * 2).is_leaf
+        (True, False)
+        """
         return self._grad_fn is None
 
     @property
     def grad(self):
+        """The gradient `backward` accumulated into this leaf (None until then). Assigning
+        checks shape and dtype; ``del x.grad`` or ``x.grad = None`` clears it.
+
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> (3 * x).sum().backward()
+        >>> x.grad
+        tensor([3., 3.])
+        """
         return self._grad
 
     @grad.setter
@@ -118,6 +154,14 @@ class Tensor:
 
     @property
     def data(self) -> "Tensor":
+        """This tensor without autograd history (as `detach`). Assigning ``x.data = y`` swaps
+        in ``y``'s values behind autograd's back, which is what old PyTorch code does for
+        in-place updates of parameters.
+
+        >>> w = ember.ones(2, requires_grad=True)
+        >>> w.data.requires_grad
+        False
+        """
         return self.detach()
 
     @data.setter
@@ -132,6 +176,13 @@ class Tensor:
         return self._alias()
 
     def detach_(self) -> "Tensor":
+        """Detach this tensor from the graph in place: it becomes a leaf that doesn't require
+        grad. A view of a tensor that requires grad can't be (use `detach`).
+
+        >>> y = ember.ones(2, requires_grad=True) * 2
+        >>> y.detach_().requires_grad, y.grad_fn
+        (False, None)
+        """
         if self._base is not None and self._base._requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self._grad_fn = None
@@ -164,6 +215,13 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """Whether `retain_grad` was called on this non-leaf tensor, so that `backward` keeps
+        its ``.grad``.
+
+        >>> y = ember.ones(2, requires_grad=True) * 2
+        >>> y.retain_grad(); y.retains_grad
+        True
+        """
         return self._retains_grad
 
     def register_hook(self, hook):
@@ -198,38 +256,87 @@ class Tensor:
     # -- shape and memory ----------------------------------------------------------------
     @property
     def shape(self) -> "Size":
+        """The size of each dimension, an `ember.Size` (a tuple); the same as `size()`.
+
+        >>> ember.zeros(2, 3).shape
+        ember.Size([2, 3])
+        """
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None):
+        """The shape as an `ember.Size`, or with ``dim`` (negative counts from the end) the
+        size of that one dimension.
+
+        >>> x = ember.zeros(2, 3)
+        >>> x.size(), x.size(-1)
+        (ember.Size([2, 3]), 3)
+        """
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     def dim(self) -> int:
+        """The number of dimensions (0 for a scalar); also `ndim` and `ndimension()`.
+
+        >>> ember.zeros(2, 3).dim(), ember.tensor(1.0).ndim
+        (2, 0)
+        """
         return self._data.ndim
 
     ndim = property(dim)
 
     def ndimension(self) -> int:
+        """Another name of `dim`: the number of dimensions.
+
+        >>> ember.zeros(2, 3, 4).ndimension()
+        3
+        """
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements, the product of the shape (``nelement`` is another name).
+
+        >>> ember.zeros(2, 3).numel(), ember.zeros(0, 3).nelement()
+        (6, 0)
+        """
         return self._data.size
 
     nelement = numel
 
     def element_size(self) -> int:
+        """Bytes per element, from the dtype (the same as `itemsize`).
+
+        >>> ember.zeros(2).element_size(), ember.zeros(2, dtype=ember.int16).element_size()
+        (4, 2)
+        """
         return self._data.itemsize
 
     @property
     def itemsize(self) -> int:
+        """Bytes per element (as `element_size()`).
+
+        >>> ember.zeros(2, dtype=ember.float64).itemsize
+        8
+        """
         return self._data.itemsize
 
     @property
     def nbytes(self) -> int:
+        """Bytes the elements take, ``numel() * itemsize`` (a view counts only its own).
+
+        >>> ember.zeros(2, 3).nbytes
+        24
+        """
         return self._data.nbytes
 
     def stride(self, dim: int | None = None):
+        """How many elements to step in memory to move one place along each dimension (a
+        tuple), or along ``dim`` only.
+
+        >>> x = ember.zeros(3, 4)
+        >>> x.stride(), x.t().stride(), x.stride(0)
+        ((4, 1), (1, 4), 4)
+        """
         item = self._data.itemsize
         strides = tuple(s // item for s in self._data.strides)
         if dim is None:
@@ -237,6 +344,13 @@ class Tensor:
         return strides[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def storage_offset(self) -> int:
+        """Where this tensor's first element sits in its storage, in elements (0 unless it is
+        a view that starts further in).
+
+        >>> x = ember.zeros(2, 3)
+        >>> x.storage_offset(), x[1].storage_offset()
+        (0, 3)
+        """
         base = self._data
         while isinstance(base.base, type(self._data)):
             base = base.base
@@ -248,17 +362,40 @@ class Tensor:
         return (start - origin) // self._data.itemsize
 
     def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements lie in memory in row-major order with no gaps; with
+        ``memory_format`` (``ember.channels_last``...), whether they lie in that order.
+        PyTorch's default, ``ember.contiguous_format``, is spelled None here.
+
+        >>> x = ember.zeros(3, 4)
+        >>> x.is_contiguous(), x.t().is_contiguous()
+        (True, False)
+        """
         if memory_format is None:
             return self._data.flags.c_contiguous
         from ._layout import is_dense_in
         return is_dense_in(self._data, memory_format)
 
     def data_ptr(self) -> int:
+        """The address of the first element (of the NumPy or CuPy array behind the tensor).
+        Views into one buffer differ by their offset; a tensor with no elements may share an
+        address with another.
+
+        >>> x = ember.zeros(2, 3)
+        >>> x[1].data_ptr() - x.data_ptr() == 3 * x.element_size()
+        True
+        """
         if self._xp is np:
             return self._data.__array_interface__["data"][0]
         return self._data.data.ptr
 
     def untyped_storage(self):
+        """The memory behind this tensor as bytes (a view's is its base's). Ember's storage
+        object offers ``nbytes()``, ``data_ptr()`` and ``size()``, not PyTorch's whole
+        storage API.
+
+        >>> ember.zeros(2, 3).untyped_storage().nbytes()
+        24
+        """
         return _Storage(self)
 
     def _is_view(self) -> bool:
@@ -267,18 +404,39 @@ class Tensor:
     # -- dtype and device ----------------------------------------------------------------
     @property
     def dtype(self) -> dt.dtype:
+        """The element type, an `ember.dtype` (``ember.float32``...). `to` changes it.
+
+        >>> ember.zeros(2).dtype, ember.tensor([1, 2]).dtype
+        (ember.float32, ember.int64)
+        """
         return dt.from_numpy_dtype(self._data.dtype)
 
     @property
     def device(self):
+        """Where the data lives: ``device(type='cpu')`` for NumPy arrays, ``cuda:N`` for CuPy
+        ones.
+
+        >>> ember.zeros(2).device
+        device(type='cpu')
+        """
         return CPU if type(self._data) is np.ndarray else backend.device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
+        """Whether the tensor is on a CUDA device (a CuPy array).
+
+        >>> ember.zeros(2).is_cuda
+        False
+        """
         return self.device.type == "cuda"
 
     @property
     def is_cpu(self) -> bool:
+        """Whether the tensor is on the CPU (a NumPy array).
+
+        >>> ember.zeros(2).is_cpu
+        True
+        """
         return type(self._data) is np.ndarray
 
     @property
@@ -286,12 +444,28 @@ class Tensor:
         return np if type(self._data) is np.ndarray else backend.xp_of(self._data)
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a real floating type (float16, bfloat16, float32, float64);
+        complex dtypes are not.
+
+        >>> ember.zeros(2).is_floating_point(), ember.tensor([1, 2]).is_floating_point()
+        (True, False)
+        """
         return self.dtype.category == dt._FLOAT
 
     def is_complex(self) -> bool:
+        """Whether the dtype is complex (complex64 or complex128).
+
+        >>> ember.zeros(2, dtype=ember.complex64).is_complex(), ember.zeros(2).is_complex()
+        (True, False)
+        """
         return self.dtype.category == dt._COMPLEX
 
     def get_device(self) -> int:
+        """The CUDA device index, or -1 for a CPU tensor.
+
+        >>> ember.zeros(2).get_device()
+        -1
+        """
         d = self.device
         return -1 if d.type == "cpu" else (d.index or 0)
 
@@ -319,31 +493,44 @@ class Tensor:
         return out.contiguous(memory_format)
 
     def cpu(self) -> "Tensor":
+        """This tensor on the CPU: itself when it is there already, else a copy.
+
+        >>> x = ember.ones(2)
+        >>> x.cpu() is x
+        True
+        """
         return self.to(CPU)
 
     def cuda(self, device=None, non_blocking=False) -> "Tensor":
+        """A copy on CUDA device ``device`` (an index, a string or an `ember.device`; the
+        current one by default), itself if it is there already. It needs CuPy
+        (``pip install ember[cuda]``): without it, ``ember.cuda.CudaUnavailable`` is raised
+        where PyTorch raises an AssertionError. ``non_blocking`` is accepted and ignored.
+
+        >>> ember.ones(2).cuda() if ember.cuda.is_available() else "needs CuPy"
+        'needs CuPy'
+        """
         d = as_device("cuda" if device is None else device if not isinstance(device, int)
                       else f"cuda:{device}")
         return self.to(d)
 
-    def float(self): return self.to(dt.float32)
-    def double(self): return self.to(dt.float64)
-    def half(self): return self.to(dt.float16)
-    def bfloat16(self): return self.to(dt.bfloat16)
-    def long(self): return self.to(dt.int64)
-    def int(self): return self.to(dt.int32)
-    def short(self): return self.to(dt.int16)
-    def char(self): return self.to(dt.int8)
-    def byte(self): return self.to(dt.uint8)
-    def bool(self): return self.to(dt.bool_)
-    def cfloat(self): return self.to(dt.complex64)
-    def cdouble(self): return self.to(dt.complex128)
-
     def type_as(self, other: "Tensor") -> "Tensor":
+        """This tensor cast to ``other``'s dtype (``self.to(other.dtype)``): itself when the
+        dtypes match.
+
+        >>> ember.tensor([1.7, -2.2]).type_as(ember.tensor([1]))
+        tensor([ 1, -2])
+        """
         return self.to(other.dtype)
 
     # -- leaving ember -------------------------------------------------------------------
     def item(self):
+        """The value of a one-element tensor as a Python number (float, int, bool or
+        complex); any other number of elements raises RuntimeError.
+
+        >>> ember.tensor([[2.5]]).item()
+        2.5
+        """
         if _TRACER:
             _note_data_read("Tensor.item()")
         if self._data.size != 1:
@@ -352,6 +539,11 @@ class Tensor:
         return self._host().reshape(()).item()
 
     def tolist(self):
+        """The elements as nested Python lists of Python numbers (a number for a 0-d tensor).
+
+        >>> ember.tensor([[1, 2], [3, 4]]).tolist()
+        [[1, 2], [3, 4]]
+        """
         if _TRACER:
             _note_data_read("Tensor.tolist()")
         return self._host().tolist()
@@ -478,6 +670,29 @@ class Tensor:
         t.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_")})
         memo[id(self)] = t
         return t
+
+
+def _cast_method(name: str, dtype: dt.dtype):
+    """``Tensor.<name>()``, PyTorch's shorthand for ``self.to(<dtype>)``."""
+    def cast(self) -> Tensor:
+        return self.to(dtype)
+    cast.__name__, cast.__qualname__ = name, f"Tensor.{name}"
+    cast.__doc__ = f"""``self.to({dtype})``: a copy of this tensor in that dtype, or the tensor
+    itself when it has it already. A cast to an integer type rounds toward zero; to bool,
+    nonzero is True.
+
+    >>> ember.tensor([1.5, -2.0]).{name}().dtype
+    {dtype}
+    """
+    return cast
+
+
+for _name, _dtype in (("float", dt.float32), ("double", dt.float64), ("half", dt.float16),
+                      ("bfloat16", dt.bfloat16), ("long", dt.int64), ("int", dt.int32),
+                      ("short", dt.int16), ("char", dt.int8), ("byte", dt.uint8),
+                      ("bool", dt.bool_), ("cfloat", dt.complex64),
+                      ("cdouble", dt.complex128)):
+    setattr(Tensor, _name, _cast_method(_name, _dtype))
 
 
 def _rebuild(data, requires_grad, cls=Tensor):

@@ -35,6 +35,11 @@ def is_nonzero(input: Tensor) -> bool:
 
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:
+    """Whether ``input`` and ``other`` have the same shape (dtypes may differ).
+
+    >>> ember.is_same_size(ember.zeros(2, 3), ember.ones(2, 3, dtype=ember.int64))
+    True
+    """
     return input.shape == other.shape
 
 
@@ -44,18 +49,44 @@ def is_signed(input: Tensor) -> bool:
 
 
 def is_conj(input: Tensor) -> bool:
+    """Whether ``input`` carries a lazy conjugate bit: always False in Ember, whose `conj`
+    computes the conjugate (PyTorch answers True for ``conj()`` of a complex tensor).
+
+    >>> ember.tensor([1 + 2j]).conj().is_conj()
+    False
+    """
     return False
 
 
 def is_neg(input: Tensor) -> bool:
+    """Whether ``input`` carries a lazy negative bit: always False, as Ember keeps no such
+    bits (see the module note).
+
+    >>> ember.zeros(2).is_neg()
+    False
+    """
     return False
 
 
 def resolve_conj(input: Tensor) -> Tensor:
+    """``input`` with any lazy conjugation applied: ``input`` itself in Ember, where
+    conjugation is never lazy (PyTorch may return a new tensor).
+
+    >>> x = ember.tensor([1 + 2j]).conj()
+    >>> x.resolve_conj() is x
+    True
+    """
     return input
 
 
 def resolve_neg(input: Tensor) -> Tensor:
+    """``input`` with any lazy negation applied: ``input`` itself in Ember, where negation
+    is never lazy.
+
+    >>> x = ember.ones(2)
+    >>> x.resolve_neg() is x
+    True
+    """
     return input
 
 
@@ -72,10 +103,21 @@ def is_inference(input: Tensor) -> bool:
 
 
 def _is_pinned(self, device=None) -> bool:
+    """Whether the tensor is in page-locked host memory: always False, as Ember doesn't pin.
+
+    >>> ember.zeros(2).is_pinned()
+    False
+    """
     return False
 
 
 def _pin_memory(self, device=None) -> Tensor:
+    """A copy in page-locked memory, for faster copies to a GPU. With no GPU it raises
+    RuntimeError, as PyTorch does; with CuPy, Ember returns a plain copy (not pinned).
+
+    >>> ember.zeros(2).pin_memory() if ember.cuda.is_available() else "no GPU"
+    'no GPU'
+    """
     from . import cuda
     if not cuda.is_available():
         raise RuntimeError("Cannot access accelerator device when none is available.")
@@ -83,6 +125,14 @@ def _pin_memory(self, device=None) -> Tensor:
 
 
 def _share_memory_(self) -> Tensor:
+    """Mark the tensor as shared between processes and return it. Ember only records the
+    mark (`is_shared` reports it): NumPy memory stays private to the process, and tensors
+    sent to worker processes travel by value, so a worker's writes are not seen by the
+    parent as they are in PyTorch.
+
+    >>> ember.zeros(2).share_memory_().is_shared()
+    True
+    """
     # Recorded only: NumPy memory is private to the process; tensors sent to workers are
     # pickled by value.
     self._shared = True
@@ -90,6 +140,12 @@ def _share_memory_(self) -> Tensor:
 
 
 def _is_shared(self) -> bool:
+    """Whether `share_memory_` was called on this tensor (see there for what it means in
+    Ember).
+
+    >>> ember.zeros(2).is_shared()
+    False
+    """
     return self.__dict__.get("_shared", False)
 
 
@@ -130,6 +186,15 @@ class TypedStorage(_Storage):
 
 
 def _storage(self) -> TypedStorage:
+    """The memory behind the tensor, counted in elements of its dtype: a `TypedStorage`
+    with ``size()``, ``element_size()``, ``tolist()``, indexing, ``data_ptr()`` and
+    ``nbytes()``. A view's storage is its base's. PyTorch deprecates this for
+    `untyped_storage`.
+
+    >>> x = ember.arange(6.).reshape(2, 3)
+    >>> x[1].storage().size(), x[1].storage()[4]
+    (6, 4.0)
+    """
     return TypedStorage(self)
 
 
@@ -205,6 +270,13 @@ def _resize_(self, *sizes, memory_format=None) -> Tensor:
 
 
 def _resize_as_(self, other: Tensor, memory_format=None) -> Tensor:
+    """`resize_` this tensor in place to ``other``'s shape (``memory_format`` is accepted
+    and ignored): the leading values are kept, new ones are uninitialized.
+
+    >>> ember.arange(6.).resize_as_(ember.zeros(2, 3))
+    tensor([[0., 1., 2.],
+            [3., 4., 5.]])
+    """
     return _resize_(self, other.shape)
 
 

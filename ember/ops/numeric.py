@@ -36,19 +36,37 @@ def _same_dtype(name):
     return check
 
 
-def _non_differentiable(name, forward, promote="common"):
-    forward.__name__ = name
+def _non_differentiable(name, forward, doc, promote="common"):
+    forward.__name__, forward.__doc__ = name, doc
     return op(nin=2, promote=promote, broadcasts=True, elementwise=True, differentiable=False,
               inplace=True)(forward)
 
 
-gcd = _non_differentiable("gcd", _integer_only("gcd", lambda xp, a, b: xp.gcd(a, b)))
-gcd.forward.__doc__ = "The greatest common divisor, elementwise (integers only)."
-lcm = _non_differentiable("lcm", _integer_only("lcm", lambda xp, a, b: xp.lcm(a, b)))
-lcm.forward.__doc__ = "The least common multiple, elementwise (integers only)."
+gcd = _non_differentiable("gcd", _integer_only("gcd", lambda xp, a, b: xp.gcd(a, b)), """The
+    greatest common divisor of ``input`` and ``other``, elementwise and broadcasting; always
+    non-negative, and ``gcd(0, 0) = 0``. Integer dtypes only (others raise
+    NotImplementedError).
+
+    >>> ember.gcd(ember.tensor([12, 18, -4]), ember.tensor([8, 27, 0]))
+    tensor([4, 9, 4])
+    """)
+lcm = _non_differentiable("lcm", _integer_only("lcm", lambda xp, a, b: xp.lcm(a, b)), """The
+    least common multiple of ``input`` and ``other``, elementwise and broadcasting; always
+    non-negative, 0 when either is 0. Integer dtypes only (others raise NotImplementedError).
+
+    >>> ember.lcm(ember.tensor([4, 6, 5]), ember.tensor([6, 4, 0]))
+    tensor([12, 12,  0])
+    """)
 
 
 def _heaviside(xp, input, values):
+    """The unit step of ``input``: 0 below zero, 1 above, and ``values`` (a tensor of the
+    same dtype, broadcasting) where ``input`` is 0; NaN stays NaN. No gradient; complex
+    input raises.
+
+    >>> ember.heaviside(ember.tensor([-1.5, 0.0, 2.0]), ember.tensor([0.5]))
+    tensor([0.0000, 0.5000, 1.0000])
+    """
     if not isinstance(values, type(input)):
         raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not "
                         f"{type(values).__name__}")
@@ -60,7 +78,6 @@ def _heaviside(xp, input, values):
 
 heaviside = op(name="heaviside", nin=2, promote=None, broadcasts=True, elementwise=True, differentiable=False,
                inplace=True)(_heaviside)
-_heaviside.__doc__ = "The unit step: 0 below 0, ``values`` at 0, 1 above."
 
 
 def _nextafter(xp, a, b):
@@ -68,8 +85,13 @@ def _nextafter(xp, a, b):
     return xp.nextafter(a, b)
 
 
-nextafter = _non_differentiable("nextafter", _nextafter)
-_nextafter.__doc__ = "The next representable float after ``input`` towards ``other``."
+nextafter = _non_differentiable("nextafter", _nextafter, """The next floating-point number
+    after ``input`` in the direction of ``other``, elementwise and broadcasting (``input``
+    itself where they are equal). Floating dtypes only; no gradient.
+
+    >>> ember.nextafter(ember.tensor([1.0]), ember.tensor([2.0])) - 1  # float32's epsilon
+    tensor([1.1921e-07])
+    """)
 
 
 @op(n_outputs=2, differentiable_outputs=(True, False), stash=True)
@@ -103,6 +125,13 @@ bind_inplace(ldexp)
 
 
 def _angle(xp, x):
+    """The argument (phase) of each element in radians, in (-pi, pi]: for real input, pi
+    for negative numbers, 0 otherwise (NaN stays NaN). Integer input gives the default float
+    dtype; for real input the gradient is zero.
+
+    >>> ember.angle(ember.tensor([1 + 1j, -2 + 0j]))
+    tensor([0.7854, 3.1416])
+    """
     if x.dtype.kind == "c":
         return xp.angle(x)
     return xp.where(x < 0, math.pi, xp.where(x != x, x, 0)).astype(x.dtype)
@@ -115,7 +144,6 @@ def _angle_grad(g, x, y):
 
 
 angle = op(name="angle", promote="float", save=(0,), elementwise=True)(_angle)
-_angle.__doc__ = "The argument of each element in radians (pi for negative reals, else 0)."
 angle.derivative(lambda ctx, grad: _angle_grad(grad, ctx.saved_tensors[0], None))
 
 

@@ -258,7 +258,12 @@ def rsub(g, input, other, alpha=1):
 
 @op(promote="common", elementwise=True, inplace=True, aliases=("negative",))
 def neg(xp, input):
-    """``-input``."""
+    """``-input``, elementwise; ``negative`` is another name for it. A bool tensor raises
+    RuntimeError (invert a mask with ``~`` or `logical_not`).
+
+    >>> ember.neg(ember.tensor([1.5, -2.0, 0.0]))
+    tensor([-1.5000,  2.0000, -0.0000])
+    """
     if input.dtype == bool:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
                            "you are trying to invert a mask, use the `~` or `logical_not()` "
@@ -444,9 +449,20 @@ def lerp(g, input, end, weight):
 
 
 square = unary("square", lambda xp, x: xp.square(x if x.dtype != bool else x.astype(np.int64)),
-               lambda g, x, y: g * conjugate(2 * x), promote="common")
+               lambda g, x, y: g * conjugate(2 * x), promote="common",
+               doc="""``input * input``, elementwise, in ``input``'s dtype (bool gives int64).
+
+    >>> ember.square(ember.tensor([2, -3]))
+    tensor([4, 9])
+    """)
 reciprocal = unary("reciprocal", lambda xp, x: xp.reciprocal(x),
-                   lambda g, x, y: -g * conjugate(y * y), saves="y")
+                   lambda g, x, y: -g * conjugate(y * y), saves="y",
+                   doc="""``1 / input``, elementwise; integer and bool inputs give the default
+    float dtype, and 0 gives ``inf``.
+
+    >>> ember.reciprocal(ember.tensor([2, 4]))
+    tensor([0.5000, 0.2500])
+    """)
 
 
 reciprocal.onnx("Reciprocal")
@@ -556,9 +572,21 @@ def _sgn_grad(grad, x, y):
     return (tangential / modulus).masked_fill(modulus == 0, 0)
 
 
-sign = unary("sign", _sign, promote="common")
+sign = unary("sign", _sign, promote="common", doc="""-1, 0 or 1 as each element is negative,
+    zero or positive, in ``input``'s dtype (a bool tensor is returned as is). Complex input
+    raises NotImplementedError: use `sgn`. Its gradient is zero.
+
+    >>> ember.sign(ember.tensor([-2.5, 0.0, 3.0]))
+    tensor([-1.,  0.,  1.])
+    """)
 sign.onnx("Sign")
-sgn = unary("sgn", _sgn, _sgn_grad, saves="xy", promote="common")
+sgn = unary("sgn", _sgn, _sgn_grad, saves="xy", promote="common", doc="""The sign extended to
+    complex numbers: ``input / |input|`` (0 where ``input`` is 0), the same as `sign` for
+    real input.
+
+    >>> ember.sgn(ember.tensor([3 + 4j, 0j]))
+    tensor([0.6000+0.8000j, 0.0000+0.0000j])
+    """)
 
 
 # ----------------------------------------------------------------------------- complex parts

@@ -380,19 +380,38 @@ def _positions(xp, shape, strides, offset):
 
 @composite()
 def view_as(input: Tensor, other: Tensor) -> Tensor:
-    """``input.view(other.shape)``."""
+    """``input.view(other.shape)``: a view of ``input`` with ``other``'s shape (the number
+    of elements must match, and the memory layout must allow a view).
+
+    >>> ember.arange(4.).view_as(ember.zeros(2, 2))
+    tensor([[0., 1.],
+            [2., 3.]])
+    """
     return view(input, other.shape)
 
 
 @composite()
 def reshape_as(input: Tensor, other: Tensor) -> Tensor:
-    """``input.reshape(other.shape)``."""
+    """``input.reshape(other.shape)``: ``input``'s elements in ``other``'s shape, as a view
+    when the memory layout allows one, else as a copy.
+
+    >>> ember.arange(6).reshape_as(ember.zeros(2, 3))
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    """
     return reshape(input, other.shape)
 
 
 @composite()
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
-    """``input.expand(other.shape)``."""
+    """``input.expand(other.shape)``: a view that repeats ``input`` along its size-1 (or
+    missing leading) dimensions to ``other``'s shape, without copying. Write to a clone, not
+    to the view.
+
+    >>> ember.tensor([1., 2.]).expand_as(ember.zeros(2, 2))
+    tensor([[1., 2.],
+            [1., 2.]])
+    """
     return expand(input, other.shape)
 
 

@@ -96,9 +96,6 @@ class Binder:
         self.direct = direct
         self.own = own  # the implementation's keywords that PyTorch doesn't have
         self.operands = operands  # the implementation's leading operands, always positional
-        # every keyword some overload or the implementation takes (None: any, **kwargs)
-        self.known = None if "**" in own else direct.union(
-            own, *(o.positional for o in overloads), *(o.keyword_only for o in overloads))
 
     def __call__(self, args: tuple, kwargs: dict):
         if len(args) >= self.operands and self.direct.issuperset(kwargs):
@@ -110,8 +107,7 @@ class Binder:
         renamed = _numpy_names(kwargs, self.overloads)
         if renamed is not None:
             return self(args, renamed)
-        # Ember's own spelling (``einsum(equation=)``), or an implementation taking **kwargs
-        if "**" in self.own or self.own.intersection(kwargs):
+        if self.own.intersection(kwargs):  # Ember's own spelling (``einsum(equation=)``)
             return args, kwargs
         raise _mismatch(self.name, self.overloads, args, kwargs)
 
@@ -175,8 +171,7 @@ def binder(name: str, implementation_names, operands: int = 0) -> Binder | None:
 def keyword_names(fn, skip: int = 0) -> list[str]:
     """The parameters of ``fn`` that a caller may pass by keyword, after the first ``skip``."""
     params = list(inspect.signature(fn).parameters.values())[skip:]
-    return [p.name if p.kind != p.VAR_KEYWORD else "**" for p in params
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.VAR_KEYWORD)]
+    return [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 def with_signature(name: str, fn):

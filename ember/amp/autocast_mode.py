@@ -100,6 +100,15 @@ def is_autocast_cache_enabled() -> bool:
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
+    """Turn on or off (for this thread) the cache of weights that `autocast` has cast to the
+    lower precision, kept for the rest of its region so that each is cast once. On by
+    default; `is_autocast_cache_enabled` reads it back.
+
+    >>> ember.set_autocast_cache_enabled(False)
+    >>> ember.is_autocast_cache_enabled()
+    False
+    >>> ember.set_autocast_cache_enabled(True)
+    """
     _LOCAL.cache_on = bool(enabled)
 
 

@@ -53,6 +53,14 @@ class set_detect_anomaly(detect_anomaly):
 
 
 def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on (`detect_anomaly`, `set_detect_anomaly`): backward
+    passes then check every gradient for NaN and name the forward operation that made it.
+    ``ember.is_anomaly_enabled`` is the same function.
+
+    >>> with ember.autograd.detect_anomaly():
+    ...     print(ember.autograd.is_anomaly_enabled())
+    True
+    """
     return _enabled[0]
 
 

@@ -18,10 +18,25 @@ STATE = _State()
 
 
 def is_grad_enabled() -> bool:
+    """Whether operations on this thread record a graph for autograd: True unless inside
+    `no_grad`, `inference_mode` or ``set_grad_enabled(False)``. ``ember.is_grad_enabled`` is
+    the same function.
+
+    >>> with ember.no_grad():
+    ...     print(ember.is_grad_enabled())
+    False
+    """
     return STATE.grad_enabled
 
 
 def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside `inference_mode` (with its default, True).
+    ``ember.is_inference_mode_enabled`` is the same function.
+
+    >>> with ember.inference_mode():
+    ...     print(ember.is_inference_mode_enabled())
+    True
+    """
     return STATE.inference
 
 

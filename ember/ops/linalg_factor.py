@@ -235,7 +235,7 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     """The first ``n`` columns of ``H_1 ... H_k``, ``H_i = I - tau_i v_i v_i^H``, where
     ``v_i`` is column ``i`` of ``A`` below the diagonal with a 1 on it (LAPACK's orgqr).
 
-    >>> linalg.householder_product(ember.zeros(3, 2), ember.zeros(2))
+    >>> ember.linalg.householder_product(ember.zeros(3, 2), ember.zeros(2))
     tensor([[1., 0.],
             [0., 1.],
             [0., 0.]])

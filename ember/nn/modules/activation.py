@@ -101,7 +101,12 @@ class Tanh(_Stateless):
 
 
 class LogSigmoid(_Stateless):
-    """``log(sigmoid(x))``."""
+    """``log(sigmoid(x)) = -softplus(-x)`` elementwise, computed without overflow for large
+    ``|x|`` (the module form of `ember.nn.functional.logsigmoid`; no arguments).
+
+    >>> ember.nn.LogSigmoid()(ember.tensor([0.0, -100.0]))
+    tensor([  -0.6931, -100.0000])
+    """
 
     function = F.logsigmoid
 

@@ -87,6 +87,16 @@ class MobileNetV2(nn.Module):
 
 
 class MobileNet_V2_Weights(WeightsEnum):
+    """The pretrained weights of `mobilenet_v2`: torchvision's ImageNet-1k checkpoints
+    ``IMAGENET1K_V1`` (71.9% top-1) and ``IMAGENET1K_V2`` (72.2%, resized to 232 before the
+    crop), the ``DEFAULT``. Each member offers ``url``, ``meta`` (parameter count, ImageNet
+    accuracy, category names) and ``transforms()``, the preprocessing it was trained with;
+    ``mobilenet_v2(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.MobileNet_V2_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (MobileNet_V2_Weights.IMAGENET1K_V2, 3504872)
+    """
     IMAGENET1K_V1 = Weights("https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
                             IMAGENET_PREPROCESS, imagenet_meta(3504872, 71.878, 90.286))
     IMAGENET1K_V2 = Weights("https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth",

@@ -145,18 +145,46 @@ class ResNet(nn.Module):
 
 
 class ResNet18_Weights(WeightsEnum):
+    """The pretrained weights of `resnet18`: torchvision's ImageNet-1k checkpoint
+    ``IMAGENET1K_V1`` (69.8% top-1), also named ``DEFAULT``. Each member offers ``url``,
+    ``meta`` (parameter count, ImageNet accuracy, category names) and ``transforms()``, the
+    preprocessing it was trained with; ``resnet18(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.ResNet18_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (ResNet18_Weights.IMAGENET1K_V1, 11689512)
+    """
     IMAGENET1K_V1 = Weights(_URL + "resnet18-f37072fd.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(11689512, 69.758, 89.078))
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet34_Weights(WeightsEnum):
+    """The pretrained weights of `resnet34`: torchvision's ImageNet-1k checkpoint
+    ``IMAGENET1K_V1`` (73.3% top-1), also named ``DEFAULT``. Each member offers ``url``,
+    ``meta`` (parameter count, ImageNet accuracy, category names) and ``transforms()``, the
+    preprocessing it was trained with; ``resnet34(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.ResNet34_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (ResNet34_Weights.IMAGENET1K_V1, 21797672)
+    """
     IMAGENET1K_V1 = Weights(_URL + "resnet34-b627a593.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(21797672, 73.314, 91.420))
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet50_Weights(WeightsEnum):
+    """The pretrained weights of `resnet50`: torchvision's ImageNet-1k checkpoints
+    ``IMAGENET1K_V1`` (76.1% top-1) and ``IMAGENET1K_V2`` (80.9%, resized to 232 before the
+    crop), the ``DEFAULT``. Each member offers ``url``, ``meta`` (parameter count, ImageNet
+    accuracy, category names) and ``transforms()``, the preprocessing it was trained with;
+    ``resnet50(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.ResNet50_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (ResNet50_Weights.IMAGENET1K_V2, 25557032)
+    """
     IMAGENET1K_V1 = Weights(_URL + "resnet50-0676ba61.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(25557032, 76.130, 92.862))
     IMAGENET1K_V2 = Weights(_URL + "resnet50-11ad3fa6.pth", RESIZE_232,

@@ -1,14 +1,18 @@
-"""Every public name of the API reference has a docstring of more than one word, and the
-examples in those docstrings run and print what they say.
+"""Every public name of the API reference has a docstring of more than one word, so do the
+methods and properties on its classes' entries, and the examples in those docstrings run and
+print what they say.
 
 The names are the ones tools/gen_api_docs.py puts on the site. Each docstring's ``>>>``
 examples run as a doctest, with ``ember``, ``np`` and the globals of the module defining the
 name, in a fresh directory; an example must leave no global setting changed (it sets it
-back itself). `tests/docstring_example_gaps.txt` lists the names whose examples don't run yet
-(they assume a model, a process group, a file or a network); any other that fails, fails.
+back itself). Two lists hold today's known gaps, and a name on neither fails:
+`tests/docstring_member_gaps.txt`, class members with no docstring yet, and
+`tests/docstring_example_gaps.txt`, names whose examples don't run yet (they assume a model,
+a process group, a file or a network).
 """
 import doctest
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
 
@@ -19,6 +23,7 @@ import ember
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_GAPS_FILE = Path(__file__).with_name("docstring_example_gaps.txt")
+MEMBER_GAPS_FILE = Path(__file__).with_name("docstring_member_gaps.txt")
 
 
 def _generator():
@@ -29,7 +34,8 @@ def _generator():
     return module
 
 
-NAMES = _generator().documented_names()
+GENERATOR = _generator()
+NAMES = GENERATOR.documented_names()
 
 
 def docstring(obj) -> str | None:
@@ -47,10 +53,48 @@ def undocumented() -> list[str]:
     return sorted(gaps)
 
 
+def _is_real(doc: str | None) -> bool:
+    return bool(doc) and len(doc.split()) > 1
+
+
+def _method_doc(member) -> str | None:
+    if isinstance(member, (staticmethod, classmethod)):
+        member = member.__func__
+    return member.__doc__ if inspect.isfunction(member) or isinstance(member, property) else None
+
+
+def undocumented_members() -> list[str]:
+    """``Class.member`` for the public methods and properties shown on a class's entry whose
+    docstring is missing or one word, here or on the method it overrides."""
+    gaps = []
+    for name, cls in NAMES.items():
+        if not inspect.isclass(cls) or name.startswith("ember.Tensor."):
+            continue
+        for member_name, member in GENERATOR.public_members(cls).items():
+            overridden = (_method_doc(vars(base).get(member_name)) for base in cls.__mro__[1:])
+            if not _is_real(member.__doc__) and not any(map(_is_real, overridden)):
+                gaps.append(f"{name}.{member_name}")
+    return sorted(gaps)
+
+
+def _with_members() -> dict[str, object]:
+    """The public names, and the methods and properties on their classes' entries."""
+    found = dict(NAMES)
+    for name, cls in NAMES.items():
+        if inspect.isclass(cls) and not name.startswith("ember.Tensor."):
+            for member_name, member in GENERATOR.public_members(cls).items():
+                found[f"{name}.{member_name}"] = member
+    return found
+
+
+EVERYTHING = _with_members()
+
+
 def with_examples() -> list[str]:
     """The names whose docstring has examples, each docstring once (aliases share one)."""
     seen, names = set(), []
-    for name, obj in NAMES.items():
+    for name, obj in sorted(EVERYTHING.items(), key=lambda item: (item[0] not in NAMES,
+                                                                    item[0])):
         doc = docstring(obj)
         if doc and ">>>" in doc and doc not in seen:
             seen.add(doc)
@@ -58,9 +102,13 @@ def with_examples() -> list[str]:
     return sorted(names)
 
 
-def known_example_gaps() -> set[str]:
-    lines = EXAMPLE_GAPS_FILE.read_text().splitlines()
+def _listed(path: Path) -> set[str]:
+    lines = path.read_text().splitlines()
     return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def known_example_gaps() -> set[str]:
+    return _listed(EXAMPLE_GAPS_FILE)
 
 
 def test_api_names_are_found():
@@ -75,6 +123,16 @@ def test_every_public_name_has_a_docstring():
     missing = undocumented()
     assert not missing, (f"public names without a docstring (or a one-word one): {missing}; "
                          "write one (with a short example)")
+
+
+def test_every_class_member_has_a_docstring():
+    known = _listed(MEMBER_GAPS_FILE)
+    missing = undocumented_members()
+    new = [name for name in missing if name not in known]
+    assert not new, (f"methods or properties without a docstring (or a one-word one): {new}; "
+                     "write one")
+    stale = known - set(missing)
+    assert not stale, f"documented now, remove from {MEMBER_GAPS_FILE.name}: {sorted(stale)}"
 
 
 def test_the_one_word_check_catches_a_formula_alone():
@@ -112,7 +170,7 @@ def _restore(settings: tuple) -> None:
 def test_docstring_examples_run(name, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(ember.hub, "_hub_dir", ember.hub._hub_dir)  # set back after set_dir
-    obj = NAMES[name]
+    obj = EVERYTHING[name]
     code = obj.fget if isinstance(obj, property) else obj
     module = sys.modules.get(getattr(code, "__module__", None) or "")
     globs = {**(vars(module) if module else {}), "ember": ember, "np": np}

@@ -212,6 +212,7 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout: parameters become integer ids.
 
+        >>> opt = ember.optim.SGD(ember.nn.Linear(2, 1).parameters(), lr=0.1)
         >>> sd = opt.state_dict(); sd["param_groups"][0]["params"]
         [0, 1]
         """

@@ -61,6 +61,7 @@ class _GradModeContext:
         return wrapped
 
     def clone(self):
+        """A new manager of the same kind and mode (what the decorator form uses per call)."""
         return type(self)()
 
 
@@ -92,6 +93,7 @@ class set_grad_enabled(_GradModeContext):
         pass
 
     def clone(self):
+        """A new `set_grad_enabled` with the same mode."""
         return set_grad_enabled(self._enabled)
 
     def __call__(self, fn):
@@ -133,4 +135,5 @@ class inference_mode(_GradModeContext):
         return wrapped
 
     def clone(self):
+        """A new `inference_mode` with the same mode."""
         return inference_mode(self.mode)

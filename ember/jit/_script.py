@@ -62,6 +62,7 @@ class _Scripted:
         return traced
 
     def latest(self):
+        """The trace of the most recent input signature; RuntimeError before the first call."""
         if not self._traces:
             raise RuntimeError(f"ember.jit: {self._name} has not run yet; call it once (or "
                                "pass example_inputs to ember.jit.script) so it can be traced")
@@ -76,13 +77,16 @@ class ScriptFunction(_Scripted):
 
     @property
     def graph(self) -> Graph:
+        """The graph traced for the latest input signature (see `latest`)."""
         return self.latest().graph
 
     @property
     def code(self) -> str:
+        """Python source equivalent to the latest traced graph."""
         return self.latest().code
 
     def save(self, f) -> None:
+        """Save the latest trace with `ember.jit.save` to ``f`` (a path or binary file)."""
         from .serialize import save
         save(self.latest(), f)
 
@@ -112,13 +116,16 @@ class ScriptModule(Module):
 
     @property
     def graph(self) -> Graph:
+        """The graph traced for the latest input signature of ``forward``."""
         return self._script.latest().graph
 
     @property
     def code(self) -> str:
+        """Python source equivalent to the latest traced graph of ``forward``."""
         return self._script.latest().code
 
     def save(self, f) -> None:
+        """Save the latest trace of ``forward`` with `ember.jit.save` to ``f``."""
         from .serialize import save
         save(self._script.latest(), f)
 

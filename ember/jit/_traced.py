@@ -117,6 +117,8 @@ class TracedFunction(_Traced):
         return self._run(args)
 
     def save(self, f) -> None:
+        """Save the traced function to ``f`` (a path or binary file); `ember.jit.load` reads
+        it back."""
         from .serialize import save
         save(self, f)
 
@@ -148,6 +150,8 @@ class TracedModule(_Traced, Module):
         return f"original_name={self._name}"
 
     def save(self, f) -> None:
+        """Save the traced module to ``f`` (a path or binary file); `ember.jit.load` reads it back.
+        """
         from .serialize import save
         save(self, f)
 

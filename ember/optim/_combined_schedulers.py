@@ -161,9 +161,13 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self) -> bool:
+        """Whether the scheduler is waiting out ``cooldown`` epochs after a reduction."""
         return self.cooldown_counter > 0
 
     def is_better(self, a: float, best: float) -> bool:
+        """Whether metric ``a`` improves on ``best`` by more than ``threshold`` (relative or
+        absolute per ``threshold_mode``, in the direction of ``mode``).
+        """
         t = self.threshold
         if self.mode == "min":
             return a < best * (1.0 - t) if self.threshold_mode == "rel" else a < best - t

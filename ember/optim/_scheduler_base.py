@@ -69,6 +69,10 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self) -> list:
+        """The learning rates for the current ``last_epoch``, one per parameter group: what
+        each subclass defines and `step` applies. Read the rates in use with
+        `get_last_lr` instead.
+        """
         raise NotImplementedError
 
     def get_last_lr(self) -> list:
@@ -110,6 +114,16 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k not in self._not_state}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the schedule from what `state_dict` returned (the optimizer is not part
+        of it: load that separately).
+
+        >>> opt = ember.optim.SGD(ember.nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        >>> sched.step(); saved = sched.state_dict()
+        >>> again = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        >>> again.load_state_dict(saved); again.last_epoch
+        1
+        """
         self.__dict__.update(state_dict)
 
     _not_state = ("optimizer",)

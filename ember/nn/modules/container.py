@@ -59,11 +59,17 @@ class _ModuleSequence(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def pop(self, key) -> Module:
+        """Remove and return the module at position ``key``; the ones after it move up."""
         module = self[key]
         del self[key]
         return module
 
     def append(self, module: Module):
+        """Add ``module`` at the end and return the container.
+
+        >>> len(ember.nn.Sequential(ember.nn.Linear(2, 2)).append(ember.nn.ReLU()))
+        2
+        """
         self.add_module(str(len(self)), module)
         return self
 
@@ -133,6 +139,9 @@ class Sequential(_ModuleSequence):
         return self.extend(list(self) * (times - 1)) if times > 0 else self * times
 
     def insert(self, index: int, module: Module) -> "Sequential":
+        """Put ``module`` at position ``index`` (negative counts from the end), moving the
+        later ones back; returns the Sequential.
+        """
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -144,6 +153,7 @@ class Sequential(_ModuleSequence):
         return self
 
     def extend(self, modules: Iterable[Module]) -> "Sequential":
+        """`append` each module of ``modules`` in order; returns the Sequential."""
         for module in modules:
             self.append(module)
         return self
@@ -172,12 +182,14 @@ class ModuleList(_ModuleSequence):
         return ModuleList(chain(self, other))
 
     def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` at position ``index``, moving the later ones back."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._modules = {}
         self.extend(modules)
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        """`append` each module of the iterable ``modules`` in order; returns the list."""
         if not isinstance(modules, Iterable):
             raise TypeError("ModuleList.extend should be called with an iterable, but got "
                             + type(modules).__name__)
@@ -231,20 +243,25 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self) -> None:
+        """Remove every module."""
         self._modules.clear()
 
     def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it (KeyError if there is none)."""
         module = self[key]
         del self[key]
         return module
 
     def keys(self):
+        """The names, in insertion order (as ``dict.keys``)."""
         return self._modules.keys()
 
     def items(self):
+        """``(name, module)`` pairs, in insertion order (as ``dict.items``)."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order (as ``dict.values``)."""
         return self._modules.values()
 
     def update(self, modules) -> None:
@@ -313,11 +330,17 @@ class ParameterList(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def append(self, value) -> "ParameterList":
+        """Add ``value`` at the end (a tensor becomes a `Parameter`); returns the list.
+
+        >>> len(ember.nn.ParameterList().append(ember.zeros(2)))
+        1
+        """
         self._size += 1
         self[self._size - 1] = value
         return self
 
     def extend(self, values: Iterable[Any]) -> "ParameterList":
+        """`append` each value of the iterable ``values`` in order; returns the list."""
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
@@ -373,39 +396,49 @@ class ParameterDict(Module):
         return key in self._keys
 
     def copy(self) -> "ParameterDict":
+        """A new ParameterDict holding the same parameters (not copies of them)."""
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
 
     def setdefault(self, key: str, default=None):
+        """The value under ``key``, first setting it to ``default`` if ``key`` is absent."""
         if key not in self:
             self[key] = default
         return self[key]
 
     def clear(self) -> None:
+        """Remove every entry."""
         for key in list(self._keys):
             del self[key]
 
     def pop(self, key: str):
+        """Remove the entry under ``key`` and return its value (KeyError if absent)."""
         value = self[key]
         del self[key]
         return value
 
     def popitem(self):
+        """Remove the last inserted entry and return it as ``(key, value)``."""
         key = next(reversed(self))
         return key, self.pop(key)
 
     def get(self, key: str, default=None):
+        """The value under ``key``, or ``default`` (None) if absent."""
         return self[key] if key in self else default
 
     def fromkeys(self, keys: Iterable[str], default=None) -> "ParameterDict":
+        """A new ParameterDict with each of ``keys`` set to ``default`` (None)."""
         return ParameterDict((k, default) for k in keys)
 
     def keys(self):
+        """The keys, in insertion order (as ``dict.keys``)."""
         return self._keys.keys()
 
     def items(self):
+        """``(key, value)`` pairs, in insertion order (as ``dict.items``)."""
         return ((k, self[k]) for k in self._keys)
 
     def values(self):
+        """The values, in insertion order (as ``dict.values``)."""
         return (self[k] for k in self._keys)
 
     def update(self, values) -> None:

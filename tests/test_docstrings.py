@@ -5,10 +5,8 @@ print what they say.
 The names are the ones tools/gen_api_docs.py puts on the site. Each docstring's ``>>>``
 examples run as a doctest, with ``ember``, ``np`` and the globals of the module defining the
 name, in a fresh directory; an example must leave no global setting changed (it sets it
-back itself). Two lists hold today's known gaps, and a name on neither fails:
-`tests/docstring_member_gaps.txt`, class members with no docstring yet, and
-`tests/docstring_example_gaps.txt`, names whose examples don't run yet (they assume a model,
-a process group, a file or a network).
+back itself). `tests/docstring_example_gaps.txt` lists the names whose examples don't run
+yet (they assume a model, a process group, a file or a network); any other that fails, fails.
 """
 import doctest
 import importlib.util
@@ -23,7 +21,6 @@ import ember
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_GAPS_FILE = Path(__file__).with_name("docstring_example_gaps.txt")
-MEMBER_GAPS_FILE = Path(__file__).with_name("docstring_member_gaps.txt")
 
 
 def _generator():
@@ -126,13 +123,9 @@ def test_every_public_name_has_a_docstring():
 
 
 def test_every_class_member_has_a_docstring():
-    known = _listed(MEMBER_GAPS_FILE)
     missing = undocumented_members()
-    new = [name for name in missing if name not in known]
-    assert not new, (f"methods or properties without a docstring (or a one-word one): {new}; "
-                     "write one")
-    stale = known - set(missing)
-    assert not stale, f"documented now, remove from {MEMBER_GAPS_FILE.name}: {sorted(stale)}"
+    assert not missing, (f"methods or properties without a docstring (or a one-word one): "
+                         f"{missing}; write one")
 
 
 def test_the_one_word_check_catches_a_formula_alone():

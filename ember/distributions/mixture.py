@@ -79,14 +79,17 @@ class MixtureSameFamily(Distribution):
 
     @property
     def mixture_distribution(self) -> Categorical:
+        """The `Categorical` that picks a component for each draw."""
         return self._mixture_distribution
 
     @property
     def component_distribution(self) -> Distribution:
+        """The distribution whose rightmost batch dimension indexes the components."""
         return self._component_distribution
 
     @constraints.dependent_property
     def support(self):
+        """The components' support."""
         return _MixtureSupport(self._component_distribution.support)
 
     def _pad(self, x):

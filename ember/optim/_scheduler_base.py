@@ -119,7 +119,7 @@ class LRScheduler:
 
         >>> opt = ember.optim.SGD(ember.nn.Linear(2, 1).parameters(), lr=1.0)
         >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-        >>> sched.step(); saved = sched.state_dict()
+        >>> opt.step(); sched.step(); saved = sched.state_dict()
         >>> again = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
         >>> again.load_state_dict(saved); again.last_epoch
         1

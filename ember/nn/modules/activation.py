@@ -313,6 +313,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set every slope to ``init`` (0.25 by default), as the constructor does."""
         init.constant_(self.weight, self.init)
 
     def forward(self, input):

@@ -61,12 +61,17 @@ class _NormBase(Module):
         self.reset_parameters()
 
     def reset_running_stats(self) -> None:
+        """Zero the running mean and batch count and set the running variance to ones (when
+        ``track_running_stats``).
+        """
         if self.track_running_stats:
             self.running_mean.zero_()
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
+        """`reset_running_stats`, then set the weight to ones and the bias to zeros (when
+        ``affine``)."""
         self.reset_running_stats()
         _reset_affine(self)
 
@@ -261,6 +266,7 @@ class LayerNorm(Module):
                             _creation.zeros(self.normalized_shape, **factory))
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros (when ``elementwise_affine``)."""
         _reset_affine(self)
 
     def forward(self, input):
@@ -284,6 +290,7 @@ class RMSNorm(Module):
                             _creation.ones(self.normalized_shape, dtype=dtype, device=device))
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones (when ``elementwise_affine``)."""
         _reset_affine(self)
 
     def forward(self, input):
@@ -316,6 +323,7 @@ class GroupNorm(Module):
                             _creation.zeros(num_channels, **factory))
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros (when ``affine``)."""
         _reset_affine(self)
 
     def forward(self, input):

@@ -118,6 +118,9 @@ class DataLoader(Generic[T_co]):
 
     @property
     def multiprocessing_context(self):
+        """The multiprocessing context the workers start from (None: Ember's default, a
+        fork where available); settable before iteration.
+        """
         return self._multiprocessing_context
 
     @multiprocessing_context.setter

@@ -166,7 +166,8 @@ def test_docstring_examples_run(name, tmp_path, monkeypatch):
     obj = EVERYTHING[name]
     code = obj.fget if isinstance(obj, property) else obj
     module = sys.modules.get(getattr(code, "__module__", None) or "")
-    globs = {**(vars(module) if module else {}), "ember": ember, "np": np}
+    globs = {**(vars(module) if module else {}), "ember": ember, "np": np, "nn": ember.nn,
+             "F": ember.nn.functional}
     test = doctest.DocTestParser().get_doctest(docstring(obj), globs, name, None, 0)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     report = []

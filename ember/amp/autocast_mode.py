@@ -149,7 +149,9 @@ class autocast:
     """A region (context manager or decorator) where chosen ops run in lower precision.
 
     >>> with ember.autocast("cpu"):
-    ...     y = model(x)        # linear layers and convolutions compute in bfloat16
+    ...     y = nn.Linear(4, 2)(ember.ones(1, 4))   # linear layers compute in bfloat16
+    >>> y.dtype
+    ember.bfloat16
     """
 
     def __init__(self, device_type: str, dtype: dt.dtype | None = None, enabled: bool = True,

@@ -25,8 +25,12 @@ class GradScaler:
     A step whose gradients hold inf/nan is skipped and the scale shrinks by
     ``backoff_factor``; after ``growth_interval`` clean steps it grows by ``growth_factor``.
 
+    >>> model = nn.Linear(4, 1); opt = ember.optim.SGD(model.parameters(), lr=0.1)
     >>> scaler = ember.amp.GradScaler("cpu")
+    >>> loss = model(ember.ones(2, 4)).sum()
     >>> scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+    >>> scaler.get_scale()
+    65536.0
     """
 
     def __init__(self, device: str = "cuda", init_scale: float = 2.0 ** 16,

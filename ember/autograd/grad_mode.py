@@ -68,8 +68,11 @@ class _GradModeContext:
 class no_grad(_GradModeContext):
     """Run without recording operations for autograd.
 
+    >>> x = ember.ones(2, requires_grad=True)
     >>> with ember.no_grad():
-    ...     y = x * 2          # y.requires_grad is False
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
     """
 
     _enabled = False

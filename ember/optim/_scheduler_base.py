@@ -39,9 +39,13 @@ def _check_optimizer(optimizer) -> None:
 class LRScheduler:
     """Base class: subclasses define `get_lr` (the rates after ``last_epoch`` moved by one).
 
-    >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=30)
-    >>> for epoch in range(100):
-    ...     train(...); opt.step(); sched.step()
+    >>> opt = ember.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    >>> rates = []
+    >>> for epoch in range(4):
+    ...     rates.append(sched.get_last_lr()[0]); opt.step(); sched.step()  # train, then step
+    >>> [round(rate, 4) for rate in rates]
+    [1.0, 1.0, 0.1, 0.1]
     """
 
     _is_initial = False

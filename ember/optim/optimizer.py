@@ -58,8 +58,11 @@ class Optimizer:
     ``params`` is an iterable of tensors, or of dicts each defining a parameter group with
     its own hyperparameters (missing ones come from ``defaults``).
 
-    >>> opt = ember.optim.SGD([{"params": model.body.parameters()},
-    ...                        {"params": model.head.parameters(), "lr": 1e-3}], lr=1e-2)
+    >>> body, head = nn.Linear(4, 4), nn.Linear(4, 2)
+    >>> opt = ember.optim.SGD([{"params": body.parameters()},
+    ...                        {"params": head.parameters(), "lr": 1e-3}], lr=1e-2)
+    >>> [group["lr"] for group in opt.param_groups]
+    [0.01, 0.001]
     """
 
     def __init_subclass__(cls, **kwargs):

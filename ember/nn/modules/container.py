@@ -91,7 +91,8 @@ class Sequential(_ModuleSequence):
     modules (named ``"0"``, ``"1"``...) or from an ``OrderedDict`` of names to modules.
 
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    >>> model[0], model[1:]
+    >>> model(ember.zeros(3, 4)).shape, model[0]
+    (ember.Size([3, 2]), Linear(in_features=4, out_features=8, bias=True))
     """
 
     def __init__(self, *args: Module):
@@ -162,7 +163,9 @@ class Sequential(_ModuleSequence):
 class ModuleList(_ModuleSequence):
     """A list of modules, registered so that their parameters belong to the owner.
 
-    >>> self.layers = nn.ModuleList(nn.Linear(8, 8) for _ in range(3))
+    >>> layers = nn.ModuleList(nn.Linear(8, 8) for _ in range(3))
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
     """
 
     def __init__(self, modules: Iterable[Module] | None = None):
@@ -216,7 +219,9 @@ class ModuleList(_ModuleSequence):
 class ModuleDict(Module):
     """An ordered dict of modules, registered under their keys.
 
-    >>> self.heads = nn.ModuleDict({"cls": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
+    >>> heads = nn.ModuleDict({"cls": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
+    >>> heads["box"](ember.zeros(1, 8)).shape, len(list(heads.parameters()))
+    (ember.Size([1, 4]), 4)
     """
 
     def __init__(self, modules: Mapping[str, Module] | None = None):
@@ -300,7 +305,9 @@ class ParameterList(Module):
     """A list of parameters (plain tensors are wrapped into `Parameter`), registered under
     ``"0"``, ``"1"``...
 
-    >>> self.scales = nn.ParameterList(nn.Parameter(ember.ones(4)) for _ in range(3))
+    >>> scales = nn.ParameterList(nn.Parameter(ember.ones(4)) for _ in range(3))
+    >>> [name for name, _ in scales.named_parameters()]
+    ['0', '1', '2']
     """
 
     def __init__(self, values: Iterable[Any] | None = None):
@@ -359,7 +366,9 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """An ordered dict of parameters (plain tensors are wrapped into `Parameter`).
 
-    >>> self.bias = nn.ParameterDict({"a": nn.Parameter(ember.zeros(3))})
+    >>> biases = nn.ParameterDict({"a": ember.zeros(3)})
+    >>> type(biases["a"]).__name__, [name for name, _ in biases.named_parameters()]
+    ('Parameter', ['a'])
     """
 
     def __init__(self, parameters: Any = None):

@@ -128,7 +128,10 @@ class SyncBatchNorm(_BatchNorm):
     trained on 2 ranks of 32 samples normalizes as one on 64. Outside a process group, or
     in evaluation, it is ``BatchNorm``.
 
+    >>> model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
     >>> model = ember.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    >>> type(model[1]).__name__
+    'SyncBatchNorm'
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,

@@ -33,6 +33,7 @@ class MixtureSameFamily(Distribution):
     """Draw a component index from ``mixture_distribution`` (a `Categorical` over the last
     batch dim of ``component_distribution``), then a value from that component.
 
+    >>> from ember.distributions import Categorical, Normal
     >>> mix = Categorical(ember.ones(3))
     >>> comp = Normal(ember.tensor([-1., 0., 1.]), ember.ones(3))
     >>> MixtureSameFamily(mix, comp).batch_shape

@@ -47,8 +47,8 @@ _hub_dir: str | None = None
 def get_dir() -> str:
     """The directory holding downloaded repositories, the trusted list and ``checkpoints/``.
 
-    >>> ember.hub.get_dir()
-    '/home/me/.cache/ember/hub'
+    >>> ember.hub.get_dir()   # $EMBER_HOME/hub, else ~/.cache/ember/hub
+    '.../hub'
     """
     if _hub_dir is not None:
         return _hub_dir

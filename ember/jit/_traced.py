@@ -214,7 +214,13 @@ def trace_module(mod: Module, inputs: dict, check_trace: bool = True, check_inpu
     the result is a `TracedModule` sharing ``mod``'s parameters and buffers, with each
     further traced method as an attribute.
 
-    >>> traced = ember.jit.trace_module(model, {"forward": x, "encode": x})
+    >>> class Net(nn.Linear):
+    ...     def encode(self, x):
+    ...         return self(x).relu()
+    >>> x = ember.randn(2, 4)
+    >>> traced = ember.jit.trace_module(Net(4, 3), {"forward": x, "encode": x})
+    >>> traced.encode(x).shape
+    ember.Size([2, 3])
     """
     if not isinstance(inputs, dict) or not inputs:
         raise AttributeError("ember.jit.trace_module: inputs must be a dict of method name -> "

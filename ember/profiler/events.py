@@ -153,7 +153,11 @@ class EventList(list):
                      group_by_stack_n: int = 0) -> "EventList":
         """One row per op name (and per input shapes / top stack frames when asked).
 
-        >>> prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
+        >>> with ember.profiler.profile() as prof:
+        ...     _ = ember.ones(4, 4) @ ember.ones(4, 4)
+        >>> [event.key for event in prof.key_averages()]
+        ['matmul']
+        >>> table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
         """
         rows: dict = {}
         for e in self:

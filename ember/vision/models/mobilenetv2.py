@@ -51,7 +51,8 @@ class InvertedResidual(nn.Module):
 class MobileNetV2(nn.Module):
     """The stem, seven stages of inverted residuals, a 1x1 conv to 1280 channels, the head.
 
-    >>> MobileNetV2(num_classes=10, width_mult=0.5)
+    >>> MobileNetV2(num_classes=10, width_mult=0.5).classifier[-1]
+    Linear(in_features=1280, out_features=10, bias=True)
     """
 
     def __init__(self, num_classes: int = 1000, width_mult: float = 1.0,
@@ -109,7 +110,8 @@ def mobilenet_v2(*, weights: MobileNet_V2_Weights | str | None = None, progress:
                  num_classes: int | None = None, **kwargs) -> MobileNetV2:
     """MobileNetV2; ``weights=MobileNet_V2_Weights.DEFAULT`` loads the ImageNet checkpoint.
 
-    >>> mobilenet_v2(num_classes=10)
+    >>> sum(p.numel() for p in mobilenet_v2(num_classes=10).parameters())
+    2236682
     """
     weights = MobileNet_V2_Weights.verify(weights)
     num_classes = num_classes_from(weights, num_classes, 1000)

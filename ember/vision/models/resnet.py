@@ -90,7 +90,8 @@ class Bottleneck(nn.Module):
 class ResNet(nn.Module):
     """A stem (7x7 conv, max pool), four stages of ``block``s, global pooling, a linear head.
 
-    >>> ResNet(BasicBlock, [2, 2, 2, 2], num_classes=10)
+    >>> ResNet(BasicBlock, [2, 2, 2, 2], num_classes=10).fc   # resnet18's layout
+    Linear(in_features=512, out_features=10, bias=True)
     """
 
     def __init__(self, block, layers: list[int], num_classes: int = 1000,
@@ -203,7 +204,8 @@ def resnet18(*, weights: ResNet18_Weights | str | None = None, progress: bool = 
              num_classes: int | None = None, **kwargs) -> ResNet:
     """ResNet-18; ``weights=ResNet18_Weights.DEFAULT`` loads the ImageNet checkpoint.
 
-    >>> resnet18(num_classes=10)
+    >>> sum(p.numel() for p in resnet18(num_classes=10).parameters())
+    11181642
     """
     return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights.verify(weights), progress,
                    num_classes, kwargs)
@@ -214,7 +216,8 @@ def resnet34(*, weights: ResNet34_Weights | str | None = None, progress: bool = 
              num_classes: int | None = None, **kwargs) -> ResNet:
     """ResNet-34; ``weights=ResNet34_Weights.DEFAULT`` loads the ImageNet checkpoint.
 
-    >>> resnet34(num_classes=10)
+    >>> sum(p.numel() for p in resnet34(num_classes=10).parameters())
+    21289802
     """
     return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights.verify(weights), progress,
                    num_classes, kwargs)
@@ -225,7 +228,8 @@ def resnet50(*, weights: ResNet50_Weights | str | None = None, progress: bool = 
              num_classes: int | None = None, **kwargs) -> ResNet:
     """ResNet-50 (bottleneck blocks); ``weights=ResNet50_Weights.DEFAULT`` is the V2 recipe.
 
-    >>> resnet50(num_classes=10)
+    >>> sum(p.numel() for p in resnet50(num_classes=10).parameters())
+    23528522
     """
     return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights.verify(weights), progress,
                    num_classes, kwargs)

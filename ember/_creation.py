@@ -191,8 +191,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with the NumPy ``array``.
 
-    >>> a = np.zeros(3); t = ember.from_numpy(a); t[0] = 1; a[0]
-    1.0
+    >>> a = np.zeros(3); t = ember.from_numpy(a); t[0] = 1; a
+    array([1., 0., 0.])
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")

@@ -146,6 +146,7 @@ def set_default_dtype(d) -> None:
 
     >>> ember.set_default_dtype(ember.float64); ember.tensor(1.0).dtype
     ember.float64
+    >>> ember.set_default_dtype(ember.float32)
     """
     d = as_dtype(d)
     if d not in (float16, bfloat16, float32, float64):

@@ -34,6 +34,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
 
     >>> ember.set_printoptions(precision=2); ember.tensor([1.2345])
     tensor([1.23])
+    >>> ember.set_printoptions(profile="default")  # back to 4 digits
     """
     if profile is not None:
         base = _PROFILES[profile]

@@ -21,6 +21,7 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
     >>> ember.use_deterministic_algorithms(True); ember.are_deterministic_algorithms_enabled()
     True
+    >>> ember.use_deterministic_algorithms(False)
     """
     if not isinstance(mode, bool):
         raise TypeError(f"use_deterministic_algorithms(): argument 'mode' must be bool, not "
@@ -30,10 +31,26 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
 
 def are_deterministic_algorithms_enabled() -> bool:
+    """Whether `use_deterministic_algorithms` was last turned on (False by default). The
+    flag changes no result in Ember, whose kernels are deterministic anyway.
+
+    >>> ember.use_deterministic_algorithms(True)
+    >>> ember.are_deterministic_algorithms_enabled()
+    True
+    >>> ember.use_deterministic_algorithms(False)
+    """
     return _state["deterministic"]
 
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    """Whether `use_deterministic_algorithms` was last given ``warn_only=True`` (False by
+    default).
+
+    >>> ember.use_deterministic_algorithms(True, warn_only=True)
+    >>> ember.is_deterministic_algorithms_warn_only_enabled()
+    True
+    >>> ember.use_deterministic_algorithms(False)
+    """
     return _state["warn_only"]
 
 
@@ -56,6 +73,14 @@ def set_deterministic_debug_mode(debug_mode: str | int) -> None:
 
 
 def get_deterministic_debug_mode() -> int:
+    """The determinism setting as `set_deterministic_debug_mode` numbers it: 0 off, 1
+    deterministic with warnings only, 2 deterministic.
+
+    >>> ember.set_deterministic_debug_mode("warn")
+    >>> ember.get_deterministic_debug_mode()
+    1
+    >>> ember.set_deterministic_debug_mode(0)
+    """
     if not _state["deterministic"]:
         return 0
     return 1 if _state["warn_only"] else 2
@@ -72,6 +97,12 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    """The precision `set_float32_matmul_precision` recorded: ``'highest'`` (the default),
+    ``'high'`` or ``'medium'``. Ember multiplies float32 in full precision whatever it says.
+
+    >>> ember.get_float32_matmul_precision()
+    'highest'
+    """
     return _state["matmul_precision"]
 
 
@@ -81,6 +112,11 @@ def set_warn_always(b: bool) -> None:
 
 
 def is_warn_always_enabled() -> bool:
+    """Whether `set_warn_always` was last turned on (False by default).
+
+    >>> ember.is_warn_always_enabled()
+    False
+    """
     return _state["warn_always"]
 
 
@@ -99,6 +135,12 @@ def set_default_device(device) -> None:
 
 
 def get_default_device():
+    """The device factories such as `zeros` use when given none: always the CPU in Ember
+    (see `set_default_device`).
+
+    >>> ember.get_default_device()
+    device(type='cpu')
+    """
     return CPU
 
 

@@ -227,7 +227,11 @@ class Tensor:
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one.
 
-        >>> h = x.register_hook(lambda g: g * 2); ...; h.remove()
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 2)
+        >>> x.sum().backward(); x.grad
+        tensor([2., 2.])
+        >>> h.remove()
         """
         from .autograd.graph import RemovableHandle, _add_hook
         if not self._requires_grad:

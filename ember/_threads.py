@@ -43,8 +43,10 @@ def _check_positive(n: int, name: str) -> None:
 def set_num_threads(n: int) -> None:
     """Use ``n`` threads for intra-op parallelism (the BLAS behind matmul, conv...).
 
+    >>> before = ember.get_num_threads()
     >>> ember.set_num_threads(1); ember.get_num_threads()
     1
+    >>> ember.set_num_threads(before)
     """
     _check_positive(n, "set_num_threads")
     _counts["intra"] = n

@@ -517,7 +517,9 @@ def load(f: FileLike, map_location=None, pickle_module=None, *, weights_only: bo
     device or string for all of them, a dict from saved to new location, or
     ``fn(storage, location)`` returning the storage where it should live.
 
-    >>> state = ember.load('ckpt.pt', map_location='cpu')
+    >>> ember.save({'w': ember.ones(2)}, 'ckpt.pt')
+    >>> ember.load('ckpt.pt', map_location='cpu')['w']
+    tensor([1., 1.])
     """
     if not (map_location is None or isinstance(map_location, (str, device, dict))
             or callable(map_location)):

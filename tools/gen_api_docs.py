@@ -136,6 +136,38 @@ def hand_entry(qualified: str, obj) -> str:
     return f"{head}\n\n```python\n{sig}\n```\n\n{doc}{op_table_note(obj)}\n"
 
 
+def _is_private_base(cls) -> bool:
+    """A base class the site has no page entry for: a mixin in a private module
+    (``ember.nn.modules._state_dict.StateDictMixin``) or with a private name."""
+    parts = f"{cls.__module__}.{cls.__qualname__}".split(".")
+    return cls is not object and any(part.startswith("_") for part in parts)
+
+
+def public_members(cls) -> dict[str, object]:
+    """The public methods and properties a class's entry shows: its own, and those it gets
+    from the private bases before its first public one (whose entry shows the rest)."""
+    owners = [cls]
+    for base in cls.__mro__[1:]:
+        if not _is_private_base(base):
+            break
+        owners.append(base)
+    members = {}
+    for owner in reversed(owners):
+        for name, member in vars(owner).items():
+            if isinstance(member, (staticmethod, classmethod)):
+                member = member.__func__
+            if not name.startswith("_") and (inspect.isfunction(member)
+                                             or isinstance(member, property)):
+                members[name] = member
+    return members
+
+
+def inherited_from_private_bases(cls) -> list[str]:
+    """What mkdocstrings must be told to show: members a class gets from private bases."""
+    own = vars(cls)
+    return sorted(name for name in public_members(cls) if name not in own)
+
+
 def documented_names() -> dict[str, object]:
     """Every public name the API pages document, qualified (``ember.nn.Linear``), with its
     object: what tests/test_docstrings.py checks."""
@@ -177,7 +209,10 @@ def page(namespace_path: str, title: str, kind: str) -> str:
             continue
         qualified = f"{namespace_path}.{name}"
         if is_documentable(obj):
-            parts.append(f"::: {qualified}\n")
+            inherited = inherited_from_private_bases(obj) if inspect.isclass(obj) else []
+            options = (f"    options:\n      inherited_members: {inherited}\n" if inherited
+                       else "")
+            parts.append(f"::: {qualified}\n{options}")
         elif callable(obj):
             parts.append(hand_entry(qualified, obj))
         else:

@@ -100,6 +100,15 @@ def is_autocast_cache_enabled() -> bool:
 
 
 def set_autocast_cache_enabled(enabled: bool) -> None:
+    """Turn on or off (for this thread) the cache of weights that `autocast` has cast to the
+    lower precision, kept for the rest of its region so that each is cast once. On by
+    default; `is_autocast_cache_enabled` reads it back.
+
+    >>> ember.set_autocast_cache_enabled(False)
+    >>> ember.is_autocast_cache_enabled()
+    False
+    >>> ember.set_autocast_cache_enabled(True)
+    """
     _LOCAL.cache_on = bool(enabled)
 
 
@@ -140,7 +149,9 @@ class autocast:
     """A region (context manager or decorator) where chosen ops run in lower precision.
 
     >>> with ember.autocast("cpu"):
-    ...     y = model(x)        # linear layers and convolutions compute in bfloat16
+    ...     y = nn.Linear(4, 2)(ember.ones(1, 4))   # linear layers compute in bfloat16
+    >>> y.dtype
+    ember.bfloat16
     """
 
     def __init__(self, device_type: str, dtype: dt.dtype | None = None, enabled: bool = True,

@@ -25,8 +25,12 @@ class GradScaler:
     A step whose gradients hold inf/nan is skipped and the scale shrinks by
     ``backoff_factor``; after ``growth_interval`` clean steps it grows by ``growth_factor``.
 
+    >>> model = nn.Linear(4, 1); opt = ember.optim.SGD(model.parameters(), lr=0.1)
     >>> scaler = ember.amp.GradScaler("cpu")
+    >>> loss = model(ember.ones(2, 4)).sum()
     >>> scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+    >>> scaler.get_scale()
+    65536.0
     """
 
     def __init__(self, device: str = "cuda", init_scale: float = 2.0 ** 16,
@@ -164,21 +168,27 @@ class GradScaler:
         return self._init_scale if self._scale is None else self._scale
 
     def get_growth_factor(self) -> float:
+        """The factor the scale is multiplied by after ``growth_interval`` finite steps."""
         return self._growth_factor
 
     def set_growth_factor(self, new_factor: float) -> None:
+        """Set the factor the scale grows by (``growth_factor``, default 2.0)."""
         self._growth_factor = float(new_factor)
 
     def get_backoff_factor(self) -> float:
+        """The factor the scale is multiplied by when a step finds inf or NaN gradients."""
         return self._backoff_factor
 
     def set_backoff_factor(self, new_factor: float) -> None:
+        """Set the factor the scale shrinks by (``backoff_factor``, default 0.5)."""
         self._backoff_factor = float(new_factor)
 
     def get_growth_interval(self) -> int:
+        """How many consecutive steps without inf or NaN gradients grow the scale."""
         return self._growth_interval
 
     def set_growth_interval(self, new_interval: int) -> None:
+        """Set how many clean steps grow the scale (``growth_interval``, default 2000)."""
         self._growth_interval = int(new_interval)
 
     def is_enabled(self) -> bool:

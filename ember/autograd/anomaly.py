@@ -18,8 +18,12 @@ def enabled() -> bool:
 class detect_anomaly:
     """Context manager (and decorator) that turns anomaly detection on.
 
+    >>> x = ember.zeros(1, requires_grad=True)
     >>> with ember.autograd.detect_anomaly():
-    ...     loss.backward()   # a NaN gradient raises, naming the forward op
+    ...     (x * 0).sqrt().sum().backward()   # d sqrt(0) = inf, times 0: NaN
+    Traceback (most recent call last):
+    RuntimeError: Function 'MulBackward0' returned nan values in its 0th output.
+    The forward call that created it: ...
     """
 
     def __init__(self, check_nan: bool = True):
@@ -53,6 +57,14 @@ class set_detect_anomaly(detect_anomaly):
 
 
 def is_anomaly_enabled() -> bool:
+    """Whether anomaly detection is on (`detect_anomaly`, `set_detect_anomaly`): backward
+    passes then check every gradient for NaN and name the forward operation that made it.
+    ``ember.is_anomaly_enabled`` is the same function.
+
+    >>> with ember.autograd.detect_anomaly():
+    ...     print(ember.autograd.is_anomaly_enabled())
+    True
+    """
     return _enabled[0]
 
 

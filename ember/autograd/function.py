@@ -76,15 +76,36 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
+        """The computation, on the inputs (tensors and other arguments) after ``ctx``; save
+        what `backward` needs with ``ctx.save_for_backward``. Subclasses must define it.
+        """
         raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        """The derivative: given one gradient per output of `forward`, return one gradient
+        (or None) per input of `forward`. It runs with Ember ops, so it can itself be
+        differentiated.
+        """
         raise NotImplementedError("a Function subclass must define backward(ctx, ...) to be "
                                   "differentiated")
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run the function on ``args``: calls `forward` and, when an input requires grad,
+        records a node that will call `backward`. Call this, not `forward`.
+
+        >>> class Double(ember.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x * 2
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return grad * 2
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> Double.apply(x).sum().backward(); x.grad
+        tensor([2., 2.])
+        """
         from .._tensor import Tensor
         node_type = Function._node_types.get(cls)
         if node_type is None:

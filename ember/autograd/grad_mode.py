@@ -18,10 +18,25 @@ STATE = _State()
 
 
 def is_grad_enabled() -> bool:
+    """Whether operations on this thread record a graph for autograd: True unless inside
+    `no_grad`, `inference_mode` or ``set_grad_enabled(False)``. ``ember.is_grad_enabled`` is
+    the same function.
+
+    >>> with ember.no_grad():
+    ...     print(ember.is_grad_enabled())
+    False
+    """
     return STATE.grad_enabled
 
 
 def is_inference_mode_enabled() -> bool:
+    """Whether this thread is inside `inference_mode` (with its default, True).
+    ``ember.is_inference_mode_enabled`` is the same function.
+
+    >>> with ember.inference_mode():
+    ...     print(ember.is_inference_mode_enabled())
+    True
+    """
     return STATE.inference
 
 
@@ -46,14 +61,18 @@ class _GradModeContext:
         return wrapped
 
     def clone(self):
+        """A new manager of the same kind and mode (what the decorator form uses per call)."""
         return type(self)()
 
 
 class no_grad(_GradModeContext):
     """Run without recording operations for autograd.
 
+    >>> x = ember.ones(2, requires_grad=True)
     >>> with ember.no_grad():
-    ...     y = x * 2          # y.requires_grad is False
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
     """
 
     _enabled = False
@@ -77,6 +96,7 @@ class set_grad_enabled(_GradModeContext):
         pass
 
     def clone(self):
+        """A new `set_grad_enabled` with the same mode."""
         return set_grad_enabled(self._enabled)
 
     def __call__(self, fn):
@@ -118,4 +138,5 @@ class inference_mode(_GradModeContext):
         return wrapped
 
     def clone(self):
+        """A new `inference_mode` with the same mode."""
         return inference_mode(self.mode)

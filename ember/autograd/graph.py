@@ -37,6 +37,7 @@ class Node:
         self.metadata = None
 
     def name(self) -> str:
+        """The node's class name (``'MulBackward0'``), as PyTorch names backward functions."""
         return type(self).__name__
 
     def __repr__(self) -> str:
@@ -57,6 +58,9 @@ class Node:
 
     @property
     def saved_tensors(self) -> tuple:
+        """The tensors the forward saved for this node's derivative; RuntimeError once
+        `backward` has freed them (pass ``retain_graph=True`` to keep them).
+        """
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED)
@@ -75,6 +79,7 @@ class Node:
         return tuple(out)
 
     def release(self) -> None:
+        """Free the saved tensors (what `backward` does without ``retain_graph``)."""
         self._saved = None
 
     # -- hooks ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ def set_warn_graph_leak(enabled: bool) -> None:
     """Turn the graph-leak warning on or off (on by default).
 
     >>> ember.autograd.set_warn_graph_leak(False)  # e.g. for code that means it
+    >>> ember.autograd.set_warn_graph_leak(True)
     """
     _enabled[0] = bool(enabled)
 

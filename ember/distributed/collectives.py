@@ -146,16 +146,21 @@ class Work:
         self._done = False
 
     def headers_arrived(self) -> bool:
+        """Whether every rank's header for this collective has arrived, and they match (a
+        mismatch raises RuntimeError naming each rank's call). Used by the group's progress loop.
+        """
         if not mpi().Request.Testall(self.ticket[0]):
             return False
         self.group.compare(self.ticket)
         return True
 
     def launch(self) -> None:
+        """Start the MPI data transfer, once the headers matched (the group's progress loop)."""
         request = self._start(self.group.comm, False)
         self._requests = [] if request is None else [request]
 
     def is_completed(self) -> bool:
+        """Whether the collective has finished, without blocking (it keeps MPI progressing)."""
         if not self._done:
             if self._requests is None:
                 self.group.progress()
@@ -164,6 +169,9 @@ class Work:
         return self._done
 
     def wait(self, timeout=None) -> bool:
+        """Block until the collective has finished (or ``timeout``, a timedelta or seconds,
+        else the group's timeout, has passed: RuntimeError) and its result is in place; True.
+        """
         if not self._done:
             deadline = self.group.deadline(timeout)
             if self._requests is None:
@@ -180,15 +188,21 @@ class Work:
             self._finish()
 
     def is_success(self) -> bool:
+        """Whether the collective finished; Ember's either succeed or raise, so this is
+        `is_completed`'s answer after a wait.
+        """
         return self._done
 
     def exception(self):
+        """None: a failed collective raises (and ends the job) rather than storing an exception."""
         return None
 
     def result(self) -> list:
+        """The output tensors of the finished collective, as a list."""
         return self._result
 
     def synchronize(self) -> None:
+        """`wait` for the collective (PyTorch syncs its GPU stream here; Ember's are on the CPU)."""
         self.wait()
 
 

@@ -63,6 +63,12 @@ def is_initialized() -> bool:
 
 
 def is_mpi_available() -> bool:
+    """Whether the MPI backend can run here (mpi4py is installed): the same as
+    `is_available`, since MPI is Ember's only transport.
+
+    >>> ember.distributed.is_mpi_available() == ember.distributed.is_available()
+    True
+    """
     return is_available()
 
 
@@ -72,10 +78,22 @@ def is_gloo_available() -> bool:
 
 
 def is_nccl_available() -> bool:
+    """Always False: Ember has no NCCL backend (``"nccl"`` is refused by
+    `init_process_group`; GPU tensors are not sent between ranks yet).
+
+    >>> ember.distributed.is_nccl_available()
+    False
+    """
     return False
 
 
 def is_torchelastic_launched() -> bool:
+    """Always False: Ember's ranks are started by MPI (``python -m ember.distributed.run``
+    or ``mpiexec``), never by torchelastic.
+
+    >>> ember.distributed.is_torchelastic_launched()
+    False
+    """
     return False
 
 
@@ -172,10 +190,18 @@ def get_process_group_ranks(group) -> list:
 
 
 def get_global_rank(group, group_rank: int) -> int:
+    """The rank in the default (world) group of the process that is ``group_rank`` in
+    ``group``; the inverse of `get_group_rank`. On two ranks, after
+    ``solo = new_group([1])``, ``get_global_rank(solo, 0)`` is 1.
+    """
     return resolve(group).ranks[group_rank]
 
 
 def get_group_rank(group, global_rank: int) -> int:
+    """The rank inside ``group`` of the process whose world rank is ``global_rank`` (a rank
+    outside ``group`` raises ValueError). On two ranks, after ``solo = new_group([1])``,
+    ``get_group_rank(solo, 1)`` is 0.
+    """
     return resolve(group).group_rank(global_rank, "global_rank")
 
 

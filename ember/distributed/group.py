@@ -49,18 +49,24 @@ class ProcessGroup:
         self._queue = collections.deque()  # async works whose data transfer waits to start
 
     def rank(self) -> int:
+        """This process's rank in the group (0 to ``size() - 1``)."""
         return self.comm.Get_rank()
 
     def size(self) -> int:
+        """The number of processes in the group."""
         return self.comm.Get_size()
 
     def name(self) -> str:
+        """The backend's name in capitals (``'MPI'``, ``'GLOO'``), as PyTorch reports it."""
         return self.backend.upper()
 
     def __repr__(self) -> str:
         return f"<ember.distributed.ProcessGroup ranks={self.ranks} backend={self.backend}>"
 
     def deadline(self, timeout=None) -> float:
+        """The monotonic-clock time at which a wait of ``timeout`` (a timedelta or seconds;
+        the group's timeout by default) gives up.
+        """
         seconds = (timeout or self.timeout).total_seconds() if not isinstance(
             timeout, (int, float)) else timeout
         return time.monotonic() + seconds
@@ -95,6 +101,9 @@ class ProcessGroup:
         self.compare(ticket)
 
     def compare(self, ticket) -> None:
+        """Check that every rank's header in ``ticket`` describes the same collective;
+        RuntimeError naming each rank's call otherwise.
+        """
         _, header, every = ticket
         if every.tobytes() != header.tobytes() * len(every):
             lines = "; ".join(f"rank {self.ranks[r]}: {_describe(h)}"
@@ -104,6 +113,7 @@ class ProcessGroup:
 
     # -- async works -----------------------------------------------------------------------
     def enqueue(self, work) -> None:
+        """Queue an asynchronous collective and let the queued ones progress."""
         self._queue.append(work)
         self.progress()
 

@@ -28,6 +28,9 @@ class LocationScale(Distribution):
         return self.loc
 
     def standard_sample(self, shape):
+        """Draws of the standard distribution (location 0, scale 1) of ``shape``; `rsample`
+        returns ``loc + scale * standard_sample(...)``. Subclasses define it.
+        """
         raise NotImplementedError
 
     def rsample(self, sample_shape=()):

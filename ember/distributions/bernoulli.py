@@ -58,6 +58,7 @@ class _BinaryTrials(Distribution):
 
     @property
     def param_shape(self) -> Size:
+        """The shape of the parameter tensor (``probs`` or ``logits``, whichever was given)."""
         return self._param.size()
 
 
@@ -168,6 +169,7 @@ class Binomial(_BinaryTrials):
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
+        """The integers from 0 to ``total_count``."""
         return constraints.integer_interval(0, self.total_count)
 
     @property

@@ -54,6 +54,7 @@ class Categorical(Distribution):
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
+        """The category indices, 0 to the number of categories less one."""
         return constraints.integer_interval(0, self._num_events - 1)
 
     @lazy_property
@@ -66,6 +67,7 @@ class Categorical(Distribution):
 
     @property
     def param_shape(self) -> Size:
+        """The shape of the parameter tensor (``probs`` or ``logits``, whichever was given)."""
         return self._param.size()
 
     def _full(self, value):

@@ -54,10 +54,22 @@ class Distribution:
 
     @property
     def batch_shape(self) -> Size:
+        """The shape of the batch of independent distributions this object holds (the
+        parameters' broadcast shape, less the event dimensions).
+
+        >>> ember.distributions.Normal(ember.zeros(2, 3), 1.0).batch_shape
+        ember.Size([2, 3])
+        """
         return self._batch_shape
 
     @property
     def event_shape(self) -> Size:
+        """The shape of one draw of one distribution: ``()`` for scalar distributions, ``(k,)``
+        for a k-dimensional one such as `MultivariateNormal` or `Dirichlet`.
+
+        >>> ember.distributions.Dirichlet(ember.ones(4)).event_shape
+        ember.Size([4])
+        """
         return self._event_shape
 
     def expand(self, batch_shape, _instance=None) -> "Distribution":
@@ -82,18 +94,40 @@ class Distribution:
 
     @property
     def mean(self) -> Tensor:
+        """The expected value, of shape ``batch_shape + event_shape`` (NaN or inf where it
+        doesn't exist, as for `Cauchy`).
+
+        >>> ember.distributions.Exponential(ember.tensor([2.0])).mean
+        tensor([0.5000])
+        """
         raise NotImplementedError
 
     @property
     def mode(self) -> Tensor:
+        """The most likely value (the density's maximum), of shape
+        ``batch_shape + event_shape``.
+
+        >>> ember.distributions.Beta(ember.tensor([3.0]), ember.tensor([2.0])).mode
+        tensor([0.6667])
+        """
         raise NotImplementedError(f"{type(self)} does not implement mode")
 
     @property
     def variance(self) -> Tensor:
+        """The variance of each coordinate, of shape ``batch_shape + event_shape``.
+
+        >>> ember.distributions.Uniform(0.0, ember.tensor([6.0])).variance
+        tensor([3.])
+        """
         raise NotImplementedError
 
     @property
     def stddev(self) -> Tensor:
+        """The standard deviation, the square root of `variance`.
+
+        >>> ember.distributions.Normal(0.0, ember.tensor([2.0])).stddev
+        tensor([2.])
+        """
         return self.variance.sqrt()
 
     def sample(self, sample_shape=Size()) -> Tensor:
@@ -106,26 +140,64 @@ class Distribution:
         raise NotImplementedError
 
     def sample_n(self, n: int) -> Tensor:
+        """``sample((n,))``, with the UserWarning PyTorch gives (it is deprecated there)."""
         import warnings
         warnings.warn("sample_n will be deprecated. Use .sample((n,)) instead", UserWarning)
         return self.sample(Size((n,)))
 
     def log_prob(self, value: Tensor) -> Tensor:
+        """The log of the density (or of the probability mass) at ``value``, which
+        broadcasts against the batch: one number per event, of shape ``value``'s batch.
+        Differentiable with respect to the parameters; with argument validation on (the
+        default), a value outside `support` raises ValueError.
+
+        >>> ember.distributions.Normal(0.0, 1.0).log_prob(ember.tensor([0.0]))
+        tensor([-0.9189])
+        """
         raise NotImplementedError
 
     def cdf(self, value: Tensor) -> Tensor:
+        """The cumulative distribution function: the probability of a draw <= ``value``.
+
+        >>> ember.distributions.Exponential(1.0).cdf(ember.tensor([0.0, 1.0]))
+        tensor([0.0000, 0.6321])
+        """
         raise NotImplementedError
 
     def icdf(self, value: Tensor) -> Tensor:
+        """The inverse of `cdf`: the value below which a draw falls with probability
+        ``value`` (the quantile).
+
+        >>> ember.distributions.Normal(0.0, 1.0).icdf(ember.tensor([0.5, 0.975]))
+        tensor([0.0000, 1.9600])
+        """
         raise NotImplementedError
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a discrete distribution's finite support, along a new first
+        dimension; with ``expand=True`` (the default) repeated over the batch, else of size 1
+        in the batch dimensions. Only where ``has_enumerate_support`` is True.
+
+        >>> ember.distributions.Bernoulli(ember.tensor([0.3, 0.9])).enumerate_support()
+        tensor([[0., 0.],
+                [1., 1.]])
+        """
         raise NotImplementedError
 
     def entropy(self) -> Tensor:
+        """The (differential) entropy in nats, one number per distribution of the batch.
+
+        >>> ember.distributions.Bernoulli(ember.tensor([0.5])).entropy()
+        tensor([0.6931])
+        """
         raise NotImplementedError
 
     def perplexity(self) -> Tensor:
+        """``exp(entropy())``: the number of equally likely outcomes with the same entropy.
+
+        >>> ember.distributions.Categorical(ember.ones(4)).perplexity()
+        tensor(4.)
+        """
         return self.entropy().exp()
 
     def _extended_shape(self, sample_shape=Size()) -> Size:

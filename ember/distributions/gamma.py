@@ -83,6 +83,7 @@ class Chi2(Gamma):
 
     @property
     def df(self):
+        """The degrees of freedom, ``2 * concentration``."""
         return self.concentration * 2
 
 

@@ -42,14 +42,18 @@ class Independent(Distribution):
 
     @property
     def has_rsample(self) -> bool:
+        """Whether the base distribution has `rsample`."""
         return self.base_dist.has_rsample
 
     @property
     def has_enumerate_support(self) -> bool:
+        """Whether every value can be listed: only when no batch dimension is reinterpreted."""
         return self.reinterpreted_batch_ndims == 0 and self.base_dist.has_enumerate_support
 
     @constraints.dependent_property
     def support(self):
+        """The base distribution's support, with the reinterpreted dimensions made event dimensions.
+        """
         support = self.base_dist.support
         n = self.reinterpreted_batch_ndims
         return constraints.independent(support, n) if n else support

@@ -33,6 +33,7 @@ class MixtureSameFamily(Distribution):
     """Draw a component index from ``mixture_distribution`` (a `Categorical` over the last
     batch dim of ``component_distribution``), then a value from that component.
 
+    >>> from ember.distributions import Categorical, Normal
     >>> mix = Categorical(ember.ones(3))
     >>> comp = Normal(ember.tensor([-1., 0., 1.]), ember.ones(3))
     >>> MixtureSameFamily(mix, comp).batch_shape
@@ -79,14 +80,17 @@ class MixtureSameFamily(Distribution):
 
     @property
     def mixture_distribution(self) -> Categorical:
+        """The `Categorical` that picks a component for each draw."""
         return self._mixture_distribution
 
     @property
     def component_distribution(self) -> Distribution:
+        """The distribution whose rightmost batch dimension indexes the components."""
         return self._component_distribution
 
     @constraints.dependent_property
     def support(self):
+        """The components' support."""
         return _MixtureSupport(self._component_distribution.support)
 
     def _pad(self, x):

@@ -40,6 +40,7 @@ class Multinomial(CategoricalParams, Distribution):
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
+        """Count vectors of non-negative integers summing to ``total_count``."""
         return constraints.multinomial(self.total_count)
 
     @property

@@ -93,14 +93,17 @@ class _Relaxed(TransformedDistribution):
 
     @property
     def temperature(self):
+        """The relaxation temperature: near 0, samples approach one-hot (or 0/1) values."""
         return self.base_dist.temperature
 
     @property
     def logits(self):
+        """The log-odds (unnormalized log-probabilities) of the underlying discrete distribution."""
         return self.base_dist.logits
 
     @property
     def probs(self):
+        """The probabilities of the underlying discrete distribution."""
         return self.base_dist.probs
 
 

@@ -56,10 +56,12 @@ class TransformedDistribution(Distribution):
 
     @property
     def has_rsample(self) -> bool:
+        """Whether the base distribution has `rsample` (the transforms are differentiable)."""
         return self.base_dist.has_rsample
 
     @constraints.dependent_property(is_discrete=False)
     def support(self):
+        """The last transform's codomain (the base support when there are no transforms)."""
         if not self.transforms:
             return self.base_dist.support
         support = self.transforms[-1].codomain

@@ -24,11 +24,13 @@ class Uniform(Distribution):
 
     @property
     def arg_constraints(self):
+        """``low`` must be below ``high``, and ``high`` above ``low``."""
         return {"low": constraints.less_than(self.high),
                 "high": constraints.greater_than(self.low)}
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
+        """The interval [``low``, ``high``)."""
         return constraints.interval(self.low, self.high)
 
     def expand(self, batch_shape, _instance=None):

@@ -98,6 +98,7 @@ class Pareto(_ScaleShape):
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self):
+        """The numbers greater than or equal to ``scale``."""
         return constraints.greater_than_eq(self.scale)
 
     @property

@@ -47,8 +47,8 @@ _hub_dir: str | None = None
 def get_dir() -> str:
     """The directory holding downloaded repositories, the trusted list and ``checkpoints/``.
 
-    >>> ember.hub.get_dir()
-    '/home/me/.cache/ember/hub'
+    >>> ember.hub.get_dir()   # $EMBER_HOME/hub, else ~/.cache/ember/hub
+    '.../hub'
     """
     if _hub_dir is not None:
         return _hub_dir
@@ -60,7 +60,10 @@ def get_dir() -> str:
 def set_dir(d: str | os.PathLike) -> None:
     """Use ``d`` as the hub directory from now on (instead of ``$EMBER_HOME/hub``).
 
-    >>> ember.hub.set_dir('/data/ember-hub')
+    >>> before = ember.hub.get_dir()
+    >>> ember.hub.set_dir('/data/ember-hub'); ember.hub.get_dir()
+    '/data/ember-hub'
+    >>> ember.hub.set_dir(before)
     """
     global _hub_dir
     _hub_dir = os.path.expanduser(os.fspath(d))

@@ -62,6 +62,7 @@ class _Scripted:
         return traced
 
     def latest(self):
+        """The trace of the most recent input signature; RuntimeError before the first call."""
         if not self._traces:
             raise RuntimeError(f"ember.jit: {self._name} has not run yet; call it once (or "
                                "pass example_inputs to ember.jit.script) so it can be traced")
@@ -76,13 +77,16 @@ class ScriptFunction(_Scripted):
 
     @property
     def graph(self) -> Graph:
+        """The graph traced for the latest input signature (see `latest`)."""
         return self.latest().graph
 
     @property
     def code(self) -> str:
+        """Python source equivalent to the latest traced graph."""
         return self.latest().code
 
     def save(self, f) -> None:
+        """Save the latest trace with `ember.jit.save` to ``f`` (a path or binary file)."""
         from .serialize import save
         save(self.latest(), f)
 
@@ -112,13 +116,16 @@ class ScriptModule(Module):
 
     @property
     def graph(self) -> Graph:
+        """The graph traced for the latest input signature of ``forward``."""
         return self._script.latest().graph
 
     @property
     def code(self) -> str:
+        """Python source equivalent to the latest traced graph of ``forward``."""
         return self._script.latest().code
 
     def save(self, f) -> None:
+        """Save the latest trace of ``forward`` with `ember.jit.save` to ``f``."""
         from .serialize import save
         save(self._script.latest(), f)
 
@@ -128,7 +135,9 @@ def script(obj, optimize=None, _frames_up: int = 0, _rcb=None, example_inputs=No
     signature (see the module docstring); ``example_inputs`` (a list of argument tuples)
     traces right away.
 
-    >>> scripted = ember.jit.script(model); scripted(x)
+    >>> model = nn.Sequential(nn.Linear(4, 3), nn.ReLU()); x = ember.randn(2, 4)
+    >>> scripted = ember.jit.script(model); scripted(x).shape
+    ember.Size([2, 3])
     """
     if isinstance(obj, (TracedModule, TracedFunction, ScriptModule, ScriptFunction)):
         return obj
@@ -162,7 +171,10 @@ def freeze(mod, preserved_attrs=None, optimize_numerics: bool = True) -> TracedM
     """A copy of a traced (or scripted) module in eval mode whose parameters and buffers are
     constants of its graph, with everything computed from them alone folded.
 
+    >>> model = nn.Sequential(nn.Linear(4, 3), nn.ReLU()); x = ember.randn(2, 4)
     >>> frozen = ember.jit.freeze(ember.jit.trace(model.eval(), x))
+    >>> bool(ember.allclose(frozen(x), model(x)))
+    True
     """
     traced = _as_traced(mod)
     if traced.training:
@@ -184,7 +196,10 @@ def freeze(mod, preserved_attrs=None, optimize_numerics: bool = True) -> TracedM
 def optimize_for_inference(mod, other_methods=None) -> TracedModule:
     """Freeze (if needed) and optimize a traced module's graph for inference.
 
+    >>> model = nn.Sequential(nn.Linear(4, 3), nn.ReLU()); x = ember.randn(2, 4)
     >>> fast = ember.jit.optimize_for_inference(ember.jit.trace(model.eval(), x))
+    >>> bool(ember.allclose(fast(x), model(x)))
+    True
     """
     traced = _as_traced(mod)
     if traced.graph.params:

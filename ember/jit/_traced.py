@@ -117,6 +117,8 @@ class TracedFunction(_Traced):
         return self._run(args)
 
     def save(self, f) -> None:
+        """Save the traced function to ``f`` (a path or binary file); `ember.jit.load` reads
+        it back."""
         from .serialize import save
         save(self, f)
 
@@ -148,6 +150,8 @@ class TracedModule(_Traced, Module):
         return f"original_name={self._name}"
 
     def save(self, f) -> None:
+        """Save the traced module to ``f`` (a path or binary file); `ember.jit.load` reads it back.
+        """
         from .serialize import save
         save(self, f)
 
@@ -210,7 +214,13 @@ def trace_module(mod: Module, inputs: dict, check_trace: bool = True, check_inpu
     the result is a `TracedModule` sharing ``mod``'s parameters and buffers, with each
     further traced method as an attribute.
 
-    >>> traced = ember.jit.trace_module(model, {"forward": x, "encode": x})
+    >>> class Net(nn.Linear):
+    ...     def encode(self, x):
+    ...         return self(x).relu()
+    >>> x = ember.randn(2, 4)
+    >>> traced = ember.jit.trace_module(Net(4, 3), {"forward": x, "encode": x})
+    >>> traced.encode(x).shape
+    ember.Size([2, 3])
     """
     if not isinstance(inputs, dict) or not inputs:
         raise AttributeError("ember.jit.trace_module: inputs must be a dict of method name -> "

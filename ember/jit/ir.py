@@ -181,17 +181,20 @@ class Graph:
         return v
 
     def add_input(self, name: str, shape=None, dtype=None, device=None) -> Value:
+        """Add and return a graph input named ``name`` (shape, dtype and device as traced)."""
         v = self._value("input", name, shape=shape, dtype=dtype, device=device,
                         index=len(self.inputs))
         self.inputs.append(v)
         return v
 
     def add_param(self, name: str, shape=None, dtype=None, device=None) -> Value:
+        """Add and return a parameter or buffer value named ``name`` (its dotted state-dict key)."""
         v = self._value("param", name, shape=shape, dtype=dtype, device=device)
         self.params.append(v)
         return v
 
     def add_constant(self, data, dtype=None, device=None) -> Value:
+        """Add and return a constant holding the array ``data``."""
         v = self._value("constant", f"c{len(self.constants)}", shape=tuple(data.shape),
                         dtype=dtype, device=device, data=data)
         self.constants.append(v)
@@ -223,6 +226,7 @@ class Graph:
                 yield n.stash
 
     def output_values(self) -> list[Value]:
+        """The graph's outputs that are values (not Python constants), in order."""
         return [v for v in self.outputs if isinstance(v, Value)]
 
     def users(self) -> dict:

@@ -24,6 +24,7 @@ _KINDS = ("op", "inplace")
 def save(m, f, _extra_files=None) -> None:
     """Write the traced module or function ``m`` to the path or binary file ``f``.
 
+    >>> model = nn.Sequential(nn.Linear(4, 3), nn.ReLU()); x = ember.randn(2, 4)
     >>> ember.jit.save(ember.jit.trace(model, x), "model.pt")
     """
     if not isinstance(m, (TracedModule, TracedFunction)):
@@ -54,7 +55,9 @@ def save(m, f, _extra_files=None) -> None:
 def load(f, map_location=None, _extra_files=None):
     """Read a program written by `save`; it runs without the Python source it came from.
 
-    >>> model = ember.jit.load("model.pt")
+    >>> ember.jit.save(ember.jit.trace(nn.Linear(4, 3), ember.randn(2, 4)), "model.pt")
+    >>> ember.jit.load("model.pt")(ember.randn(5, 4)).shape
+    ember.Size([5, 3])
     """
     name = f if isinstance(f, str) else getattr(f, "name", "the file")
     try:

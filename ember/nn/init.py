@@ -111,10 +111,23 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with ones in place, outside autograd, and return it.
+
+    >>> ember.nn.init.ones_(ember.empty(2, 2))
+    tensor([[1., 1.],
+            [1., 1.]])
+    """
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill ``tensor`` with zeros in place, outside autograd, and return it (how biases are
+    often initialized).
+
+    >>> ember.nn.init.zeros_(ember.nn.Linear(3, 2).bias)
+    Parameter containing:
+    tensor([0., 0.], requires_grad=True)
+    """
     with no_grad():
         return tensor.zero_()
 

@@ -45,7 +45,10 @@ class Buffer(Tensor):
     """A tensor that, assigned as a Module attribute, is registered as a buffer
     (``persistent=False`` keeps it out of the state dict).
 
-    >>> self.running_mean = nn.Buffer(ember.zeros(4))
+    >>> m = nn.Module()
+    >>> m.running_mean = nn.Buffer(ember.zeros(4))
+    >>> [name for name, _ in m.named_buffers()]
+    ['running_mean']
     """
 
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True):

@@ -50,8 +50,10 @@ def export(model, args, f=None, *, kwargs=None, export_params: bool = True,
     is written as the ops that run recorded: Python control flow is unrolled for these inputs.
     ``dynamic_axes`` names axes whose size may change, ``{"input": {0: "batch"}}``.
 
-    >>> ember.onnx.export(nn.Linear(4, 2), (ember.randn(3, 4),), "linear.onnx",
-    ...                   input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    >>> proto = ember.onnx.export(nn.Linear(4, 2), (ember.randn(3, 4),), "linear.onnx",
+    ...                           input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    >>> [node.op_type for node in proto.graph.node]
+    ['Gemm', 'Identity']
     """
     onnx = _onnx()
     opset = opset_version or DEFAULT_OPSET

@@ -122,7 +122,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False):
 def lu_factor(A: Tensor, *, pivot: bool = True):
     """``(LU, pivots)`` of ``A`` (see `lu_factor_ex`); singular matrices raise.
 
-    >>> LU, pivots = linalg.lu_factor(ember.tensor([[1., 2.], [3., 4.]]))
+    >>> LU, pivots = ember.linalg.lu_factor(ember.tensor([[1., 2.], [3., 4.]]))
     >>> pivots
     tensor([2, 2], dtype=ember.int32)
     """
@@ -152,7 +152,10 @@ def lu(A: Tensor, *, pivot: bool = True):
     """``(P, L, U)`` with ``A = P L U``: ``L`` unit lower-trapezoidal, ``U``
     upper-trapezoidal, ``P`` a permutation matrix.
 
-    >>> P, L, U = linalg.lu(ember.tensor([[1., 2.], [3., 4.]]))
+    >>> P, L, U = ember.linalg.lu(ember.tensor([[1., 2.], [3., 4.]]))
+    >>> U
+    tensor([[3.0000, 4.0000],
+            [0.0000, 0.6667]])
     """
     LU, pivots, _ = linalg_lu_factor_ex(A, pivot=pivot)
     return LUResult(*lu_unpack(LU, pivots))
@@ -235,7 +238,7 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     """The first ``n`` columns of ``H_1 ... H_k``, ``H_i = I - tau_i v_i v_i^H``, where
     ``v_i`` is column ``i`` of ``A`` below the diagonal with a 1 on it (LAPACK's orgqr).
 
-    >>> linalg.householder_product(ember.zeros(3, 2), ember.zeros(2))
+    >>> ember.linalg.householder_product(ember.zeros(3, 2), ember.zeros(2))
     tensor([[1., 0.],
             [0., 1.],
             [0., 0.]])

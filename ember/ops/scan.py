@@ -89,7 +89,7 @@ def _running_extreme(name: str, pick: str):
     running.__doc__ = f"""``(values, indices)`` of the running {pick}imum along ``dim``.
 
     >>> ember.tensor([1., 3., 2., 5.]).{name}(0).values
-    tensor({[1., 3., 3., 5.] if pick == "maximum" else [1., 1., 1., 1.]})
+    tensor({"[1., 3., 3., 5.]" if pick == "maximum" else "[1., 1., 1., 1.]"})
     """
     entry = op(n_outputs=2, differentiable_outputs=(True, False), save_output=True)(running)
 

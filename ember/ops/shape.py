@@ -320,6 +320,9 @@ def as_strided(xp, x, size, stride, storage_offset=None):
     """A view of ``x``'s storage with the given sizes, strides and offset (all in elements).
 
     >>> ember.arange(4.).as_strided((3, 2), (1, 1))   # sliding windows of length 2
+    tensor([[0., 1.],
+            [1., 2.],
+            [2., 3.]])
     """
     size, stride = tuple(size), tuple(stride)
     geometry = _geometry(x)

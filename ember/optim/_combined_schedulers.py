@@ -51,8 +51,12 @@ class _Composite(LRScheduler):
 class SequentialLR(_Composite):
     """Run ``schedulers`` one after another, switching at the epochs in ``milestones``.
 
+    >>> opt = ember.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> from ember.optim.lr_scheduler import CosineAnnealingLR, LinearLR
     >>> warm = LinearLR(opt, start_factor=0.1, total_iters=5)
-    >>> SequentialLR(opt, [warm, CosineAnnealingLR(opt, T_max=95)], milestones=[5])
+    >>> sched = SequentialLR(opt, [warm, CosineAnnealingLR(opt, T_max=95)], milestones=[5])
+    >>> round(sched.get_last_lr()[0], 4)   # warming up from a tenth
+    0.1
     """
 
     def __init__(self, optimizer, schedulers: list, milestones: list[int],
@@ -97,7 +101,12 @@ def _undo_initial_steps(scheduler) -> None:
 class ChainedScheduler(_Composite):
     """Step several schedulers together; their effects on the rate compound.
 
-    >>> ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2), ExponentialLR(opt, 0.9)])
+    >>> opt = ember.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> from ember.optim.lr_scheduler import ConstantLR, ExponentialLR
+    >>> sched = ChainedScheduler([ConstantLR(opt, factor=0.1, total_iters=2),
+    ...                           ExponentialLR(opt, 0.9)])
+    >>> opt.step(); sched.step(); round(sched.get_last_lr()[0], 4)   # 1.0 * 0.1 * 0.9
+    0.09
     """
 
     def __init__(self, schedulers: Sequence, optimizer: Optimizer | None = None):
@@ -121,8 +130,12 @@ class ReduceLROnPlateau(LRScheduler):
     ``patience`` epochs (improving means beating the best by ``threshold``, relative or
     absolute), then wait ``cooldown`` epochs; never below ``min_lr``.
 
-    >>> sched = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=3)
-    >>> sched.step(val_loss)
+    >>> opt = ember.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> sched = ReduceLROnPlateau(opt, mode="min", factor=0.5, patience=1)
+    >>> for val_loss in (1.0, 1.0, 1.0):   # no improvement for two epochs
+    ...     sched.step(val_loss)
+    >>> sched.get_last_lr()
+    [0.5]
     """
 
     def __init__(self, optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
@@ -161,9 +174,13 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self) -> bool:
+        """Whether the scheduler is waiting out ``cooldown`` epochs after a reduction."""
         return self.cooldown_counter > 0
 
     def is_better(self, a: float, best: float) -> bool:
+        """Whether metric ``a`` improves on ``best`` by more than ``threshold`` (relative or
+        absolute per ``threshold_mode``, in the direction of ``mode``).
+        """
         t = self.threshold
         if self.mode == "min":
             return a < best * (1.0 - t) if self.threshold_mode == "rel" else a < best - t

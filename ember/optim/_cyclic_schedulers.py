@@ -68,6 +68,10 @@ class CyclicLR(LRScheduler):
         self.base_lrs = base_lrs
 
     def scale_fn(self, x: float) -> float:
+        """The amplitude factor of cycle (or iteration) ``x``: the ``scale_fn`` given, else
+        1 for ``'triangular'``, halving each cycle for ``'triangular2'``, ``gamma ** x`` for
+        ``'exp_range'``.
+        """
         if self._scale_fn_custom is not None:
             return self._scale_fn_custom(x)
         if self.mode == "triangular":

@@ -39,9 +39,13 @@ def _check_optimizer(optimizer) -> None:
 class LRScheduler:
     """Base class: subclasses define `get_lr` (the rates after ``last_epoch`` moved by one).
 
-    >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=30)
-    >>> for epoch in range(100):
-    ...     train(...); opt.step(); sched.step()
+    >>> opt = ember.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
+    >>> rates = []
+    >>> for epoch in range(4):
+    ...     rates.append(sched.get_last_lr()[0]); opt.step(); sched.step()  # train, then step
+    >>> [round(rate, 4) for rate in rates]
+    [1.0, 1.0, 0.1, 0.1]
     """
 
     _is_initial = False
@@ -69,6 +73,10 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self) -> list:
+        """The learning rates for the current ``last_epoch``, one per parameter group: what
+        each subclass defines and `step` applies. Read the rates in use with
+        `get_last_lr` instead.
+        """
         raise NotImplementedError
 
     def get_last_lr(self) -> list:
@@ -110,6 +118,16 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k not in self._not_state}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the schedule from what `state_dict` returned (the optimizer is not part
+        of it: load that separately).
+
+        >>> opt = ember.optim.SGD(ember.nn.Linear(2, 1).parameters(), lr=1.0)
+        >>> sched = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        >>> opt.step(); sched.step(); saved = sched.state_dict()
+        >>> again = ember.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        >>> again.load_state_dict(saved); again.last_epoch
+        1
+        """
         self.__dict__.update(state_dict)
 
     _not_state = ("optimizer",)

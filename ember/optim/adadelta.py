@@ -10,7 +10,9 @@ class Adadelta(Optimizer):
     """``v = rho v + (1-rho) g²``; ``d = sqrt(u + eps) / sqrt(v + eps) · g``;
     ``u = rho u + (1-rho) d²``; ``p -= lr · d`` (Zeiler).
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.Adadelta(model.parameters(), rho=0.9)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,

@@ -14,7 +14,9 @@ class Adafactor(Optimizer):
     ``1 - beta2_t = t^beta2_decay``; the step ``g / sqrt(v)`` is clipped to RMS ``d`` and
     scaled by ``max(eps2, RMS(p)) · min(lr, 1/sqrt(t))``.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.Adafactor(model.parameters(), lr=1e-2)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-2, beta2_decay: float = -0.8,

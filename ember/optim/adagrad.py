@@ -8,7 +8,9 @@ from .optimizer import Optimizer, advance, check, effective_grad, scalar, scalar
 class Adagrad(Optimizer):
     """``s += g²``; ``p -= lr / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)``.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.Adagrad(model.parameters(), lr=1e-2)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0,

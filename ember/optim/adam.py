@@ -52,7 +52,9 @@ class Adam(Optimizer):
     ``decoupled_weight_decay=True`` shrinks the parameters directly (AdamW) instead of adding
     ``weight_decay * p`` to the gradient; ``amsgrad`` uses the running maximum of ``v``.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

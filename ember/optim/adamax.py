@@ -8,7 +8,9 @@ from .optimizer import Optimizer, advance, effective_grad, scalar, scalar_tensor
 class Adamax(Optimizer):
     """``m`` averages ``g``; ``u = max(beta2 * u, |g| + eps)``; ``p -= lr / (1 - beta1^t) * m / u``.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.Adamax(model.parameters(), lr=2e-3)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,

@@ -8,7 +8,9 @@ class AdamW(Adam):
     """Adam whose weight decay shrinks the parameters directly (``p *= 1 - lr * wd``)
     instead of entering the gradient (Loshchilov & Hutter).
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

@@ -10,7 +10,9 @@ class ASGD(Optimizer):
     """``p = p (1 - lambd eta) - eta g``; ``eta = lr / (1 + lambd lr t)^alpha``; after step
     ``t0`` the state's ``ax`` averages the iterates (Polyak and Juditsky).
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.ASGD(model.parameters(), lr=1e-2, t0=100)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,

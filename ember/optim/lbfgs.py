@@ -15,10 +15,13 @@ class LBFGS(Optimizer):
     """L-BFGS over all parameters as one vector; `step` needs a ``closure`` that clears the
     gradients, recomputes the loss, calls ``backward`` and returns the loss.
 
+    >>> model = nn.Linear(1, 1, bias=False); x = ember.tensor([[1.0], [2.0]])
     >>> opt = ember.optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe")
     >>> def closure():
-    ...     opt.zero_grad(); loss = loss_fn(model(x), y); loss.backward(); return loss
-    >>> opt.step(closure)
+    ...     opt.zero_grad(); loss = (model(x) - 3 * x).square().sum(); loss.backward()
+    ...     return loss
+    >>> _ = opt.step(closure); round(model.weight.item(), 4)
+    3.0
     """
 
     def __init__(self, params, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,

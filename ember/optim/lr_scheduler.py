@@ -62,7 +62,10 @@ class _LambdaScheduler(LRScheduler):
 class LambdaLR(_LambdaScheduler):
     """``lr = initial_lr * lr_lambda(epoch)``.
 
-    >>> sched = LambdaLR(opt, lr_lambda=lambda epoch: 0.95 ** epoch)
+    >>> opt = ember.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    >>> sched = LambdaLR(opt, lr_lambda=lambda epoch: 0.5 ** epoch)
+    >>> opt.step(); sched.step(); sched.get_last_lr()
+    [0.5]
     """
 
     def get_lr(self):

@@ -9,7 +9,9 @@ class NAdam(Optimizer):
     """Adam whose step looks ahead along the momentum; ``mu_t = beta1 (1 - 0.5 ·
     0.96^(t · momentum_decay))`` schedules the momentum.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.NAdam(model.parameters(), lr=2e-3)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,

@@ -58,8 +58,11 @@ class Optimizer:
     ``params`` is an iterable of tensors, or of dicts each defining a parameter group with
     its own hyperparameters (missing ones come from ``defaults``).
 
-    >>> opt = ember.optim.SGD([{"params": model.body.parameters()},
-    ...                        {"params": model.head.parameters(), "lr": 1e-3}], lr=1e-2)
+    >>> body, head = nn.Linear(4, 4), nn.Linear(4, 2)
+    >>> opt = ember.optim.SGD([{"params": body.parameters()},
+    ...                        {"params": head.parameters(), "lr": 1e-3}], lr=1e-2)
+    >>> [group["lr"] for group in opt.param_groups]
+    [0.01, 0.001]
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -212,6 +215,7 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in PyTorch's layout: parameters become integer ids.
 
+        >>> opt = ember.optim.SGD(ember.nn.Linear(2, 1).parameters(), lr=0.1)
         >>> sd = opt.state_dict(); sd["param_groups"][0]["params"]
         [0, 1]
         """

@@ -11,7 +11,9 @@ class RAdam(Optimizer):
     """Adam that takes plain momentum steps while the second-moment estimate is too young
     (``rho_t <= 5``) and rectified adaptive steps after.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.RAdam(model.parameters(), lr=1e-3)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

@@ -10,7 +10,9 @@ class RMSprop(Optimizer):
     """``v = alpha * v + (1 - alpha) * g²``; ``p -= lr * g / (sqrt(v) + eps)``. ``centered``
     subtracts the squared mean gradient from ``v``; ``momentum`` averages the steps.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.RMSprop(model.parameters(), lr=1e-2, alpha=0.99)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,

@@ -10,7 +10,9 @@ class Rprop(Optimizer):
     ``etas[1]`` while the sign holds and shrinks by ``etas[0]`` when it flips (then that
     weight skips one move), clamped to ``step_sizes``.
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.Rprop(model.parameters(), lr=1e-2)
+    >>> model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),

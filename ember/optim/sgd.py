@@ -12,8 +12,9 @@ class SGD(Optimizer):
     """``p -= lr * g``; with momentum ``buf = momentum * buf + (1 - dampening) * g`` and the
     step follows ``buf`` (or ``g + momentum * buf`` with ``nesterov``).
 
+    >>> model = nn.Linear(4, 1)
     >>> opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    >>> opt.zero_grad(); loss_fn(model(x), y).backward(); opt.step()
+    >>> opt.zero_grad(); model(ember.ones(2, 4)).square().sum().backward(); opt.step()
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,

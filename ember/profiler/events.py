@@ -54,26 +54,32 @@ class FunctionEvent(_DeviceFree):
 
     @property
     def key(self) -> str:
+        """The name events are grouped by in `EventList.key_averages` (the op or label name)."""
         return self.name
 
     @property
     def is_user_annotation(self) -> bool:
+        """Whether the event is a `record_function` label rather than an op."""
         return self.category == "user_annotation"
 
     @property
     def cpu_time_total(self) -> float:
+        """Microseconds from the event's start to its end, its children included."""
         return self.time_range.elapsed_us()
 
     @property
     def cpu_time(self) -> float:
+        """Another name of `cpu_time_total` for a single event."""
         return self.cpu_time_total
 
     @property
     def self_cpu_time_total(self) -> float:
+        """Microseconds spent in the event itself: `cpu_time_total` less its children's."""
         return self.cpu_time_total - sum(c.cpu_time_total for c in self.cpu_children)
 
     @property
     def self_cpu_memory_usage(self) -> int:
+        """Bytes the event allocated itself, its children's allocations excluded."""
         return self.cpu_memory_usage - sum(c.cpu_memory_usage for c in self.cpu_children)
 
     def __repr__(self) -> str:
@@ -99,13 +105,16 @@ class FunctionEventAvg(_DeviceFree):
 
     @property
     def name(self) -> str:
+        """The key the averaged events share (their op or label name)."""
         return self.key
 
     @property
     def cpu_time(self) -> float:
+        """The mean `cpu_time_total` of the averaged events, in microseconds."""
         return self.cpu_time_total / self.count if self.count else 0.0
 
     def add(self, event) -> "FunctionEventAvg":
+        """Fold ``event`` (a `FunctionEvent` or another average) into these totals; returns self."""
         self.count += event.count
         self.cpu_time_total += event.cpu_time_total
         self.self_cpu_time_total += event.self_cpu_time_total
@@ -137,13 +146,18 @@ class EventList(list):
 
     @property
     def self_cpu_time_total(self) -> float:
+        """The sum of every event's own time (`FunctionEvent.self_cpu_time_total`), microseconds."""
         return sum(e.self_cpu_time_total for e in self)
 
     def key_averages(self, group_by_input_shape: bool = False,
                      group_by_stack_n: int = 0) -> "EventList":
         """One row per op name (and per input shapes / top stack frames when asked).
 
-        >>> prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
+        >>> with ember.profiler.profile() as prof:
+        ...     _ = ember.ones(4, 4) @ ember.ones(4, 4)
+        >>> [event.key for event in prof.key_averages()]
+        ['matmul']
+        >>> table = prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10)
         """
         rows: dict = {}
         for e in self:

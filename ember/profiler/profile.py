@@ -88,10 +88,12 @@ _RECORDING = (_A.RECORD, _A.RECORD_AND_SAVE)
 class profile:
     """Time the ops, backward nodes and `record_function` blocks run inside it.
 
+    >>> x, w = ember.randn(8, 4), ember.randn(4, 3, requires_grad=True)
     >>> with ember.profiler.profile(record_shapes=True) as prof:
     ...     y = (x @ w).relu().sum()
     ...     y.backward()
     >>> print(prof.key_averages().table(sort_by="cpu_time_total", row_limit=10))
+    --...
 
     With a ``schedule``, call ``prof.step()`` after each training step; ``on_trace_ready``
     receives the profiler at the end of every active cycle (see `tensorboard_trace_handler`).
@@ -238,8 +240,12 @@ class profile:
 class record_function:
     """Time a block (or every call of a decorated function) as a named range.
 
-    >>> with ember.profiler.record_function("forward"):
-    ...     y = model(x)
+    >>> model, x = nn.Linear(4, 2), ember.randn(3, 4)
+    >>> with ember.profiler.profile() as prof:
+    ...     with ember.profiler.record_function("forward"):
+    ...         y = model(x)
+    >>> "forward" in [event.key for event in prof.key_averages()]
+    True
     >>> @ember.profiler.record_function("loss")
     ... def loss_fn(y, t): ...
 

@@ -215,12 +215,14 @@ t = ember.ones(2) * 5
 if rank == 1:
     dist.all_reduce(t, group=solo)
     assert dist.get_rank(solo) == 0 and dist.get_world_size(solo) == 1
+    assert dist.get_global_rank(solo, 0) == 1 and dist.get_group_rank(solo, 1) == 0
 else:
     assert dist.all_reduce(t, group=solo) is None and dist.get_rank(solo) == -1
 everyone = dist.new_group()
 t = ember.tensor([float(rank)])
 dist.all_reduce(t, group=everyone)
 same(t, np.array([1.0], np.float32), "new_group all")
+assert dist.get_group_rank(everyone, rank) == rank == dist.get_global_rank(everyone, rank)
 dist.barrier()
 dist.monitored_barrier(timeout=datetime.timedelta(seconds=20))
 work = dist.barrier(async_op=True)

@@ -33,7 +33,7 @@ def _floored(norm, eps: float):
 def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
     """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcasting).
 
-    >>> F.cosine_similarity(ember.tensor([[1., 0.]]), ember.tensor([[1., 1.]]))
+    >>> ember.nn.functional.cosine_similarity(ember.tensor([[1., 0.]]), ember.tensor([[1., 1.]]))
     tensor([0.7071])
     """
     common = promote_types(x1.dtype, x2.dtype)
@@ -61,7 +61,8 @@ def _broadcast(x1, x2) -> tuple:
 def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
     """``||x1 - x2 + eps||_p`` along the last dim (broadcasting).
 
-    >>> F.pairwise_distance(ember.tensor([[0., 0.]]), ember.tensor([[3., 4.]]), eps=0)
+    >>> ember.nn.functional.pairwise_distance(ember.tensor([[0., 0.]]),
+    ...                                       ember.tensor([[3., 4.]]), eps=0)
     tensor([5.])
     """
     return _vector_norm(x1 - x2 + float(eps), p, -1, keepdim)  # integers compute in float

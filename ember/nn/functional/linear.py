@@ -38,7 +38,7 @@ def bilinear(input1, input2, weight, bias=None):
     """``y_o = input1 @ weight[o] @ input2 + bias_o`` with weight (out, in1, in2); inputs
     (*, in1) and (*, in2) with the same leading dims.
 
-    >>> F.bilinear(ember.ones(5, 2), ember.ones(5, 3), ember.ones(4, 2, 3)).shape
+    >>> ember.nn.functional.bilinear(ember.ones(5, 2), ember.ones(5, 3), ember.ones(4, 2, 3)).shape
     ember.Size([5, 4])
     """
     if weight.dim() != 3:

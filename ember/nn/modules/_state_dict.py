@@ -41,7 +41,7 @@ class StateDictMixin:
         """Parameters and persistent buffers by dotted name, in registration order; values
         are detached tensors sharing memory with the module's.
 
-        >>> list(nn.Sequential(nn.Linear(2, 3)).state_dict())
+        >>> list(ember.nn.Sequential(ember.nn.Linear(2, 3)).state_dict())
         ['0.weight', '0.bias']
         """
         if args:  # the old positional form: state_dict(destination, prefix, keep_vars)
@@ -176,5 +176,7 @@ class StateDictMixin:
                            "be called.")
 
     def set_extra_state(self, state: Any) -> None:
+        """Restore what `get_extra_state` returned, when `load_state_dict` finds it under
+        ``"<prefix>_extra_state"`` (override the two together)."""
         raise RuntimeError("Reached a code path in StateDictMixin.set_extra_state() that should never "
                            "be called.")

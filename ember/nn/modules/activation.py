@@ -101,7 +101,12 @@ class Tanh(_Stateless):
 
 
 class LogSigmoid(_Stateless):
-    """``log(sigmoid(x))``."""
+    """``log(sigmoid(x)) = -softplus(-x)`` elementwise, computed without overflow for large
+    ``|x|`` (the module form of `ember.nn.functional.logsigmoid`; no arguments).
+
+    >>> ember.nn.LogSigmoid()(ember.tensor([0.0, -100.0]))
+    tensor([  -0.6931, -100.0000])
+    """
 
     function = F.logsigmoid
 
@@ -308,6 +313,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set every slope to ``init`` (0.25 by default), as the constructor does."""
         init.constant_(self.weight, self.init)
 
     def forward(self, input):

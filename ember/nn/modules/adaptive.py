@@ -64,6 +64,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                         Linear(hidden, size, bias=False, **factory)))
 
     def reset_parameters(self) -> None:
+        """Re-draw the head's and every tail cluster's weights as `Linear` does."""
         self.head.reset_parameters()
         for to_hidden, to_output in self.tail:
             to_hidden.reset_parameters()

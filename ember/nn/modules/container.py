@@ -59,11 +59,17 @@ class _ModuleSequence(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def pop(self, key) -> Module:
+        """Remove and return the module at position ``key``; the ones after it move up."""
         module = self[key]
         del self[key]
         return module
 
     def append(self, module: Module):
+        """Add ``module`` at the end and return the container.
+
+        >>> len(ember.nn.Sequential(ember.nn.Linear(2, 2)).append(ember.nn.ReLU()))
+        2
+        """
         self.add_module(str(len(self)), module)
         return self
 
@@ -85,7 +91,8 @@ class Sequential(_ModuleSequence):
     modules (named ``"0"``, ``"1"``...) or from an ``OrderedDict`` of names to modules.
 
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
-    >>> model[0], model[1:]
+    >>> model(ember.zeros(3, 4)).shape, model[0]
+    (ember.Size([3, 2]), Linear(in_features=4, out_features=8, bias=True))
     """
 
     def __init__(self, *args: Module):
@@ -133,6 +140,9 @@ class Sequential(_ModuleSequence):
         return self.extend(list(self) * (times - 1)) if times > 0 else self * times
 
     def insert(self, index: int, module: Module) -> "Sequential":
+        """Put ``module`` at position ``index`` (negative counts from the end), moving the
+        later ones back; returns the Sequential.
+        """
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         n = len(self._modules)
@@ -144,6 +154,7 @@ class Sequential(_ModuleSequence):
         return self
 
     def extend(self, modules: Iterable[Module]) -> "Sequential":
+        """`append` each module of ``modules`` in order; returns the Sequential."""
         for module in modules:
             self.append(module)
         return self
@@ -152,7 +163,9 @@ class Sequential(_ModuleSequence):
 class ModuleList(_ModuleSequence):
     """A list of modules, registered so that their parameters belong to the owner.
 
-    >>> self.layers = nn.ModuleList(nn.Linear(8, 8) for _ in range(3))
+    >>> layers = nn.ModuleList(nn.Linear(8, 8) for _ in range(3))
+    >>> len(layers), len(list(layers.parameters()))
+    (3, 6)
     """
 
     def __init__(self, modules: Iterable[Module] | None = None):
@@ -172,12 +185,14 @@ class ModuleList(_ModuleSequence):
         return ModuleList(chain(self, other))
 
     def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` at position ``index``, moving the later ones back."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._modules = {}
         self.extend(modules)
 
     def extend(self, modules: Iterable[Module]) -> "ModuleList":
+        """`append` each module of the iterable ``modules`` in order; returns the list."""
         if not isinstance(modules, Iterable):
             raise TypeError("ModuleList.extend should be called with an iterable, but got "
                             + type(modules).__name__)
@@ -204,7 +219,9 @@ class ModuleList(_ModuleSequence):
 class ModuleDict(Module):
     """An ordered dict of modules, registered under their keys.
 
-    >>> self.heads = nn.ModuleDict({"cls": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
+    >>> heads = nn.ModuleDict({"cls": nn.Linear(8, 10), "box": nn.Linear(8, 4)})
+    >>> heads["box"](ember.zeros(1, 8)).shape, len(list(heads.parameters()))
+    (ember.Size([1, 4]), 4)
     """
 
     def __init__(self, modules: Mapping[str, Module] | None = None):
@@ -231,20 +248,25 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self) -> None:
+        """Remove every module."""
         self._modules.clear()
 
     def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it (KeyError if there is none)."""
         module = self[key]
         del self[key]
         return module
 
     def keys(self):
+        """The names, in insertion order (as ``dict.keys``)."""
         return self._modules.keys()
 
     def items(self):
+        """``(name, module)`` pairs, in insertion order (as ``dict.items``)."""
         return self._modules.items()
 
     def values(self):
+        """The modules, in insertion order (as ``dict.values``)."""
         return self._modules.values()
 
     def update(self, modules) -> None:
@@ -283,7 +305,9 @@ class ParameterList(Module):
     """A list of parameters (plain tensors are wrapped into `Parameter`), registered under
     ``"0"``, ``"1"``...
 
-    >>> self.scales = nn.ParameterList(nn.Parameter(ember.ones(4)) for _ in range(3))
+    >>> scales = nn.ParameterList(nn.Parameter(ember.ones(4)) for _ in range(3))
+    >>> [name for name, _ in scales.named_parameters()]
+    ['0', '1', '2']
     """
 
     def __init__(self, values: Iterable[Any] | None = None):
@@ -313,11 +337,17 @@ class ParameterList(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def append(self, value) -> "ParameterList":
+        """Add ``value`` at the end (a tensor becomes a `Parameter`); returns the list.
+
+        >>> len(ember.nn.ParameterList().append(ember.zeros(2)))
+        1
+        """
         self._size += 1
         self[self._size - 1] = value
         return self
 
     def extend(self, values: Iterable[Any]) -> "ParameterList":
+        """`append` each value of the iterable ``values`` in order; returns the list."""
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
@@ -336,7 +366,9 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """An ordered dict of parameters (plain tensors are wrapped into `Parameter`).
 
-    >>> self.bias = nn.ParameterDict({"a": nn.Parameter(ember.zeros(3))})
+    >>> biases = nn.ParameterDict({"a": ember.zeros(3)})
+    >>> type(biases["a"]).__name__, [name for name, _ in biases.named_parameters()]
+    ('Parameter', ['a'])
     """
 
     def __init__(self, parameters: Any = None):
@@ -373,39 +405,49 @@ class ParameterDict(Module):
         return key in self._keys
 
     def copy(self) -> "ParameterDict":
+        """A new ParameterDict holding the same parameters (not copies of them)."""
         return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
 
     def setdefault(self, key: str, default=None):
+        """The value under ``key``, first setting it to ``default`` if ``key`` is absent."""
         if key not in self:
             self[key] = default
         return self[key]
 
     def clear(self) -> None:
+        """Remove every entry."""
         for key in list(self._keys):
             del self[key]
 
     def pop(self, key: str):
+        """Remove the entry under ``key`` and return its value (KeyError if absent)."""
         value = self[key]
         del self[key]
         return value
 
     def popitem(self):
+        """Remove the last inserted entry and return it as ``(key, value)``."""
         key = next(reversed(self))
         return key, self.pop(key)
 
     def get(self, key: str, default=None):
+        """The value under ``key``, or ``default`` (None) if absent."""
         return self[key] if key in self else default
 
     def fromkeys(self, keys: Iterable[str], default=None) -> "ParameterDict":
+        """A new ParameterDict with each of ``keys`` set to ``default`` (None)."""
         return ParameterDict((k, default) for k in keys)
 
     def keys(self):
+        """The keys, in insertion order (as ``dict.keys``)."""
         return self._keys.keys()
 
     def items(self):
+        """``(key, value)`` pairs, in insertion order (as ``dict.items``)."""
         return ((k, self[k]) for k in self._keys)
 
     def values(self):
+        """The values, in insertion order (as ``dict.values``)."""
         return (self[k] for k in self._keys)
 
     def update(self, values) -> None:

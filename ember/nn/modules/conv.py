@@ -64,6 +64,9 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Re-draw the weight from U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (Kaiming-uniform with
+        ``a=sqrt(5)``) and the bias likewise, as the constructor does.
+        """
         # PyTorch's default: kaiming_uniform with a=sqrt(5), i.e. U(-1/sqrt(fan_in), ...)
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:

@@ -54,6 +54,10 @@ class LazyModuleMixin:
         return any(isinstance(t, UninitializedTensorMixin) for t in tensors)
 
     def initialize_parameters(self, *args, **kwargs) -> None:
+        """Give the uninitialized parameters their shapes from the first input (subclasses
+        define it); it runs once, from a forward pre-hook, then the module becomes its
+        non-lazy class.
+        """
         raise NotImplementedError(f"initialize_parameters is not implemented for "
                                   f"{type(self).__name__}")
 
@@ -109,10 +113,16 @@ class LazyLinear(LazyModuleMixin, Linear):
         _uninitialized_like(self, ("weight", "bias"), UninitializedParameter)
 
     def reset_parameters(self) -> None:
+        """Initialize the parameters as `Linear` does, once their shapes are known (before that,
+        nothing to do).
+        """
         if not self.has_uninitialized_params() and self.in_features:
             super().reset_parameters()
 
     def initialize_parameters(self, input, *args, **kwargs) -> None:
+        """Set ``in_features`` from ``input``'s last dimension and materialize the weight and
+        bias (called by the first forward).
+        """
         if self.has_uninitialized_params():
             with no_grad():
                 self.in_features = input.shape[-1]
@@ -130,10 +140,14 @@ class _LazyConv(LazyModuleMixin):
         _uninitialized_like(self, ("weight", "bias"), UninitializedParameter)
 
     def reset_parameters(self) -> None:
+        """Initialize the parameters as the convolution does, once their shapes are known."""
         if not self.has_uninitialized_params() and self.in_channels:
             super().reset_parameters()
 
     def initialize_parameters(self, input, *args, **kwargs) -> None:
+        """Set ``in_channels`` from ``input``'s channel dimension and materialize the weight
+        and bias (called by the first forward).
+        """
         if not self.has_uninitialized_params():
             return
         unbatched, batched = self._dims + 1, self._dims + 2
@@ -186,10 +200,16 @@ class _LazyNorm(LazyModuleMixin):
         _uninitialized_like(self, ("running_mean", "running_var"), UninitializedBuffer)
 
     def reset_parameters(self) -> None:
+        """Initialize parameters and running statistics as batch norm does, once their shapes are
+        known.
+        """
         if not self.has_uninitialized_params() and self.num_features:
             super().reset_parameters()
 
     def initialize_parameters(self, input, *args, **kwargs) -> None:
+        """Set ``num_features`` from ``input``'s channel dimension and materialize the affine
+        parameters and running statistics (called by the first forward).
+        """
         if not self.has_uninitialized_params():
             return
         self.num_features = input.shape[1]

@@ -44,6 +44,9 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Re-draw weight and bias from U(-1/sqrt(in_features), 1/sqrt(in_features)), as the
+        constructor does.
+        """
         # PyTorch's default: U(-1/sqrt(in_features), 1/sqrt(in_features)) for both
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
@@ -80,6 +83,9 @@ class Bilinear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Re-draw weight and bias from U(-1/sqrt(in1_features), 1/sqrt(in1_features)), as the
+        constructor does.
+        """
         # PyTorch's default: U(-1/sqrt(in1_features), 1/sqrt(in1_features)) for both
         bound = 1 / math.sqrt(self.weight.shape[1])
         init.uniform_(self.weight, -bound, bound)

@@ -50,6 +50,8 @@ def _check_name(kind: str, name, module: "Module", registry: dict) -> None:
 
 
 def _forward_unimplemented(self, *args, **kwargs):
+    """The computation of the module: every subclass defines it. Call the module itself
+    (``module(x)``) rather than ``forward``, so that hooks run."""
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                               '"forward" function')
 
@@ -238,10 +240,22 @@ class Module(StateDictMixin):
                                                 remove_duplicate)
 
     def modules(self) -> Iterator["Module"]:
+        """This module and every module below it, depth first, each once (as
+        `named_modules` without the names).
+
+        >>> [type(m).__name__ for m in ember.nn.Sequential(ember.nn.Linear(2, 2)).modules()]
+        ['Sequential', 'Linear']
+        """
         for _, module in self.named_modules():
             yield module
 
     def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """``(name, module)`` for the direct submodules, in registration order, each once.
+
+        >>> [name for name, _ in ember.nn.Sequential(ember.nn.Linear(2, 2), ember.nn.ReLU())
+        ...  .named_children()]
+        ['0', '1']
+        """
         seen = set()
         for name, module in self._modules.items():
             if module is not None and module not in seen:
@@ -249,6 +263,8 @@ class Module(StateDictMixin):
                 yield name, module
 
     def children(self) -> Iterator["Module"]:
+        """The direct submodules, in registration order (not the module itself, nor the
+        modules further down: see `modules`)."""
         for _, module in self.named_children():
             yield module
 
@@ -272,14 +288,27 @@ class Module(StateDictMixin):
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters of this module and, with ``recurse=True`` (the default), of every
+        submodule, each once: what an optimizer is given.
+
+        >>> [tuple(p.shape) for p in ember.nn.Linear(3, 2).parameters()]
+        [(2, 3), (2,)]
+        """
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)`` pairs, as `named_parameters` does for parameters.
+
+        >>> [name for name, _ in ember.nn.BatchNorm1d(3).named_buffers()]
+        ['running_mean', 'running_var', 'num_batches_tracked']
+        """
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers (state that is not a parameter, such as batch-norm running statistics)
+        of this module and, with ``recurse=True``, of its submodules."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -325,6 +354,8 @@ class Module(StateDictMixin):
         return self._get_member(target, "an nn.Parameter", "_parameters")
 
     def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target`` (``"bn.running_mean"``); AttributeError if
+        there is none."""
         return self._get_member(target, "a buffer", "_buffers")
 
     # -- modes and conversions -----------------------------------------------------------
@@ -338,9 +369,17 @@ class Module(StateDictMixin):
         return self
 
     def eval(self) -> "Module":
+        """``train(False)``: evaluation mode for this module and below (dropout off,
+        batch norm uses its running statistics). Returns the module.
+
+        >>> ember.nn.Dropout().eval().training
+        False
+        """
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Set `requires_grad` on every parameter (default True); False freezes the module,
+        as for fine-tuning only a new head. Returns the module."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -401,27 +440,41 @@ class Module(StateDictMixin):
         return self._apply(lambda t: _creation.empty_like(t, device=device), recurse=recurse)
 
     def cpu(self) -> "Module":
+        """Move every parameter and buffer to the CPU, in place; returns the module."""
         return self._apply(lambda t: t.cpu())
 
     def cuda(self, device=None) -> "Module":
+        """Move every parameter and buffer to CUDA device ``device`` (the current one by
+        default), in place; needs CuPy (``pip install ember[cuda]``). Returns the module."""
         return self._apply(lambda t: t.cuda(device))
 
     def type(self, dst_type) -> "Module":
+        """Cast every parameter and buffer to ``dst_type`` (a dtype), in place."""
         return self._apply(lambda t: t.type(dst_type))
 
     def _cast_floats(self, method: str) -> "Module":
         return self._apply(lambda t: getattr(t, method)() if t.is_floating_point() else t)
 
     def float(self) -> "Module":
+        """Cast the floating parameters and buffers to float32, in place (integer buffers
+        stay); returns the module. `double`, `half` and `bfloat16` do the same for their
+        dtypes.
+
+        >>> ember.nn.Linear(2, 2).double().weight.dtype
+        ember.float64
+        """
         return self._cast_floats("float")
 
     def double(self) -> "Module":
+        """Cast the floating parameters and buffers to float64, in place (as `float`)."""
         return self._cast_floats("double")
 
     def half(self) -> "Module":
+        """Cast the floating parameters and buffers to float16, in place (as `float`)."""
         return self._cast_floats("half")
 
     def bfloat16(self) -> "Module":
+        """Cast the floating parameters and buffers to bfloat16, in place (as `float`)."""
         return self._cast_floats("bfloat16")
 
     def share_memory(self) -> "Module":
@@ -484,6 +537,8 @@ class Module(StateDictMixin):
         return _add_ordered_hook(self._backward_hooks, hook, prepend)
 
     def register_backward_hook(self, hook) -> RemovableHandle:
+        """Deprecated: registers ``hook`` with `register_full_backward_hook` (with a
+        FutureWarning), whose behaviour it gets, where PyTorch keeps the old one."""
         warnings.warn("register_backward_hook is deprecated; it behaves as "
                       "register_full_backward_hook here.", FutureWarning, stacklevel=2)
         return self.register_full_backward_hook(hook)

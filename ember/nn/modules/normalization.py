@@ -61,12 +61,17 @@ class _NormBase(Module):
         self.reset_parameters()
 
     def reset_running_stats(self) -> None:
+        """Zero the running mean and batch count and set the running variance to ones (when
+        ``track_running_stats``).
+        """
         if self.track_running_stats:
             self.running_mean.zero_()
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
+        """`reset_running_stats`, then set the weight to ones and the bias to zeros (when
+        ``affine``)."""
         self.reset_running_stats()
         _reset_affine(self)
 
@@ -123,7 +128,10 @@ class SyncBatchNorm(_BatchNorm):
     trained on 2 ranks of 32 samples normalizes as one on 64. Outside a process group, or
     in evaluation, it is ``BatchNorm``.
 
+    >>> model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))
     >>> model = ember.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    >>> type(model[1]).__name__
+    'SyncBatchNorm'
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
@@ -261,6 +269,7 @@ class LayerNorm(Module):
                             _creation.zeros(self.normalized_shape, **factory))
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros (when ``elementwise_affine``)."""
         _reset_affine(self)
 
     def forward(self, input):
@@ -284,6 +293,7 @@ class RMSNorm(Module):
                             _creation.ones(self.normalized_shape, dtype=dtype, device=device))
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones (when ``elementwise_affine``)."""
         _reset_affine(self)
 
     def forward(self, input):
@@ -316,6 +326,7 @@ class GroupNorm(Module):
                             _creation.zeros(num_channels, **factory))
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones and the bias to zeros (when ``affine``)."""
         _reset_affine(self)
 
     def forward(self, input):

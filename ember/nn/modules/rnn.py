@@ -106,9 +106,11 @@ class RNNBase(Module):
 
     @property
     def num_directions(self) -> int:
+        """2 for a bidirectional network, else 1."""
         return 2 if self.bidirectional else 1
 
     def reset_parameters(self) -> None:
+        """Re-draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         bound = 1.0 / math.sqrt(self.hidden_size)
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
@@ -122,6 +124,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self) -> list:
+        """The parameters per layer and direction, as lists of tensors in PyTorch's order."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def _weights(self) -> list:
@@ -316,6 +319,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Re-draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))."""
         bound = 1.0 / math.sqrt(self.hidden_size)
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)

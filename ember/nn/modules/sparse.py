@@ -39,6 +39,7 @@ class _Table(Module):
             self.weight = Parameter(_weight, requires_grad=requires_grad)
 
     def reset_parameters(self) -> None:
+        """Re-draw the weights from N(0, 1), with the ``padding_idx`` row zeroed."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
             with no_grad():

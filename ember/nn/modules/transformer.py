@@ -132,6 +132,7 @@ class TransformerEncoderLayer(_Layer):
 
     @property
     def dropout_last(self) -> Module:
+        """The dropout after the feed-forward block (``dropout2``), last of the layer."""
         return self.dropout2
 
     def forward(self, src: Tensor, src_mask: Tensor | None = None,
@@ -154,6 +155,7 @@ class TransformerDecoderLayer(_Layer):
 
     @property
     def dropout_last(self) -> Module:
+        """The dropout after the feed-forward block (``dropout3``), last of the layer."""
         return self.dropout3
 
     def forward(self, tgt: Tensor, memory: Tensor, tgt_mask: Tensor | None = None,

@@ -48,7 +48,8 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
                    foreach=None) -> Tensor:
     """The ``norm_type``-norm of all ``tensors`` taken together as one vector.
 
-    >>> nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    >>> nn.utils.get_total_norm([ember.tensor([3., 0.]), ember.tensor([4.])])
+    tensor(5.)
     """
     tensors = _as_list(tensors)
     norm_type = float(norm_type)
@@ -85,9 +86,9 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     """Rescale the gradients of ``parameters`` in place so that their total norm is at most
     ``max_norm``; returns the total norm before clipping.
 
-    >>> loss.backward()
-    >>> nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-    >>> opt.step()
+    >>> w = nn.Parameter(ember.zeros(2)); w.grad = ember.tensor([3., 4.])
+    >>> nn.utils.clip_grad_norm_([w], max_norm=1.0), w.grad
+    (tensor(5.), tensor([0.6000, 0.8000]))
     """
     parameters = _as_list(parameters)
     grads = [p.grad for p in parameters if p.grad is not None]

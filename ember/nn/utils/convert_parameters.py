@@ -16,7 +16,8 @@ def _check_same_device(param: Tensor, device):
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All ``parameters`` flattened and concatenated into one 1-d tensor (differentiable).
 
-    >>> nn.utils.parameters_to_vector(model.parameters()).shape
+    >>> nn.utils.parameters_to_vector(nn.Linear(3, 2).parameters()).shape
+    ember.Size([8])
     """
     from ... import cat
     device = None

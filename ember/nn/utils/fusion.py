@@ -20,7 +20,11 @@ def _check_eval(*modules: Module) -> None:
 def fuse_conv_bn_eval(conv: Module, bn: Module, transpose: bool = False) -> Module:
     """A copy of ``conv`` computing ``bn(conv(x))`` (both in eval mode) in one convolution.
 
-    >>> fused = nn.utils.fusion.fuse_conv_bn_eval(conv.eval(), bn.eval())
+    >>> conv, bn = nn.Conv2d(3, 8, 3).eval(), nn.BatchNorm2d(8).eval()
+    >>> fused = nn.utils.fusion.fuse_conv_bn_eval(conv, bn)
+    >>> x = ember.randn(1, 3, 5, 5)
+    >>> bool(ember.allclose(fused(x), bn(conv(x)), atol=1e-6))
+    True
     """
     _check_eval(conv, bn)
     fused = copy.deepcopy(conv)

@@ -18,7 +18,10 @@ def convert_conv2d_weight_memory_format(module: Module, memory_format) -> Module
     """Store the weight of every ``Conv2d``/``ConvTranspose2d`` in ``module`` (recursively)
     in ``memory_format``; returns ``module``.
 
-    >>> nn.utils.convert_conv2d_weight_memory_format(model, ember.channels_last)
+    >>> model = nn.Sequential(nn.Conv2d(3, 8, 3))
+    >>> model = nn.utils.convert_conv2d_weight_memory_format(model, ember.channels_last)
+    >>> model[0].weight.is_contiguous(memory_format=ember.channels_last)
+    True
     """
     from ..modules.conv import Conv2d, ConvTranspose2d
     return _convert(module, memory_format, (Conv2d, ConvTranspose2d))

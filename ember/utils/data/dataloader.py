@@ -29,9 +29,11 @@ class DataLoader(Generic[T_co]):
     ``collate_fn``. With ``num_workers > 0`` batches are made by that many worker processes,
     ``prefetch_factor`` batches ahead per worker, and still arrive in order.
 
+    >>> from ember.utils.data import TensorDataset
+    >>> x, y = ember.randn(100, 4), ember.randint(0, 2, (100,))
     >>> loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True, num_workers=2)
-    >>> for xb, yb in loader:
-    ...     loss = model(xb, yb)
+    >>> [len(yb) for xb, yb in loader]
+    [32, 32, 32, 4]
     """
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = None,
@@ -118,6 +120,9 @@ class DataLoader(Generic[T_co]):
 
     @property
     def multiprocessing_context(self):
+        """The multiprocessing context the workers start from (None: Ember's default, a
+        fork where available); settable before iteration.
+        """
         return self._multiprocessing_context
 
     @multiprocessing_context.setter

@@ -84,8 +84,8 @@ class StackDataset(Dataset):
     """Zips datasets of equal length: samples are tuples (positional datasets) or dicts
     (keyword datasets).
 
-    >>> StackDataset(images=imgs, labels=lbls)[0]
-    {'images': ..., 'labels': ...}
+    >>> StackDataset(images=ember.zeros(2, 3), labels=[7, 8])[1]
+    {'images': tensor([0., 0., 0.]), 'labels': 8}
     """
 
     def __init__(self, *args: Dataset, **kwargs: Dataset):

@@ -51,8 +51,8 @@ class RandomSampler(Sampler):
     """Indices in random order: a fresh permutation per pass, or ``num_samples`` draws with
     replacement.
 
-    >>> list(RandomSampler(range(4), generator=ember.Generator().manual_seed(0)))
-    [2, 0, 3, 1]  # some permutation
+    >>> sorted(RandomSampler(range(4), generator=ember.Generator().manual_seed(0)))
+    [0, 1, 2, 3]
     """
 
     def __init__(self, data_source, replacement: bool = False, num_samples: int | None = None,
@@ -68,6 +68,8 @@ class RandomSampler(Sampler):
 
     @property
     def num_samples(self) -> int:
+        """How many indices one pass yields (the dataset's length unless ``num_samples`` was given).
+        """
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
@@ -103,8 +105,8 @@ class SubsetRandomSampler(Sampler):
 class WeightedRandomSampler(Sampler):
     """``num_samples`` indices drawn with probabilities proportional to ``weights``.
 
-    >>> list(WeightedRandomSampler([0.1, 0.9], 5))
-    [1, 1, 0, 1, 1]  # mostly 1
+    >>> list(WeightedRandomSampler([0.0, 1.0], 5))   # index 0 has weight 0
+    [1, 1, 1, 1, 1]
     """
 
     def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,

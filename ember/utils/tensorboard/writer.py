@@ -127,10 +127,14 @@ class SummaryWriter:
 
     def add_custom_scalars_multilinechart(self, tags: list, category: str = "default",
                                           title: str = "untitled") -> None:
+        """Add a chart of the scalar ``tags`` as several lines, under ``category`` and ``title``."""
         self.add_custom_scalars({category: {title: ["Multiline", tags]}})
 
     def add_custom_scalars_marginchart(self, tags: list, category: str = "default",
                                        title: str = "untitled") -> None:
+        """Add a margin chart under ``category`` and ``title``: ``tags`` names three scalars,
+        the value and its lower and upper bounds.
+        """
         self.add_custom_scalars({category: {title: ["Margin", tags]}})
 
     # -- distributions -------------------------------------------------------------------

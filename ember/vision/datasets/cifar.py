@@ -82,6 +82,7 @@ class CIFAR10(VisionDataset):
         return self.apply(pil().fromarray(self.data[index]), self.targets[index])
 
     def extra_repr(self) -> str:
+        """``'Split: Train'`` or ``'Split: Test'``, for the dataset's repr."""
         return f"Split: {'Train' if self.train else 'Test'}"
 
 

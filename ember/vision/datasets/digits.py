@@ -18,6 +18,7 @@ class Digits(VisionDataset):
     levels scaled to 0..255) and int labels. ``train`` picks one side of a seeded random
     split (``test_fraction`` held out), the split ``examples/digits.py`` trains on.
 
+    >>> from ember.vision.transforms import ToTensor
     >>> train = Digits(train=True, transform=ToTensor())
     >>> len(train), train[0][0].shape
     (1437, ember.Size([1, 8, 8]))

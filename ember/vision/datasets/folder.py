@@ -80,7 +80,10 @@ default_loader = pil_loader
 class DatasetFolder(VisionDataset):
     """Samples ``(loader(path), class index)`` for the files of each class folder.
 
-    >>> DatasetFolder("data/sounds", loader=np.load, extensions=(".npy",))
+    >>> os.makedirs("sounds/dog"); np.save("sounds/dog/1.npy", np.zeros(3))
+    >>> sounds = DatasetFolder("sounds", loader=np.load, extensions=(".npy",))
+    >>> sounds.classes, sounds[0][1]
+    (['dog'], 0)
     """
 
     def __init__(self, root: str | os.PathLike, loader: Callable[[str], Any],

@@ -77,10 +77,12 @@ class MNIST(VisionDataset):
 
     @property
     def raw_folder(self) -> Path:
+        """Where the raw files are looked for: ``root/<class name>/raw``."""
         return Path(self.root) / type(self).__name__ / "raw"
 
     @property
     def class_to_idx(self) -> dict[str, int]:
+        """The class names mapped to their labels."""
         return {name: i for i, name in enumerate(self.classes)}
 
     def _find(self, stem: str) -> Path:
@@ -118,6 +120,7 @@ class MNIST(VisionDataset):
         return self.apply(image, int(self.targets[index]))
 
     def extra_repr(self) -> str:
+        """``'Split: Train'`` or ``'Split: Test'``, for the dataset's repr."""
         return f"Split: {'Train' if self.train else 'Test'}"
 
 

@@ -32,6 +32,7 @@ class VisionDataset(Dataset):
         return image, target
 
     def extra_repr(self) -> str:
+        """Extra lines for the repr (after the size and root); subclasses add theirs."""
         return ""
 
     def __repr__(self) -> str:

@@ -59,14 +59,17 @@ class WeightsEnum(enum.Enum):
 
     @property
     def url(self) -> str:
+        """The address of the checkpoint (read through the download cache)."""
         return self.value.url
 
     @property
     def transforms(self):
+        """The preprocessing the weights were trained with: call it to get the transform."""
         return self.value.transforms
 
     @property
     def meta(self) -> dict:
+        """Facts about the checkpoint: ``num_params``, ``categories``, ``min_size``, accuracies."""
         return self.value.meta
 
 

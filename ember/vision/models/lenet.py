@@ -38,7 +38,8 @@ class LeNet(nn.Module):
 def lenet5(*, weights=None, num_classes: int = 10, in_channels: int = 1) -> LeNet:
     """LeNet-5 for 28x28 single-channel images (``conv1`` pads them to the paper's 32x32).
 
-    >>> lenet5(num_classes=10)
+    >>> lenet5(num_classes=10).classifier[-1]
+    Linear(in_features=84, out_features=10, bias=True)
     """
     if weights is not None:
         raise ValueError("lenet5: no pretrained weights are listed; train it (see "

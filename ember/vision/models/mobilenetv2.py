@@ -51,7 +51,8 @@ class InvertedResidual(nn.Module):
 class MobileNetV2(nn.Module):
     """The stem, seven stages of inverted residuals, a 1x1 conv to 1280 channels, the head.
 
-    >>> MobileNetV2(num_classes=10, width_mult=0.5)
+    >>> MobileNetV2(num_classes=10, width_mult=0.5).classifier[-1]
+    Linear(in_features=1280, out_features=10, bias=True)
     """
 
     def __init__(self, num_classes: int = 1000, width_mult: float = 1.0,
@@ -87,6 +88,16 @@ class MobileNetV2(nn.Module):
 
 
 class MobileNet_V2_Weights(WeightsEnum):
+    """The pretrained weights of `mobilenet_v2`: torchvision's ImageNet-1k checkpoints
+    ``IMAGENET1K_V1`` (71.9% top-1) and ``IMAGENET1K_V2`` (72.2%, resized to 232 before the
+    crop), the ``DEFAULT``. Each member offers ``url``, ``meta`` (parameter count, ImageNet
+    accuracy, category names) and ``transforms()``, the preprocessing it was trained with;
+    ``mobilenet_v2(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.MobileNet_V2_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (MobileNet_V2_Weights.IMAGENET1K_V2, 3504872)
+    """
     IMAGENET1K_V1 = Weights("https://download.pytorch.org/models/mobilenet_v2-b0353104.pth",
                             IMAGENET_PREPROCESS, imagenet_meta(3504872, 71.878, 90.286))
     IMAGENET1K_V2 = Weights("https://download.pytorch.org/models/mobilenet_v2-7ebf99e0.pth",
@@ -99,7 +110,8 @@ def mobilenet_v2(*, weights: MobileNet_V2_Weights | str | None = None, progress:
                  num_classes: int | None = None, **kwargs) -> MobileNetV2:
     """MobileNetV2; ``weights=MobileNet_V2_Weights.DEFAULT`` loads the ImageNet checkpoint.
 
-    >>> mobilenet_v2(num_classes=10)
+    >>> sum(p.numel() for p in mobilenet_v2(num_classes=10).parameters())
+    2236682
     """
     weights = MobileNet_V2_Weights.verify(weights)
     num_classes = num_classes_from(weights, num_classes, 1000)

@@ -90,7 +90,8 @@ class Bottleneck(nn.Module):
 class ResNet(nn.Module):
     """A stem (7x7 conv, max pool), four stages of ``block``s, global pooling, a linear head.
 
-    >>> ResNet(BasicBlock, [2, 2, 2, 2], num_classes=10)
+    >>> ResNet(BasicBlock, [2, 2, 2, 2], num_classes=10).fc   # resnet18's layout
+    Linear(in_features=512, out_features=10, bias=True)
     """
 
     def __init__(self, block, layers: list[int], num_classes: int = 1000,
@@ -145,18 +146,46 @@ class ResNet(nn.Module):
 
 
 class ResNet18_Weights(WeightsEnum):
+    """The pretrained weights of `resnet18`: torchvision's ImageNet-1k checkpoint
+    ``IMAGENET1K_V1`` (69.8% top-1), also named ``DEFAULT``. Each member offers ``url``,
+    ``meta`` (parameter count, ImageNet accuracy, category names) and ``transforms()``, the
+    preprocessing it was trained with; ``resnet18(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.ResNet18_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (ResNet18_Weights.IMAGENET1K_V1, 11689512)
+    """
     IMAGENET1K_V1 = Weights(_URL + "resnet18-f37072fd.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(11689512, 69.758, 89.078))
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet34_Weights(WeightsEnum):
+    """The pretrained weights of `resnet34`: torchvision's ImageNet-1k checkpoint
+    ``IMAGENET1K_V1`` (73.3% top-1), also named ``DEFAULT``. Each member offers ``url``,
+    ``meta`` (parameter count, ImageNet accuracy, category names) and ``transforms()``, the
+    preprocessing it was trained with; ``resnet34(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.ResNet34_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (ResNet34_Weights.IMAGENET1K_V1, 21797672)
+    """
     IMAGENET1K_V1 = Weights(_URL + "resnet34-b627a593.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(21797672, 73.314, 91.420))
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet50_Weights(WeightsEnum):
+    """The pretrained weights of `resnet50`: torchvision's ImageNet-1k checkpoints
+    ``IMAGENET1K_V1`` (76.1% top-1) and ``IMAGENET1K_V2`` (80.9%, resized to 232 before the
+    crop), the ``DEFAULT``. Each member offers ``url``, ``meta`` (parameter count, ImageNet
+    accuracy, category names) and ``transforms()``, the preprocessing it was trained with;
+    ``resnet50(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.ResNet50_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (ResNet50_Weights.IMAGENET1K_V2, 25557032)
+    """
     IMAGENET1K_V1 = Weights(_URL + "resnet50-0676ba61.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(25557032, 76.130, 92.862))
     IMAGENET1K_V2 = Weights(_URL + "resnet50-11ad3fa6.pth", RESIZE_232,
@@ -175,7 +204,8 @@ def resnet18(*, weights: ResNet18_Weights | str | None = None, progress: bool = 
              num_classes: int | None = None, **kwargs) -> ResNet:
     """ResNet-18; ``weights=ResNet18_Weights.DEFAULT`` loads the ImageNet checkpoint.
 
-    >>> resnet18(num_classes=10)
+    >>> sum(p.numel() for p in resnet18(num_classes=10).parameters())
+    11181642
     """
     return _resnet(BasicBlock, [2, 2, 2, 2], ResNet18_Weights.verify(weights), progress,
                    num_classes, kwargs)
@@ -186,7 +216,8 @@ def resnet34(*, weights: ResNet34_Weights | str | None = None, progress: bool = 
              num_classes: int | None = None, **kwargs) -> ResNet:
     """ResNet-34; ``weights=ResNet34_Weights.DEFAULT`` loads the ImageNet checkpoint.
 
-    >>> resnet34(num_classes=10)
+    >>> sum(p.numel() for p in resnet34(num_classes=10).parameters())
+    21289802
     """
     return _resnet(BasicBlock, [3, 4, 6, 3], ResNet34_Weights.verify(weights), progress,
                    num_classes, kwargs)
@@ -197,7 +228,8 @@ def resnet50(*, weights: ResNet50_Weights | str | None = None, progress: bool = 
              num_classes: int | None = None, **kwargs) -> ResNet:
     """ResNet-50 (bottleneck blocks); ``weights=ResNet50_Weights.DEFAULT`` is the V2 recipe.
 
-    >>> resnet50(num_classes=10)
+    >>> sum(p.numel() for p in resnet50(num_classes=10).parameters())
+    23528522
     """
     return _resnet(Bottleneck, [3, 4, 6, 3], ResNet50_Weights.verify(weights), progress,
                    num_classes, kwargs)

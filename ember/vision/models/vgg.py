@@ -59,12 +59,30 @@ _URL = "https://download.pytorch.org/models/"
 
 
 class VGG11_Weights(WeightsEnum):
+    """The pretrained weights of `vgg11`: torchvision's ImageNet-1k checkpoint ``IMAGENET1K_V1``
+    (69.0% top-1), also named ``DEFAULT``. Each member offers ``url``, ``meta`` (parameter
+    count, ImageNet accuracy, category names) and ``transforms()``, the preprocessing it was
+    trained with; ``vgg11(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.VGG11_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (VGG11_Weights.IMAGENET1K_V1, 132863336)
+    """
     IMAGENET1K_V1 = Weights(_URL + "vgg11-8a719046.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(132863336, 69.020, 88.628))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG16_Weights(WeightsEnum):
+    """The pretrained weights of `vgg16`: torchvision's ImageNet-1k checkpoint ``IMAGENET1K_V1``
+    (71.6% top-1), also named ``DEFAULT``. Each member offers ``url``, ``meta`` (parameter
+    count, ImageNet accuracy, category names) and ``transforms()``, the preprocessing it was
+    trained with; ``vgg16(weights=...)`` loads it.
+
+    >>> w = ember.vision.models.VGG16_Weights.DEFAULT
+    >>> w, w.meta["num_params"]
+    (VGG16_Weights.IMAGENET1K_V1, 138357544)
+    """
     IMAGENET1K_V1 = Weights(_URL + "vgg16-397923af.pth", IMAGENET_PREPROCESS,
                             imagenet_meta(138357544, 71.592, 90.382))
     DEFAULT = IMAGENET1K_V1

@@ -7,7 +7,8 @@ import enum
 class InterpolationMode(enum.Enum):
     """How a resize or rotation samples between pixels.
 
-    >>> Resize(32, interpolation=InterpolationMode.BICUBIC)
+    >>> ember.vision.transforms.Resize(32, interpolation=InterpolationMode.BICUBIC)
+    Resize(size=32, interpolation=bicubic, max_size=None, antialias=True)
     """
     NEAREST = "nearest"
     NEAREST_EXACT = "nearest-exact"

@@ -26,6 +26,10 @@ class Compose:
     """Apply transforms in order.
 
     >>> Compose([CenterCrop(10), ToTensor()])
+    Compose(
+        CenterCrop(size=(10, 10))
+        ToTensor()
+    )
     """
 
     def __init__(self, transforms: Sequence[Callable]):

@@ -349,16 +349,25 @@ def index_select(xp, x, dim, index):
         if int(idx[0]) != 0:
             raise IndexError("index out of range in self")
         return x.copy()
-    size = x.shape[dim]
+    check_select_bounds(x.shape, dim, idx)
+    return xp.take(x, idx, axis=dim)
+
+
+def check_select_bounds(shape: tuple, dim: int, idx, what: str = "") -> None:
+    """Refuse indices outside ``[0, shape[dim])`` as PyTorch's ``index_select`` does;
+    ``what`` names the dim in the message (``a table of 10 rows``)."""
+    size = shape[dim]
     if not idx.size or not (int(idx.min()) < 0 or int(idx.max()) >= size):
-        return xp.take(x, idx, axis=dim)
+        return
+    bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+    where = f"index {bad} is out of range for {what or f'dimension {dim} of size {size}'}"
     # PyTorch's kernels word the fault differently (and its class with it): its own kernel
     # for dim 1, and the one for an empty input, raise RuntimeError.
-    if x.ndim == 1 or (x.size and dim != 1):
-        raise IndexError("index out of range in self")
+    if len(shape) == 1 or (all(shape) and dim != 1):
+        raise IndexError(f"index out of range in self ({where})")
     if not size:
-        raise RuntimeError("index_select(): self indexing axis dim should be positive")
-    bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+        raise RuntimeError(f"index_select(): self indexing axis dim should be positive "
+                           f"({where})")
     raise RuntimeError(f"index_select(): INDICES element is out of DATA bounds, id={bad} "
                        f"axis_dim={size}")
 
@@ -385,15 +394,18 @@ def index_select(g, x, dim, index):
 @op(nin=1)
 def take(xp, x, index):
     """The entries of ``x`` read as 1-D at ``index`` (negative counts from the end)."""
-    idx = index_of(index, "take", message=f"Expected a long tensor for index, but got "
+    idx = index_of(index, "take", message=f"take(): Expected a long tensor for index, but got "
                                           f"{_legacy_name(index)}")
     _check_flat(xp, idx, x.size)
     return x.reshape(-1)[idx]
 
 
-def _legacy_name(index) -> str:
-    from ._inplace import _legacy
-    return _legacy(index.dtype) if isinstance(index, Tensor) else type(index).__name__
+def _legacy_name(a) -> str:
+    """PyTorch's name of the dtype of ``a`` (a tensor or an array) in its messages."""
+    from ._refusals import torch_name
+    if isinstance(a, Tensor):
+        a = a._data
+    return torch_name(a.dtype) if hasattr(a, "dtype") else type(a).__name__
 
 
 def _check_flat(xp, idx, n: int) -> None:
@@ -419,13 +431,16 @@ def put(xp, x, source, index, accumulate=False):
     ``accumulate``)."""
     idx = index_of(index, "put", message=f"put_(): Expected a long tensor for index, but got "
                                          f"{_legacy_name(index)}")
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {_legacy_name(x)} and source.dtype = "
+                           f"{_legacy_name(source)}")
     if idx.size != source.size:
         raise IndexError(f"put_(): Expected source and index to have the same number of "
                          f"elements, but got source.numel() = {source.size}, index.numel() = "
                          f"{idx.size}")
-    if source.dtype != x.dtype:
-        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
-                           f"self.dtype = {x.dtype} and source.dtype = {source.dtype}")
+    if idx.size and not x.size:
+        raise IndexError("put_(): Tried to put elements into an empty tensor")
     _check_flat(xp, idx, x.size)
     out = x.copy()
     flat = out.reshape(-1)

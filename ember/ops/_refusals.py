@@ -20,8 +20,8 @@ REFUSED: dict[str, dict[str, type]] = {
     # orderings of complex numbers (and of bools, for some)
     **dict.fromkeys(["amax", "amin", "aminmax", "_max_all", "_min_all", "cummax", "cummin",
                      "mode"], {"c": N}),
-    **dict.fromkeys(["kthvalue", "median", "nanmedian", "_median_all", "_nanmedian_all",
-                     "searchsorted", "bucketize"], {"b": N, "c": N}),
+    **dict.fromkeys(["kthvalue", "median", "nanmedian", "_median_all", "_nanmedian_all"],
+                    {"b": N, "c": N}),
     **dict.fromkeys(["max", "min", "sort", "argsort", "msort"], {"c": R}),
     **dict.fromkeys(["argmax", "argmin", "topk", "isin"], {"b": R, "c": R}),
     # softmax of complex numbers

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 N, R = NotImplementedError, RuntimeError
 
 REFUSED: dict[str, dict[str, type]] = {
@@ -84,9 +86,21 @@ def check(name: str, rules: dict, dtype) -> None:
     raise R(f"{name}(): does not support {kind} input")
 
 
+# Ops that check each operand's own dtype (a Python bool counting as a bool tensor), not
+# the operands' common one.
+EACH_OPERAND = {"isin"}
+
+
 def check_operands(name: str, rules: dict, operands) -> None:
-    """Raise PyTorch's exception if ``name`` refuses its tensor operands' common dtype."""
+    """Raise PyTorch's exception if ``name`` refuses its tensor operands' common dtype (or,
+    for `EACH_OPERAND`, the dtype of any of them)."""
     from .._dtype import result_dtype
+    if name in EACH_OPERAND:
+        for x in operands:
+            data = getattr(x, "_data", None)
+            if data is not None or isinstance(x, (bool, complex)):
+                check(name, rules, data.dtype if data is not None else np.dtype(type(x)))
+        return
     if len(operands) == 1:
         if hasattr(operands[0], "_data"):
             check(name, rules, operands[0]._data.dtype)

@@ -8,6 +8,8 @@ and every gradient of a placement is the matching selection.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dtype as dt
@@ -208,12 +210,65 @@ def _index_put_signature(input, indices, values, accumulate=False):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
-    if isinstance(values, Tensor) and values.dtype != input.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{input.dtype} for the destination and {values.dtype} for the "
-                           f"source.")
+    if len(indices) > input.ndim:
+        raise IndexError(f"index_put(): too many indices for tensor of dimension {input.ndim} "
+                         f"(got {len(indices)})")
     key = prepare_key(input, tuple(slice(None) if k is None else k for k in indices))
+    values_shape = values._data.shape if isinstance(values, Tensor) else ()
+    if not indices and (input.numel() or not accumulate and math.prod(values_shape)):
+        raise RuntimeError("index_put(): expected at least one index tensor, got none")
+
+    def check_dtype():
+        if isinstance(values, Tensor) and values.dtype != input.dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, "
+                               f"got {input.dtype} for the destination and {values.dtype} for "
+                               f"the source.")
+    _check_placement(input._data.shape, indices, values_shape, check_dtype)
     return (input, values, key, accumulate), {}
+
+
+def _check_placement(shape: tuple, indices, values_shape: tuple, check_dtype) -> None:
+    """PyTorch's checks of ``x[indices] = values`` in its order, for index tensors only: the
+    values' shape against the indexed region; then, for a non-empty region, an index into a
+    dim of size 0, ``check_dtype()`` and the indices' bounds (an empty region checks only the
+    dtype, and nothing when a mask selects it)."""
+    if not indices or not all(isinstance(k, Tensor) for k in indices):
+        check_dtype()
+        return  # None (a whole dim): NumPy's own checks while writing
+    dims, region, d = [], [], 0
+    for k in indices:
+        k = k._data
+        if k.dtype == bool:
+            region.append((int(k.sum()),))
+            d += k.ndim
+        else:
+            region.append(k.shape)
+            dims.append((d, k))
+            d += 1
+    try:
+        region = np.broadcast_shapes(*region) + tuple(shape[d:])
+    except ValueError:
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                         f"with shapes {', '.join(str(list(r)) for r in region)}") from None
+    try:
+        fits = np.broadcast_shapes(values_shape, region) == region
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values_shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(region)}")
+    if not math.prod(region):
+        if not any(k._data.dtype == bool for k in indices):
+            check_dtype()
+        return
+    if any(k.size and not shape[d] for d, k in dims):
+        raise IndexError("index is out of bounds for dimension with size 0")
+    check_dtype()
+    for d, k in dims:
+        if k.size and (int(k.min()) < -shape[d] or int(k.max()) >= shape[d]):
+            bad = int(k.max()) if int(k.max()) >= shape[d] else int(k.min())
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size "
+                             f"{shape[d]}")
 
 
 @op(nin=2, inplace=True, signature=_index_put_signature)

@@ -202,7 +202,13 @@ def unique(xp, x, sorted=True, return_inverse=False, return_counts=False, dim=No
     return values, inverse.astype(xp.int64), counts.astype(xp.int64)
 
 
+def _int_dim(name: str, dim) -> None:
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+
+
 def _unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    _int_dim("unique", dim)
     values, inverse, counts = apply(unique, (input, sorted, return_inverse, return_counts, dim),
                                     {})
     return _chosen(values, inverse if return_inverse else None, counts if return_counts else None)
@@ -238,6 +244,7 @@ def unique_consecutive(xp, x, return_inverse=False, return_counts=False, dim=Non
 
 
 def _unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    _int_dim("unique_consecutive", dim)
     values, inverse, counts = apply(unique_consecutive, (input, return_inverse, return_counts,
                                                          dim), {})
     return _chosen(values, inverse if return_inverse else None, counts if return_counts else None)

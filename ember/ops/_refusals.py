@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 N, R = NotImplementedError, RuntimeError
 
 REFUSED: dict[str, dict[str, type]] = {
@@ -20,8 +22,8 @@ REFUSED: dict[str, dict[str, type]] = {
     # orderings of complex numbers (and of bools, for some)
     **dict.fromkeys(["amax", "amin", "aminmax", "_max_all", "_min_all", "cummax", "cummin",
                      "mode"], {"c": N}),
-    **dict.fromkeys(["kthvalue", "median", "nanmedian", "_median_all", "_nanmedian_all",
-                     "searchsorted", "bucketize"], {"b": N, "c": N}),
+    **dict.fromkeys(["kthvalue", "median", "nanmedian", "_median_all", "_nanmedian_all"],
+                    {"b": N, "c": N}),
     **dict.fromkeys(["max", "min", "sort", "argsort", "msort"], {"c": R}),
     **dict.fromkeys(["argmax", "argmin", "topk", "isin"], {"b": R, "c": R}),
     # math defined on reals only
@@ -90,9 +92,21 @@ def check(name: str, rules: dict, dtype, data=None) -> None:
     raise R(f"{name}(): does not support {kind} input")
 
 
+# Ops that check each operand's own dtype (a Python bool counting as a bool tensor), not
+# the operands' common one.
+EACH_OPERAND = {"isin"}
+
+
 def check_operands(name: str, rules: dict, operands) -> None:
-    """Raise PyTorch's exception if ``name`` refuses its tensor operands' common dtype."""
+    """Raise PyTorch's exception if ``name`` refuses its tensor operands' common dtype (or,
+    for `EACH_OPERAND`, the dtype of any of them)."""
     from .._dtype import result_dtype
+    if name in EACH_OPERAND:
+        for x in operands:
+            data = getattr(x, "_data", None)
+            if data is not None or isinstance(x, (bool, complex)):
+                check(name, rules, data.dtype if data is not None else np.dtype(type(x)))
+        return
     if len(operands) == 1:
         if hasattr(operands[0], "_data"):
             check(name, rules, operands[0]._data.dtype, operands[0]._data)

@@ -10,17 +10,14 @@ import numpy as np
 
 from .._tensor import wrap
 from ._op import op
+from .index import check_select_bounds
 
 
-def _rows(xp, indices, num_weights: int):
-    """The flat row indices, checked against the table's size."""
+def _rows(indices, shape):
+    """The flat row indices, checked against the table's ``shape`` as PyTorch's
+    ``index_select`` checks them."""
     flat = indices.reshape(-1)
-    if flat.size:
-        low, high = int(flat.min()), int(flat.max())
-        bad = high if high >= num_weights else low if low < 0 else None
-        if bad is not None:
-            raise IndexError(f"embedding(): index {bad} is out of range for a table of "
-                             f"{num_weights} rows (index out of range in self)")
+    check_select_bounds(shape, 0, flat, f"a table of {shape[0]} rows")
     return flat
 
 
@@ -38,7 +35,7 @@ def embedding(xp, weight, indices, padding_idx=-1, scale_grad_by_freq=False, spa
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {indices.dtype} "
                            f"instead (while checking arguments for embedding)")
-    rows = _rows(xp, indices, weight.shape[0])
+    rows = _rows(indices, weight.shape)
     return xp.take(weight, rows, axis=0).reshape(indices.shape + weight.shape[1:])
 
 

@@ -8,6 +8,8 @@ and every gradient of a placement is the matching selection.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dtype as dt
@@ -208,12 +210,65 @@ def _index_put_signature(input, indices, values, accumulate=False):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
-    if isinstance(values, Tensor) and values.dtype != input.dtype:
-        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{input.dtype} for the destination and {values.dtype} for the "
-                           f"source.")
+    if len(indices) > input.ndim:
+        raise IndexError(f"index_put(): too many indices for tensor of dimension {input.ndim} "
+                         f"(got {len(indices)})")
     key = prepare_key(input, tuple(slice(None) if k is None else k for k in indices))
+    values_shape = values._data.shape if isinstance(values, Tensor) else ()
+    if not indices and (input.numel() or not accumulate and math.prod(values_shape)):
+        raise RuntimeError("index_put(): expected at least one index tensor, got none")
+
+    def check_dtype():
+        if isinstance(values, Tensor) and values.dtype != input.dtype:
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, "
+                               f"got {input.dtype} for the destination and {values.dtype} for "
+                               f"the source.")
+    _check_placement(input._data.shape, indices, values_shape, check_dtype)
     return (input, values, key, accumulate), {}
+
+
+def _check_placement(shape: tuple, indices, values_shape: tuple, check_dtype) -> None:
+    """PyTorch's checks of ``x[indices] = values`` in its order, for index tensors only: the
+    values' shape against the indexed region; then, for a non-empty region, an index into a
+    dim of size 0, ``check_dtype()`` and the indices' bounds (an empty region checks only the
+    dtype, and nothing when a mask selects it)."""
+    if not indices or not all(isinstance(k, Tensor) for k in indices):
+        check_dtype()
+        return  # None (a whole dim): NumPy's own checks while writing
+    dims, region, d = [], [], 0
+    for k in indices:
+        k = k._data
+        if k.dtype == bool:
+            region.append((int(k.sum()),))
+            d += k.ndim
+        else:
+            region.append(k.shape)
+            dims.append((d, k))
+            d += 1
+    try:
+        region = np.broadcast_shapes(*region) + tuple(shape[d:])
+    except ValueError:
+        raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                         f"with shapes {', '.join(str(list(r)) for r in region)}") from None
+    try:
+        fits = np.broadcast_shapes(values_shape, region) == region
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values_shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(region)}")
+    if not math.prod(region):
+        if not any(k._data.dtype == bool for k in indices):
+            check_dtype()
+        return
+    if any(k.size and not shape[d] for d, k in dims):
+        raise IndexError("index is out of bounds for dimension with size 0")
+    check_dtype()
+    for d, k in dims:
+        if k.size and (int(k.min()) < -shape[d] or int(k.max()) >= shape[d]):
+            bad = int(k.max()) if int(k.max()) >= shape[d] else int(k.min())
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size "
+                             f"{shape[d]}")
 
 
 @op(nin=2, inplace=True, signature=_index_put_signature)
@@ -349,16 +404,25 @@ def index_select(xp, x, dim, index):
         if int(idx[0]) != 0:
             raise IndexError("index out of range in self")
         return x.copy()
-    size = x.shape[dim]
+    check_select_bounds(x.shape, dim, idx)
+    return xp.take(x, idx, axis=dim)
+
+
+def check_select_bounds(shape: tuple, dim: int, idx, what: str = "") -> None:
+    """Refuse indices outside ``[0, shape[dim])`` as PyTorch's ``index_select`` does;
+    ``what`` names the dim in the message (``a table of 10 rows``)."""
+    size = shape[dim]
     if not idx.size or not (int(idx.min()) < 0 or int(idx.max()) >= size):
-        return xp.take(x, idx, axis=dim)
+        return
+    bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+    where = f"index {bad} is out of range for {what or f'dimension {dim} of size {size}'}"
     # PyTorch's kernels word the fault differently (and its class with it): its own kernel
     # for dim 1, and the one for an empty input, raise RuntimeError.
-    if x.ndim == 1 or (x.size and dim != 1):
-        raise IndexError("index out of range in self")
+    if len(shape) == 1 or (all(shape) and dim != 1):
+        raise IndexError(f"index out of range in self ({where})")
     if not size:
-        raise RuntimeError("index_select(): self indexing axis dim should be positive")
-    bad = int(idx.max()) if int(idx.max()) >= size else int(idx.min())
+        raise RuntimeError(f"index_select(): self indexing axis dim should be positive "
+                           f"({where})")
     raise RuntimeError(f"index_select(): INDICES element is out of DATA bounds, id={bad} "
                        f"axis_dim={size}")
 
@@ -385,15 +449,18 @@ def index_select(g, x, dim, index):
 @op(nin=1)
 def take(xp, x, index):
     """The entries of ``x`` read as 1-D at ``index`` (negative counts from the end)."""
-    idx = index_of(index, "take", message=f"Expected a long tensor for index, but got "
+    idx = index_of(index, "take", message=f"take(): Expected a long tensor for index, but got "
                                           f"{_legacy_name(index)}")
     _check_flat(xp, idx, x.size)
     return x.reshape(-1)[idx]
 
 
-def _legacy_name(index) -> str:
-    from ._inplace import _legacy
-    return _legacy(index.dtype) if isinstance(index, Tensor) else type(index).__name__
+def _legacy_name(a) -> str:
+    """PyTorch's name of the dtype of ``a`` (a tensor or an array) in its messages."""
+    from ._refusals import torch_name
+    if isinstance(a, Tensor):
+        a = a._data
+    return torch_name(a.dtype) if hasattr(a, "dtype") else type(a).__name__
 
 
 def _check_flat(xp, idx, n: int) -> None:
@@ -419,13 +486,16 @@ def put(xp, x, source, index, accumulate=False):
     ``accumulate``)."""
     idx = index_of(index, "put", message=f"put_(): Expected a long tensor for index, but got "
                                          f"{_legacy_name(index)}")
+    if source.dtype != x.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
+                           f"self.dtype = {_legacy_name(x)} and source.dtype = "
+                           f"{_legacy_name(source)}")
     if idx.size != source.size:
         raise IndexError(f"put_(): Expected source and index to have the same number of "
                          f"elements, but got source.numel() = {source.size}, index.numel() = "
                          f"{idx.size}")
-    if source.dtype != x.dtype:
-        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
-                           f"self.dtype = {x.dtype} and source.dtype = {source.dtype}")
+    if idx.size and not x.size:
+        raise IndexError("put_(): Tried to put elements into an empty tensor")
     _check_flat(xp, idx, x.size)
     out = x.copy()
     flat = out.reshape(-1)

@@ -169,6 +169,8 @@ def unravel_index(indices: Tensor, shape) -> tuple:
         raise ValueError(f"'shape' cannot have negative values, but got {sizes}")
     coordinates = []
     indices = indices.long()  # PyTorch answers in int64 whatever the indices' type
+    if not indices.numel():  # no index to divide: a size of 0 is no fault
+        return tuple(indices.clone() for _ in sizes)
     for size in reversed(sizes):
         coordinates.append(indices.remainder(size))
         indices = indices.div(size, rounding_mode="floor")

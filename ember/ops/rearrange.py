@@ -6,8 +6,9 @@ import numpy as np
 
 from .. import _dtype as dt
 from .._creation import tensor
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
 from ._op import op, composite
+from ._refusals import torch_name
 from .shape import wrap_dim, size_arg, reshape, flatten
 from .slicing import diagonal, diagonal_view
 
@@ -131,21 +132,45 @@ def tile(input: Tensor, dims) -> Tensor:
     return repeat(input, (1,) * (input.dim() - len(dims)) + dims)
 
 
-def _repeat_counts(repeats, n: int, dim: int = 0):
-    """``repeats`` (an int or a tensor) as a list of ``n`` counts (for dimension ``dim``)."""
+def _repeat_counts(repeats, n: int, dim: int = 0) -> list:
+    """``repeats`` (an int or a 0-d or 1-d integer tensor) as a list of ``n`` counts (for
+    dimension ``dim``), checked in PyTorch's order; a list (a derivative's) is the counts."""
+    if isinstance(repeats, list):
+        return repeats
     if isinstance(repeats, Tensor):
         if repeats.dim() > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
-        repeats = repeats.tolist()
-    counts = [repeats] * n if isinstance(repeats, int) else list(repeats)
-    if len(counts) == 1 and n != 1:
-        counts = counts * n
-    if len(counts) != n:
-        raise RuntimeError(f"repeats must have the same size as input along dim, but got "
-                           f"repeats.size(0) = {len(counts)} and input.size({dim}) = {n}")
-    if any(c < 0 for c in counts):
-        raise RuntimeError("Repeats must be non-negative")
-    return counts
+        if repeats.numel() != 1 and repeats.numel() != n:
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got "
+                               f"repeats.size(0) = {repeats.numel()} and input.size({dim}) = "
+                               f"{n}")
+        _check_count_dtype(repeats)
+        counts = repeats.reshape(-1).tolist()
+        counts = counts * n if len(counts) == 1 else counts
+        if any(c < 0 for c in counts):
+            raise RuntimeError("repeat_interleave: repeats can not be negative")
+        return counts
+    if repeats < 0:
+        raise RuntimeError("repeat_interleave: Repeats must be non-negative")
+    return [repeats] * n
+
+
+def _check_count_dtype(counts: Tensor) -> None:
+    if counts.dtype not in (dt.int64, dt.int32):
+        raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
+                                  f"'{torch_name(counts._data.dtype)}'")
+
+
+def _check_output_size(counts: list, output_size, tensor: bool) -> None:
+    if output_size is None or tensor and not counts:  # no counts: PyTorch checks nothing
+        return
+    if output_size < 0:
+        raise RuntimeError(f"repeat_interleave: Trying to create tensor with negative "
+                           f"dimension {output_size}: [{output_size}]")
+    if output_size != sum(counts):
+        raise RuntimeError("repeat_interleave: allocated size does not match required size"
+                           if tensor else f"repeat_interleave: Invalid output_size, expected "
+                           f"{sum(counts)} but got {output_size}")
 
 
 @op()
@@ -154,12 +179,26 @@ def repeat_interleave(xp, x, repeats=None, dim=None, *, output_size=None):
     ``repeats`` times: ``ember.tensor([1, 2]).repeat_interleave(2)`` is ``[1, 1, 2, 2]``.
     Given only an int tensor of counts, ``repeat_interleave(counts)`` repeats its indices."""
     if repeats is None:
-        counts = [int(c) for c in _repeat_counts(x.tolist(), x.size)]
-        return xp.repeat(xp.arange(x.size), counts)
+        _check_count_dtype(wrap(x))
+        if x.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
+        if x.size and int(x.min()) < 0:
+            raise RuntimeError("repeat_interleave: repeats can not be negative")
+        _check_output_size(x.tolist(), output_size, True)
+        return xp.repeat(xp.arange(x.size, dtype=x.dtype), x)
     if dim is None:
         x, dim = x.reshape(-1), 0
+    elif not x.ndim:  # PyTorch flattens, then reads the dim of a 1-d tensor one further
+        if isinstance(repeats, Tensor):
+            if repeats.dim() > 1:
+                raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got "
+                         f"{dim + 1 if dim >= 0 else dim})")
     dim = wrap_dim(dim, x.ndim)
-    return xp.repeat(x, _repeat_counts(repeats, x.shape[dim] if x.ndim else 1, dim), axis=dim)
+    counts = _repeat_counts(repeats, x.shape[dim], dim)
+    _check_output_size(counts, output_size, isinstance(repeats, Tensor))
+    return xp.repeat(x, counts, axis=dim)
 
 
 @repeat_interleave.derivative

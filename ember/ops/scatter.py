@@ -536,10 +536,6 @@ def index_fill(ctx, grad, dim, index):
 
 def _along_shapes(x_shape, idx_shape, dim: int):
     """The shapes ``x`` and the indices broadcast to (all dims but ``dim``)."""
-    if len(idx_shape) != len(x_shape):
-        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
-                           f"number of dimensions, but got {len(x_shape)} dimensions for "
-                           f"input, and {len(idx_shape)} dimensions for indices")
     common = list(np.broadcast_shapes(
         tuple(1 if d == dim else s for d, s in enumerate(x_shape)),
         tuple(1 if d == dim else s for d, s in enumerate(idx_shape))))
@@ -550,18 +546,33 @@ def _along_shapes(x_shape, idx_shape, dim: int):
 
 @op(broadcasts=True)
 def take_along_dim(xp, x, indices, dim=None):
-    """The entries of ``x`` at ``indices`` along ``dim`` (broadcasting the other dims), or of
-    the flattened ``x`` when ``dim`` is None."""
-    idx = index_of(indices, "take_along_dim", message=f"torch.take_along_dim(): dtype of "
-                                                      f"indices should be Long but got "
-                                                      f"{indices.dtype}")
+    """The entries of ``x`` at ``indices`` along ``dim`` (broadcasting the other dims; like
+    PyTorch, an index counts modulo the dim's size), or of the flattened ``x`` when ``dim``
+    is None."""
+    idx = _index_array("take_along_dim", indices)
     if dim is None:
+        if idx.size and idx.dtype not in INT_OR_LONG:
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         idx = idx.reshape(-1)
+        if not idx.size:
+            return x.reshape(-1)[:0]
         check_bounds(idx, x.size, 0)
         return x.reshape(-1)[idx]
+    if idx.dtype != LONG[0]:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{_typename(idx)}")
+    if idx.ndim != x.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {x.ndim} dimensions for input, and "
+                           f"{idx.ndim} dimensions for indices")
+    if not x.ndim:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     dim = wrap_dim(dim, x.ndim)
     x_b, idx_b = _along_shapes(x.shape, idx.shape, dim)
-    check_bounds(idx, x.shape[dim], dim)
+    if all(idx_b):
+        if not x.shape[dim]:  # PyTorch's modulo fails the same way
+            raise RuntimeError(f"ZeroDivisionError: indices taken modulo dim {dim} of size 0")
+        idx = idx % x.shape[dim]
     return xp.take_along_axis(xp.broadcast_to(x, x_b), xp.broadcast_to(idx, idx_b), axis=dim)
 
 
@@ -573,5 +584,7 @@ def take_along_dim(ctx, grad, indices, dim=None):
             indices.reshape(-1), grad, accumulate=True)
     dim = wrap_dim(dim, len(shape))
     x_b, idx_b = _along_shapes(shape, tuple(indices.shape), dim)
+    if x_b[dim]:
+        indices = indices % x_b[dim]
     return zeros(x_b, dtype=grad.dtype, device=grad.device).scatter_add(
         dim, indices.expand(idx_b), grad)

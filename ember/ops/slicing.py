@@ -73,8 +73,13 @@ def narrow(g, x, dim, start, length):
 @op(nin=2)
 def slice_scatter(xp, x, src, dim=0, start=None, end=None, step=1):
     """A copy of ``x`` with ``x[..., start:end:step, ...]`` (along ``dim``) replaced by ``src``."""
+    if not x.ndim:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    dim = wrap_dim(dim, x.ndim)
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
     out = x.copy()
-    index = _along(wrap_dim(dim, x.ndim), slice(start, end, step))
+    index = _along(dim, slice(start, end, step))
     _check_src_shape(src, out[index])
     out[index] = src
     return out

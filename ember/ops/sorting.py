@@ -11,9 +11,13 @@ import builtins
 
 import inspect
 
+import numpy as np
+
 from .. import _dtype as dt
 from .. import return_types
+from .._tensor import Tensor
 from ._inplace import _legacy
+from ._refusals import torch_name
 from ._op import apply, op
 from .reduce import one_dim, picking_whole, returning, value_selecting_backward, \
     whole_or_along
@@ -200,7 +204,13 @@ def unique(xp, x, sorted=True, return_inverse=False, return_counts=False, dim=No
     return values, inverse.astype(xp.int64), counts.astype(xp.int64)
 
 
+def _int_dim(name: str, dim) -> None:
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+
+
 def _unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    _int_dim("unique", dim)
     values, inverse, counts = apply(unique, (input, sorted, return_inverse, return_counts, dim),
                                     {})
     return _chosen(values, inverse if return_inverse else None, counts if return_counts else None)
@@ -236,6 +246,7 @@ def unique_consecutive(xp, x, return_inverse=False, return_counts=False, dim=Non
 
 
 def _unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    _int_dim("unique_consecutive", dim)
     values, inverse, counts = apply(unique_consecutive, (input, return_inverse, return_counts,
                                                          dim), {})
     return _chosen(values, inverse if return_inverse else None, counts if return_counts else None)
@@ -381,22 +392,42 @@ histogramdd.fn = _histogramdd_result(histogramdd.fn)
 
 # ----------------------------------------------------------------------------- search
 
-def _search(xp, sorted_sequence, values, side: str, out_int32: bool):
+def _search(xp, sorted_sequence, values, side: str, out_int32: bool, sorter=None):
+    """The insertion points of ``values`` in the rows of ``sorted_sequence`` (read through
+    ``sorter``), found by PyTorch's own bisection so that unsorted rows and NaNs give its
+    answers too."""
+    n = sorted_sequence.shape[-1]
     out_dtype = xp.int32 if out_int32 else xp.int64
-    if sorted_sequence.ndim <= 1:
-        return xp.searchsorted(sorted_sequence, values, side=side).astype(out_dtype)
-    if sorted_sequence.shape[:-1] != values.shape[:-1]:
-        raise RuntimeError(f"boundaries tensor should be 1 dimension or the first N-1 "
-                           f"dimensions of boundaries tensor and input value tensor must "
-                           f"match, but we got boundaries tensor {list(sorted_sequence.shape)} "
-                           f"and input value tensor {list(values.shape)}")
-    rows = xp.reshape(sorted_sequence, (-1, sorted_sequence.shape[-1]))
-    wanted = xp.reshape(values, (len(rows), -1))
-    found = [xp.searchsorted(r, v, side=side) for r, v in zip(rows, wanted)]
-    return xp.reshape(xp.stack(found), values.shape).astype(out_dtype)
+    if not n or not values.size:
+        return xp.zeros(values.shape, dtype=out_dtype)
+    rows = sorted_sequence.reshape(-1, n)
+    wanted = values.reshape(rows.shape[0], -1) if sorted_sequence.ndim > 1 else \
+        values.reshape(1, -1)
+    order = None if sorter is None else sorter.reshape(rows.shape)
+    low = xp.zeros(wanted.shape, dtype=xp.int64)
+    high = xp.full(wanted.shape, n, dtype=xp.int64)
+    for _ in range(n.bit_length()):  # each step halves every interval
+        mid = (low + high) >> 1
+        at = xp.minimum(mid, n - 1)
+        if order is not None:
+            at = xp.take_along_axis(order, at, axis=1)
+        bound = xp.take_along_axis(rows, at, axis=1)
+        after = ~(wanted < bound) if side == "right" else ~(wanted <= bound)
+        open_ = low < high
+        low = xp.where(open_ & after, mid + 1, low)
+        high = xp.where(open_ & ~after, mid, high)
+    return low.reshape(values.shape).astype(out_dtype)
 
 
-@op(nin=2, promote="common", differentiable=False)
+def _search_types(operands, arrays):
+    """Both operands as arrays of their result type, a Python number cast (wrapping) too: the
+    search compares values of one type."""
+    common = dt.result_dtype(operands).np
+    return [np.asarray(a).astype(common) if not hasattr(a, "astype") else
+            a.astype(common, copy=False) for a in arrays]
+
+
+@op(nin=2, promote=_search_types, differentiable=False)
 def searchsorted(xp, sorted_sequence, values, *, out_int32=False, right=False, side=None,
                  sorter=None):
     """Where ``values`` would go in the innermost dim of ``sorted_sequence`` to keep it
@@ -405,19 +436,56 @@ def searchsorted(xp, sorted_sequence, values, *, out_int32=False, right=False, s
     >>> ember.searchsorted(ember.tensor([1, 3, 5]), ember.tensor([3, 4]))
     tensor([1, 2])
     """
+    _check_sorter(sorted_sequence, sorter)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if right and side != "right":
+            raise RuntimeError(f"torch.searchsorted(): side and right can't be set to "
+                               f"opposites, got side of {side} while right was True")
+    if not values.ndim and sorted_sequence.ndim != 1:
+        raise RuntimeError(f"torch.searchsorted(): input value can be a scalar only when "
+                           f"boundaries tensor dimension is 1, but we got boundaries tensor dim("
+                           f"{sorted_sequence.ndim}) and input value's dim(0) numel(1)")
     if sorted_sequence.ndim == 0:
-        raise RuntimeError("boundaries tensor must have at least one dimension, got a 0-d "
-                           "tensor")
-    if side is not None and (side == "right") != right and right:
-        raise RuntimeError(f"side and right can't be set to opposites, got side of {side} "
-                           f"while right was True")
-    if sorter is not None:
-        sorted_sequence = xp.take_along_axis(sorted_sequence, sorter._data, axis=-1)
+        raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
+                           "dimension, but we got 0 dimension")
+    if sorted_sequence.ndim > 1 and sorted_sequence.shape[:-1] != values.shape[:-1]:
+        raise RuntimeError(f"torch.searchsorted(): boundaries tensor should be 1 dimension or "
+                           f"the first N-1 dimensions of boundaries tensor and input value "
+                           f"tensor must match, but we got boundaries tensor "
+                           f"{list(sorted_sequence.shape)} and input value tensor "
+                           f"{list(values.shape)}")
+    if values.size:
+        _check_search_dtype(sorted_sequence.dtype)
     return _search(xp, sorted_sequence, values, side or ("right" if right else "left"),
-                   out_int32)
+                   out_int32, None if sorter is None else sorter._data)
 
 
-@op(nin=2, promote="common", differentiable=False)
+def _check_sorter(sorted_sequence, sorter) -> None:
+    if sorter is None:
+        return
+    s = sorter._data
+    if s.shape != sorted_sequence.shape:
+        raise RuntimeError(f"torch.searchsorted(): boundary and sorter must have the same size, "
+                           f"but got boundary tensor {list(sorted_sequence.shape)} and got "
+                           f"sorter tensor {list(s.shape)}")
+    if s.dtype != dt.int64.np:
+        raise RuntimeError(f"torch.searchsorted(): sorter must be a tensor of long dtype but "
+                           f"got dtype {torch_name(s.dtype)}")
+    if s.size and (int(s.min()) < 0 or int(s.max()) >= sorted_sequence.shape[-1]):
+        raise RuntimeError("torch.searchsorted(): sorter index out of range")
+
+
+def _check_search_dtype(dtype) -> None:
+    """PyTorch's search kernel has no bool or complex loop (of the operands' common type)."""
+    if dtype.kind in "bc":
+        raise NotImplementedError(f'"searchsorted_out_cpu" not implemented for '
+                                  f"'{torch_name(dtype)}'")
+
+
+@op(nin=2, promote=_search_types, differentiable=False)
 def bucketize(xp, x, boundaries, *, out_int32=False, right=False):
     """The index of the bucket of 1-d ``boundaries`` each element of ``input`` falls in.
 
@@ -427,4 +495,6 @@ def bucketize(xp, x, boundaries, *, out_int32=False, right=False):
     if boundaries.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim("
                            f"{boundaries.ndim})")
+    if x.size:
+        _check_search_dtype(boundaries.dtype)
     return _search(xp, boundaries, x, "right" if right else "left", out_int32)

@@ -33,8 +33,7 @@ REFUSED: dict[str, dict[str, type]] = {
     "mvlgamma": {"b": R, "c": N},
     **dict.fromkeys(["nansum", "nanmean"], {"c": R}),
     **dict.fromkeys(["quantile", "nanquantile"], {"h": R, "B": R}),
-    **dict.fromkeys(["cov", "corrcoef", "trapezoid", "trapz", "cumulative_trapezoid"],
-                    {"b": R}),
+    **dict.fromkeys(["cov", "corrcoef"], {"b": R}),
     # bit operations of bfloat16, shifts of bools
     **dict.fromkeys(["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "gcd", "lcm"],
                     {"B": N}),

@@ -417,8 +417,16 @@ def addcdiv(ctx, grad, *, value=1):
 
 
 def _lerp_types(operands, arrays):
-    # the weight follows the ends' type (lerp of int tensors is refused, not made float)
-    return cast_all(arrays, dt.result_dtype(operands[:2]).np)
+    # PyTorch wants the end and a weight tensor of the input's own type; a 0-d weight tensor
+    # may differ, and takes part in the promotion, a number weight doesn't (lerp of int
+    # tensors is refused, not made float)
+    first = arrays[0]
+    for name, x in zip(("end", "weight"), arrays[1:]):
+        if hasattr(x, "dtype") and x.dtype != first.dtype and (name == "end" or x.ndim):
+            raise RuntimeError(f"lerp(): expected dtype {type_name(first)} for `{name}` but "
+                               f"got dtype {type_name(x)}")
+    promoting = operands if hasattr(arrays[2], "dtype") else operands[:2]
+    return cast_all(arrays, dt.result_dtype(promoting).np)
 
 
 @op(nin=3, promote=_lerp_types, save=(0, 1, 2), broadcasts=True, elementwise=True,
@@ -426,7 +434,13 @@ def _lerp_types(operands, arrays):
 def lerp(xp, input, end, weight):
     """``input + weight * (end - input)``: linear interpolation, ``weight`` a number or tensor."""
     refuse("lerp", "biu", input, end)
-    return xp.add(input, xp.multiply(weight, xp.subtract(end, input)))
+    # PyTorch's two-sided formula: exact at both ends, and its infinities where they differ
+    diff = xp.subtract(end, input)
+    from_input = xp.add(input, xp.multiply(weight, diff))
+    from_end = xp.subtract(end, xp.multiply(diff, xp.subtract(1, weight)))
+    if not hasattr(weight, "dtype"):
+        return from_input if abs(weight) < 0.5 else from_end
+    return xp.where(xp.abs(weight) < 0.5, from_input, from_end)
 
 
 @lerp.derivative

@@ -6,6 +6,8 @@ gradients follow PyTorch's convention: the incoming gradient times the conjugate
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import _dtype as dt
@@ -439,7 +441,7 @@ def lerp(xp, input, end, weight):
     from_input = xp.add(input, xp.multiply(weight, diff))
     from_end = xp.subtract(end, xp.multiply(diff, xp.subtract(1, weight)))
     if not hasattr(weight, "dtype"):
-        return from_input if abs(weight) < 0.5 else from_end
+        return from_input if builtins.abs(weight) < 0.5 else from_end
     return xp.where(xp.abs(weight) < 0.5, from_input, from_end)
 
 

@@ -277,11 +277,21 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     if m < n:
         raise RuntimeError(f"torch.linalg.householder_product: input.shape[-2] must be greater "
                            f"than or equal to input.shape[-1] (got {tuple(A.shape)})")
-    k = tau.shape[-1] if tau.ndim else 0
-    if tau.ndim != A.ndim - 1 or k > n:
-        raise RuntimeError(f"torch.linalg.householder_product: tau must have shape "
-                           f"input.shape[:-2] + (k,) with k <= input.shape[-1], got input "
-                           f"{tuple(A.shape)} and tau {tuple(tau.shape)}")
+    if tau.ndim == 0:  # PyTorch reads tau.size(-1) next
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    if tau.shape[-1] > n:
+        raise RuntimeError(f"torch.linalg.householder_product: input.shape[-1] must be greater "
+                           f"than or equal to tau.shape[-1] (got input {tuple(A.shape)} and tau "
+                           f"{tuple(tau.shape)})")
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(f"torch.linalg.householder_product: Expected tau to have one "
+                           f"dimension less than input, but got tau.ndim equal to {tau.ndim} "
+                           f"and input.ndim is equal to {A.ndim}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"torch.linalg.householder_product: Expected batch dimensions of "
+                           f"tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau.shape[:-1])}")
+    k = tau.shape[-1]
     if A.dtype != tau.dtype:
         raise RuntimeError(f"torch.linalg.householder_product: tau dtype {tau.dtype} does not "
                            f"match input dtype {A.dtype}")

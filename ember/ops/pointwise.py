@@ -185,10 +185,12 @@ def _scaled(xp, x, alpha):
 
 
 def _reject_integer_zero(name, a, b) -> None:
-    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises.
+    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises (when it
+    # divides anything at all).
     if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
             type(b) is int and b == 0 and array_of(a, b).dtype.kind in "biu":
-        raise RuntimeError("ZeroDivisionError")
+        if getattr(a, "size", 1) and getattr(b, "size", 1):
+            raise RuntimeError("ZeroDivisionError")
 
 
 # ----------------------------------------------------------------------------- sums
@@ -306,7 +308,7 @@ def div(xp, input, other, *, rounding_mode=None):
     tensor([ 3, -4])
     """
     if rounding_mode is not None:
-        refuse(f"div_{rounding_mode}", "c", input, other)
+        refuse(f"div_{rounding_mode}", "bc", input, other)
     if rounding_mode is None:
         return _true_divide(xp, input, other)
     if rounding_mode == "floor":
@@ -398,13 +400,19 @@ def addcmul(ctx, grad, *, value=1):
             scaled * conjugate(t1) if need[2] else None)
 
 
-@op(nin=3, promote="common", save=(1, 2), broadcasts=True, elementwise=True, inplace=True)
-def addcdiv(xp, input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2``, broadcasting; integer tensors are refused."""
-    if array_of(tensor1, tensor2).dtype.kind in "biu":
+def _addcdiv_types(operands, arrays):
+    # PyTorch refuses integer tensor1 and tensor2 whatever the input's type
+    if all(getattr(a, "dtype", np.dtype(float)).kind in "biu" for a in arrays[1:]):
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 "
                            "and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead.")
+    return common_types(operands, arrays)
+
+
+@op(nin=3, promote=_addcdiv_types, save=(1, 2), broadcasts=True, elementwise=True,
+    inplace=True)
+def addcdiv(xp, input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``, broadcasting; integer tensors are refused."""
     quotient = xp.true_divide(tensor1, tensor2)
     return xp.add(input, quotient if value == 1 else xp.multiply(quotient, value))
 

@@ -62,8 +62,13 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         if w.dim() > 1 or w.numel() != observations:
             raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions and "
                                f"{observations} elements but got shape {tuple(w.shape)}")
-        if name == "fweights" and w.is_floating_point():
-            raise RuntimeError("cov(): expected fweights to have integral dtype")
+        integral = not (w.is_floating_point() or w.is_complex() or w.dtype == _bool)
+        if name == "fweights" and not integral:
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got "
+                               f"fweights with {w.dtype} dtype")
+        if name == "aweights" and not w.is_floating_point():
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
+                               f"aweights with {w.dtype} dtype")
         if bool((w < 0).any()):
             raise RuntimeError(f"cov(): {name} cannot be negative")
         weights = w if weights is None else weights * w
@@ -73,6 +78,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     else:
         weights = weights.to(x.dtype)
         total = weights.sum()
+        if bool(total == 0):
+            raise RuntimeError("cov(): weights sum to zero, can't be normalized")
         mean = (x * weights).sum(1) / total
     if weights is not None and aweights is not None and correction != 0:
         norm = total - correction * (weights * aweights).sum() / total

@@ -159,7 +159,10 @@ def polygamma(xp, x, n: int):
         return digamma(xp, x)
     order = xp.full_like(x, n + 1)
     sign = 1.0 if n % 2 else -1.0
-    return sign * math.factorial(n) * _hurwitz(xp, order, x)
+    out = sign * math.factorial(n) * _hurwitz(xp, order, x)
+    if n == 1:  # PyTorch's trigamma: 0 at +inf, NaN at -inf
+        out = xp.where(xp.isinf(x), xp.where(x > 0, 0.0, xp.nan), out)
+    return out
 
 
 def _bessel_series(xp, x, order: int):

@@ -392,7 +392,7 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
             raise
         result = op.forward(xp, *wrapped, *rest, **kwargs)
     except (TypeError, ValueError, IndexError, RuntimeError, NotImplementedError) as e:
-        if op.broadcasts and type(e) is ValueError:
+        if op.broadcasts and type(e) is ValueError and "broadcast" in str(e):
             _check_broadcast(op, arrays)
         message = str(e)  # named once, whether or not the forward named the op itself
         if type(e) is ValueError and "broadcast" in message:

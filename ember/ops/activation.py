@@ -19,7 +19,7 @@ from .._tensor import wrap
 from ._op import composite, op
 from ..autograd.grad_mode import STATE
 from .piecewise import where_op
-from .pointwise import refuse, unary
+from .pointwise import refuse, type_name, unary
 
 _SQRT_HALF = math.sqrt(0.5)
 _INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
@@ -432,20 +432,26 @@ def _channel_shape(numel, ndim):
     return (-1,) + (1,) * (ndim - 2)
 
 
-@op(nin=2, promote="common", save=(0, 1))
+@op(nin=2, save=(0, 1))
 def prelu(xp, input, weight):
     """``x`` for positive ``x``, else ``weight * x``, one learned slope per channel (dim 1).
 
     >>> ember.prelu(ember.tensor([[-2., 3.]]), ember.tensor([0.25]))
     tensor([[-0.5000,  3.0000]])
     """
-    if input.dtype.kind in FLOAT_ONLY:
-        raise RuntimeError(f"prelu(): expected a floating point input, got {input.dtype}")
+    if input.dtype != weight.dtype:  # PyTorch's checks, in its order
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {type_name(input)} and "
+                           f"{type_name(weight)}")
     channels = input.shape[1] if input.ndim >= 2 else 1
-    if weight.size != 1 and weight.size != channels:
+    if weight.size != 1 and (input.ndim == 0 or weight.size != channels):
         raise RuntimeError(f"prelu(): Mismatch of parameter numbers and input channel size. "
                            f"Found parameter numbers = {weight.size} and channel size = "
-                           f"{channels}.")
+                           f"{channels} (input of {input.ndim} dimensions).")
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    if input.dtype.kind in FLOAT_ONLY:
+        raise RuntimeError(f"prelu(): expected a floating point input, got {input.dtype}")
     w = weight.reshape(_channel_shape(weight.size, input.ndim))
     return xp.where(input > 0, input, input * w)
 

@@ -13,6 +13,8 @@ import functools
 
 from .._tensor import Tensor
 from ._op import TABLE, apply, op
+from .pointwise import common_types
+from .reduce import one_dim
 from .linalg import conj
 
 _LABELS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -183,13 +185,18 @@ def _tensordot_axes(dims, a_ndim: int, b_ndim: int):
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a_ndim, b_ndim):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got "
+                               f"dims={dims}")
         return list(range(a_ndim - dims, a_ndim)), list(range(dims))
     a_dims, b_dims = dims
-    a_dims = [a_dims] if isinstance(a_dims, int) else list(a_dims)
-    b_dims = [b_dims] if isinstance(b_dims, int) else list(b_dims)
+    for name, given in (("dims_self", a_dims), ("dims_other", b_dims)):
+        if isinstance(given, int):  # PyTorch's parser wants the dims of each as a list
+            raise TypeError(f"tensordot(): argument '{name}' must be tuple of ints, not int")
+    a_dims, b_dims = list(a_dims), list(b_dims)
     if len(a_dims) != len(b_dims):
         raise RuntimeError("both dimension lists should have same length")
-    return [d % max(a_ndim, 1) for d in a_dims], [d % max(b_ndim, 1) for d in b_dims]
+    return [one_dim(d, a_ndim) for d in a_dims], [one_dim(d, b_ndim) for d in b_dims]
 
 
 @functools.lru_cache(maxsize=256)
@@ -244,9 +251,18 @@ def _inner_equation(a_shape: tuple, b_shape: tuple) -> Equation:
     return parse(f"{a_free}{last},{b_free}{last}->{a_free}{b_free}", (a_shape, b_shape))
 
 
-@op(nin=2, save=(0, 1))
+def _inner_types(operands, arrays):
+    # a 0-d operand makes a plain product, with its type promotion
+    if arrays[0].ndim and arrays[1].ndim:
+        return arrays
+    return common_types(operands, arrays)
+
+
+@op(nin=2, save=(0, 1), promote=_inner_types)
 def inner(xp, a, b):
     """The inner product over the last dimension (a product when one operand is 0-d)."""
+    if a.ndim and b.ndim and a.dtype == bool and a.size and b.size:
+        raise NotImplementedError("\"dot\" not implemented for 'Bool'")
     if a.dtype != b.dtype:
         raise RuntimeError(f"inner(): expected both inputs to have the same dtype, but got "
                            f"{a.dtype} and {b.dtype}")

@@ -15,14 +15,22 @@ def _uses_mm(p: float, rows1: int, rows2: int, compute_mode) -> bool:
     return compute_mode == "use_mm_for_euclid_dist" or rows1 > 25 or rows2 > 25
 
 
+_IF_NECESSARY = "use_mm_for_euclid_dist_if_necessary"
+_COMPUTE_MODES = (_IF_NECESSARY, "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
+
+
 @op(nin=2, save=(0, 1), save_output=True, broadcasts=True)
-def cdist(xp, x1, x2, p=2.0, compute_mode=None):
+def cdist(xp, x1, x2, p=2.0, compute_mode=_IF_NECESSARY):
     """The ``p``-norm distance between every row of ``x1`` (…, P, M) and every row of
     ``x2`` (…, R, M): a (…, P, R) tensor.
 
     >>> ember.cdist(ember.zeros(2, 3), ember.ones(4, 3)).shape
     ember.Size([2, 4])
     """
+    if compute_mode not in _COMPUTE_MODES:  # PyTorch's Python wrapper checks its arguments
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if not isinstance(p, (int, float)):
+        raise TypeError(f"cdist(): argument 'p' must be float, not {type(p).__name__}")
     for name, x in (("X1", x1), ("X2", x2)):
         if x.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
@@ -55,7 +63,7 @@ def cdist(xp, x1, x2, p=2.0, compute_mode=None):
 
 
 @cdist.derivative
-def cdist(ctx, grad, p=2.0, compute_mode=None):
+def cdist(ctx, grad, p=2.0, compute_mode=_IF_NECESSARY):
     x1, x2, dist = ctx.saved_tensors
     if p == 0:
         return x1 * 0, x2 * 0

@@ -185,6 +185,8 @@ def _check_bmm(a, b) -> None:
 
 
 def _check_mv(a, v) -> None:
+    if a.ndim == 0:  # PyTorch reads the matrix's row count first
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0]:
@@ -397,9 +399,17 @@ def cross(xp, a, b, dim=None):
     >>> ember.cross(ember.tensor([1., 0, 0]), ember.tensor([0., 1, 0]), dim=0)
     tensor([0., 0., 1.])
     """
+    if dim is not None:  # linalg.cross's checks, before the dim's
+        if a.ndim != b.ndim:
+            raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+        if a.ndim == 0:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    axis = _cross_dim(a.shape, b.shape, dim)
+    if a.dtype == bool:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {title_name(a)} but found {title_name(b)}")
-    return xp.cross(a, b, axis=_cross_dim(a.shape, b.shape, dim))
+    return xp.cross(a, b, axis=axis)
 
 
 @cross.derivative

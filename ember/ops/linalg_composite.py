@@ -247,7 +247,15 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
 @composite()
 def cholesky(A: Tensor, upper: bool = False) -> Tensor:
     """The Cholesky factor of each positive-definite matrix (``linalg.cholesky``)."""
-    return linalg_cholesky(A, upper=upper)
+    if not A.numel():  # PyTorch returns an empty input as it is, of any dtype and rank
+        return A.clone()
+    if A.ndim < 2:
+        raise RuntimeError(f"cholesky: The input tensor A must have at least 2 dimensions, "
+                           f"got {A.ndim}")
+    if not (A.is_floating_point() or A.is_complex()) or A.dtype == dt.bfloat16:
+        raise NotImplementedError(f"\"cholesky_cpu\" not implemented for '{A.dtype}'")
+    # the factor of the triangle it names (linalg.cholesky always reads the lower one)
+    return linalg_cholesky(A.mH, upper=True) if upper else linalg_cholesky(A)
 
 
 composite("det")(linalg_det.fn)
@@ -257,6 +265,9 @@ composite("inverse")(linalg_inv.fn)
 @composite("svd")
 def old_svd(A: Tensor, some: bool = True, compute_uv: bool = True) -> OldSVDResult:
     """PyTorch's older SVD: ``A = U diag(S) V^H``, returning ``V`` (not ``Vh``)."""
+    if A.ndim < 2:
+        raise RuntimeError(f"linalg.svd: input should have at least 2 dimensions, but has "
+                           f"{A.ndim} dimensions instead")
     if not compute_uv:
         m, n = A.shape[-2:]
         return OldSVDResult(zeros(*A.shape[:-2], m, m, dtype=A.dtype, device=A.device),
@@ -294,6 +305,10 @@ def logdet(A: Tensor) -> Tensor:
 @composite(method=False)
 def chain_matmul(*matrices) -> Tensor:
     """The product of 2-d matrices (``linalg.multi_dot`` without vector ends)."""
+    for i, m in enumerate(matrices):
+        if not isinstance(m, Tensor):
+            raise TypeError(f"chain_matmul(): expected Tensor as element {i} in argument 0, "
+                            f"but got {type(m).__name__}")
     if len(matrices) == 1:
         return matrices[0]
     return multi_dot(matrices)

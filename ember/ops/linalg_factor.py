@@ -10,6 +10,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._tensor import Tensor
+from .._dtype import int32 as _int32
 from .._creation import eye, tensor
 from ._op import composite, op
 from .decompositions import LinAlgError, _check_matrices, linalg_inv, linalg_solve
@@ -139,9 +140,29 @@ def lu_factor(A: Tensor, *, pivot: bool = True):
     return LUFactorResult(LU, pivots)
 
 
+def _check_pivots(name: str, LU: Tensor, pivots: Tensor) -> None:
+    """Refuse pivots that aren't `lu_factor`'s: int32, one per column of each factor,
+    each a row number from 1 (PyTorch reads the pivots of a wrong shape out of bounds)."""
+    if pivots.dtype != _int32:
+        raise RuntimeError(f"{name}: LU_pivots is expected to be a contiguous tensor of "
+                           f"torch.int32 dtype, got {pivots.dtype}")
+    m, n = LU.shape[-2:]
+    if tuple(pivots.shape) != tuple(LU.shape[:-2]) + (min(m, n),):
+        raise RuntimeError(f"{name}: expected pivots of shape "
+                           f"{list(LU.shape[:-2]) + [min(m, n)]}, got {list(pivots.shape)}")
+    if pivots.numel() and bool(((pivots < 1) | (pivots > m)).any()):
+        raise RuntimeError(f"{name}: pivots passed to lu_unpack must be between 1 and "
+                           f"LU.size(-2) inclusive.")
+
+
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,
               unpack_pivots: bool = True):
     """``(P, L, U)`` from the packed factorization of `lu_factor`."""
+    if LU_data.ndim < 2:
+        raise RuntimeError(f"torch.lu_unpack: Expected tensor with 2 or more dimensions. Got "
+                           f"size: {list(LU_data.shape)} instead")
+    if unpack_pivots:
+        _check_pivots("torch.lu_unpack", LU_data, LU_pivots)
     P = _permutation_matrix(LU_pivots, LU_data) if unpack_pivots else \
         LU_data.new_empty(0)
     L, U = _unpack_LU(LU_data) if unpack_data else (LU_data.new_empty(0),) * 2
@@ -169,6 +190,15 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
     if LU.ndim < 2 or B.ndim < 2:
         raise RuntimeError(f"torch.linalg.lu_solve: Expected LU and B to have at least 2 "
                            f"dimensions, got {tuple(LU.shape)} and {tuple(B.shape)}")
+    if not (LU.is_floating_point() or LU.is_complex()):
+        raise RuntimeError(f"torch.linalg.lu_solve: Expected a floating point or complex "
+                           f"tensor as input. Got {LU.dtype}")
+    if LU.dtype != B.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but "
+                           f"found LU of type {LU.dtype} and B of type {B.dtype} instead")
+    if pivots.dtype != _int32:
+        raise RuntimeError(f"linalg.lu_solve: pivots should be a Tensor of scalar type "
+                           f"torch.int32, got {pivots.dtype}")
     n = LU.shape[-1]
     if LU.shape[-2] != n:
         raise RuntimeError(f"torch.linalg.lu_solve: Expected LU to be square, got "
@@ -250,11 +280,21 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
     if m < n:
         raise RuntimeError(f"torch.linalg.householder_product: input.shape[-2] must be greater "
                            f"than or equal to input.shape[-1] (got {tuple(A.shape)})")
-    k = tau.shape[-1] if tau.ndim else 0
-    if tau.ndim != A.ndim - 1 or k > n:
-        raise RuntimeError(f"torch.linalg.householder_product: tau must have shape "
-                           f"input.shape[:-2] + (k,) with k <= input.shape[-1], got input "
-                           f"{tuple(A.shape)} and tau {tuple(tau.shape)}")
+    if tau.ndim == 0:  # PyTorch reads tau.size(-1) next
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    if tau.shape[-1] > n:
+        raise RuntimeError(f"torch.linalg.householder_product: input.shape[-1] must be greater "
+                           f"than or equal to tau.shape[-1] (got input {tuple(A.shape)} and tau "
+                           f"{tuple(tau.shape)})")
+    if tau.ndim != A.ndim - 1:
+        raise RuntimeError(f"torch.linalg.householder_product: Expected tau to have one "
+                           f"dimension less than input, but got tau.ndim equal to {tau.ndim} "
+                           f"and input.ndim is equal to {A.ndim}")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"torch.linalg.householder_product: Expected batch dimensions of "
+                           f"tau to be equal to input.shape[:-2], but got "
+                           f"{list(tau.shape[:-1])}")
+    k = tau.shape[-1]
     if A.dtype != tau.dtype:
         raise RuntimeError(f"torch.linalg.householder_product: tau dtype {tau.dtype} does not "
                            f"match input dtype {A.dtype}")
@@ -273,6 +313,12 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
 def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False):
     """``ember.lu``: ``(LU, pivots)`` (plus ``infos`` with ``get_infos``; without it,
     singular matrices raise)."""
+    if A.ndim >= 2 and not A.numel():  # no kernel runs: any dtype, an empty factorization
+        from .._creation import zeros
+        batch = tuple(A.shape[:-2])
+        found = (A.clone(), zeros(batch + (min(A.shape[-2:]),), dtype=_int32,
+                                  device=A.device))
+        return found + (zeros(batch, dtype=_int32, device=A.device),) * get_infos
     if get_infos:
         return tuple(linalg_lu_factor_ex(A, pivot=pivot))
     return tuple(lu_factor(A, pivot=pivot))

@@ -11,7 +11,7 @@ import math
 from .._creation import tensor
 from .decompositions import linalg_svdvals
 from .linalg import title_name
-from .reduce import dims_of, expand_reduced
+from .reduce import dims_of, expand_reduced, one_dim
 from ._op import op
 
 INF = math.inf
@@ -87,9 +87,14 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     if A.ndim < 2:
         raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 "
                            f"dimensions.")
+    if not (A.is_floating_point() or A.is_complex()):
+        raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {A.dtype}")
+    if isinstance(dim, int) or len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {dim}")
     if dtype is not None:
         A = A.to(dtype)
-    rows, cols = (d % A.ndim for d in dim)
+    rows, cols = (one_dim(d, A.ndim) for d in dim)
     if rows == cols:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
                            f"{dim[1]})")

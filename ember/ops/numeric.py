@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from .. import return_types
+from .._dtype import bool_ as _bool
 from .._tensor import Tensor, wrap
 from .. import _signatures
 from ._op import composite, op
@@ -118,6 +119,9 @@ returning(frexp, return_types.frexp)
 @composite()
 def ldexp(input, other):
     """``input * 2 ** other``."""
+    if isinstance(other, Tensor) and other.dtype is _bool and isinstance(input, Tensor) and \
+            input.is_floating_point():
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     return input * (other.exp2() if isinstance(other, Tensor) else 2.0 ** other)
 
 

@@ -6,6 +6,8 @@ gradients follow PyTorch's convention: the incoming gradient times the conjugate
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import _dtype as dt
@@ -183,10 +185,12 @@ def _scaled(xp, x, alpha):
 
 
 def _reject_integer_zero(name, a, b) -> None:
-    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises.
+    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises (when it
+    # divides anything at all).
     if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
             type(b) is int and b == 0 and array_of(a, b).dtype.kind in "biu":
-        raise RuntimeError("ZeroDivisionError")
+        if getattr(a, "size", 1) and getattr(b, "size", 1):
+            raise RuntimeError("ZeroDivisionError")
 
 
 # ----------------------------------------------------------------------------- sums
@@ -309,7 +313,7 @@ def div(xp, input, other, *, rounding_mode=None):
     tensor([ 3, -4])
     """
     if rounding_mode is not None:
-        refuse(f"div_{rounding_mode}", "c", input, other)
+        refuse(f"div_{rounding_mode}", "bc", input, other)
     if rounding_mode is None:
         return _true_divide(xp, input, other)
     if rounding_mode == "floor":
@@ -401,13 +405,19 @@ def addcmul(ctx, grad, *, value=1):
             scaled * conjugate(t1) if need[2] else None)
 
 
-@op(nin=3, promote="common", save=(1, 2), broadcasts=True, elementwise=True, inplace=True)
-def addcdiv(xp, input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2``, broadcasting; integer tensors are refused."""
-    if array_of(tensor1, tensor2).dtype.kind in "biu":
+def _addcdiv_types(operands, arrays):
+    # PyTorch refuses integer tensor1 and tensor2 whatever the input's type
+    if all(getattr(a, "dtype", np.dtype(float)).kind in "biu" for a in arrays[1:]):
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 "
                            "and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead.")
+    return common_types(operands, arrays)
+
+
+@op(nin=3, promote=_addcdiv_types, save=(1, 2), broadcasts=True, elementwise=True,
+    inplace=True)
+def addcdiv(xp, input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``, broadcasting; integer tensors are refused."""
     quotient = xp.true_divide(tensor1, tensor2)
     return xp.add(input, quotient if value == 1 else xp.multiply(quotient, value))
 
@@ -422,8 +432,16 @@ def addcdiv(ctx, grad, *, value=1):
 
 
 def _lerp_types(operands, arrays):
-    # the weight follows the ends' type (lerp of int tensors is refused, not made float)
-    return cast_all(arrays, dt.result_dtype(operands[:2]).np)
+    # PyTorch wants the end and a weight tensor of the input's own type; a 0-d weight tensor
+    # may differ, and takes part in the promotion, a number weight doesn't (lerp of int
+    # tensors is refused, not made float)
+    first = arrays[0]
+    for name, x in zip(("end", "weight"), arrays[1:]):
+        if hasattr(x, "dtype") and x.dtype != first.dtype and (name == "end" or x.ndim):
+            raise RuntimeError(f"lerp(): expected dtype {type_name(first)} for `{name}` but "
+                               f"got dtype {type_name(x)}")
+    promoting = operands if hasattr(arrays[2], "dtype") else operands[:2]
+    return cast_all(arrays, dt.result_dtype(promoting).np)
 
 
 @op(nin=3, promote=_lerp_types, save=(0, 1, 2), broadcasts=True, elementwise=True,
@@ -431,7 +449,13 @@ def _lerp_types(operands, arrays):
 def lerp(xp, input, end, weight):
     """``input + weight * (end - input)``: linear interpolation, ``weight`` a number or tensor."""
     refuse("lerp", "biu", input, end)
-    return xp.add(input, xp.multiply(weight, xp.subtract(end, input)))
+    # PyTorch's two-sided formula: exact at both ends, and its infinities where they differ
+    diff = xp.subtract(end, input)
+    from_input = xp.add(input, xp.multiply(weight, diff))
+    from_end = xp.subtract(end, xp.multiply(diff, xp.subtract(1, weight)))
+    if not hasattr(weight, "dtype"):
+        return from_input if builtins.abs(weight) < 0.5 else from_end
+    return xp.where(xp.abs(weight) < 0.5, from_input, from_end)
 
 
 @lerp.derivative

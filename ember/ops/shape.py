@@ -468,7 +468,10 @@ def t(input: Tensor) -> Tensor:
 
 @composite()
 def adjoint(input: Tensor) -> Tensor:
-    """The conjugate transpose of the last two dimensions (a view)."""
+    """The conjugate transpose of the last two dimensions (a view; a 0-d tensor is its own)."""
+    if input.dim() == 0:
+        out = input.view(())
+        return out.conj() if out.is_complex() else out
     if input.dim() < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
                            f"matrices. Got {input.dim()}-D tensor.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+from .._creation import zeros
 from .._dtype import bool_ as _bool
 from .._tensor import Tensor
 from ._op import composite
@@ -61,8 +62,13 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         if w.dim() > 1 or w.numel() != observations:
             raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions and "
                                f"{observations} elements but got shape {tuple(w.shape)}")
-        if name == "fweights" and w.is_floating_point():
-            raise RuntimeError("cov(): expected fweights to have integral dtype")
+        integral = not (w.is_floating_point() or w.is_complex() or w.dtype == _bool)
+        if name == "fweights" and not integral:
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype but got "
+                               f"fweights with {w.dtype} dtype")
+        if name == "aweights" and not w.is_floating_point():
+            raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
+                               f"aweights with {w.dtype} dtype")
         if bool((w < 0).any()):
             raise RuntimeError(f"cov(): {name} cannot be negative")
         weights = w if weights is None else weights * w
@@ -72,6 +78,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
     else:
         weights = weights.to(x.dtype)
         total = weights.sum()
+        if bool(total == 0):
+            raise RuntimeError("cov(): weights sum to zero, can't be normalized")
         mean = (x * weights).sum(1) / total
     if weights is not None and aweights is not None and correction != 0:
         norm = total - correction * (weights * aweights).sum() / total
@@ -195,17 +203,39 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     return linalg_vector_norm(input - other, p)
 
 
-def _spacing(y, x, dx, dim):
-    """The widths of the trapezoids along ``dim``: from sample points ``x``, or ``dx``."""
-    if x is None:
-        return 1 if dx is None else dx
+def _spacing(y, x, dim: int, name: str):
+    """The widths of the trapezoids along ``dim`` from the sample points ``x`` (PyTorch's
+    steps: a 1-d ``x`` runs along ``dim``, a shorter one is padded with leading dims)."""
     if x.dim() == 1:
         if x.shape[0] != y.shape[dim]:
-            raise RuntimeError("trapezoid: There must be one `x` value for each sample point")
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
         shape = [1] * y.dim()
         shape[dim] = -1
-        return diff(x).reshape(shape)
-    return diff(x, dim=dim)
+        x = x.reshape(shape)
+    elif x.dim() < y.dim():
+        x = x.reshape((1,) * (y.dim() - x.dim()) + tuple(x.shape))
+    right, left = _neighbours(x, dim)
+    return right - left
+
+
+def _neighbours(t, dim: int):
+    """``t[1:]`` and ``t[:-1]`` along ``dim`` (both empty for an empty ``dim``)."""
+    n = _size(t, dim)
+    return t.narrow(dim, min(n, 1), max(n - 1, 0)), t.narrow(dim, 0, max(n - 1, 0))
+
+
+def _size(t, dim: int) -> int:
+    if t.dim() == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return t.shape[one_dim(dim, t.dim())]
+
+
+def _check_real(name: str, y, x, dx) -> None:
+    if y.dtype == _bool or x is not None and x.dtype == _bool:
+        raise RuntimeError(f"{name}: received a bool input for `x` or `y`, but bool is not "
+                           f"supported")
+    if isinstance(dx, (bool, complex)):
+        raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
 
 
 @composite(method=False)
@@ -215,12 +245,18 @@ def trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None = None,
     spaced ``dx`` apart (1 by default)."""
     if x is not None and dx is not None:
         raise RuntimeError("trapezoid: received both x and dx")
+    n = _size(y, dim)
     dim = one_dim(dim, y.dim())
-    n = y.shape[dim]
-    if n == 0:
-        return y.sum(dim)
-    heights = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
-    return (heights * _spacing(y, x, dx, dim)).sum(dim) / 2
+    if n == 0:  # no samples: zeros, as NumPy (and PyTorch) answer
+        shape = list(y.shape)
+        del shape[dim]
+        return zeros(shape, dtype=y.dtype, device=y.device)
+    _check_real("trapezoid", y, x, dx)
+    if x is None:
+        ends = y.select(dim, 0) + y.select(dim, -1)
+        return (y.sum(dim) - ends * 0.5) * (1 if dx is None else dx)
+    right, left = _neighbours(y, dim)
+    return (_spacing(y, x, dim, "trapezoid") * (right + left)).sum(dim) / 2
 
 
 composite("trapz", method=False)(trapezoid)
@@ -233,9 +269,12 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx: float | None
     if x is not None and dx is not None:
         raise RuntimeError("cumulative_trapezoid: received both x and dx")
     dim = one_dim(dim, y.dim())
-    n = y.shape[dim]
-    if n == 0:
-        return y.narrow(dim, 0, 0) / 1  # integers integrate to floats
-    heights = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)
-    return (heights * _spacing(y, x, dx, dim) / 2).cumsum(dim)
+    _check_real("cumulative_trapezoid", y, x, dx)
+    if y.dim() == 0:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    right, left = _neighbours(y, dim)
+    heights = right + left
+    if x is None:
+        return ((1 if dx is None else dx) / 2 * heights).cumsum(dim)
+    return (_spacing(y, x, dim, "cumulative_trapezoid") * heights / 2).cumsum(dim)
 

@@ -152,6 +152,10 @@ def logsumexp(xp, x, dim, keepdim=False):
     tensor(1000.6932)
     """
     axes = dims_of(dim, x.ndim, "logsumexp")
+    if (dim == () or dim == []) and not keepdim and x.size and x.ndim:
+        # PyTorch adds the kept-dims maxima into the reduced result, in place
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                           f"{[1] * x.ndim}")
     shift = xp.max(x, axis=axes, keepdims=True) if x.size else xp.zeros((), x.dtype)
     shift = xp.where(xp.isinf(shift), 0, shift)  # all -inf (or an inf): nothing to shift by
     with np.errstate(divide="ignore"):  # log(0) = -inf for empty or all -inf slices

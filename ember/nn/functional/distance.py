@@ -73,6 +73,10 @@ def pdist(input, p: float = 2.0):
     triangle of the distance matrix, row by row, shape (N * (N - 1) / 2,)."""
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError(f"pdist only supports floating-point dtypes (got {input.dtype})")
+    if input.dtype.itemsize == 2 and input.shape[0] > 1 and input.numel():  # a kernel runs
+        raise NotImplementedError(f"\"pdist\" not implemented for '{_legacy(input.dtype)}'")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
     i, j = np.triu_indices(input.shape[0], 1)

@@ -34,6 +34,39 @@ def linear(input, weight, bias=None):
     return _matmul(input, weight.mT) + bias
 
 
+def _size(t, d: int) -> int:
+    """``t.size(d)``, refused as PyTorch refuses it."""
+    n = t.dim()
+    if n == 0:
+        raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
+    if not -n <= d < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
+    return t.shape[d]
+
+
+def _check_bilinear(input1, input2, weight, bias) -> None:
+    """PyTorch's checks of bilinear's operands, in its order (and so its errors)."""
+    given = [("input1", input1), ("input2", input2), ("weight", weight)] + \
+        ([("bias", bias)] if bias is not None else [])
+    if len({t.dtype for _, t in given}) > 1:
+        raise RuntimeError("All tensors must have the same dtype, got " +
+                           ", ".join(f"{n}: {t.dtype}" for n, t in given))
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and "
+                           f"{input2.dim()}")
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape)} and {list(input2.shape)}")
+    for i, x in ((1, input1), (2, input2)):
+        if _size(x, x.dim() - 1) != _size(weight, i):
+            raise RuntimeError(f"bilinear(): input{i} size does not match weight size: got "
+                               f"{x.shape[-1]} but expected {weight.shape[i]}")
+    if bias is not None and _size(bias, 0) != _size(weight, 0):
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.shape[0]} but expected {weight.shape[0]}")
+
+
 def bilinear(input1, input2, weight, bias=None):
     """``y_o = input1 @ weight[o] @ input2 + bias_o`` with weight (out, in1, in2); inputs
     (*, in1) and (*, in2) with the same leading dims.
@@ -41,6 +74,7 @@ def bilinear(input1, input2, weight, bias=None):
     >>> ember.nn.functional.bilinear(ember.ones(5, 2), ember.ones(5, 3), ember.ones(4, 2, 3)).shape
     ember.Size([5, 4])
     """
+    _check_bilinear(input1, input2, weight, bias)
     if weight.dim() != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-D (out, in1, in2), got "
                            f"{list(weight.shape)}")

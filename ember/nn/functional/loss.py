@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from ... import _creation, _dtype as dtypes
 from ...ops import TABLE
 
@@ -248,10 +250,36 @@ def logits_cross_entropy(input, target, weight=None, pos_weight=None, reduction:
     """
     softplus = _softplus_of_negative(input)
     if pos_weight is not None:  # positives count pos_weight times
-        softplus = softplus * ((pos_weight - 1) * target + 1)
+        scale = (pos_weight - 1) * target + 1
+        _check_into(softplus, scale)
+        softplus = softplus * scale
+    # PyTorch accumulates into (1 - target) in place: the loss has its shape and dtype
+    _check_into(target, input)
     loss = (1 - target) * input + softplus
-    return _reduce(loss if weight is None else loss * weight, reduction,
-                   "binary_cross_entropy_with_logits")
+    if weight is not None:
+        _check_into(target, weight)
+        loss = loss * weight
+    if loss.dtype != target.dtype:
+        loss = loss.to(target.dtype)
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def _check_into(out, other) -> None:
+    """Refuse what an in-place ``out op= other`` refuses: a result of another shape, or of a
+    type ``out``'s can't hold."""
+    try:
+        shape = tuple(np.broadcast_shapes(tuple(out.shape), tuple(other.shape)))
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({list(out.shape)}) must match the size of "
+                           f"tensor b ({list(other.shape)}) at a non-singleton dimension") \
+            from None
+    if shape != tuple(out.shape):
+        raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the broadcast "
+                           f"shape {list(shape)}")
+    result = dtypes.result_type(out, other)
+    if not dtypes.can_cast(result, out.dtype):
+        raise RuntimeError(f"result type {result} can't be cast to the desired output type "
+                           f"{out.dtype}")
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction: str = "mean",

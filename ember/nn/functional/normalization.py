@@ -156,8 +156,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
 def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):
     """Divide by the root mean square over the last dims (``normalized_shape``), then
     ``* weight``; ``eps`` defaults to the dtype's machine epsilon."""
-    shape = _normalized_ndim(input, normalized_shape, "rms_norm")
-    _check_param("weight", weight, shape, "rms_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(normalized_shape)
+    _check_param("weight", weight, shape, "rms_norm")  # PyTorch's order of the checks
+    if input.dim() < len(shape):
+        raise ValueError(f"rms_norm(): Input tensor must have at least {len(shape)} "
+                         f"dimensions, but got {input.dim()}")
+    _normalized_ndim(input, shape, "rms_norm")
+    if not (input.is_floating_point() or input.is_complex()):
+        raise NotImplementedError(f"\"rms_norm\" not implemented for '{input.dtype}'")
     if eps is None:
         eps = dt.finfo(input.dtype).eps
     dims = tuple(range(input.dim() - len(shape), input.dim()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ... import _creation
+from ... import _creation, _dtype as dtypes
 from ...ops import TABLE
 from ...ops.pool import pooled_size
 from ._utils import batched, ntuple
@@ -20,10 +20,26 @@ _avg_pool = TABLE["avg_pool"].fn
 _adaptive_max_pool = TABLE["adaptive_max_pool"].fn
 
 
+def _refuse(x, fn: str, kinds: str) -> None:
+    if x.dtype.is_complex and "c" in kinds or x.dtype == dtypes.bool_ and "b" in kinds or \
+            not x.dtype.is_floating_point and not x.dtype.is_complex and "i" in kinds:
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{x.dtype}'")
+
+
 def _geometry(x, kernel, stride, padding, dilation, ceil_mode, fn):
     """Per-dim (low, high) padding and the extra high padding ceil_mode needs."""
+    if 0 in x.shape[1:]:
+        raise RuntimeError(f"{fn}(): Expected {len(kernel) + 1}D or {len(kernel) + 2}D (batch "
+                           f"mode) tensor with optional 0 dim batch size for input, but got: "
+                           f"{list(x.shape)}")
+    for name, values in (("kernel size", kernel), ("stride", stride), ("dilation", dilation)):
+        if any(v <= 0 for v in values):
+            raise RuntimeError(f"{fn}(): {name} should be greater than zero, but got "
+                               f"{list(values)}")
     for k, p, d in zip(kernel, padding, dilation):
-        if p > (d * (k - 1) + 1) // 2:
+        # max_pool1d bounds the padding by the dilated kernel, the others by the kernel
+        limit = (d * (k - 1) + 1) // 2 if fn == "max_pool1d" else k // 2
+        if p > limit:
             raise RuntimeError(f"{fn}(): pad should be at most half of effective kernel size, "
                                f"but got pad={p}, kernel_size={k} and dilation={d}")
     pads, extra = [], []
@@ -42,10 +58,13 @@ def _max_poolnd(n, fn):
                  return_indices=False):
         x, unbatched = batched(input, n, fn)
         kernel = ntuple(kernel_size, n, "kernel_size", fn)
-        stride = kernel if stride is None or stride == [] else ntuple(stride, n, "stride", fn)
+        stride = kernel if stride is None or stride in ([], ()) else \
+            ntuple(stride, n, "stride", fn)
         padding = ntuple(padding, n, "padding", fn)
         dilation = ntuple(dilation, n, "dilation", fn)
         pads, extra = _geometry(x, kernel, stride, padding, dilation, ceil_mode, fn)
+        # PyTorch's kernels: 1-d ones take floating point only, the others no bool or complex
+        _refuse(x, fn, "biuc" if n == 1 else "bc")
         full = tuple((lo, hi + e) for (lo, hi), e in zip(pads, extra))
         values, indices = _max_pool(x, kernel, stride, full, dilation)
         if unbatched:
@@ -61,9 +80,12 @@ def _avg_poolnd(n, fn):
                  count_include_pad=True, divisor_override=None):
         x, unbatched = batched(input, n, fn)
         kernel = ntuple(kernel_size, n, "kernel_size", fn)
-        stride = kernel if stride is None or stride == [] else ntuple(stride, n, "stride", fn)
+        stride = kernel if stride is None or stride in ([], ()) else \
+            ntuple(stride, n, "stride", fn)
         padding = ntuple(padding, n, "padding", fn)
         pads, extra = _geometry(x, kernel, stride, padding, (1,) * n, ceil_mode, fn)
+        if x.dtype != dtypes.int64:  # PyTorch's average pools: floating point and int64
+            _refuse(x, fn, "biuc")
         y = _avg_pool(x, kernel, stride, pads, extra, count_include_pad, divisor_override)
         return y.squeeze(0) if unbatched else y
     avg_pool.__name__ = avg_pool.__qualname__ = fn
@@ -79,7 +101,7 @@ avg_pool2d = _avg_poolnd(2, "avg_pool2d")
 avg_pool3d = _avg_poolnd(3, "avg_pool3d")
 
 
-def _output_size(x, output_size, n, fn):
+def _output_size(x, output_size, n, fn, check: bool = True):
     """The adaptive pools' output size: an int repeats, None keeps the input's size."""
     sizes = (output_size,) * n if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
@@ -87,7 +109,7 @@ def _output_size(x, output_size, n, fn):
         raise RuntimeError(f"{fn}(): output_size must be an int or a sequence of {n} ints, got "
                          f"{output_size}")
     sizes = tuple(s if o is None else int(o) for o, s in zip(sizes, x.shape[2:]))
-    if any(s == 0 for s in x.shape[2:]) or any(o < 0 for o in sizes):
+    if check and (any(s == 0 for s in x.shape[2:]) or any(o < 0 for o in sizes)):
         raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch "
                            f"dimensions and a non-negative output size, but got input of size "
                            f"{list(x.shape)} and output_size {list(sizes)}")
@@ -108,9 +130,13 @@ def _adaptive_avg_poolnd(n, fn):
     def adaptive_avg_pool(input, output_size):
         x, unbatched = batched(input, n, fn)
         spatial = tuple(x.shape[2:])
-        out = _output_size(x, output_size, n, fn)
-        if all(o == 1 for o in out):  # global average pooling
+        out = _output_size(x, output_size, n, fn, check=False)
+        if all(o == 1 for o in out):  # global average pooling: PyTorch takes the mean
             y = x.mean(tuple(range(2, 2 + n)), keepdim=True)
+        elif _output_size(x, output_size, n, fn) and (not x.numel() or 0 in out):
+            y = x.new_zeros(tuple(x.shape[:2]) + out)  # no window, and no kernel runs
+        elif not x.is_floating_point():
+            raise NotImplementedError(f"\"{fn}\" not implemented for '{x.dtype}'")
         elif all(s % o == 0 for s, o in zip(spatial, out)):  # equal, disjoint windows
             kernel = tuple(s // o for s, o in zip(spatial, out))
             y = _avg_pool(x, kernel, kernel, ((0, 0),) * n, (0,) * n, True, None)
@@ -129,7 +155,17 @@ def _adaptive_avg_poolnd(n, fn):
 def _adaptive_max_poolnd(n, fn):
     def adaptive_max_pool(input, output_size, return_indices: bool = False):
         x, unbatched = batched(input, n, fn)
-        values, indices = _adaptive_max_pool(x, _output_size(x, output_size, n, fn))
+        out = _output_size(x, output_size, n, fn)
+        if 0 in input.shape[1:]:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)}")
+        if not x.is_floating_point():
+            raise NotImplementedError(f"\"{fn}\" not implemented for '{x.dtype}'")
+        if 0 in out or not x.numel():
+            shape = tuple(x.shape[:2]) + out
+            values, indices = x.new_zeros(shape), x.new_zeros(shape, dtype=dtypes.int64)
+        else:
+            values, indices = _adaptive_max_pool(x, out)
         if unbatched:
             values, indices = values.squeeze(0), indices.squeeze(0)
         return (values, indices) if return_indices else values

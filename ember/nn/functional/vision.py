@@ -216,6 +216,8 @@ def pixel_unshuffle(input, downscale_factor: int):
         raise RuntimeError(f"pixel_unshuffle expects height and width to be divisible by "
                            f"downscale_factor, but input.size(-2)={h} and input.size(-1)={w} "
                            f"are not divisible by {r}")
+    if not input.numel():  # PyTorch returns an empty input as it is
+        return input.clone()
     n = len(batch)
     x = input.reshape(*batch, c, h // r, r, w // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)

@@ -4,7 +4,9 @@ A chain is a run of elementwise nodes each feeding only the next: ``relu(x * s +
 three NumPy passes over memory (and two temporaries) but one loop here. `fuse_elementwise`
 rewrites the graph, replacing each chain by one ``fused`` node whose ``args[0]`` is the
 sub-graph it computes, and returns the compiled callable of each fused node. The loop body
-is generated from each op's scalar form below (`SCALAR`), keyed by op-table name.
+is generated from each op's scalar form, declared beside its forward in the op table
+(``mul.fuses(...)``, see `ember.ops._op.Op.fuses`). exp, log, tanh declare none: NumPy's
+vectorized versions beat a scalar call per element in the loop.
 
 The fused kernel writes into a buffer it allocates, or into one of its inputs when that
 input is dead after the kernel (liveness, from the graph) and nothing else refers to its
@@ -21,37 +23,13 @@ from ..ops._op import TABLE
 from .ir import Graph, Node, Value, values_in
 from .passes import mutated_values
 
-# The scalar expression of each fusible op, from its operands' expressions (its plain
-# arguments as passed); None where an argument takes it out of the simple form. exp, log,
-# tanh stay out: NumPy's vectorized versions beat a scalar call per element in the loop.
-SCALAR = {
-    "add": lambda a, b, alpha=1: f"({a} + {b})" if alpha == 1 else f"({a} + {alpha!r} * {b})",
-    "sub": lambda a, b, alpha=1: f"({a} - {b})" if alpha == 1 else f"({a} - {alpha!r} * {b})",
-    "mul": lambda a, b: f"({a} * {b})",
-    "div": lambda a, b, rounding_mode=None: None if rounding_mode else f"({a} / {b})",
-    "neg": lambda a: f"(-{a})",
-    "sqrt": lambda a: f"np.sqrt({a})",
-    "abs": lambda a: f"abs({a})",
-    "relu": lambda a: f"({a} if not {a} < 0 else {a} * 0)",  # NaN passes as in NumPy
-    "square": lambda a: f"({a} * {a})",
-    "maximum": lambda a, b: f"np.maximum({a}, {b})",
-    "minimum": lambda a, b: f"np.minimum({a}, {b})",
-    "gt": lambda a, b: f"({a} > {b})",
-    "lt": lambda a, b: f"({a} < {b})",
-    "ge": lambda a, b: f"({a} >= {b})",
-    "le": lambda a, b: f"({a} <= {b})",
-    "eq": lambda a, b: f"({a} == {b})",
-    "ne": lambda a, b: f"({a} != {b})",
-    "where": lambda c, a, b: f"({a} if {c} else {b})",
-    "masked_fill": lambda a, mask, value: f"({value} if {mask} else {a})",
-}
-
 MIN_ELEMENTS = 4096  # smaller chains gain less than a kernel call costs
 
 
 def fusible(n: Node, mutated: set) -> bool:
     """Whether ``n`` can be part of a fused loop."""
-    if n.kind != "op" or n.op not in SCALAR or n.stash is not None or len(n.outputs) != 1:
+    if (n.kind != "op" or TABLE[n.op].scalar_form is None or n.stash is not None
+            or len(n.outputs) != 1):
         return False
     out = n.outputs[0]
     if out.dtype is None or out.dtype.name not in _TYPES or out in mutated:
@@ -75,7 +53,7 @@ _TYPES = {"float32": "float32", "float64": "float64", "bool": "bool_", "int64": 
 
 def _scalar(n: Node, operands: list) -> str | None:
     try:
-        return SCALAR[n.op](*operands, *n.args, **n.kwargs)
+        return TABLE[n.op].scalar_form(*operands, *n.args, **n.kwargs)
     except TypeError:
         return None
 
@@ -201,7 +179,7 @@ class FusedKernel:
             operands = [names[x] if isinstance(x, Value) else _literal(x, typed)
                         for x in n.inputs]
             args = tuple(_literal(a, typed) if type(a) in (int, float) else a for a in n.args)
-            expr = SCALAR[n.op](*operands, *args, **n.kwargs)
+            expr = TABLE[n.op].scalar_form(*operands, *args, **n.kwargs)
             body.append(f"            u{k} = {expr}")
             names[n.outputs[0]] = f"u{k}"
         body.append(f"            out[i, j] = {names[out]}")

@@ -204,6 +204,9 @@ def add(g, input, other, *, alpha=1):
     return g.op("Add", input, other if alpha == 1 else g.op("Mul", other, g.scalar(alpha, other)))
 
 
+add.fuses(lambda a, b, alpha=1: f"({a} + {b})" if alpha == 1 else f"({a} + {alpha!r} * {b})")
+
+
 @op(nin=2, promote=_subtraction_types("sub"), broadcasts=True, elementwise=True,
     inplace=True,
     aliases=("subtract",))
@@ -223,6 +226,9 @@ def sub(ctx, grad, *, alpha=1):
 @sub.onnx
 def sub(g, input, other, *, alpha=1):
     return g.op("Sub", input, other if alpha == 1 else g.op("Mul", other, g.scalar(alpha, other)))
+
+
+sub.fuses(lambda a, b, alpha=1: f"({a} - {b})" if alpha == 1 else f"({a} - {alpha!r} * {b})")
 
 
 @op(nin=2, promote=_subtraction_types("rsub"), broadcasts=True, elementwise=True,
@@ -261,6 +267,7 @@ def neg(ctx, grad):
 
 
 neg.onnx("Neg")
+neg.fuses(lambda a: f"(-{a})")
 
 
 # ----------------------------------------------------------------------------- products
@@ -276,6 +283,7 @@ mul = binary("mul", lambda xp, a, b: xp.multiply(a, b),
 
 
 mul.onnx("Mul")
+mul.fuses(lambda a, b: f"({a} * {b})")
 
 
 def _true_divide(xp, a, b):
@@ -307,6 +315,9 @@ def div(xp, input, other, *, rounding_mode=None):
         return xp.trunc(xp.true_divide(input, other))
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
+
+
+div.fuses(lambda a, b, rounding_mode=None: None if rounding_mode else f"({a} / {b})")
 
 
 @div.derivative
@@ -434,6 +445,7 @@ def lerp(g, input, end, weight):
 
 square = unary("square", lambda xp, x: xp.square(x if x.dtype != bool else x.astype(np.int64)),
                lambda g, x, y: g * conjugate(2 * x), promote="common")
+square.fuses(lambda a: f"({a} * {a})")
 reciprocal = unary("reciprocal", lambda xp, x: xp.reciprocal(x),
                    lambda g, x, y: -g * conjugate(y * y), saves="y")
 
@@ -520,6 +532,7 @@ def abs(ctx, grad):
 
 
 abs.onnx("Abs")
+abs.fuses(lambda a: f"abs({a})")
 
 
 def _sign(xp, x):

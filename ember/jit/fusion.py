@@ -22,6 +22,7 @@ import numpy as np
 from ..ops._op import TABLE
 from .ir import Graph, Node, Value, values_in
 from .passes import mutated_values
+from .symbolic import has_dims
 
 MIN_ELEMENTS = 4096  # smaller chains gain less than a kernel call costs
 
@@ -34,7 +35,7 @@ def fusible(n: Node, mutated: set) -> bool:
     out = n.outputs[0]
     if out.dtype is None or out.dtype.name not in _TYPES or out in mutated:
         return False
-    if values_in(n.args) or values_in(tuple(n.kwargs.values())):
+    if values_in((n.args, n.kwargs)) or has_dims((n.args, n.kwargs)):
         return False
     for x in n.inputs:
         if isinstance(x, Value):
@@ -163,13 +164,18 @@ class FusedKernel:
         sub: Graph = node.args[0]
         out = node.outputs[0]
         self.shape = tuple(out.shape)
-        self.size = math.prod(self.shape)
         self.dtype = np.dtype(out.dtype.name)
         self.patterns = [_pattern(v.shape, self.shape) for v in node.inputs]
         rows = {p[1] for p in self.patterns if isinstance(p, tuple)}
         if len(rows) > 1:
             raise ValueError("fused inputs broadcast along different suffixes")
         self.row = rows.pop() if rows else (self.shape[-1] if self.shape else 1)
+        # The call's sizes come from its operands, so that a graph over a dynamic dimension
+        # (`ember.jit.symbolic`) runs at any size: the output is shaped as its first full
+        # operand, its rows as long as a suffix operand.
+        self.full = next((i for i, p in enumerate(self.patterns) if p == "full"), None)
+        self.suffix = next((i for i, p in enumerate(self.patterns) if isinstance(p, tuple)),
+                           None)
         names = {v: f"a{i}[{self._index(p)}]" for i, (v, p) in
                  enumerate(zip(node.inputs, self.patterns))}
         body = []
@@ -203,28 +209,28 @@ class FusedKernel:
             self._kernel = kernels.compile_source(self.source, "fused")
         return self._kernel
 
-    def _operand(self, a, p):
-        if p == "full":
-            return np.ascontiguousarray(a).reshape(-1, self.row)
-        return np.ascontiguousarray(a).reshape(-1)
-
     def __call__(self, *arrays):
         kernel = self._kernel or self.kernel()
+        shape = self.shape if self.full is None else arrays[self.full].shape
+        row = (arrays[self.suffix].size if self.suffix is not None
+               else shape[-1] if shape else 1)
         out = None
         for i in self.dead:
             a = arrays[i]
             # References beyond those of an unshared temporary (measured by `_Probe`):
             # anything more is a live alias (a view, a saved tensor) that must not change.
-            if (type(a) is np.ndarray and a.dtype == self.dtype and a.base is None
-                    and a.flags.c_contiguous and a.flags.writeable
+            if (type(a) is np.ndarray and a.dtype == self.dtype and a.shape == shape
+                    and a.base is None and a.flags.c_contiguous and a.flags.writeable
                     and sys.getrefcount(a) <= _HOLDERS):
                 out = a
                 self.reuses += 1
                 break
         if out is None:
-            out = np.empty(self.shape, self.dtype)
-        kernel(out.reshape(-1, self.row),
-               *[self._operand(a, p) for a, p in zip(arrays, self.patterns)])
+            out = np.empty(shape, self.dtype)
+        kernel(out.reshape(-1, row),
+               *[np.ascontiguousarray(a).reshape(-1, row) if p == "full"
+                 else np.ascontiguousarray(a).reshape(-1)
+                 for a, p in zip(arrays, self.patterns)])
         return out
 
 

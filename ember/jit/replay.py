@@ -24,6 +24,7 @@ from ..ops._op import TABLE, apply
 from ..ops._inplace import apply_inplace
 from .ir import AsArray, Graph, Node, Value, resolve, values_in
 from .passes import last_readers
+from .symbolic import Dim, has_dims, with_shapes
 from .tracer import Generator
 
 _LITERALS = (type(None), bool, int, str)
@@ -51,6 +52,8 @@ class _Source:
         if isinstance(obj, Value):
             return names[obj]
         t = type(obj)
+        if t is Dim:
+            return obj.source()
         if t in _LITERALS or t is float and math.isfinite(obj):
             return repr(obj)
         if t is tuple:
@@ -94,10 +97,11 @@ class _Source:
 
 
 def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
-          kernels: dict | None = None) -> Callable:
+          kernels: dict | None = None, dims: bool = False) -> Callable:
     """A function ``run(*arrays) -> tuple`` computing ``outputs`` from the arrays of
     ``inputs`` (values of ``graph``; constants are bound in). ``kernels`` maps fused nodes
-    to their compiled callables."""
+    to their compiled callables. ``dims``: the graph holds `Dim`s (`ember.jit.symbolic`),
+    and ``run(dims, *arrays)`` takes the dynamic sizes first."""
     src = _Source()
     src.globals["xp"] = xp
     names: dict[Value, str] = {}
@@ -119,7 +123,7 @@ def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
     result = ", ".join(src.expr(v, names) if isinstance(v, Value) else src.bind(v, "k")
                        for v in outputs)
     body.append(f"return ({result}{',' if len(outputs) == 1 else ''})")
-    params = ", ".join(names[v] for v in inputs)
+    params = ", ".join(["dims"] * dims + [names[v] for v in inputs])
     code = f"def run({params}):\n" + "".join(f"    {line}\n" for line in body)
     namespace = dict(src.globals)
     exec(compile(code, f"<ember graph {id(graph):#x}>", "exec"), namespace)
@@ -142,7 +146,11 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
         return
     if kind == "derivative":
         ctx, stash = node.args[0], node.args[1]
-        call = (f"run_derivative({node.op!r}, {src.bind(ctx, 'ctx')}, [{', '.join(operands)}],"
+        ctx_source = src.bind(ctx, "ctx")
+        if has_dims(ctx):  # its input shapes follow the dynamic sizes
+            src.globals["with_shapes"] = with_shapes
+            ctx_source = f"with_shapes({ctx_source}, {src.expr(ctx.shapes, names)})"
+        call = (f"run_derivative({node.op!r}, {ctx_source}, [{', '.join(operands)}],"
                 f" {src.expr(stash, names)}, {src.arg(node.args[2:], names)}, "
                 f"{src.arg(node.kwargs, names)})")
         src.globals["run_derivative"] = run_derivative

@@ -245,3 +245,19 @@ def test_each_scalar_form_fused_equals_the_eager_op(name):
     assert [n.op for n in graph.nodes[0].args[0].nodes] == ["mul", name]
     got, = _run(graph, *tensors, kernels=kernels)
     np.testing.assert_allclose(got, result._data, rtol=1e-6, atol=1e-6)
+
+
+def test_relu_writes_over_a_product_only_it_reads():
+    x, w, b = ember.randn(8, 5), ember.randn(5, 6), ember.randn(6)
+    graph, result = _graph(lambda x, w, b: (ember.addmm(b, x, w).relu(), (x @ w).relu() * 2),
+                           x, w, b)
+    run = replay.build(graph, graph.inputs, graph.outputs)
+    assert run.source.count(", out=") == 3  # both relus and the mul: the products are theirs
+    for got, want in zip(run(x._data, w._data, b._data), result):
+        np.testing.assert_array_equal(got, want._data)
+    graph, result = _graph(lambda x, w: ((x @ w).relu(), (x @ w).t()), x, w)
+    passes.eliminate_common_subexpressions(graph)  # one product, read twice: no overwrite
+    run = replay.build(graph, graph.inputs, graph.outputs)
+    assert ", out=" not in run.source
+    for got, want in zip(run(x._data, w._data), result):
+        np.testing.assert_array_equal(got, want._data)

@@ -101,7 +101,7 @@ def test_cache_limit_then_eager(monkeypatch):
     assert any("cache_size_limit" in str(w.message) for w in record)
 
 
-def test_graph_break_falls_back_to_eager_and_explain_names_the_line():
+def test_graph_break_runs_the_ops_before_it_compiled_and_explain_names_the_line():
     def f(x):
         y = x * 2
         if y.sum() > 0:  # the break
@@ -113,12 +113,62 @@ def test_graph_break_falls_back_to_eager_and_explain_names_the_line():
         x = ember.ones(3) * sign
         np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
     report = compiler.explain(f)(ember.ones(3))
-    assert report.graph_break_count == 1 and report.graph_count == 0
+    assert report.graph_break_count == 1 and report.graph_count == 1  # the ops before it
+    assert report.ops_per_graph == [["mul", "sum", "gt"]]
     assert report.break_reasons[0].user_stack == f"{os.path.basename(__file__)}:{line}"
     assert "boolean" in report.break_reasons[0].reason
     assert "Break Reason 1" in str(report)
     ok = compiler.explain(lambda x: x.relu() * 2, ember.randn(3))
     assert (ok.graph_count, ok.graph_break_count, ok.ops_per_graph) == (1, 0, [["relu", "mul"]])
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_graph_break_prefix_outputs_and_gradients_equal_eager(train):
+    eager, twin = twins(lambda: ember.nn.ModuleDict({
+        "body": ember.nn.Sequential(ember.nn.Linear(8, 16), ember.nn.ReLU(),
+                                    ember.nn.Linear(16, 4), ember.nn.BatchNorm1d(4)),
+        "head": ember.nn.Linear(4, 3)}), train)
+    kept = []
+
+    def program(model):
+        def f(x):
+            h = model["body"](x)
+            kept.append(h.relu())  # Python keeps a value of the part before the break
+            if h[:, 0].sum() > 0:  # the break (either branch: x is random)
+                return model["head"](h).relu().sum()
+            return (model["head"](h) * 2).sum()
+        return f
+    fast = ember.compile(program(twin))
+    f = program(eager)
+    for step in range(6):
+        x = ember.randn(5, 8)
+        kept.clear()
+        out_e, out_c = f(x), fast(x)
+        assert_same(out_e, out_c, f"step {step}")
+        assert_same(kept[0], kept[1], f"kept, step {step}")
+        if train:
+            out_e.backward()
+            out_c.backward()
+            for (n, p), q in zip(eager.named_parameters(), twin.parameters()):
+                np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=n)
+                p.grad = q.grad = None
+        for (n, b), c in zip(eager.named_buffers(), twin.buffers()):
+            np.testing.assert_array_equal(b.numpy(), c.numpy(), err_msg=n)
+    entry, = fast._cache.values()
+    assert isinstance(entry, compiler.PrefixEntry)
+    assert [n.op for n in entry.entry.graph.nodes][-2:] == ["sum", "gt"]
+    assert kept[1].grad_fn is None  # kept but not read on: as a saved tensor, no gradient
+
+
+def test_a_break_reading_an_unknown_tensor_runs_the_whole_call_eagerly():
+    def f(x):
+        y = x * 2
+        return y[y.argmax()] + 1  # indexing with a 0-d tensor: a read capture can't place
+    fast = ember.compile(f)
+    for _ in range(2):
+        x = ember.randn(4)
+        np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
+    assert list(fast._cache.values()) == [compiler._EAGER]
 
 
 def test_fullgraph_refuses_a_break():

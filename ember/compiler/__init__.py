@@ -10,6 +10,12 @@ again (up to ``config.cache_size_limit`` variants); what capture cannot follow (
 reading tensor data, a backward computed outside the op table) runs eagerly and is
 listed by `explain`.
 
+A graph break splits the call: the ops before it run as one compiled graph (with its
+captured backward), which returns every value Python can still see; the program then runs
+from its start with those op calls answered from the graph (no arithmetic, one lookup
+each) and on eagerly from the break. A value Python kept without reading it on (a list,
+an attribute) comes back without gradient history, as a saved tensor would.
+
 Sizes (``dynamic``): with ``dynamic=False`` every new input shape is captured anew. With
 ``dynamic=None`` (the default), a call that changes one size of the inputs (a batch) is
 captured again, and if the two graphs differ only in ints that follow that size
@@ -25,6 +31,8 @@ import functools
 import warnings
 import weakref
 from typing import Callable
+
+import numpy as np
 
 from .. import backend
 from .._tensor import wrap
@@ -77,8 +85,8 @@ def disable(fn: Callable | None = None, recursive: bool = True):
     @functools.wraps(fn)
     def eager_only(*args, **kwargs):
         if _capturing[0] and _TRACER:
-            _TRACER[0].breaks.append((f"{getattr(fn, '__qualname__', fn)} is marked "
-                                      "@ember.compiler.disable", user_source()))
+            _TRACER[0].graph_break(f"{getattr(fn, '__qualname__', fn)} is marked "
+                                   "@ember.compiler.disable", user_source())
         return fn(*args, **kwargs)
     eager_only._ember_compile_disabled = True
     return eager_only
@@ -151,6 +159,82 @@ class Entry:
                     if k:
                         t._output_nr = k
         return unflatten(self.out_tree, outs)
+
+
+class PrefixEntry:
+    """A variant with a graph break: the ops before the break run as one compiled graph
+    (``entry``); then the program runs from its start with each of those op calls answered
+    from the graph's results (`_Answers`), and eagerly from the break on."""
+
+    __slots__ = ("entry", "calls")
+
+    def __init__(self, entry: Entry, calls: list):
+        self.entry = entry
+        self.calls = calls
+
+    def __call__(self, compiled: "CompiledFunction", tensors: list, args, kwargs):
+        answers = _Answers(self.calls, self.entry(tensors))
+        _TRACER.append(answers)
+        compiled.running = True
+        try:
+            return compiled.fn(*args, **kwargs)
+        finally:
+            compiled.running = False
+            if answers in _TRACER:  # the program stopped before its break
+                _TRACER.remove(answers)
+
+
+class _Answers:
+    """Stands where a tracer would (`ember._trace_hook`) while a program replays the calls
+    before its graph break: each op call gets the compiled graph's result for it, in order,
+    and the hook removes itself after the last one."""
+
+    def __init__(self, calls: list, seen: tuple):
+        self.calls = calls
+        self.seen = seen
+        self.at = 0
+        self.breaks: list = []
+
+    def _next(self, op) -> list:
+        name, _, outs = self.calls[self.at]
+        if name != op.name:
+            _TRACER.remove(self)
+            raise RuntimeError(f"ember.compile: the program called {op.name} where its capture "
+                               f"called {name} (it depends on something the guards don't "
+                               "check); ember.compiler.reset() captures it again")
+        self.at += 1
+        if self.at == len(self.calls):
+            _TRACER.remove(self)
+        return outs
+
+    def __call__(self, op, args, kwargs):
+        outs = [self.seen[i] if i is not None else _unseen(shape, dtype)
+                for i, shape, dtype in self._next(op)]
+        return outs[0] if op.n_outputs == 1 else tuple(outs)
+
+    def inplace(self, op, target, args, kwargs):
+        (i, _, _), = self._next(op)
+        if i is not None:  # the graph wrote the value Python reads on
+            target._data = self.seen[i]._data
+        return target
+
+    def data_dependent(self, what, tensor=None) -> None:
+        pass
+
+    def graph_break(self, reason, source) -> None:
+        pass
+
+    def backward(self, node, grads):
+        return node.apply(grads)
+
+
+def _unseen(shape, dtype):
+    """A value that capture found nothing reads after the break: NaN (or the least integer)
+    everywhere, read-only, so that a use capture missed shows."""
+    np_dtype = np.dtype(dtype.np) if dtype is not None else np.dtype(np.float32)
+    fill = np.nan if np_dtype.kind in "fc" else (
+        False if np_dtype.kind == "b" else np.iinfo(np_dtype).min)
+    return wrap(np.broadcast_to(np.full((), fill, np_dtype), shape))
 
 
 def _new_backward(entry: Entry, results, tensors, dims):
@@ -234,6 +318,8 @@ class CompiledFunction:
             return self._capture(key, args, kwargs)
         if entry is _EAGER:
             return self._eager(args, kwargs)
+        if type(entry) is PrefixEntry:
+            return entry(self, tensors, args, kwargs)
         return entry(tensors)
 
     def _eager(self, args, kwargs):
@@ -261,6 +347,11 @@ class CompiledFunction:
             _capturing[0] = False
         if cap.breaks:
             self._break(key, cap.breaks)
+            if cap.prefix is not None:
+                try:
+                    self._cache[key] = PrefixEntry(self._build(cap), cap.prefix)
+                except GraphBreak:
+                    pass
             return cap.result
         sig = signature(cap.graph) if self.dynamic is not False else None
         dynamic = None

@@ -536,7 +536,7 @@ class Tensor:
         2.5
         """
         if _TRACER:
-            _note_data_read("Tensor.item()")
+            _note_data_read("Tensor.item()", self)
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
@@ -549,7 +549,7 @@ class Tensor:
         [[1, 2], [3, 4]]
         """
         if _TRACER:
-            _note_data_read("Tensor.tolist()")
+            _note_data_read("Tensor.tolist()", self)
         return self._host().tolist()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -560,7 +560,7 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         if _TRACER:
-            _note_data_read("Tensor.numpy()")
+            _note_data_read("Tensor.numpy()", self)
         if not self.is_cpu:
             raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
                             "Tensor.cpu() to copy the tensor to host memory first.")
@@ -599,7 +599,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if _TRACER:
-            _note_data_read("converting a tensor to a Python boolean")
+            _note_data_read("converting a tensor to a Python boolean", self)
         if self._data.size != 1:
             amount = "no values" if self._data.size == 0 else "more than one value"
             raise RuntimeError(f"Boolean value of Tensor with {amount} is ambiguous")

@@ -8,7 +8,8 @@ idle tracer costs nothing measurable.
 ACTIVE: list = []
 
 
-def note(what: str) -> None:
-    """Tell an active tracer that Python just read tensor data (``what`` says how)."""
+def note(what: str, tensor=None) -> None:
+    """Tell an active tracer that Python just read the data of ``tensor`` (``what`` says
+    how)."""
     if ACTIVE:
-        ACTIVE[0].data_dependent(what)
+        ACTIVE[0].data_dependent(what, tensor)

@@ -73,7 +73,7 @@ def test_compiled_mlp_matches_pytorch(rng):
 
 def test_recompiles_on_new_shape_dtype_grad_mode_and_training():
     model = ember.nn.Sequential(ember.nn.Linear(3, 3), ember.nn.Dropout(0.0))
-    fast = ember.compile(model)
+    fast = ember.compile(model, dynamic=False)  # (automatic dynamic sizes: tests below)
     fast(ember.randn(2, 3))
     fast(ember.randn(2, 3))
     assert len(_entries(fast)) == 1
@@ -91,7 +91,7 @@ def test_recompiles_on_new_shape_dtype_grad_mode_and_training():
 
 def test_cache_limit_then_eager(monkeypatch):
     monkeypatch.setattr(compiler.config, "cache_size_limit", 2)
-    f = ember.compile(lambda x: x * 2)
+    f = ember.compile(lambda x: x * 2, dynamic=False)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         for n in range(1, 5):
@@ -101,7 +101,7 @@ def test_cache_limit_then_eager(monkeypatch):
     assert any("cache_size_limit" in str(w.message) for w in record)
 
 
-def test_graph_break_falls_back_to_eager_and_explain_names_the_line():
+def test_graph_break_runs_the_ops_before_it_compiled_and_explain_names_the_line():
     def f(x):
         y = x * 2
         if y.sum() > 0:  # the break
@@ -113,12 +113,62 @@ def test_graph_break_falls_back_to_eager_and_explain_names_the_line():
         x = ember.ones(3) * sign
         np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
     report = compiler.explain(f)(ember.ones(3))
-    assert report.graph_break_count == 1 and report.graph_count == 0
+    assert report.graph_break_count == 1 and report.graph_count == 1  # the ops before it
+    assert report.ops_per_graph == [["mul", "sum", "gt"]]
     assert report.break_reasons[0].user_stack == f"{os.path.basename(__file__)}:{line}"
     assert "boolean" in report.break_reasons[0].reason
     assert "Break Reason 1" in str(report)
     ok = compiler.explain(lambda x: x.relu() * 2, ember.randn(3))
     assert (ok.graph_count, ok.graph_break_count, ok.ops_per_graph) == (1, 0, [["relu", "mul"]])
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_graph_break_prefix_outputs_and_gradients_equal_eager(train):
+    eager, twin = twins(lambda: ember.nn.ModuleDict({
+        "body": ember.nn.Sequential(ember.nn.Linear(8, 16), ember.nn.ReLU(),
+                                    ember.nn.Linear(16, 4), ember.nn.BatchNorm1d(4)),
+        "head": ember.nn.Linear(4, 3)}), train)
+    kept = []
+
+    def program(model):
+        def f(x):
+            h = model["body"](x)
+            kept.append(h.relu())  # Python keeps a value of the part before the break
+            if h[:, 0].sum() > 0:  # the break (either branch: x is random)
+                return model["head"](h).relu().sum()
+            return (model["head"](h) * 2).sum()
+        return f
+    fast = ember.compile(program(twin))
+    f = program(eager)
+    for step in range(6):
+        x = ember.randn(5, 8)
+        kept.clear()
+        out_e, out_c = f(x), fast(x)
+        assert_same(out_e, out_c, f"step {step}")
+        assert_same(kept[0], kept[1], f"kept, step {step}")
+        if train:
+            out_e.backward()
+            out_c.backward()
+            for (n, p), q in zip(eager.named_parameters(), twin.parameters()):
+                np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=n)
+                p.grad = q.grad = None
+        for (n, b), c in zip(eager.named_buffers(), twin.buffers()):
+            np.testing.assert_array_equal(b.numpy(), c.numpy(), err_msg=n)
+    entry, = fast._cache.values()
+    assert isinstance(entry, compiler.PrefixEntry)
+    assert [n.op for n in entry.entry.graph.nodes][-2:] == ["sum", "gt"]
+    assert kept[1].grad_fn is None  # kept but not read on: as a saved tensor, no gradient
+
+
+def test_a_break_reading_an_unknown_tensor_runs_the_whole_call_eagerly():
+    def f(x):
+        y = x * 2
+        return y[y.argmax()] + 1  # indexing with a 0-d tensor: a read capture can't place
+    fast = ember.compile(f)
+    for _ in range(2):
+        x = ember.randn(4)
+        np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
+    assert list(fast._cache.values()) == [compiler._EAGER]
 
 
 def test_fullgraph_refuses_a_break():
@@ -256,3 +306,93 @@ def test_compiled_layers_match_eager_with_input_gradients(name):
         for p, q in zip(eager.parameters(), twin.parameters()):
             np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=name)
     assert len(_entries(fast)) == 1
+
+
+def _with_batch(x, batch):
+    shape = (batch,) + tuple(x.shape[1:])
+    return ember.randint(0, 96, shape) if x.dtype == ember.int64 else ember.randn(*shape)
+
+
+@pytest.mark.parametrize("dynamic", [True, None, False])
+@pytest.mark.parametrize("name", ["mlp", "lenet", "transformer", "gpt", "lstm"])
+def test_dynamic_batch_outputs_and_gradients_equal_eager(name, dynamic):
+    make, inputs = MODELS[name]
+    eager, twin = twins(make)
+    fast = ember.compile(twin, dynamic=dynamic)
+    batches = (4, 3, 6, 5, 4)
+    for batch in batches:
+        x = _with_batch(inputs()[0], batch)
+        out_e, out_c = eager(x), fast(x)
+        assert_same(out_e, out_c, f"{name} batch {batch}")
+        eager.zero_grad()
+        twin.zero_grad()
+        scalar_loss(out_e).backward()
+        scalar_loss(out_c).backward()
+        for (n, p), q in zip(eager.named_parameters(), twin.parameters()):
+            np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy(), err_msg=n)
+    captured = len(fast._compiled.graphs)
+    if name == "lstm" or dynamic is False:  # its initial state is a constant of the batch's
+        assert captured == len(set(batches))
+    else:  # dynamic=True: never captured again; None: once more, at the second size
+        assert captured == (1 if dynamic else 2)
+        assert fast._compiled._dynamic[0] == (0, 0, 1)
+
+
+def test_dynamic_batch_follows_a_flattened_target_and_specializes_size_one():
+    model = ember.nn.Linear(5, 3)
+    loss_fn = ember.nn.CrossEntropyLoss()
+    fast = ember.compile(lambda x, y: loss_fn(model(x).flatten(0, 1), y))
+    for batch in (4, 2, 7, 1, 3):
+        x, y = ember.randn(batch, 6, 5), ember.randint(0, 3, (batch * 6,))
+        model.zero_grad()
+        fast(x, y).backward()
+        got = model.weight.grad.clone()
+        model.zero_grad()
+        want = loss_fn(model(x).flatten(0, 1), y)
+        want.backward()
+        np.testing.assert_array_equal(got.numpy(), model.weight.grad.numpy())
+    assert fast._dynamic == ((0, 0, 1), (1, 0, 6))  # y's batch is 6 per x's
+    assert len(fast.graphs) == 3  # 4, then 2 (dynamic from then on), then 1 on its own
+
+
+def test_generalize_fits_the_ints_that_follow_the_size():
+    from ember.jit import replay, symbolic
+    from ember.jit._traced import capture
+
+    def f(x):
+        return x.reshape(x.shape[0] * 2, 3)[: x.shape[0] + 1] * 2.5
+
+    first, _, _ = capture(f, (ember.randn(4, 6),), {})
+    second, _, _ = capture(f, (ember.randn(7, 6),), {})
+    assert symbolic.generalize(symbolic.signature(first), second, 4, 7)
+    assert repr(second.nodes[0].args) == "((2 * s[0]), 3)"
+    run = replay.build(second, second.inputs, second.outputs, dims=True)
+    for batch in (2, 5, 9):
+        x = ember.randn(batch, 6)
+        np.testing.assert_array_equal(run((batch,), x.numpy())[0], f(x).numpy())
+    third, _, _ = capture(lambda x: x * float(x.shape[0]), (ember.randn(3, 2),), {})
+    fourth, _, _ = capture(lambda x: x * float(x.shape[0]), (ember.randn(5, 2),), {})
+    assert not symbolic.generalize(symbolic.signature(third), fourth, 3, 5)
+
+
+def test_a_graph_that_depends_on_the_size_stays_specialized():
+    fast = ember.compile(lambda x: x * float(x.shape[0]))  # a float that follows the size
+    for batch in (2, 3, 4):
+        x = ember.randn(batch, 2)
+        np.testing.assert_array_equal(fast(x).numpy(), (x * float(batch)).numpy())
+    assert fast._dynamic == () and len(fast.graphs) == 3
+
+
+def test_dynamic_true_probe_leaves_buffers_and_random_state_alone():
+    eager, twin = twins(lambda: ember.nn.Sequential(ember.nn.Linear(4, 4),
+                                                    ember.nn.BatchNorm1d(4),
+                                                    ember.nn.Dropout(0.5)))
+    fast = ember.compile(twin, dynamic=True)
+    x = ember.randn(5, 4)
+    ember.manual_seed(3)
+    want = eager(x)
+    ember.manual_seed(3)
+    got = fast(x)
+    assert_same(want, got, "first call")
+    for a, b in zip(eager.buffers(), twin.buffers()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -217,3 +217,47 @@ def test_graph_check_finds_reads_before_definitions():
     graph.nodes.reverse()
     with pytest.raises(ValueError, match="before it is defined"):
         check(graph)
+
+
+FUSIBLE = sorted(name for name, op in ember.ops.TABLE.items() if op.scalar_form is not None)
+
+
+def test_scalar_forms_are_declared_in_the_op_table():
+    assert {"add", "mul", "relu", "where", "masked_fill", "gt"} <= set(FUSIBLE)
+    assert all(ember.ops.TABLE[n].elementwise for n in FUSIBLE)
+
+
+@pytest.mark.parametrize("name", FUSIBLE)
+def test_each_scalar_form_fused_equals_the_eager_op(name):
+    op = ember.ops.TABLE[name]
+    x, y = ember.randn(16, 32), ember.randn(32)  # y broadcasts along the rows
+    mask = ember.randn(16, 32) > 0
+    tensors, plain = {1: ([x], []), 2: ([x, y], []), 3: ([x, mask], [0.5])}[op.nin]
+    if name == "where":
+        tensors, plain = [mask, x, y], []
+
+    def f(*tensors):  # x * 1 first: a chain of two nodes
+        return op(*[t * 1 if t is x else t for t in tensors], *plain)
+
+    graph, result = _graph(f, *tensors)
+    kernels = fusion.fuse_elementwise(graph, graph.outputs, min_elements=1)
+    assert _ops(graph) == ["fused"], name
+    assert [n.op for n in graph.nodes[0].args[0].nodes] == ["mul", name]
+    got, = _run(graph, *tensors, kernels=kernels)
+    np.testing.assert_allclose(got, result._data, rtol=1e-6, atol=1e-6)
+
+
+def test_relu_writes_over_a_product_only_it_reads():
+    x, w, b = ember.randn(8, 5), ember.randn(5, 6), ember.randn(6)
+    graph, result = _graph(lambda x, w, b: (ember.addmm(b, x, w).relu(), (x @ w).relu() * 2),
+                           x, w, b)
+    run = replay.build(graph, graph.inputs, graph.outputs)
+    assert run.source.count(", out=") == 3  # both relus and the mul: the products are theirs
+    for got, want in zip(run(x._data, w._data, b._data), result):
+        np.testing.assert_array_equal(got, want._data)
+    graph, result = _graph(lambda x, w: ((x @ w).relu(), (x @ w).t()), x, w)
+    passes.eliminate_common_subexpressions(graph)  # one product, read twice: no overwrite
+    run = replay.build(graph, graph.inputs, graph.outputs)
+    assert ", out=" not in run.source
+    for got, want in zip(run(x._data, w._data), result):
+        np.testing.assert_array_equal(got, want._data)

@@ -9,6 +9,21 @@ returns tensors whose ``grad_fn`` runs the captured backward. A guard that fails
 again (up to ``config.cache_size_limit`` variants); what capture cannot follow (Python
 reading tensor data, a backward computed outside the op table) runs eagerly and is
 listed by `explain`.
+
+A graph break splits the call: the ops before it run as one compiled graph (with its
+captured backward), which returns every value Python can still see; the program then runs
+from its start with those op calls answered from the graph (no arithmetic, one lookup
+each) and on eagerly from the break. A value Python kept without reading it on (a list,
+an attribute) comes back without gradient history, as a saved tensor would.
+
+Sizes (``dynamic``): with ``dynamic=False`` every new input shape is captured anew. With
+``dynamic=None`` (the default), a call that changes one size of the inputs (a batch) is
+captured again, and if the two graphs differ only in ints that follow that size
+(`ember.jit.symbolic`) the new graph serves every size of it from then on. With
+``dynamic=True`` the first call also captures at a smaller batch (dim 0 of the inputs
+sharing the first input's batch size, buffers and random state put back afterwards), so
+that a new batch size runs the first graph without capturing. Sizes 0 and 1 are always
+specialized; Python branching on a dynamic size is not guarded (as in `ember.jit.trace`).
 """
 from __future__ import annotations
 
@@ -16,6 +31,8 @@ import functools
 import warnings
 import weakref
 from typing import Callable
+
+import numpy as np
 
 from .. import backend
 from .._tensor import wrap
@@ -27,6 +44,7 @@ from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
 from ..jit._traced import named_state
 from ..jit.autodiff import capture_joint, split
+from ..jit.symbolic import generalize, signature
 from ..nn.modules.module import Module
 from ..jit.tracer import GraphBreak, user_source
 from . import backends
@@ -67,8 +85,8 @@ def disable(fn: Callable | None = None, recursive: bool = True):
     @functools.wraps(fn)
     def eager_only(*args, **kwargs):
         if _capturing[0] and _TRACER:
-            _TRACER[0].breaks.append((f"{getattr(fn, '__qualname__', fn)} is marked "
-                                      "@ember.compiler.disable", user_source()))
+            _TRACER[0].graph_break(f"{getattr(fn, '__qualname__', fn)} is marked "
+                                   "@ember.compiler.disable", user_source())
         return fn(*args, **kwargs)
     eager_only._ember_compile_disabled = True
     return eager_only
@@ -112,20 +130,27 @@ class Entry:
     """One captured variant: its runners and how to wire their results."""
 
     __slots__ = ("forward", "backward", "n_out", "diff_outputs", "wrt", "params",
-                 "out_tree", "graph", "backward_graph")
+                 "out_tree", "graph", "backward_graph", "signature", "shapes", "symbol")
 
     def __call__(self, tensors: list):
         params = self.params
+        arrays = [t._data for t in tensors]
+        arrays += [p._data for p in params]
+        dims = None
+        if self.symbol is not None:  # a shape-polymorphic graph: this call's size first
+            i, axis, scale = self.symbol
+            dims = (arrays[i].shape[axis] // scale,)
+            arrays.insert(0, dims)
         if _PROFILER:  # the replay calls no ops the profiler would see: one range for all
             from ..profiler import record_function
             with record_function("CompiledFunction"):
-                results = self.forward(*[t._data for t in tensors], *[p._data for p in params])
+                results = self.forward(*arrays)
         else:
-            results = self.forward(*[t._data for t in tensors], *[p._data for p in params])
+            results = self.forward(*arrays)
         n_out = self.n_out
         outs = [wrap(a) if hasattr(a, "dtype") else a for a in results[:n_out]]
         if self.backward is not None:
-            node = _new_backward(self, results, tensors)
+            node = _new_backward(self, results, tensors, dims)
             if node is not None:
                 for k, i in enumerate(self.diff_outputs):
                     t = outs[i]
@@ -136,7 +161,83 @@ class Entry:
         return unflatten(self.out_tree, outs)
 
 
-def _new_backward(entry: Entry, results, tensors):
+class PrefixEntry:
+    """A variant with a graph break: the ops before the break run as one compiled graph
+    (``entry``); then the program runs from its start with each of those op calls answered
+    from the graph's results (`_Answers`), and eagerly from the break on."""
+
+    __slots__ = ("entry", "calls")
+
+    def __init__(self, entry: Entry, calls: list):
+        self.entry = entry
+        self.calls = calls
+
+    def __call__(self, compiled: "CompiledFunction", tensors: list, args, kwargs):
+        answers = _Answers(self.calls, self.entry(tensors))
+        _TRACER.append(answers)
+        compiled.running = True
+        try:
+            return compiled.fn(*args, **kwargs)
+        finally:
+            compiled.running = False
+            if answers in _TRACER:  # the program stopped before its break
+                _TRACER.remove(answers)
+
+
+class _Answers:
+    """Stands where a tracer would (`ember._trace_hook`) while a program replays the calls
+    before its graph break: each op call gets the compiled graph's result for it, in order,
+    and the hook removes itself after the last one."""
+
+    def __init__(self, calls: list, seen: tuple):
+        self.calls = calls
+        self.seen = seen
+        self.at = 0
+        self.breaks: list = []
+
+    def _next(self, op) -> list:
+        name, _, outs = self.calls[self.at]
+        if name != op.name:
+            _TRACER.remove(self)
+            raise RuntimeError(f"ember.compile: the program called {op.name} where its capture "
+                               f"called {name} (it depends on something the guards don't "
+                               "check); ember.compiler.reset() captures it again")
+        self.at += 1
+        if self.at == len(self.calls):
+            _TRACER.remove(self)
+        return outs
+
+    def __call__(self, op, args, kwargs):
+        outs = [self.seen[i] if i is not None else _unseen(shape, dtype)
+                for i, shape, dtype in self._next(op)]
+        return outs[0] if op.n_outputs == 1 else tuple(outs)
+
+    def inplace(self, op, target, args, kwargs):
+        (i, _, _), = self._next(op)
+        if i is not None:  # the graph wrote the value Python reads on
+            target._data = self.seen[i]._data
+        return target
+
+    def data_dependent(self, what, tensor=None) -> None:
+        pass
+
+    def graph_break(self, reason, source) -> None:
+        pass
+
+    def backward(self, node, grads):
+        return node.apply(grads)
+
+
+def _unseen(shape, dtype):
+    """A value that capture found nothing reads after the break: NaN (or the least integer)
+    everywhere, read-only, so that a use capture missed shows."""
+    np_dtype = np.dtype(dtype.np) if dtype is not None else np.dtype(np.float32)
+    fill = np.nan if np_dtype.kind in "fc" else (
+        False if np_dtype.kind == "b" else np.iinfo(np_dtype).min)
+    return wrap(np.broadcast_to(np.full((), fill, np_dtype), shape))
+
+
+def _new_backward(entry: Entry, results, tensors, dims):
     edges = []
     needed = False
     for kind, i in entry.wrt:
@@ -150,7 +251,7 @@ def _new_backward(entry: Entry, results, tensors):
     node.next_functions = tuple(edges)
     node._saved = tuple(results[entry.n_out:])
     node._pre_hooks = node._hooks = node._tensor_hooks = node.metadata = None
-    node.run = entry.backward
+    node.run = entry.backward if dims is None else functools.partial(entry.backward, dims)
     node.templates = [results[i] for i in entry.diff_outputs]
     node.n_outputs = len(entry.diff_outputs)
     return node
@@ -175,6 +276,8 @@ class CompiledFunction:
         self.graphs: list = []
         self.running = False
         self._modules = None
+        # Where the inputs hold the one dynamic size s: (tensor index, axis, k) for a size k*s
+        self._dynamic: tuple = ()
         self._warned_limit = False
         _COMPILED.add(self)
         functools.update_wrapper(self, fn, updated=())
@@ -187,8 +290,11 @@ class CompiledFunction:
                 self._params = list(self.module.parameters())
             module_state = (tuple(m.training for m in self._modules),
                             tuple(p._requires_grad for p in self._params))
-        return (tree, tuple((t._data.shape, t._data.dtype, type(t._data), t._requires_grad)
-                            for t in tensors), STATE.grad_enabled, module_state)
+        shapes = [t._data.shape for t in tensors]
+        if self._dynamic:
+            shapes = _wildcard(shapes, self._dynamic)
+        return (tree, tuple((s, t._data.dtype, type(t._data), t._requires_grad)
+                            for s, t in zip(shapes, tensors)), STATE.grad_enabled, module_state)
 
     def __call__(self, *args, **kwargs):
         if (self.running or self.backend is None or _AUTOCAST or _TRACER
@@ -212,6 +318,8 @@ class CompiledFunction:
             return self._capture(key, args, kwargs)
         if entry is _EAGER:
             return self._eager(args, kwargs)
+        if type(entry) is PrefixEntry:
+            return entry(self, tensors, args, kwargs)
         return entry(tensors)
 
     def _eager(self, args, kwargs):
@@ -223,22 +331,112 @@ class CompiledFunction:
 
     def _capture(self, key, args, kwargs):
         named = named_state(self.module)
+        tensors = flatten((args, kwargs))[0]
+        shapes = [t._data.shape for t in tensors]
+        earlier = self._sibling(key, shapes) if self.dynamic is None else None
         self.running = True
         _capturing[0] = True
         try:
             cap = capture_joint(lambda a, k: self.fn(*a, **k), (args, kwargs), named,
                                 with_backward=True)
+            probe = None
+            if self.dynamic and not cap.breaks:
+                probe = self._probe(args, kwargs, tensors, named)
         finally:
             self.running = False
             _capturing[0] = False
         if cap.breaks:
             self._break(key, cap.breaks)
+            if cap.prefix is not None:
+                try:
+                    self._cache[key] = PrefixEntry(self._build(cap), cap.prefix)
+                except GraphBreak:
+                    pass
             return cap.result
+        sig = signature(cap.graph) if self.dynamic is not False else None
+        dynamic = None
+        if earlier is not None:
+            other_key, entry, positions, size_before = earlier
+            i, axis, scale = positions[0]
+            if generalize(entry.signature, cap.graph, size_before, shapes[i][axis] // scale):
+                dynamic = positions
+                del self._cache[other_key]  # the new graph serves that size too
+        elif probe is not None:
+            positions, probe_sig, size = probe
+            if generalize(probe_sig, cap.graph, size - 1, size):
+                dynamic = positions
+        if dynamic:
+            self._dynamic = dynamic
+            key = self._key(tensors, key[0])
         try:
-            self._cache[key] = self._build(cap)
+            entry = self._build(cap, dynamic[0] if dynamic else None)
         except GraphBreak as e:
             self._break(key, [(e.reason, e.source)])
+            return cap.result
+        entry.signature, entry.shapes = sig, shapes
+        self._cache[key] = entry
         return cap.result
+
+    def _sibling(self, key, shapes):
+        """An entry captured for the same call at another batch size: (its key, the entry,
+        the positions of the batch (see ``_dynamic``), its batch size), or None."""
+        if self._dynamic:
+            return None  # one dynamic size per function
+        for other_key, entry in self._cache.items():
+            if (not isinstance(entry, Entry) or entry.signature is None or other_key[0] != key[0]
+                    or other_key[2:] != key[2:]):
+                continue
+            if any(len(sa) != len(sb) for sa, sb in zip(entry.shapes, shapes)) or any(
+                    x[1:] != y[1:] for x, y in zip(other_key[1], key[1])):
+                continue
+            changed = [(i, axis, a, b) for i, (sa, sb) in enumerate(zip(entry.shapes, shapes))
+                       for axis, (a, b) in enumerate(zip(sa, sb)) if a != b]
+            if not changed:
+                continue
+            base_a = min(a for _, _, a, _ in changed)
+            base_b = min(b for _, _, _, b in changed)
+            if min(base_a, base_b) >= 2 and all(
+                    a % base_a == 0 and b == a // base_a * base_b for _, _, a, b in changed):
+                positions = sorted((a // base_a != 1, i, axis, a // base_a)
+                                   for i, axis, a, _ in changed)
+                return other_key, entry, tuple(p[1:] for p in positions), base_a
+        return None
+
+    def _probe(self, args, kwargs, tensors, named):
+        """``dynamic=True``: capture once more with the batch one smaller, putting back what
+        the run changed (buffers, the random state). (positions, signature, batch) or None.
+        The batch is the smallest first dimension of the inputs; inputs whose first
+        dimension is a multiple k of it (flattened batch x time) shrink by k."""
+        batched = [i for i, t in enumerate(tensors) if t._data.ndim]
+        if not batched:
+            return None
+        size = min(tensors[i]._data.shape[0] for i in batched)
+        if size < 3:
+            return None
+        positions = tuple(sorted(((i, 0, tensors[i]._data.shape[0] // size) for i in batched
+                                  if tensors[i]._data.shape[0] % size == 0),
+                                 key=lambda p: p[2] != 1))
+        smaller = list(tensors)
+        for i, _, scale in positions:
+            t = tensors[i]
+            smaller[i] = wrap(t._data[:scale * (size - 1)].copy()).requires_grad_(
+                t._requires_grad)
+        small_args, small_kwargs = unflatten(flatten((args, kwargs))[1], smaller)
+        from .. import random
+        rng = random.get_rng_state()
+        state = [(t, t._data.copy()) for t in named.values() if not t._requires_grad]
+        try:
+            cap = capture_joint(lambda a, k: self.fn(*a, **k), (small_args, small_kwargs),
+                                named, with_backward=True)
+        except Exception:  # the program doesn't take a smaller batch there: stay static
+            return None
+        finally:
+            random.set_rng_state(rng)
+            for t, data in state:
+                t._data[...] = data
+        if cap.breaks:
+            return None
+        return positions, signature(cap.graph), size
 
     def _break(self, key, breaks) -> None:
         for b in breaks:
@@ -250,18 +448,20 @@ class CompiledFunction:
                               f"program: {reason}" + (f" (at {source})" if source else ""))
         self._cache[key] = _EAGER
 
-    def _build(self, cap) -> Entry:
+    def _build(self, cap, symbol=None) -> Entry:
         fw, saved, bw = split(cap)
         entry = Entry()
+        entry.symbol = symbol
+        dims = symbol is not None
         entry.n_out = len(fw.outputs)
         entry.out_tree = cap.out_tree
         entry.params = list(cap.param_tensors)
         entry.graph = fw
         entry.backward_graph = bw
-        entry.forward = self.backend(fw, fw.inputs + fw.params, fw.outputs + saved)
+        entry.forward = self.backend(fw, fw.inputs + fw.params, fw.outputs + saved, dims)
         entry.backward = None
         if bw is not None:
-            entry.backward = self.backend(bw, bw.inputs, bw.outputs)
+            entry.backward = self.backend(bw, bw.inputs, bw.outputs, dims)
             entry.diff_outputs = cap.diff_outputs
             index = {v: i for i, v in enumerate(cap.graph.inputs[:cap.n_inputs])}
             pindex = {v: i for i, v in enumerate(cap.graph.params)}
@@ -269,6 +469,22 @@ class CompiledFunction:
                          for v in cap.wrt]
         self.graphs.append(fw)
         return entry
+
+
+def _wildcard(shapes: list, positions: tuple) -> list:
+    """``shapes`` with the dynamic size at ``positions`` left out, where the call's sizes
+    there are multiples k*s of one size s (sizes 0 and 1 are specialized)."""
+    try:
+        i, axis, _ = positions[0]
+        size = shapes[i][axis]
+        if size < 2 or any(shapes[i][axis] != k * size for i, axis, k in positions):
+            return shapes
+    except IndexError:
+        return shapes
+    shapes = list(shapes)
+    for i, axis, _ in positions:
+        shapes[i] = shapes[i][:axis] + (None,) + shapes[i][axis + 1:]
+    return shapes
 
 
 class OptimizedModule(Module):

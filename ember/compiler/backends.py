@@ -15,18 +15,18 @@ import numpy as np
 from ..jit import replay
 
 
-def build_cpu(graph, inputs, outputs, fuse: bool) -> Callable:
+def build_cpu(graph, inputs, outputs, fuse: bool, dims: bool = False) -> Callable:
     kernels = {}
     if fuse:
         from ..jit.fusion import fuse_elementwise
         kernels = fuse_elementwise(graph, outputs)
-    return replay.build(graph, inputs, outputs, np, kernels)
+    return replay.build(graph, inputs, outputs, np, kernels, dims)
 
 
-def build_cuda(graph, inputs, outputs, fuse: bool) -> Callable:
+def build_cuda(graph, inputs, outputs, fuse: bool, dims: bool = False) -> Callable:
     # The seam for CuPy: fused nodes would become cupy.ElementwiseKernel's here.
     from .. import backend
-    return replay.build(graph, inputs, outputs, backend.for_device("cuda").xp)
+    return replay.build(graph, inputs, outputs, backend.for_device("cuda").xp, dims=dims)
 
 
 BUILDERS = {"cpu": build_cpu, "cuda": build_cuda}
@@ -40,7 +40,8 @@ def _device_kind(graph) -> str:
 
 
 def lookup(name) -> Callable | None:
-    """The builder ``fn(graph, inputs, outputs) -> run`` for backend ``name`` (None: eager)."""
+    """The builder ``fn(graph, inputs, outputs, dims=False) -> run`` for backend ``name``
+    (None: eager); ``dims``: the graph is shape-polymorphic (`ember.jit.symbolic`)."""
     if name == "eager":
         return None
     if name in ("ember", "inductor"):
@@ -51,6 +52,6 @@ def lookup(name) -> Callable | None:
         raise RuntimeError(f"ember.compile: unknown backend {name!r}; expected 'ember', "
                            "'replay' (or 'aot_eager') or 'eager'")
 
-    def build(graph, inputs, outputs):
-        return BUILDERS[_device_kind(graph)](graph, inputs, outputs, fuse)
+    def build(graph, inputs, outputs, dims: bool = False):
+        return BUILDERS[_device_kind(graph)](graph, inputs, outputs, fuse, dims)
     return build

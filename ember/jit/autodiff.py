@@ -10,11 +10,13 @@ gradients of the inputs and parameters.
 """
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._tensor import wrap
+from .._tensor import Tensor, wrap
 from ..autograd.engine import run_backward
 from ..autograd.grad_mode import STATE
 from ._tree import flatten
@@ -38,6 +40,7 @@ class Capture:
     grad_inputs: list = field(default_factory=list)    # stand-ins for the output gradients
     backward_start: int | None = None
     breaks: list = field(default_factory=list)
+    prefix: list | None = None  # a graph of the part before a break: see `_cut_at_break`
 
 
 def capture_joint(fn, args: tuple, named: dict, with_backward: bool) -> Capture:
@@ -55,6 +58,7 @@ def capture_joint(fn, args: tuple, named: dict, with_backward: bool) -> Capture:
         graph.output_tree = out_tree
         cap = Capture(graph, in_tree, out_tree, result, [], len(tensors), breaks=tracer.breaks)
         if tracer.breaks:
+            _cut_at_break(tracer, cap, tensors, with_backward)
             return cap
         cap.param_tensors = [tracer.param_tensor(v.name) for v in graph.params]
         if with_backward and STATE.grad_enabled:
@@ -67,12 +71,66 @@ def capture_joint(fn, args: tuple, named: dict, with_backward: bool) -> Capture:
     return cap
 
 
-def _capture_backward(tracer: Tracer, cap: Capture, tensors, out_tensors) -> None:
+def _cut_at_break(tracer: Tracer, cap: Capture, tensors, with_backward: bool) -> None:
+    """Make ``cap`` the graph of the program's ops before its first break, when it has any
+    and knows what Python read there. Its outputs are the values Python can still see after
+    the break: read by later ops, returned, read as data, or kept by Python or by the
+    autograd graph (their tensors have references beyond the tracer's); only those later ops
+    read or the program returns get gradients (as in eager mode, where a value saved for
+    the backward gets none). ``cap.prefix`` says,
+    for each op call before the break, the position of each of its results among those
+    outputs (None: a value nothing sees again) and its shape and dtype."""
+    calls, at = tracer.cut
+    if not calls or None in tracer.read:
+        return
+    graph = cap.graph
+    before, after = graph.nodes[:at], graph.nodes[at:]
+    made = {v for n in before for v in n.outputs}
+    used = [v for n in after for v in n.reads()] + graph.output_values()
+    seen = used + tracer.read
+    tensor_of = {}
+    for t in tracer._alive:
+        if isinstance(t, Tensor) and tracer._by_tensor.get(id(t)) is not None:
+            tensor_of[tracer._by_tensor[id(t)]] = t
+    held = Counter(id(t) for t in tracer._alive)
+    baseline = _references_of_a_temporary()
+    for v in made:
+        t = tensor_of.get(v)
+        if t is not None and sys.getrefcount(t) - held[id(t)] > baseline:
+            seen.append(v)  # Python (a list, a module, a saved tensor) kept it
+    boundary = list(dict.fromkeys(v for v in seen if v in made))
+    graph.nodes = before
+    graph.outputs = boundary
+    graph.output_tree = cap.out_tree = ("tuple", tuple(("tensor", i)
+                                                       for i in range(len(boundary))))
+    index = {v: i for i, v in enumerate(boundary)}
+    cap.prefix = [(n.op, n.kind, [(index.get(v), v.shape, v.dtype) for v in n.outputs])
+                  for n in tracer.calls[:calls]]
+    cap.param_tensors = [tracer.param_tensor(v.name) for v in graph.params]
+    if with_backward and STATE.grad_enabled:
+        try:
+            _capture_backward(tracer, cap, tensors, [tensor_of[v] for v in boundary],
+                              differentiable={index[v] for v in used if v in index})
+        except GraphBreak:
+            cap.prefix = None
+
+
+def _references_of_a_temporary() -> int:
+    """What `sys.getrefcount` says, minus the tracer's, of a tensor only the tracer holds,
+    in `_cut_at_break`'s loop."""
+    held = Counter()
+    for t in [wrap(np.zeros(1))]:
+        return sys.getrefcount(t) - held[id(t)]
+
+
+def _capture_backward(tracer: Tracer, cap: Capture, tensors, out_tensors,
+                      differentiable: set | None = None) -> None:
     graph = cap.graph
     sources = [(v, t) for v, t in zip(graph.inputs, tensors) if t._requires_grad]
     sources += [(v, t) for v, t in zip(graph.params, cap.param_tensors) if t._requires_grad]
     roots = [i for i, t in enumerate(out_tensors)
-             if t._requires_grad and t._data.dtype.kind in "fc"]
+             if t._requires_grad and t._data.dtype.kind in "fc"
+             and (differentiable is None or i in differentiable)]
     if not sources or not roots:
         return
     stand_ins = []
@@ -83,11 +141,12 @@ def _capture_backward(tracer: Tracer, cap: Capture, tensors, out_tensors) -> Non
         stand_ins.append(tracer.add_input(g, f"grad_{i}"))
         stand_ins[-1] = (stand_ins[-1], g)
     tracer.backward_start = len(graph.nodes)
+    n_breaks = len(tracer.breaks)
     grads = run_backward([out_tensors[i] for i in roots], [g for _, g in stand_ins],
                          retain_graph=True, create_graph=False,
                          inputs=[t for _, t in sources], accumulate=False, allow_unused=True)
-    if tracer.breaks:
-        raise GraphBreak(*tracer.breaks[0])
+    if len(tracer.breaks) > n_breaks:
+        raise GraphBreak(*tracer.breaks[n_breaks])
     grad_values = []
     for g in grads:
         if g is None:

@@ -4,7 +4,9 @@ A chain is a run of elementwise nodes each feeding only the next: ``relu(x * s +
 three NumPy passes over memory (and two temporaries) but one loop here. `fuse_elementwise`
 rewrites the graph, replacing each chain by one ``fused`` node whose ``args[0]`` is the
 sub-graph it computes, and returns the compiled callable of each fused node. The loop body
-is generated from each op's scalar form below (`SCALAR`), keyed by op-table name.
+is generated from each op's scalar form, declared beside its forward in the op table
+(``mul.fuses(...)``, see `ember.ops._op.Op.fuses`). exp, log, tanh declare none: NumPy's
+vectorized versions beat a scalar call per element in the loop.
 
 The fused kernel writes into a buffer it allocates, or into one of its inputs when that
 input is dead after the kernel (liveness, from the graph) and nothing else refers to its
@@ -20,43 +22,20 @@ import numpy as np
 from ..ops._op import TABLE
 from .ir import Graph, Node, Value, values_in
 from .passes import mutated_values
-
-# The scalar expression of each fusible op, from its operands' expressions (its plain
-# arguments as passed); None where an argument takes it out of the simple form. exp, log,
-# tanh stay out: NumPy's vectorized versions beat a scalar call per element in the loop.
-SCALAR = {
-    "add": lambda a, b, alpha=1: f"({a} + {b})" if alpha == 1 else f"({a} + {alpha!r} * {b})",
-    "sub": lambda a, b, alpha=1: f"({a} - {b})" if alpha == 1 else f"({a} - {alpha!r} * {b})",
-    "mul": lambda a, b: f"({a} * {b})",
-    "div": lambda a, b, rounding_mode=None: None if rounding_mode else f"({a} / {b})",
-    "neg": lambda a: f"(-{a})",
-    "sqrt": lambda a: f"np.sqrt({a})",
-    "abs": lambda a: f"abs({a})",
-    "relu": lambda a: f"({a} if not {a} < 0 else {a} * 0)",  # NaN passes as in NumPy
-    "square": lambda a: f"({a} * {a})",
-    "maximum": lambda a, b: f"np.maximum({a}, {b})",
-    "minimum": lambda a, b: f"np.minimum({a}, {b})",
-    "gt": lambda a, b: f"({a} > {b})",
-    "lt": lambda a, b: f"({a} < {b})",
-    "ge": lambda a, b: f"({a} >= {b})",
-    "le": lambda a, b: f"({a} <= {b})",
-    "eq": lambda a, b: f"({a} == {b})",
-    "ne": lambda a, b: f"({a} != {b})",
-    "where": lambda c, a, b: f"({a} if {c} else {b})",
-    "masked_fill": lambda a, mask, value: f"({value} if {mask} else {a})",
-}
+from .symbolic import has_dims
 
 MIN_ELEMENTS = 4096  # smaller chains gain less than a kernel call costs
 
 
 def fusible(n: Node, mutated: set) -> bool:
     """Whether ``n`` can be part of a fused loop."""
-    if n.kind != "op" or n.op not in SCALAR or n.stash is not None or len(n.outputs) != 1:
+    if (n.kind != "op" or TABLE[n.op].scalar_form is None or n.stash is not None
+            or len(n.outputs) != 1):
         return False
     out = n.outputs[0]
     if out.dtype is None or out.dtype.name not in _TYPES or out in mutated:
         return False
-    if values_in(n.args) or values_in(tuple(n.kwargs.values())):
+    if values_in((n.args, n.kwargs)) or has_dims((n.args, n.kwargs)):
         return False
     for x in n.inputs:
         if isinstance(x, Value):
@@ -75,7 +54,7 @@ _TYPES = {"float32": "float32", "float64": "float64", "bool": "bool_", "int64": 
 
 def _scalar(n: Node, operands: list) -> str | None:
     try:
-        return SCALAR[n.op](*operands, *n.args, **n.kwargs)
+        return TABLE[n.op].scalar_form(*operands, *n.args, **n.kwargs)
     except TypeError:
         return None
 
@@ -185,13 +164,18 @@ class FusedKernel:
         sub: Graph = node.args[0]
         out = node.outputs[0]
         self.shape = tuple(out.shape)
-        self.size = math.prod(self.shape)
         self.dtype = np.dtype(out.dtype.name)
         self.patterns = [_pattern(v.shape, self.shape) for v in node.inputs]
         rows = {p[1] for p in self.patterns if isinstance(p, tuple)}
         if len(rows) > 1:
             raise ValueError("fused inputs broadcast along different suffixes")
         self.row = rows.pop() if rows else (self.shape[-1] if self.shape else 1)
+        # The call's sizes come from its operands, so that a graph over a dynamic dimension
+        # (`ember.jit.symbolic`) runs at any size: the output is shaped as its first full
+        # operand, its rows as long as a suffix operand.
+        self.full = next((i for i, p in enumerate(self.patterns) if p == "full"), None)
+        self.suffix = next((i for i, p in enumerate(self.patterns) if isinstance(p, tuple)),
+                           None)
         names = {v: f"a{i}[{self._index(p)}]" for i, (v, p) in
                  enumerate(zip(node.inputs, self.patterns))}
         body = []
@@ -201,7 +185,7 @@ class FusedKernel:
             operands = [names[x] if isinstance(x, Value) else _literal(x, typed)
                         for x in n.inputs]
             args = tuple(_literal(a, typed) if type(a) in (int, float) else a for a in n.args)
-            expr = SCALAR[n.op](*operands, *args, **n.kwargs)
+            expr = TABLE[n.op].scalar_form(*operands, *args, **n.kwargs)
             body.append(f"            u{k} = {expr}")
             names[n.outputs[0]] = f"u{k}"
         body.append(f"            out[i, j] = {names[out]}")
@@ -225,28 +209,28 @@ class FusedKernel:
             self._kernel = kernels.compile_source(self.source, "fused")
         return self._kernel
 
-    def _operand(self, a, p):
-        if p == "full":
-            return np.ascontiguousarray(a).reshape(-1, self.row)
-        return np.ascontiguousarray(a).reshape(-1)
-
     def __call__(self, *arrays):
         kernel = self._kernel or self.kernel()
+        shape = self.shape if self.full is None else arrays[self.full].shape
+        row = (arrays[self.suffix].size if self.suffix is not None
+               else shape[-1] if shape else 1)
         out = None
         for i in self.dead:
             a = arrays[i]
             # References beyond those of an unshared temporary (measured by `_Probe`):
             # anything more is a live alias (a view, a saved tensor) that must not change.
-            if (type(a) is np.ndarray and a.dtype == self.dtype and a.base is None
-                    and a.flags.c_contiguous and a.flags.writeable
+            if (type(a) is np.ndarray and a.dtype == self.dtype and a.shape == shape
+                    and a.base is None and a.flags.c_contiguous and a.flags.writeable
                     and sys.getrefcount(a) <= _HOLDERS):
                 out = a
                 self.reuses += 1
                 break
         if out is None:
-            out = np.empty(self.shape, self.dtype)
-        kernel(out.reshape(-1, self.row),
-               *[self._operand(a, p) for a, p in zip(arrays, self.patterns)])
+            out = np.empty(shape, self.dtype)
+        kernel(out.reshape(-1, row),
+               *[np.ascontiguousarray(a).reshape(-1, row) if p == "full"
+                 else np.ascontiguousarray(a).reshape(-1)
+                 for a, p in zip(arrays, self.patterns)])
         return out
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..ops._op import TABLE
 from .ir import AsArray, Graph, Node, Value
+from .symbolic import has_dims
 from .tracer import Generator
 
 
@@ -202,7 +203,8 @@ def fold_constants(graph: Graph) -> Graph:
         n.replace_reads(mapping)
         reads = n.reads()
         if (_pure(n, mutated) and reads and all(v.kind == "constant" for v in reads)
-                and not any(o in mutated for o in n.outputs)):
+                and not any(o in mutated for o in n.outputs)
+                and not has_dims((n.args, n.kwargs))):  # sizes known only when it runs
             results = _run_node(n)
             for v, a in zip(n.outputs, results):
                 c = graph.add_constant(np.asarray(a), v.dtype, v.device)

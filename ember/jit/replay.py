@@ -24,6 +24,7 @@ from ..ops._op import TABLE, apply
 from ..ops._inplace import apply_inplace
 from .ir import AsArray, Graph, Node, Value, resolve, values_in
 from .passes import last_readers
+from .symbolic import Dim, has_dims, with_shapes
 from .tracer import Generator
 
 _LITERALS = (type(None), bool, int, str)
@@ -51,6 +52,8 @@ class _Source:
         if isinstance(obj, Value):
             return names[obj]
         t = type(obj)
+        if t is Dim:
+            return obj.source()
         if t in _LITERALS or t is float and math.isfinite(obj):
             return repr(obj)
         if t is tuple:
@@ -94,10 +97,11 @@ class _Source:
 
 
 def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
-          kernels: dict | None = None) -> Callable:
+          kernels: dict | None = None, dims: bool = False) -> Callable:
     """A function ``run(*arrays) -> tuple`` computing ``outputs`` from the arrays of
     ``inputs`` (values of ``graph``; constants are bound in). ``kernels`` maps fused nodes
-    to their compiled callables."""
+    to their compiled callables. ``dims``: the graph holds `Dim`s (`ember.jit.symbolic`),
+    and ``run(dims, *arrays)`` takes the dynamic sizes first."""
     src = _Source()
     src.globals["xp"] = xp
     names: dict[Value, str] = {}
@@ -109,17 +113,18 @@ def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
     body = src.lines
     kernels = kernels or {}
     dead_after = last_readers(graph, outputs)
+    scratch = _scratch(graph, dead_after)
     for node in graph.nodes:
         dead = dead_after.get(node, ())
         if node in kernels:
             kernels[node].dead = [i for i, x in enumerate(node.inputs) if x in dead]
-        _emit(src, node, names, kernels)
+        _emit(src, node, names, kernels, scratch.get(node))
         if dead:  # free each temporary after its last reader
             body.append("del " + ", ".join(names[v] for v in dead))
     result = ", ".join(src.expr(v, names) if isinstance(v, Value) else src.bind(v, "k")
                        for v in outputs)
     body.append(f"return ({result}{',' if len(outputs) == 1 else ''})")
-    params = ", ".join(names[v] for v in inputs)
+    params = ", ".join(["dims"] * dims + [names[v] for v in inputs])
     code = f"def run({params}):\n" + "".join(f"    {line}\n" for line in body)
     namespace = dict(src.globals)
     exec(compile(code, f"<ember graph {id(graph):#x}>", "exec"), namespace)
@@ -128,7 +133,25 @@ def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
     return run
 
 
-def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
+# Ops whose result is a new array of their own (never an operand's memory or a view of it).
+_FRESH = frozenset({"addmm", "matmul", "mm", "bmm", "fused", "relu", "add", "mul"})
+
+
+def _scratch(graph: Graph, dead_after: dict) -> dict:
+    """node -> its first operand, where the node may write its result over it: a fresh
+    array (`_FRESH`) that only this node reads, and that dies here."""
+    users = graph.users()
+    found = {}
+    for node, dead in dead_after.items():
+        x = node.inputs[0] if node.inputs else None
+        if (x in dead and isinstance(x, Value) and users.get(x) == [node]
+                and x.producer is not None and x.producer.op in _FRESH
+                and x.dtype == node.outputs[0].dtype and x.shape == node.outputs[0].shape):
+            found[node] = x
+    return found
+
+
+def _emit(src: _Source, node: Node, names: dict, kernels: dict, scratch=None) -> None:
     for v in node.outputs:
         names[v] = f"v{v.id}"
     if node.stash is not None:
@@ -142,7 +165,11 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
         return
     if kind == "derivative":
         ctx, stash = node.args[0], node.args[1]
-        call = (f"run_derivative({node.op!r}, {src.bind(ctx, 'ctx')}, [{', '.join(operands)}],"
+        ctx_source = src.bind(ctx, "ctx")
+        if has_dims(ctx):  # its input shapes follow the dynamic sizes
+            src.globals["with_shapes"] = with_shapes
+            ctx_source = f"with_shapes({ctx_source}, {src.expr(ctx.shapes, names)})"
+        call = (f"run_derivative({node.op!r}, {ctx_source}, [{', '.join(operands)}],"
                 f" {src.expr(stash, names)}, {src.arg(node.args[2:], names)}, "
                 f"{src.arg(node.kwargs, names)})")
         src.globals["run_derivative"] = run_derivative
@@ -166,7 +193,7 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
             src.lines.append(f"{target}[...] = {result}")
         src.lines.append(f"{outs[0]} = {target}")
         return
-    inline = _inline(node, operands)
+    inline = _inline(node, operands, scratch is not None)
     if inline is not None:
         src.lines += [line.format(out=outs[0]) for line in inline]
         return
@@ -181,10 +208,11 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict) -> None:
             src.lines.append(f"{name} = asarray({name})")
 
 
-def _inline(node: Node, operands: list) -> list | None:
+def _inline(node: Node, operands: list, over_first: bool) -> list | None:
     """The NumPy statements a hot op's forward comes down to once the trace has seen the call
     succeed with these shapes and dtypes (its checks done): the same arithmetic, minus the
-    re-validation that dominates small calls. None: call the forward."""
+    re-validation that dominates small calls. None: call the forward. ``over_first``: the
+    result may be written over the first operand (see `_scratch`)."""
     out = node.outputs[0]
     values = [x for x in node.inputs if isinstance(x, Value)]
     if node.kwargs or out.dtype is None or any(v.dtype != out.dtype for v in values):
@@ -198,11 +226,13 @@ def _inline(node: Node, operands: list) -> list | None:
     if node.op == "matmul" and len(values) == 2 and floating:
         return [f"{{out}} = xp.matmul({operands[0]}, {operands[1]})"]
     if node.op == "relu" and floating:
-        return [f"{{out}} = xp.maximum({operands[0]}, 0)"]
+        into = f", out={operands[0]}" if over_first else ""
+        return [f"{{out}} = xp.maximum({operands[0]}, 0{into})"]
     if (node.op in ("add", "mul") and floating and not node.args and values
             and all(isinstance(x, Value) or type(x) in (int, float) for x in node.inputs)):
         ufunc = "add" if node.op == "add" else "multiply"
-        return [f"{{out}} = xp.{ufunc}({operands[0]}, {operands[1]})"]
+        into = f", out={operands[0]}" if over_first else ""
+        return [f"{{out}} = xp.{ufunc}({operands[0]}, {operands[1]}{into})"]
     return None
 
 

@@ -130,6 +130,11 @@ class Tracer:
         self._recorded: dict[int, Node] = {}  # id of an autograd node -> the IR node
         self._inside = False
         self.backward_start = None     # index of the first node of the captured backward
+        # For compiling the part of a program before its first graph break: the op calls as
+        # the dispatcher made them (the nodes they recorded), and where the break came.
+        self.calls: list[Node] = []
+        self.cut: tuple[int, int] | None = None  # (calls, nodes) before the first break
+        self.read: list = []  # the values Python read the data of (None: unknown ones)
 
     # -- installing ----------------------------------------------------------------------
     def __enter__(self) -> "Tracer":
@@ -235,6 +240,7 @@ class Tracer:
             self._inside = False
         outs = result if isinstance(result, tuple) else (result,)
         node = self._record(op, args, kwargs, outs, "op")
+        self.calls.append(node)
         if op.name in DATA_DEPENDENT_SHAPE or op.name == "index" and _has_mask(args[1:]):
             self.data_dependent(f"{op.name}() (its output shape depends on the values)")
         grad_fn = outs[0]._grad_fn if outs else None
@@ -261,6 +267,7 @@ class Tracer:
         node = Node(op.name, inputs, self._convert(tuple(args[len(operands) - 1:])),
                     self._convert(kwargs), "inplace", user_source())
         self.graph.add_node(node, [_describe(target)])
+        self.calls.append(node)
         self.bind(target, node.outputs[0])
         return target
 
@@ -314,21 +321,29 @@ class Tracer:
         return node.outputs[0]
 
     # -- data dependence -----------------------------------------------------------------
-    def data_dependent(self, what: str) -> None:
-        """Python read tensor data (``what``): the trace keeps only this run's value."""
+    def data_dependent(self, what: str, tensor: Tensor | None = None) -> None:
+        """Python read tensor data (``what``; of ``tensor`` where known): the trace keeps
+        only this run's value."""
         frame = user_frame()
         source = None if frame is None else f"{os.path.basename(frame[0])}:{frame[1]}"
         reason = f"{what} makes Python depend on tensor data"
+        self.read.append(None if tensor is None else self.known(tensor))
         if any(seen == source for _, seen in self.breaks):
             return  # one report per line (bool(t) reads the data through item())
-        self.breaks.append((reason, source))
+        self.graph_break(reason, source)
         if self.warn and frame is not None:
             warnings.warn_explicit(reason + "; the trace treats the value as a constant and "
                                    "may be wrong for other inputs", TracerWarning, frame[0],
                                    frame[1])
 
     def _break(self, reason: str) -> None:
-        self.breaks.append((reason, user_source()))
+        self.graph_break(reason, user_source())
+
+    def graph_break(self, reason: str, source: str | None) -> None:
+        """Capture can't follow the program from here (``reason``, at ``source``)."""
+        if self.cut is None:
+            self.cut = (len(self.calls), len(self.graph.nodes))
+        self.breaks.append((reason, source))
 
     # -- backward ------------------------------------------------------------------------
     def backward(self, node, grads):

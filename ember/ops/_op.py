@@ -91,6 +91,9 @@ class Op:
         # How `ember.onnx.export` writes this op: an ONNX op type (one node, same operands),
         # or ``lower(g, *operand_names, *args, **kwargs) -> output name(s)``; see `onnx`.
         self.onnx_lowering = None
+        # One element of the result as an expression string, for graph mode's fused loops
+        # (`ember.jit.fusion`); see `fuses`.
+        self.scalar_form = None
         self.bind = None  # PyTorch's signatures, read on the first keyword call
         self.refused = _refusals.REFUSED.get(self.name)  # dtypes PyTorch refuses
         if tensor_args:
@@ -125,6 +128,14 @@ class Op:
         decorator on ``lower(g, *operand_names, *args, **kwargs)`` for anything else (``g``
         is the exporter's `ember.onnx._builder.GraphBuilder`)."""
         self.onnx_lowering = lowering
+        return self
+
+    def fuses(self, scalar_form):
+        """Declare the op's scalar form beside its forward, for graph mode's fused loops:
+        ``mul.fuses(lambda a, b: f"({a} * {b})")`` writes one element of the result from its
+        operands' expressions and the call's plain arguments (None where an argument takes
+        the op out of the simple form)."""
+        self.scalar_form = scalar_form
         return self
 
     def __call__(self, *args, **kwargs):

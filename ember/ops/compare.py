@@ -33,6 +33,7 @@ def predicate(name, forward, *, kinds="", doc=None):
 
 eq = relation("eq", lambda xp, a, b: xp.equal(a, b), doc="``input == other`` elementwise.")
 eq.onnx("Equal")
+eq.fuses(lambda a, b: f"({a} == {b})")
 ne = relation("ne", lambda xp, a, b: xp.not_equal(a, b), aliases=("not_equal",),
               doc="``input != other`` elementwise.")
 
@@ -40,26 +41,33 @@ ne = relation("ne", lambda xp, a, b: xp.not_equal(a, b), aliases=("not_equal",),
 @ne.onnx
 def ne(g, a, b):
     return g.op("Not", g.op("Equal", a, b))
+
+
+ne.fuses(lambda a, b: f"({a} != {b})")
 lt = relation("lt", lambda xp, a, b: xp.less(a, b), kinds="c", aliases=("less",),
               doc="``input < other`` elementwise.")
 
 
 lt.onnx("Less")
+lt.fuses(lambda a, b: f"({a} < {b})")
 le = relation("le", lambda xp, a, b: xp.less_equal(a, b), kinds="c",
               aliases=("less_equal",), doc="``input <= other`` elementwise.")
 
 
 le.onnx("LessOrEqual")
+le.fuses(lambda a, b: f"({a} <= {b})")
 gt = relation("gt", lambda xp, a, b: xp.greater(a, b), kinds="c", aliases=("greater",),
               doc="``input > other`` elementwise.")
 
 
 gt.onnx("Greater")
+gt.fuses(lambda a, b: f"({a} > {b})")
 ge = relation("ge", lambda xp, a, b: xp.greater_equal(a, b), kinds="c",
               aliases=("greater_equal",), doc="``input >= other`` elementwise.")
 
 
 ge.onnx("GreaterOrEqual")
+ge.fuses(lambda a, b: f"({a} >= {b})")
 
 
 def _same_dtype(a, b) -> None:

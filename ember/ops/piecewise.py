@@ -70,6 +70,7 @@ def where(ctx, grad):
 
 
 where.onnx("Where")
+where.fuses(lambda c, a, b: f"({a} if {c} else {b})")
 
 
 where_op = where.fn
@@ -141,6 +142,9 @@ def masked_fill(g, input, mask, value):
     return g.op("Where", mask, value, input)
 
 
+masked_fill.fuses(lambda a, mask, value: f"({value} if {mask} else {a})")
+
+
 # ----------------------------------------------------------------------------- clamps
 
 
@@ -167,6 +171,9 @@ relu = unary("relu", _relu, lambda g, x, y: where_op(y > 0, g, 0), saves="y", pr
 @relu.onnx
 def relu(g, x):
     return g.op("Relu", x) if g.dtype(x).kind == "f" else g.op("Max", x, g.scalar(0, x))
+
+
+relu.fuses(lambda a: f"({a} if not {a} < 0 else {a} * 0)")  # NaN passes as in NumPy
 
 
 def _clamp(xp, x, lo, hi):
@@ -271,6 +278,7 @@ maximum = binary("maximum", _real_only("maximum"),
 
 
 maximum.onnx("Max")
+maximum.fuses(lambda a, b: f"np.maximum({a}, {b})")
 minimum = binary("minimum", _real_only("minimum"),
                  lambda g, a, b, y: _split_ties(g, a < b, a == b),
                  lambda g, a, b, y: _split_ties(g, b < a, a == b),
@@ -279,6 +287,7 @@ minimum = binary("minimum", _real_only("minimum"),
 
 
 minimum.onnx("Min")
+minimum.fuses(lambda a, b: f"np.minimum({a}, {b})")
 fmax = binary("fmax", _real_only("fmax"),
               lambda g, a, b, y: where_op((a >= b) | b.isnan(), g, 0),
               lambda g, a, b, y: where_op((a >= b) | b.isnan(), 0, g),

@@ -219,6 +219,9 @@ def add(g, input, other, *, alpha=1):
     return g.op("Add", input, other if alpha == 1 else g.op("Mul", other, g.scalar(alpha, other)))
 
 
+add.fuses(lambda a, b, alpha=1: f"({a} + {b})" if alpha == 1 else f"({a} + {alpha!r} * {b})")
+
+
 @op(nin=2, promote=_subtraction_types("sub"), broadcasts=True, elementwise=True,
     inplace=True,
     aliases=("subtract",))
@@ -238,6 +241,9 @@ def sub(ctx, grad, alpha=1):
 @sub.onnx
 def sub(g, input, other, alpha=1):
     return g.op("Sub", input, other if alpha == 1 else g.op("Mul", other, g.scalar(alpha, other)))
+
+
+sub.fuses(lambda a, b, alpha=1: f"({a} - {b})" if alpha == 1 else f"({a} - {alpha!r} * {b})")
 
 
 @op(nin=2, promote=_subtraction_types("rsub"), broadcasts=True, elementwise=True,
@@ -281,6 +287,7 @@ def neg(ctx, grad):
 
 
 neg.onnx("Neg")
+neg.fuses(lambda a: f"(-{a})")
 
 
 # ----------------------------------------------------------------------------- products
@@ -296,6 +303,7 @@ mul = binary("mul", lambda xp, a, b: xp.multiply(a, b),
 
 
 mul.onnx("Mul")
+mul.fuses(lambda a, b: f"({a} * {b})")
 
 
 def _true_divide(xp, a, b):
@@ -327,6 +335,9 @@ def div(xp, input, other, *, rounding_mode=None):
         return xp.trunc(xp.true_divide(input, other))
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                        f"found '{rounding_mode}'")
+
+
+div.fuses(lambda a, b, rounding_mode=None: None if rounding_mode else f"({a} / {b})")
 
 
 @div.derivative
@@ -479,6 +490,7 @@ square = unary("square", lambda xp, x: xp.square(x if x.dtype != bool else x.ast
     >>> ember.square(ember.tensor([2, -3]))
     tensor([4, 9])
     """)
+square.fuses(lambda a: f"({a} * {a})")
 reciprocal = unary("reciprocal", lambda xp, x: xp.reciprocal(x),
                    lambda g, x, y: -g * conjugate(y * y), saves="y",
                    doc="""``1 / input``, elementwise; integer and bool inputs give the default
@@ -571,6 +583,7 @@ def abs(ctx, grad):
 
 
 abs.onnx("Abs")
+abs.fuses(lambda a: f"abs({a})")
 
 
 def _sign(xp, x):

@@ -55,6 +55,7 @@ sqrt = unary("sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, y: g / conjugate(2 *
 
 
 sqrt.onnx("Sqrt")
+sqrt.fuses(lambda a: f"np.sqrt({a})")
 rsqrt = unary("rsqrt", lambda xp, x: xp.reciprocal(xp.sqrt(x)),
               lambda g, x, y: g * conjugate(-0.5 * y * y * y), saves="y",
               doc="``1 / sqrt(input)``.")

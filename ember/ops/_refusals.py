@@ -52,6 +52,17 @@ REFUSED: dict[str, dict[str, type]] = {
     "orgqr": {"b": N, "i": N, "h": N, "B": N},
 }
 
+# In-place variants refusing what their function computes: group -> PyTorch's message.
+INPLACE_REFUSED = {"abs": {"c": "In-place abs is not supported for complex tensors."}}
+
+
+def check_inplace(name: str, rules: dict, dtype) -> None:
+    """Raise PyTorch's RuntimeError if ``name_`` refuses a tensor of ``dtype``."""
+    message = rules.get(_group(dtype))
+    if message is not None:
+        raise RuntimeError(f"{name}_(): {message}")
+
+
 _NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
           "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
           "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",

@@ -321,13 +321,13 @@ frac = unary("frac", lambda xp, x: x - xp.trunc(x), lambda g, x, y: g, saves="",
              promote="common", refuse="biuc", doc="The fractional part, ``x - trunc(x)``.")
 
 
-def _round(xp, x, *, decimals=0):
+def _round(xp, x, *, decimals=None):
     if x.dtype.kind in "iu":
-        if decimals:
+        if decimals is not None:  # even 0: PyTorch's rounding to decimals has no int loop
             raise NotImplementedError(f'"round" not implemented for integer tensors with '
                                       f'decimals={decimals}')
         return x.copy()
-    return xp.round(x, decimals)  # half to even, as PyTorch's
+    return xp.round(x, decimals or 0)  # half to even, as PyTorch's
 
 
 round = unary("round", _round, promote="common", refuse="bc",

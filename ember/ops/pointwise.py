@@ -385,13 +385,19 @@ def addcmul(ctx, grad, *, value=1):
             scaled * conjugate(t1) if need[2] else None)
 
 
-@op(nin=3, promote="common", save=(1, 2), broadcasts=True, elementwise=True, inplace=True)
-def addcdiv(xp, input, tensor1, tensor2, *, value=1):
-    """``input + value * tensor1 / tensor2``, broadcasting; integer tensors are refused."""
-    if array_of(tensor1, tensor2).dtype.kind in "biu":
+def _addcdiv_types(operands, arrays):
+    # PyTorch refuses tensor1 and tensor2 both integral by their own types, before promoting
+    if all(getattr(t, "dtype", dt.float32).category <= 1 for t in operands[1:]):
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 "
                            "and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead.")
+    return cast_all(arrays, dt.result_dtype(operands).np)
+
+
+@op(nin=3, promote=_addcdiv_types, save=(1, 2), broadcasts=True, elementwise=True,
+    inplace=True)
+def addcdiv(xp, input, tensor1, tensor2, *, value=1):
+    """``input + value * tensor1 / tensor2``, broadcasting; integer tensors are refused."""
     quotient = xp.true_divide(tensor1, tensor2)
     return xp.add(input, quotient if value == 1 else xp.multiply(quotient, value))
 
@@ -406,7 +412,13 @@ def addcdiv(ctx, grad, *, value=1):
 
 
 def _lerp_types(operands, arrays):
-    # the weight follows the ends' type (lerp of int tensors is refused, not made float)
+    # PyTorch takes no promotion here: a tensor end or weight must have the input's type
+    first = operands[0].dtype if isinstance(operands[0], Tensor) else None
+    for name, t in (("end", operands[1]), ("weight", operands[2])):  # (a 0-d weight may)
+        if first is not None and isinstance(t, Tensor) and t.dtype != first and \
+                (name == "end" or t.ndim):
+            raise RuntimeError(f"expected dtype {first.name.replace('float32', 'float')} for "
+                               f"`{name}` but got dtype {t.dtype.name}")
     return cast_all(arrays, dt.result_dtype(operands[:2]).np)
 
 
@@ -526,7 +538,10 @@ def _sign(xp, x):
     if x.dtype.kind == "c":
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
                                   "numbers. Please use torch.sgn instead.")
-    return x.copy() if x.dtype == bool else xp.sign(x)
+    if x.dtype == bool:
+        return x.copy()
+    sign = xp.sign(x)
+    return xp.where(xp.isnan(x), 0, sign).astype(x.dtype) if x.dtype.kind == "f" else sign
 
 
 def _sgn(xp, x):

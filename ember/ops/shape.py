@@ -244,6 +244,9 @@ def squeeze(xp, x, dim=None):
         return x.squeeze()
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     dims = tuple(wrap_dim(d, x.ndim) for d in dims)
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"squeeze(): dim {d} appears multiple times in the list of dims")
     return x.squeeze(axis=tuple(d for d in dims if x.ndim and x.shape[d] == 1))
 
 

@@ -168,11 +168,26 @@ def _subtraction_types(name):
 
 def _scaled(xp, x, alpha):
     """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result)."""
-    return x * alpha if not hasattr(x, "dtype") else xp.multiply(x, alpha)
+    if not hasattr(x, "dtype"):
+        return x * alpha
+    return xp.multiply(x, in_type(alpha, x.dtype))
+
+
+def in_type(number, dtype):
+    """A Python int as PyTorch casts it to an integer ``dtype``: wrapped (-1 is 255 for
+    uint8), where NumPy would refuse it."""
+    if type(number) is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= number <= info.max:
+            return np.array(number).astype(dtype)[()]
+    return number
 
 
 def _reject_integer_zero(name, a, b) -> None:
-    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises.
+    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises (when there is
+    # an element to divide).
+    if not np.size(a) or not np.size(b):
+        return
     if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
             type(b) is int and b == 0 and array_of(a, b).dtype.kind in "biu":
         raise RuntimeError("ZeroDivisionError")
@@ -373,6 +388,7 @@ def addcmul(xp, input, tensor1, tensor2, *, value=1):
     product = xp.multiply(tensor1, tensor2)
     if type(value) is float and array_of(input, product).dtype.kind in "biu":
         value = int(value)  # PyTorch casts the scale to the integer type
+    value = in_type(value, array_of(input, product).dtype)
     return xp.add(input, product if value == 1 else xp.multiply(product, value))
 
 
@@ -541,7 +557,7 @@ def _sign(xp, x):
     if x.dtype == bool:
         return x.copy()
     sign = xp.sign(x)
-    return xp.where(xp.isnan(x), 0, sign).astype(x.dtype) if x.dtype.kind == "f" else sign
+    return sign if x.dtype.kind in "iu" else xp.where(x != x, 0, sign).astype(x.dtype)
 
 
 def _sgn(xp, x):

@@ -264,8 +264,15 @@ def triu(g, x, diagonal=0):
 def _triangle_indices(name: str, keep):
     def indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
                 layout=None) -> Tensor:
+        for what, n in (("row", row), ("col", col)):
+            if n < 0:
+                raise RuntimeError(f"{name}(): {what} must be non-negative, got{n}")
+        dtype = dt.int64 if dtype is None else dt.as_dtype(dtype)
+        if dtype not in (dt.int64, dt.int32):
+            raise NotImplementedError(f'"{name}" not implemented for '
+                                      f"'{torch_name(dtype.np)}'")
         rows, cols = np.nonzero(keep(np.ones((row, col), dtype=bool), offset))
-        return tensor(np.stack([rows, cols]), dtype=dtype or dt.int64, device=device)
+        return tensor(np.stack([rows, cols]), dtype=dtype, device=device)
     indices.__name__ = name
     indices.__doc__ = (f"The (row, column) indices of the {name[:4]} of a ``row`` x ``col`` "
                        f"matrix, as a 2 x N tensor in row-major order.")

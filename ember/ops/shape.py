@@ -422,6 +422,9 @@ def broadcast_shapes(*shapes) -> Size:
                                    f"{d - ndim}! Mismatching argument at index {i} had "
                                    f"{shape}; but expected shape should be broadcastable to "
                                    f"{result}")
+            if n < 0:
+                raise ValueError(f"broadcast_shapes(): Attempting to broadcast a dimension with "
+                                 f"negative length! (argument {i}: {shape})")
             if n != 1:
                 result[d] = n
     return Size(result)

@@ -173,8 +173,8 @@ DIFFERENCES = [
 # ops, rank checks of composites, and type checks of in-place variants.
 OPEN = frozenset({
     'Tensor.addcmul_', 'Tensor.addr_', 'Tensor.cumprod_', 'Tensor.cumsum_', 'Tensor.expand',
-    'Tensor.igamma_', 'Tensor.new_full', 'Tensor.polygamma_', 'Tensor.renorm_', 'Tensor.repeat',
-    'Tensor.resize_', 'Tensor.subtract_', 'Tensor.unfold', 'Tensor.view', 'adaptive_avg_pool1d',
+    'Tensor.igamma_', 'Tensor.polygamma_', 'Tensor.renorm_', 'Tensor.repeat', 'Tensor.resize_',
+    'Tensor.subtract_', 'Tensor.unfold', 'Tensor.view', 'adaptive_avg_pool1d',
     'adaptive_max_pool1d', 'add', 'addbmm', 'addcdiv', 'addcmul', 'addmv_', 'addr', 'adjoint',
     'all', 'amax', 'amin', 'aminmax', 'any', 'arange', 'avg_pool1d', 'baddbmm', 'bilinear',
     'binary_cross_entropy_with_logits', 'bitwise_left_shift', 'bitwise_or', 'bitwise_right_shift',
@@ -186,12 +186,11 @@ OPEN = frozenset({
     'kl_div', 'kthvalue', 'ldexp', 'ldexp_', 'lerp', 'linspace', 'log_softmax', 'logical_or',
     'logit', 'logspace', 'logsumexp', 'lu', 'lu_solve', 'lu_unpack', 'margin_ranking_loss',
     'matmul', 'matrix_power', 'max_pool1d', 'max_pool2d', 'max_pool3d', 'mean', 'median', 'mode',
-    'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'narrow',
-    'norm', 'norm_except_dim', 'orgqr', 'pairwise_distance', 'pdist', 'pinverse',
-    'pixel_unshuffle', 'poisson_nll_loss', 'polygamma', 'pow', 'prelu', 'quantile', 'remainder',
-    'rms_norm', 'roll', 'round', 'rsub', 'softmax', 'split_with_sizes', 'stack', 'std_mean', 'sub',
-    'subtract', 'sum', 'svd', 'tensor_split', 'tensordot', 'threshold', 'tile', 'trapezoid',
-    'trapz', 'triplet_margin_loss', 'true_divide', 'unflatten', 'vander', 'var_mean'
+    'mv', 'nan_to_num', 'nan_to_num_', 'nanmean', 'nanmedian', 'nanquantile', 'nansum', 'norm',
+    'norm_except_dim', 'orgqr', 'pairwise_distance', 'pdist', 'pinverse', 'pixel_unshuffle',
+    'poisson_nll_loss', 'polygamma', 'pow', 'prelu', 'quantile', 'remainder', 'rms_norm', 'round',
+    'rsub', 'softmax', 'std_mean', 'sub', 'subtract', 'sum', 'svd', 'tensordot', 'threshold',
+    'tile', 'trapezoid', 'trapz', 'triplet_margin_loss', 'true_divide', 'vander', 'var_mean'
 })
 
 

@@ -91,6 +91,7 @@ def stack(xp, tensors, dim=0):
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     first = tensors[0]
+    wrap_dim(dim, first.ndim + 1)  # PyTorch checks the dim against the first tensor first
     for i, a in enumerate(tensors[1:], 1):
         if a.shape != first.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "

@@ -56,6 +56,8 @@ def flipud(input: Tensor) -> Tensor:
 @op()
 def roll(xp, x, shifts, dims=None):
     """Shift entries along ``dims`` cyclically (the flattened tensor when ``dims`` is None)."""
+    if not isinstance(shifts, int) and not len(shifts):
+        raise RuntimeError("roll(): `shifts` required")
     if dims is None or dims == ():
         if not isinstance(shifts, int) and len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
@@ -65,6 +67,8 @@ def roll(xp, x, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
                            f"{len(dims)}")
+    if not x.size:  # PyTorch returns an empty input before reading the dims
+        return x.copy()
     if not x.ndim:
         raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     return xp.roll(x, shifts, tuple(wrap_dim(d, x.ndim) for d in dims))

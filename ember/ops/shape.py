@@ -151,6 +151,8 @@ def view_method(self: Tensor, *shape) -> Tensor:
     same bytes read as another dtype (no gradient flows through that one)."""
     if len(shape) == 1 and isinstance(shape[0], dt.dtype):
         return self if shape[0] is self.dtype else _view_dtype(self, shape[0])
+    if not shape:
+        raise TypeError("view() missing 1 required positional argument: \"size\" (or dtype)")
     return view(self, *shape)
 
 
@@ -177,6 +179,8 @@ def reshape(g, x, *shape):
 @op(view="always")
 def expand(xp, x, *sizes):
     """Broadcast ``x`` to a larger shape without copying (-1 keeps a dimension)."""
+    if not sizes:
+        raise TypeError("expand() missing 1 required positional arguments: \"size\"")
     sizes = size_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -615,6 +619,8 @@ def unfold(xp, x, dimension, size, step):
     windows become a new last dimension. ``ember.arange(5.).unfold(0, 2, 1)``."""
     dim = wrap_dim(dimension, x.ndim)
     length = x.shape[dim] if x.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if size > length:
         raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size "
                            f"is {size}")

@@ -239,6 +239,9 @@ def _filled(size, value, dtype, device, requires_grad):
     xp = _xp(device)
     shape = _size(size)
     zero = type(value) is int and value == 0  # calloc'd zeros are cheaper than a fill
+    if type(value) is int and np_dtype.kind in "iu" and not \
+            np.iinfo(np_dtype).min <= value <= np.iinfo(np_dtype).max:
+        value = np.array(value).astype(np_dtype)  # wrapped, as PyTorch casts it (-1 is 255)
     data = xp.zeros(shape, np_dtype) if zero else xp.full(shape, value, np_dtype)
     return _leaf(data, requires_grad)
 
@@ -352,15 +355,21 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None,
 
 
 @supports_out
-def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
+def arange(start=None, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Values from ``start`` up to (not including) ``end`` by ``step``.
 
     >>> ember.arange(5)
     tensor([0, 1, 2, 3, 4])
     """
+    if start is None and end is None:
+        raise TypeError("arange() missing required argument 'end'")
     if end is None:
         start, end = 0, start
+    elif start is None:  # arange(end=n)
+        start = 0
+    if dtype is not None:
+        _refuse_kinds("arange_cpu", dt.as_dtype(dtype), (dt._BOOL, dt._COMPLEX))
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
@@ -377,11 +386,36 @@ def arange(start, end=None, step=1, *, dtype=None, layout=None, device=None,
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
 
 
+def _refuse_kinds(kernel: str, dtype, categories) -> None:
+    """PyTorch's NotImplementedError for a ``kernel`` without a loop for ``dtype``."""
+    if dtype.category in categories:
+        from .ops._refusals import torch_name
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(dtype.np)}\'')
+
+
+def _check_space(name: str, start, end, steps) -> None:
+    """linspace's and logspace's checks of their bounds and count, in PyTorch's order."""
+    ranks = [v.dim() if isinstance(v, Tensor) else 0 for v in (start, end)]
+    if any(ranks):
+        raise RuntimeError(f"{name} only supports 0-dimensional start and end tensors, but got "
+                           f"start with {ranks[0]} dimension(s) and end with {ranks[1]} "
+                           f"dimension(s).")
+    if steps < 0:
+        raise RuntimeError(f"{name}(): number of steps must be non-negative")
+
+
 @supports_out
 def linspace(start, end, steps, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    _check_space("linspace", start, end, steps)
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    if steps > 1:
+        _refuse_kinds("linspace_cpu", dtype, (dt._BOOL,))
+    if dtype.category == dt._COMPLEX:
+        values = np.linspace(complex(start), complex(end), int(steps))
+        return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)),
+                     requires_grad)
     values = np.linspace(float(start), float(end), int(steps))
     if dtype.category < 2:
         values = np.trunc(values)
@@ -392,14 +426,23 @@ def linspace(start, end, steps, *, dtype=None, layout=None, device=None,
 def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
+    _check_space("logspace", start, end, steps)
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
-    values = np.logspace(float(start), float(end), int(steps), base=base)
+    if steps > 1:
+        _refuse_kinds("logspace_cpu", dtype, (dt._BOOL,))
+    if dtype.category == dt._COMPLEX:  # a negative base has complex powers
+        values = np.power(complex(base), np.linspace(complex(start), complex(end), int(steps)))
+    else:
+        values = np.logspace(float(start), float(end), int(steps), base=base)
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
 
 
 @supports_out
 def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix."""
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {size}")
     dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
     return _leaf(_xp(device).eye(n, n if m is None else m, dtype=dtype.np), requires_grad)
 
@@ -423,8 +466,8 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None,
 def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
                   pin_memory: bool = False) -> Tensor:
     """A 0-dim tensor holding the number ``s`` (of the default float dtype unless told)."""
-    return tensor(s, dtype=dt.get_default_dtype() if dtype is None else dtype, device=device,
-                  requires_grad=requires_grad)
+    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    return _filled((), s, dtype, device, requires_grad)
 
 
 def is_tensor(obj) -> bool:

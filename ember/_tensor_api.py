@@ -221,6 +221,8 @@ def _reshaping_inplace(name: str, view):
     def method(self, *args, **kwargs):
         if STATE.grad_enabled and self._requires_grad:
             _check_not_leaf(self, self._base, name)
+        if name == "squeeze_" and len(args) > 1:  # squeeze_(*dim)
+            args = (args,)
         out = view(self, *args, **kwargs)
         self._data = out._data
         self._vc[0] += 1

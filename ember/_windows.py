@@ -18,12 +18,14 @@ def _window(name: str, shape):
     """A window function built from ``shape(n, m)``: n = 0..m-1 sample positions, m points."""
     def window(window_length: int, periodic: bool = True, *args, dtype=None, layout=None,
                device=None, requires_grad: bool = False):
-        target = dt.get_default_dtype() if dtype is None else dtype
-        if not target.is_floating_point:
+        target = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+        if not (target.is_floating_point or target.is_complex):
             raise RuntimeError(f"{name} expects floating point dtypes, got: {target}")
         if window_length < 0:
             raise RuntimeError(f"{name} requires non-negative window_length, got "
                                f"window_length={window_length}")
+        if window_length > 1 and target.is_complex:  # PyTorch's positions come from arange
+            raise NotImplementedError(f"{name}: \"arange_cpu\" not implemented for '{target}'")
         if window_length <= 1:
             values = np.ones(window_length)
         else:

@@ -19,7 +19,7 @@ from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
 from .. import _signatures
-from . import _op
+from . import _op, _refusals
 from ._op import op
 
 
@@ -140,6 +140,7 @@ def _legacy(d: dt.dtype) -> str:
 
 def make_method(op):
     signature = op.signature
+    refused = _refusals.INPLACE_REFUSED.get(op.name)
 
     bind = None
 
@@ -157,6 +158,8 @@ def make_method(op):
             self, *args = args
         if signature is not None:
             (self, *args), kwargs = signature(self, *args, **kwargs)
+        if refused is not None and isinstance(self, Tensor):
+            _refusals.check_inplace(op.name, refused, self._data.dtype)
         return apply_inplace(op, self, tuple(args), kwargs)
     method.__name__ = op.name + "_"
     method.__doc__ = f"In-place version of :func:`ember.{op.name}`."

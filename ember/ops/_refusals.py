@@ -54,6 +54,16 @@ REFUSED: dict[str, dict[str, type]] = {
 UNCHECKED_EMPTY = frozenset({"amax", "amin", "cummax", "cummin", "mode", "_median_all",
                              "_nanmedian_all", "lu", "cdist"})
 UNCHECKED_SCALAR = frozenset({"cummax", "cummin", "kthvalue", "mode"})
+# In-place variants refusing what their function computes: group -> PyTorch's message.
+INPLACE_REFUSED = {"abs": {"c": "In-place abs is not supported for complex tensors."}}
+
+
+def check_inplace(name: str, rules: dict, dtype) -> None:
+    """Raise PyTorch's RuntimeError if ``name_`` refuses a tensor of ``dtype``."""
+    message = rules.get(_group(dtype))
+    if message is not None:
+        raise RuntimeError(f"{name}_(): {message}")
+
 
 _NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
           "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",

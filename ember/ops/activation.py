@@ -413,7 +413,9 @@ hardshrink = unary("hardshrink", _hardshrink,
 
 
 def _threshold(xp, x, threshold, value):
-    return xp.where(x <= threshold, value, x).astype(x.dtype, copy=False)  # NaN stays NaN
+    # PyTorch compares in x's type (a bound of -1 wraps for uint8); a NaN stays
+    threshold, value = (xp.asarray(v).astype(x.dtype) for v in (threshold, value))
+    return xp.where(x <= threshold, value, x).astype(x.dtype, copy=False)
 
 
 threshold = unary("threshold", _threshold,

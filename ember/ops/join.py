@@ -91,6 +91,7 @@ def stack(xp, tensors, dim=0):
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     first = tensors[0]
+    wrap_dim(dim, first.ndim + 1)  # PyTorch checks the dim against the first tensor first
     for i, a in enumerate(tensors[1:], 1):
         if a.shape != first.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
@@ -167,6 +168,8 @@ def meshgrid(*tensors, indexing: str | None = None) -> tuple:
                          f"received: {indexing}")
     if not tensors:
         raise RuntimeError("meshgrid expects a non-empty TensorList")
+    if any(t.dtype != tensors[0].dtype for t in tensors):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     for t in tensors:
         if t.dim() > 1:
             raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "

@@ -9,6 +9,7 @@ from .. import return_types
 from .._dtype import bool_ as _bool
 from .._tensor import Tensor, wrap
 from .. import _signatures
+from . import _refusals
 from ._op import composite, op
 from .pointwise import guarded, refuse, type_name, zeros_like
 from .reduce import returning
@@ -17,8 +18,10 @@ from .reduce import returning
 def bind_inplace(fn) -> None:
     """``Tensor.<name>_`` for a composite op: the result written back into the tensor. The op
     reads a clone, so a derivative that saves its input still sees the old value."""
+    checked = _refusals.refusing(fn.__name__, fn)
+
     def method(self, *args, **kwargs):
-        return self.copy_(fn(self.clone(), *args, **kwargs))
+        return self.copy_(checked(self.clone(), *args, **kwargs))
     method.__name__ = method.__qualname__ = fn.__name__ + "_"
     method.__doc__ = f"In-place `{fn.__name__}`."
     setattr(Tensor, method.__name__, _signatures.with_signature(method.__name__, method))

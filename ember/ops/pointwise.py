@@ -175,22 +175,30 @@ def _subtraction_types(name):
 
 
 def _scaled(xp, x, alpha):
-    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result),
-    and an int scaling an integer array wraps into its type as PyTorch's does (uint8, -1)."""
+    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result)."""
     if not hasattr(x, "dtype"):
         return x * alpha
-    if type(alpha) is int and x.dtype.kind in "iu":
-        alpha = xp.asarray(alpha).astype(x.dtype)
-    return xp.multiply(x, alpha)
+    return xp.multiply(x, in_type(alpha, x.dtype))
+
+
+def in_type(number, dtype):
+    """A Python int as PyTorch casts it to an integer ``dtype``: wrapped (-1 is 255 for
+    uint8), where NumPy would refuse it."""
+    if type(number) is int and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= number <= info.max:
+            return np.array(number).astype(dtype)[()]
+    return number
 
 
 def _reject_integer_zero(name, a, b) -> None:
-    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises (when it
-    # divides anything at all).
+    # NumPy quietly answers 0 for an integer division by zero; PyTorch raises (when there is
+    # an element to divide).
+    if not np.size(a) or not np.size(b):
+        return
     if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
             type(b) is int and b == 0 and array_of(a, b).dtype.kind in "biu":
-        if getattr(a, "size", 1) and getattr(b, "size", 1):
-            raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError")
 
 
 # ----------------------------------------------------------------------------- sums
@@ -404,7 +412,8 @@ def addcmul(xp, input, tensor1, tensor2, *, value=1):
     product = xp.multiply(tensor1, tensor2)
     if type(value) is float and array_of(input, product).dtype.kind in "biu":
         value = int(value)  # PyTorch casts the scale to the integer type
-    return xp.add(input, product if value == 1 else _scaled(xp, product, value))
+    value = in_type(value, array_of(input, product).dtype)
+    return xp.add(input, product if value == 1 else xp.multiply(product, value))
 
 
 @addcmul.derivative
@@ -417,12 +426,12 @@ def addcmul(ctx, grad, *, value=1):
 
 
 def _addcdiv_types(operands, arrays):
-    # PyTorch refuses integer tensor1 and tensor2 whatever the input's type
-    if all(getattr(a, "dtype", np.dtype(float)).kind in "biu" for a in arrays[1:]):
+    # PyTorch refuses tensor1 and tensor2 both integral by their own types, before promoting
+    if all(getattr(t, "dtype", dt.float32).category <= 1 for t in operands[1:]):
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 "
                            "and tensor2. Use addcmul(input, tensor1, 1 / tensor2) instead.")
-    return common_types(operands, arrays)
+    return cast_all(arrays, dt.result_dtype(operands).np)
 
 
 @op(nin=3, promote=_addcdiv_types, save=(1, 2), broadcasts=True, elementwise=True,
@@ -443,16 +452,14 @@ def addcdiv(ctx, grad, *, value=1):
 
 
 def _lerp_types(operands, arrays):
-    # PyTorch wants the end and a weight tensor of the input's own type; a 0-d weight tensor
-    # may differ, and takes part in the promotion, a number weight doesn't (lerp of int
-    # tensors is refused, not made float)
-    first = arrays[0]
-    for name, x in zip(("end", "weight"), arrays[1:]):
-        if hasattr(x, "dtype") and x.dtype != first.dtype and (name == "end" or x.ndim):
-            raise RuntimeError(f"lerp(): expected dtype {type_name(first)} for `{name}` but "
-                               f"got dtype {type_name(x)}")
-    promoting = operands if hasattr(arrays[2], "dtype") else operands[:2]
-    return cast_all(arrays, dt.result_dtype(promoting).np)
+    # PyTorch takes no promotion here: a tensor end or weight must have the input's type
+    first = operands[0].dtype if isinstance(operands[0], Tensor) else None
+    for name, t in (("end", operands[1]), ("weight", operands[2])):  # (a 0-d weight may)
+        if first is not None and isinstance(t, Tensor) and t.dtype != first and \
+                (name == "end" or t.ndim):
+            raise RuntimeError(f"lerp(): expected dtype {first.name.replace('float32', 'float')} for "
+                               f"`{name}` but got dtype {t.dtype.name}")
+    return cast_all(arrays, dt.result_dtype(operands[:2]).np)
 
 
 @op(nin=3, promote=_lerp_types, save=(0, 1, 2), broadcasts=True, elementwise=True,
@@ -590,7 +597,10 @@ def _sign(xp, x):
     if x.dtype.kind == "c":
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
                                   "numbers. Please use torch.sgn instead.")
-    return x.copy() if x.dtype == bool else xp.sign(x)
+    if x.dtype == bool:
+        return x.copy()
+    sign = xp.sign(x)
+    return sign if x.dtype.kind in "iu" else xp.where(x != x, 0, sign).astype(x.dtype)
 
 
 def _sgn(xp, x):

@@ -56,6 +56,8 @@ def flipud(input: Tensor) -> Tensor:
 @op()
 def roll(xp, x, shifts, dims=None):
     """Shift entries along ``dims`` cyclically (the flattened tensor when ``dims`` is None)."""
+    if not isinstance(shifts, int) and not len(shifts):
+        raise RuntimeError("roll(): `shifts` required")
     if dims is None or dims == ():
         if not isinstance(shifts, int) and len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
@@ -65,6 +67,8 @@ def roll(xp, x, shifts, dims=None):
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
                            f"{len(dims)}")
+    if not x.size:  # PyTorch returns an empty input before reading the dims
+        return x.copy()
     if not x.ndim:
         raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
     return xp.roll(x, shifts, tuple(wrap_dim(d, x.ndim) for d in dims))
@@ -264,8 +268,15 @@ def triu(g, x, diagonal=0):
 def _triangle_indices(name: str, keep):
     def indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None,
                 layout=None) -> Tensor:
+        for what, n in (("row", row), ("col", col)):
+            if n < 0:
+                raise RuntimeError(f"{name}(): {what} must be non-negative, got{n}")
+        dtype = dt.int64 if dtype is None else dt.as_dtype(dtype)
+        if dtype not in (dt.int64, dt.int32):
+            raise NotImplementedError(f'"{name}" not implemented for '
+                                      f"'{torch_name(dtype.np)}'")
         rows, cols = np.nonzero(keep(np.ones((row, col), dtype=bool), offset))
-        return tensor(np.stack([rows, cols]), dtype=dtype or dt.int64, device=device)
+        return tensor(np.stack([rows, cols]), dtype=dtype, device=device)
     indices.__name__ = name
     indices.__doc__ = (f"The (row, column) indices of the {name[:4]} of a ``row`` x ``col`` "
                        f"matrix, as a 2 x N tensor in row-major order.")

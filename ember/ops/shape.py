@@ -151,6 +151,8 @@ def view_method(self: Tensor, *shape) -> Tensor:
     same bytes read as another dtype (no gradient flows through that one)."""
     if len(shape) == 1 and isinstance(shape[0], dt.dtype):
         return self if shape[0] is self.dtype else _view_dtype(self, shape[0])
+    if not shape:
+        raise TypeError("view() missing 1 required positional argument: \"size\" (or dtype)")
     return view(self, *shape)
 
 
@@ -177,6 +179,8 @@ def reshape(g, x, *shape):
 @op(view="always")
 def expand(xp, x, *sizes):
     """Broadcast ``x`` to a larger shape without copying (-1 keeps a dimension)."""
+    if not sizes:
+        raise TypeError("expand() missing 1 required positional arguments: \"size\"")
     sizes = size_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -244,6 +248,9 @@ def squeeze(xp, x, dim=None):
         return x.squeeze()
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     dims = tuple(wrap_dim(d, x.ndim) for d in dims)
+    for i, d in enumerate(dims):
+        if d in dims[:i]:
+            raise RuntimeError(f"squeeze(): dim {d} appears multiple times in the list of dims")
     return x.squeeze(axis=tuple(d for d in dims if x.ndim and x.shape[d] == 1))
 
 
@@ -441,6 +448,9 @@ def broadcast_shapes(*shapes) -> Size:
                                    f"{d - ndim}! Mismatching argument at index {i} had "
                                    f"{shape}; but expected shape should be broadcastable to "
                                    f"{result}")
+            if n < 0:
+                raise ValueError(f"broadcast_shapes(): Attempting to broadcast a dimension with "
+                                 f"negative length! (argument {i}: {shape})")
             if n != 1:
                 result[d] = n
     return Size(result)
@@ -634,6 +644,8 @@ def unfold(xp, x, dimension, size, step):
     windows become a new last dimension. ``ember.arange(5.).unfold(0, 2, 1)``."""
     dim = wrap_dim(dimension, x.ndim)
     length = x.shape[dim] if x.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
     if size > length:
         raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size "
                            f"is {size}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as dt
 from .._creation import zeros
 from .._tensor import Tensor
 from ._op import op, composite
@@ -45,12 +46,16 @@ def _narrow_start(size: int, start: int) -> int:
 @op(view="always")
 def narrow(xp, x, dim, start, length):
     """``length`` entries of dimension ``dim`` from ``start`` on (a view)."""
+    if isinstance(start, Tensor) and (start.ndim or start._data.dtype.kind not in "iu"):
+        raise RuntimeError("narrow(): start must be an 0-dim integral Tensor.")
     dim = wrap_dim(dim, x.ndim)
     if x.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     size = x.shape[dim]
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     start = _narrow_start(size, start)
-    if length < 0 or start + length > size:
+    if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
                            f"({size}).")
     return x[_along(dim, slice(start, start + length))]
@@ -180,6 +185,8 @@ def unbind(g, x, dim=0):
 @op(view="always", n_outputs=None)
 def split_with_sizes(xp, x, split_sizes, dim=0):
     """Consecutive pieces of dimension ``dim`` with the given sizes (views)."""
+    if not x.ndim:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     dim = wrap_dim(dim, x.ndim)
     size = x.shape[dim] if x.ndim else 1
     sizes = [int(s) for s in split_sizes]
@@ -251,6 +258,13 @@ def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
         raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
                            "tensor with 0 dims")
     if isinstance(indices_or_sections, Tensor):
+        if indices_or_sections.dtype is not dt.int64:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype "
+                               f"of long, but got {indices_or_sections.dtype}")
+        if indices_or_sections.dim() > 1:
+            raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {indices_or_sections.dim()} dims")
         indices_or_sections = (indices_or_sections.item() if indices_or_sections.dim() == 0
                                else indices_or_sections.tolist())
     d = wrap_dim(dim, input.dim())

@@ -81,8 +81,8 @@ sigmoid.onnx("Sigmoid")
 
 
 def _logit(xp, x, eps=None):
-    if eps is not None:  # PyTorch's order of the two bounds, for an eps above 0.5 too
-        x = xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x))
+    if eps is not None:  # PyTorch's clamp: below eps is eps, else above 1 - eps is 1 - eps
+        x = xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype)
     return xp.log(x / (1 - x))
 
 

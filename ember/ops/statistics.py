@@ -122,10 +122,10 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         qs = q.detach().reshape(-1)
     else:
         qs = input.new_tensor([float(q)])
+    axis = 0 if dim is None else one_dim(dim, input.dim())  # the dim is checked first
     if bool(((qs < 0) | (qs > 1)).any()):
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
     x = input.reshape(-1) if dim is None or input.dim() == 0 else input
-    axis = 0 if dim is None else one_dim(dim, input.dim())
     ordered = x.sort(dim=axis).values.movedim(axis, -1).unsqueeze(-2)  # (..., 1, n)
     last = ordered.shape[-1] - 1
     if ignore_nan:
@@ -145,7 +145,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         weight = ranks - ranks.floor() if interpolation == "linear" else 0.5
         result = below.lerp(above, weight)
     result = result.squeeze(-1).movedim(-1, 0)  # (k, ...)
-    if keepdim:
+    if keepdim and input.dim():
         if dim is None:
             result = result.reshape(result.shape[0], *([1] * input.dim()))
         else:

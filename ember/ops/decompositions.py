@@ -59,16 +59,12 @@ def _factorize(xp, compute, failure: str):
 
 
 def _svd(xp, A, **options):
-    """The backend's SVD; a matrix with a non-finite entry gets NaN factors, as in PyTorch,
-    without being handed to LAPACK (whose iteration may not end on NaNs)."""
-    finite = xp.isfinite(A).all(axis=(-2, -1))
-    if finite.all():
-        return _factorize(xp, lambda: xp.linalg.svd(A, **options), _SVD_FAILED)
-    safe = xp.where(finite[..., None, None], A, 0)
-    out = _factorize(xp, lambda: xp.linalg.svd(safe, **options), _SVD_FAILED)
-    for part in (out if isinstance(out, tuple) else (out,)):
-        part[~finite] = xp.nan
-    return out
+    """The backend's SVD, refusing non-finite input first as PyTorch does (LAPACK's iteration
+    may not end on NaNs)."""
+    if not xp.isfinite(A).all():
+        raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                          "matrix contained non-finite values.")
+    return _factorize(xp, lambda: xp.linalg.svd(A, **options), _SVD_FAILED)
 
 
 # ----------------------------------------------------------------------------- inverse, det

@@ -30,6 +30,20 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
+    for other in (prepend, append):
+        if other is None:
+            continue
+        dim = one_dim(dim, input.dim())
+        if other.dim() != input.dim():
+            raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                               "input")
+        if any(a != b for d, (a, b) in enumerate(zip(other.shape, input.shape)) if d != dim):
+            raise RuntimeError(f"diff expects the shape of tensor to prepend or append to "
+                               f"match that of input except along the differencing dimension; "
+                               f"input.size({dim}) = {input.shape[dim]}, but got "
+                               f"tensor.size({dim}) = {other.shape[dim]}")
+    if n == 0:  # no difference taken: the input itself (nothing joined, no dim read)
+        return input.clone()
     dim = one_dim(dim, input.dim())
     parts = [p for p in (prepend, input, append) if p is not None]
     x = cat(parts, dim) if len(parts) > 1 else input

@@ -225,16 +225,36 @@ def tensordot(xp, a, b, dims=2):
     if a.dtype != b.dtype:
         raise RuntimeError("both inputs should have same dtype")
     a_dims, b_dims = _tensordot_axes(dims, a.ndim, b.ndim)
+    sum_a, sum_b = _singleton_pairs(a.shape, b.shape, a_dims, b_dims)
+    if sum_a:
+        a = a.sum(axis=sum_a, keepdims=True, dtype=a.dtype)
+    if sum_b:
+        b = b.sum(axis=sum_b, keepdims=True, dtype=b.dtype)
     _tensordot_equation(tuple(a_dims), tuple(b_dims), a.shape, b.shape)
     return xp.tensordot(a, b, (a_dims, b_dims))
+
+
+def _singleton_pairs(a_shape, b_shape, a_dims, b_dims):
+    """The contracted dims of ``a`` and of ``b`` facing a dim of size 1: PyTorch sums them
+    first (a size-1 dim broadcasts against any size)."""
+    sum_a = tuple(i for i, j in zip(a_dims, b_dims) if b_shape[j] == 1 != a_shape[i])
+    sum_b = tuple(j for i, j in zip(a_dims, b_dims) if a_shape[i] == 1 != b_shape[j])
+    return sum_a, sum_b
 
 
 @tensordot.derivative
 def tensordot(ctx, grad, dims=2):
     a, b = ctx.saved_tensors
     a_dims, b_dims = _tensordot_axes(dims, a.ndim, b.ndim)
-    eq = _tensordot_equation(tuple(a_dims), tuple(b_dims), ctx.shapes[0], ctx.shapes[1])
-    return einsum_pullback(eq, grad, (a, b), ctx.needs_input_grad)
+    sum_a, sum_b = _singleton_pairs(a.shape, b.shape, a_dims, b_dims)
+    summed_a = a.sum(sum_a, keepdim=True) if sum_a else a
+    summed_b = b.sum(sum_b, keepdim=True) if sum_b else b
+    eq = _tensordot_equation(tuple(a_dims), tuple(b_dims), tuple(summed_a.shape),
+                             tuple(summed_b.shape))
+    ga, gb = einsum_pullback(eq, grad, (summed_a, summed_b), ctx.needs_input_grad)
+    # the gradient of a sum is its gradient broadcast back
+    return (ga.expand(a.shape) if sum_a and ga is not None else ga,
+            gb.expand(b.shape) if sum_b and gb is not None else gb)
 
 
 @functools.lru_cache(maxsize=256)

@@ -13,6 +13,7 @@ from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from .._signatures import MISSING
 from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
+from .pointwise import _scaled
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -184,9 +185,13 @@ def _check_bmm(a, b) -> None:
     _same_dtype(a, b)
 
 
-def _check_mv(a, v) -> None:
-    if a.ndim == 0:  # PyTorch reads the matrix's row count first
+def _check_mv_alone(a, v) -> None:
+    if a.ndim == 0:  # mv (not addmv) reads the matrix's row count first
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    _check_mv(a, v)
+
+
+def _check_mv(a, v) -> None:
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {v.ndim}")
     if a.shape[1] != v.shape[0]:
@@ -238,7 +243,7 @@ bmm = _fixed_rank_product("bmm", _check_bmm, matmul_pullback,
 
 
 bmm.onnx("MatMul")
-mv = _fixed_rank_product("mv", _check_mv, matmul_pullback,
+mv = _fixed_rank_product("mv", _check_mv_alone, matmul_pullback,
                          "Matrix times vector: ``(n, m) @ (m,) -> (n,)``.")
 dot = _fixed_rank_product("dot", _check_dot, matmul_pullback,
                           "The dot product of two 1-d tensors (no complex conjugation).")
@@ -277,12 +282,16 @@ def vdot(ctx, grad):
 
 def _scaled_sum(xp, c, product, beta, alpha):
     # beta == 0 ignores ``c`` entirely: NaN and inf in it must not leak into the result.
+    kind = product.dtype.kind
+    if kind in "biu":  # PyTorch converts the scales to the integer (or bool) type
+        beta, alpha = (bool(v) if kind == "b" else int(v) if type(v) is float else v
+                       for v in (beta, alpha))
     if alpha != 1:
-        product = xp.multiply(product, alpha)
+        product = _scaled(xp, product, alpha)
     if beta == 0:
         return product
     # the product is a fresh array of the result's shape and dtype: add into it
-    product += c if beta == 1 else xp.multiply(c, beta)
+    product += c if beta == 1 else _scaled(xp, c, beta)
     return product
 
 
@@ -293,6 +302,11 @@ def _add_product(name, check, product, pullback, doc, promote=None):
         if c.dtype != x.dtype:
             raise RuntimeError(f"{name}: self and mat2 must have the same dtype, but got "
                                f"{title_name(c)} and {title_name(x)}")
+        if name == "addr" and c.dtype.kind in "biu":  # (addmm truncates them instead)
+            for scale, value in (("beta", beta), ("alpha", alpha)):
+                if type(value) is float:
+                    raise RuntimeError(f"For integral input tensors, argument {scale} must "
+                                       f"not be a floating point number.")
         p = product(xp, x, y)
         try:
             out_shape = xp.broadcast_shapes(c.shape, p.shape)

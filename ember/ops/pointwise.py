@@ -457,8 +457,9 @@ def _lerp_types(operands, arrays):
     for name, t in (("end", operands[1]), ("weight", operands[2])):  # (a 0-d weight may)
         if first is not None and isinstance(t, Tensor) and t.dtype != first and \
                 (name == "end" or t.ndim):
-            raise RuntimeError(f"lerp(): expected dtype {first.name.replace('float32', 'float')} for "
-                               f"`{name}` but got dtype {t.dtype.name}")
+            expected = first.name.replace("float32", "float")
+            raise RuntimeError(f"lerp(): expected dtype {expected} for `{name}` but got dtype "
+                               f"{t.dtype.name}")
     return cast_all(arrays, dt.result_dtype(operands[:2]).np)
 
 

@@ -343,6 +343,8 @@ def histogram(xp, x, bins=100, *, range=None, weight=None, density=False):
     edges = bins._data if hasattr(bins, "_data") else bins
     weight = None if weight is None else weight._data
     _check_histogram(x, edges, weight)
+    if weight is not None:  # PyTorch pairs the weights with the inputs by position
+        weight = weight.reshape(x.shape)
     try:
         hist, edges = xp.histogram(x, bins=edges, range=range, weights=weight, density=density)
     except (ValueError, TypeError) as e:  # NumPy's own checks (edges out of order...)

@@ -30,6 +30,20 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
         raise RuntimeError(f"order must be non-negative but got {n}")
+    for other in (prepend, append):
+        if other is None:
+            continue
+        dim = one_dim(dim, input.dim())
+        if other.dim() != input.dim():
+            raise RuntimeError("diff expects prepend or append to be the same dimension as "
+                               "input")
+        if any(a != b for d, (a, b) in enumerate(zip(other.shape, input.shape)) if d != dim):
+            raise RuntimeError(f"diff expects the shape of tensor to prepend or append to "
+                               f"match that of input except along the differencing dimension; "
+                               f"input.size({dim}) = {input.shape[dim]}, but got "
+                               f"tensor.size({dim}) = {other.shape[dim]}")
+    if n == 0:  # no difference taken: the input itself (nothing joined, no dim read)
+        return input.clone()
     dim = one_dim(dim, input.dim())
     parts = [p for p in (prepend, input, append) if p is not None]
     x = cat(parts, dim) if len(parts) > 1 else input
@@ -122,10 +136,10 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         qs = q.detach().reshape(-1)
     else:
         qs = input.new_tensor([float(q)])
+    axis = 0 if dim is None else one_dim(dim, input.dim())  # the dim is checked first
     if bool(((qs < 0) | (qs > 1)).any()):
         raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
     x = input.reshape(-1) if dim is None or input.dim() == 0 else input
-    axis = 0 if dim is None else one_dim(dim, input.dim())
     ordered = x.sort(dim=axis).values.movedim(axis, -1).unsqueeze(-2)  # (..., 1, n)
     last = ordered.shape[-1] - 1
     if ignore_nan:
@@ -145,7 +159,7 @@ def _quantile(name, input, q, dim, keepdim, interpolation, ignore_nan):
         weight = ranks - ranks.floor() if interpolation == "linear" else 0.5
         result = below.lerp(above, weight)
     result = result.squeeze(-1).movedim(-1, 0)  # (k, ...)
-    if keepdim:
+    if keepdim and input.dim():
         if dim is None:
             result = result.reshape(result.shape[0], *([1] * input.dim()))
         else:

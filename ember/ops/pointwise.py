@@ -107,14 +107,19 @@ def binary(name, forward, da, db, *, saves="ab", promote="common", refuse="", in
                elementwise=True, inplace=inplace, aliases=aliases, method=method,
                function=function)(checked)
 
+    # where a, b and y sit among the saved values (None: not saved)
+    at = {s: i for i, s in enumerate(s for s in "aby" if s in saves)}
+    ia, ib, iy = at.get("a"), at.get("b"), at.get("y")
+
     @entry.derivative
     def _(ctx, grad):
-        saved = list(ctx.saved_tensors)
-        a = saved.pop(0) if "a" in saves else None
-        b = saved.pop(0) if "b" in saves else None
-        y = saved[0] if saved else None
-        need = ctx.needs_input_grad
-        return (da(grad, a, b, y) if need[0] else None, db(grad, a, b, y) if need[1] else None)
+        saved = ctx.saved_tensors
+        a = None if ia is None else saved[ia]
+        b = None if ib is None else saved[ib]
+        y = None if iy is None else saved[iy]
+        (a_edge, _), (b_edge, _) = ctx.next_functions
+        return (None if a_edge is None else da(grad, a, b, y),
+                None if b_edge is None else db(grad, a, b, y))
     return entry
 
 

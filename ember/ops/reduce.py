@@ -177,7 +177,7 @@ def sum(ctx, grad, dim=None, keepdim=False, *, dtype=None):
         # first order: the gradient written out on arrays (NumPy's broadcast_to view costs
         # more than filling a small array: the tiny ops' backward is bookkeeping)
         g = grad._data
-        if not keepdim and shape:
+        if not keepdim and shape and dim is not None:  # (a full sum's 0-d grad broadcasts)
             reduced = dims_of(dim, len(shape))
             g = g.reshape([1 if d in reduced else n for d, n in enumerate(shape)])
         out = np.empty(shape, g.dtype)

@@ -67,6 +67,24 @@ def test_same_seed_same_mask():
     assert not np.array_equal(a.numpy(), F.dropout(x, 0.5).numpy())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("p", [0.3, 1.0])
+def test_elementwise_dropout_applies_the_mask_its_draws_give(dtype, p, rng):
+    """The one-pass kernel gives what the mask drawn the plain way gives, bit for bit."""
+    from ember.ops.dropout import keep_mask
+    from ember.random import generator_for
+    x = rng.standard_normal((37, 29)).astype(dtype)
+    leaf = ember.tensor(x, requires_grad=True)
+    ember.manual_seed(3)
+    y = F.dropout(leaf, p)
+    ember.manual_seed(3)
+    mask = keep_mask(np, generator_for(ember.device("cpu")).rng, x.shape, p, x.dtype)
+    mask *= dtype(1 / (1 - p) if p < 1 else 0)
+    np.testing.assert_array_equal(y.detach().numpy(), x * mask)
+    y.backward(ember.ones(y.shape, dtype=y.dtype))
+    np.testing.assert_array_equal(leaf.grad.numpy(), mask)
+
+
 def test_inplace_dropout_writes_into_input(rng):
     x = ember.tensor(rng.uniform(1, 2, (50, 4)), requires_grad=True)
     h = x * 1

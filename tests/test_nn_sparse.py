@@ -39,6 +39,20 @@ def test_embedding_layer_matches_torch(kwargs, rng):
     assert_close(e_mod.weight, t_mod.weight, what="weight after max_norm")
 
 
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_embedding_float32_table_gradient_with_repeated_rows_matches_torch(index_dtype, rng):
+    """The language-model path: a float32 table, rows looked up many times each."""
+    weight = rng.standard_normal((50, 8)).astype(np.float32)
+    idx = rng.integers(0, 50, (35, 20)).astype(index_dtype)
+    grad = rng.standard_normal((35, 20, 8)).astype(np.float32)
+    e_w = ember.tensor(weight, requires_grad=True)
+    t_w = torch.tensor(weight, requires_grad=True)
+    ember.nn.functional.embedding(ember.tensor(idx), e_w).backward(ember.tensor(grad))
+    torch.nn.functional.embedding(torch.tensor(idx), t_w).backward(torch.tensor(grad))
+    assert e_w.grad.dtype == ember.float32
+    assert_close(e_w.grad, t_w.grad)
+
+
 def test_embedding_default_init_and_padding_row():
     m = ember.nn.Embedding(1000, 16, padding_idx=5)
     w = m.weight.detach().numpy()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .. import random as _random
 from .._tensor import wrap
 from ._op import composite, op
@@ -15,20 +17,30 @@ from ._op import composite, op
 _ALPHA_PRIME = 1.7580993408473766  # -SELU_SCALE * SELU_ALPHA: what a dropped unit becomes
 
 
+def _uniform(rng, shape, dtype):
+    return rng.random(shape, dtype="float64" if dtype == "float64" else "float32")
+
+
 def keep_mask(xp, rng, shape, p, dtype):
     """1 with probability ``1 - p`` else 0, of ``dtype`` (uniform draws compared with p)."""
-    draw_dtype = "float64" if dtype == xp.float64 else "float32"
-    u = rng.random(shape, dtype=draw_dtype)
-    return (u >= p).astype(dtype)
+    return (_uniform(rng, shape, dtype) >= p).astype(dtype)
 
 
 @op(stash=True, method=False, function=False)
 def _dropout(xp, x, p, noise_shape, rng):
     """``x * keep / (1 - p)`` with ``keep`` drawn per element of ``noise_shape`` (broadcast
     over x: a channel's elements share one draw)."""
+    scale = x.dtype.type(1 / (1 - p) if p < 1 else 0)
+    if xp is np and noise_shape == x.shape and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+        from ..kernels.dropout import dropout_apply
+        u = _uniform(rng, noise_shape, x.dtype)
+        mask, out = np.empty_like(x, order="C"), np.empty_like(x, order="C")
+        dropout_apply(u.reshape(-1), u.dtype.type(p), scale, np.ascontiguousarray(x).reshape(-1),
+                      mask.reshape(-1), out.reshape(-1))
+        return out, mask
     mask = keep_mask(xp, rng, noise_shape, p, x.dtype)
     if p < 1:
-        mask *= 1 / (1 - p)
+        mask *= scale
     return x * mask, mask
 
 

@@ -61,13 +61,10 @@ def embedding_backward(xp, grad, indices, num_weights, padding_idx, scale_grad_b
     if weights is not None:
         g = g * weights[:, None]
     out = xp.zeros((num_weights, dim), dtype=grad.dtype)
-    if xp is np and rows.size:
-        # sorted by row, each row's lookups are one segment to sum: a few times faster
-        # than np.add.at, and in the same order (the sort is stable)
-        order = np.argsort(rows, kind="stable")
-        sorted_rows = rows[order]
-        starts = np.flatnonzero(np.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
-        out[sorted_rows[starts]] = np.add.reduceat(g[order], starts, axis=0)
+    if xp is np and out.dtype.kind == "f" and out.dtype.itemsize >= 4:
+        from ..kernels.embedding import add_rows
+        # one pass over the lookups, summed in np.add.at's order
+        add_rows(out, rows, np.ascontiguousarray(g, dtype=out.dtype))
     else:
         xp.add.at(out, rows, g)
     return out

@@ -1,15 +1,16 @@
-"""BLAS's thread pool beside the kernels' thread pool: a product, then a threaded kernel,
-alternating, against each alone, under each way of running the two pools.
+"""BLAS's threads beside the kernels' threads: a matrix product then a softmax, alternating,
+against each alone, with the kernels' threads from each of Numba's threading layers.
 
-Every configuration runs in a fresh process, since the choices are made when the libraries
-load: Numba's threading layer (``NUMBA_THREADING_LAYER``), how long libgomp's idle threads spin
-(``OMP_WAIT_POLICY``), how long OpenBLAS's idle threads spin (``OPENBLAS_THREAD_TIMEOUT``).
-
-    python bench/threads.py            # all configurations
-    python bench/threads.py --worker   # one, in this process's environment
+`python bench/threads.py [--rounds 2]`. Each layer runs in a fresh process (Numba picks its
+layer once per process), the layers alternate, and each figure is the fastest and the median
+of 15 batches of calls, in microseconds: on a shared machine the fastest batch is the one
+that ran undisturbed, the median what the load left. The product is the GPT workload's
+(1024 tokens x 128 -> 512) on NumPy's OpenBLAS at its default threads, the softmax its
+attention scores (16 x 4 heads x 64 x 64).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -18,82 +19,85 @@ import time
 
 import numpy as np
 
-CONFIGS = {
-    "numba omp (default), openblas default": {},
-    "numba omp, OMP_WAIT_POLICY=passive": {"OMP_WAIT_POLICY": "passive"},
-    "numba workqueue": {"NUMBA_THREADING_LAYER": "workqueue"},
-    "numba workqueue, OPENBLAS_THREAD_TIMEOUT=4": {"NUMBA_THREADING_LAYER": "workqueue",
-                                                   "OPENBLAS_THREAD_TIMEOUT": "4"},
-    "numba omp, OPENBLAS_THREAD_TIMEOUT=4": {"OPENBLAS_THREAD_TIMEOUT": "4"},
-}
+LAYERS = ("omp", "workqueue")
 
 
-def _best(fn, seconds=0.3):
-    """Median per-call time over batches of calls filling ``seconds``."""
+def _timing(fn, batches: int = 15, seconds: float = 0.004) -> str:
+    """'fastest/median' microseconds per call over ``batches`` batches of ~``seconds``."""
     fn()
     fn()
-    n = 1
+    number = 1
     while True:
         start = time.perf_counter()
-        for _ in range(n):
+        for _ in range(number):
             fn()
-        if time.perf_counter() - start > seconds / 5:
+        if time.perf_counter() - start > seconds:
             break
-        n *= 2
+        number *= 2
     samples = []
-    for _ in range(5):
+    for _ in range(batches):
         start = time.perf_counter()
-        for _ in range(n):
+        for _ in range(number):
             fn()
-        samples.append((time.perf_counter() - start) / n)
-    return sorted(samples)[2]
+        samples.append((time.perf_counter() - start) / number * 1e6)
+    samples.sort()
+    return f"{samples[0]:.0f}/{samples[len(samples) // 2]:.0f}"
 
 
 def worker() -> dict:
+    """Timings in this process (its layer chosen by ``NUMBA_THREADING_LAYER``)."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from ember.kernels import softmax as sm
+    import numba
+    from ember.kernels.softmax import softmax_rows
     rng = np.random.default_rng(0)
-    a = rng.standard_normal((1024, 128), np.float32)    # GPT: B16 x T64 tokens, C128
-    b = rng.standard_normal((128, 512), np.float32)     # the MLP's 4C widening
-    x = rng.standard_normal((16 * 4 * 64, 64), np.float32)  # attention scores
+    a = rng.standard_normal((1024, 128), np.float32)
+    b = rng.standard_normal((128, 512), np.float32)
+    x = rng.standard_normal((16 * 4 * 64, 64), np.float32)
     out = np.empty_like(x)
-    kernel = sm.softmax_rows
+    tiny = x[:2]
 
     def gemm():
         np.matmul(a, b)
 
-    def parallel():
-        kernel.parallel(x, out, False, False)
-
     def serial():
-        kernel.serial(x, out, False, False)
+        softmax_rows.serial(x, out, False, False)
 
-    import numba
-    result = {"layer": None}
-    times = {"gemm": _best(gemm), "serial": _best(serial), "parallel": _best(parallel)}
-    result["layer"] = numba.threading_layer()
-    times["gemm+serial"] = _best(lambda: (gemm(), serial()))
-    times["gemm+parallel"] = _best(lambda: (gemm(), parallel()))
-    result.update({k: round(v * 1e6, 1) for k, v in times.items()})
-    return result
+    def parallel():
+        softmax_rows.parallel(x, out, False, False)
+
+    parallel()  # the threads started: the product alone runs beside them idle
+    return {"layer": numba.threading_layer(), "threads": numba.get_num_threads(),
+            "product": _timing(gemm), "softmax 1 thread": _timing(serial),
+            "softmax threaded": _timing(parallel),
+            "threaded, 2 rows": _timing(lambda: softmax_rows.parallel(tiny, out[:2], False,
+                                                                      False)),
+            "product + softmax 1 thread": _timing(lambda: (gemm(), serial())),
+            "product + softmax threaded": _timing(lambda: (gemm(), parallel()))}
 
 
 def main() -> None:
-    if "--worker" in sys.argv:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    if args.worker:
         print(json.dumps(worker()))
         return
-    print(f"load: {os.getloadavg()}")
-    print(f"{'configuration':45s} {'layer':>9s} {'gemm':>7s} {'serial':>7s} {'par':>7s} "
-          f"{'g+ser':>7s} {'g+par':>7s}  (us)")
-    for name, extra in CONFIGS.items():
-        env = {**os.environ, **extra}
-        out = subprocess.run([sys.executable, __file__, "--worker"], env=env, check=True,
-                             capture_output=True, text=True).stdout
-        r = json.loads(out.strip().splitlines()[-1])
-        print(f"{name:45s} {r['layer']:>9s} {r['gemm']:7.0f} {r['serial']:7.0f} "
-              f"{r['parallel']:7.0f} {r['gemm+serial']:7.0f} {r['gemm+parallel']:7.0f}",
-              flush=True)
-    print(f"load: {os.getloadavg()}")
+    print(f"load: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; us per call, "
+          "fastest/median batch")
+    rows = []
+    for _ in range(args.rounds):
+        for layer in LAYERS:
+            env = {**os.environ, "NUMBA_THREADING_LAYER": layer}
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker"],
+                                 env=env, check=True, capture_output=True, text=True).stdout
+            rows.append(json.loads(out.strip().splitlines()[-1]))
+    keys = [k for k in rows[0] if k not in ("layer", "threads")]
+    print(f"{'layer (threads)':16s}" + "".join(f"{k:>28s}" for k in keys))
+    for r in rows:
+        print(f"{r['layer'] + ' (' + str(r['threads']) + ')':16s}" +
+              "".join(f"{r[k]:>28s}" for k in keys), flush=True)
+    print(f"load at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -165,8 +165,10 @@ class _Threaded:
 # once, so a loop that finds it taken runs serially instead (PyTorch's threads would share).
 _POOL = threading.Lock()
 
-# Elements below which a loop runs on one thread: waking workqueue's threads costs tens of us.
-GRAIN = 1 << 15
+# Elements below which a loop runs on one thread. Waking workqueue's threads and waiting for
+# them costs ~50 us (bench/threads.py, 2 cores), about what a 2-way split of 100k elements of
+# softmax or Adam saves.
+GRAIN = 1 << 17
 
 
 def threaded(grain: int = GRAIN, **options) -> Callable[[Callable], _Threaded]:

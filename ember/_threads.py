@@ -1,7 +1,7 @@
 """How many threads Ember's CPU math may use (``ember.set_num_threads`` and friends).
 
 Ember's intra-op parallelism is the BLAS library behind NumPy and the threads of its compiled
-kernels (Numba's, set here when Numba is loaded and by ``ember.kernels`` when it loads it). When ``threadpoolctl`` is
+kernels (Numba's: ``ember.kernels`` decides when its loops use them). When ``threadpoolctl`` is
 installed its thread pool is resized; without it the count is only recorded, since the BLAS
 pool was fixed at start-up by ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``. Inter-op
 threads are bookkeeping only: Ember runs one op at a time.
@@ -50,9 +50,11 @@ def set_num_threads(n: int) -> None:
     """
     _check_positive(n, "set_num_threads")
     _counts["intra"] = n
-    numba = sys.modules.get("numba")
-    if numba is not None:  # Ember's kernels run on Numba's threads (applied at load otherwise)
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    kernels = sys.modules.get("ember.kernels")
+    if kernels is not None and kernels._numba_module is not None:
+        # Ember's kernels run on Numba's threads (applied when they load Numba otherwise:
+        # touching Numba before would start its threads before Ember picks their kind)
+        kernels._apply_thread_count(kernels._numba_module)
     controller = _blas_limiter()
     if controller is not None:
         controller.limit(limits=n, user_api="blas")

@@ -18,16 +18,24 @@ Two ways in, both through `_numba()` so the options and the lazy import live in 
   chains); the source is written to the cache folder so Numba's disk cache serves it too.
 
 Numba is imported on the first call of a kernel, never by ``import ember`` (it costs ~0.2 s).
+
+Threads: every loop declared parallel (``kernel(parallel=True)`` or `threaded`) is compiled
+twice, serially and over the cores, and `_Threaded` picks one per call: the parallel twin when
+the first argument has at least ``grain`` elements, the program allows more than one thread
+(``ember.set_num_threads``, by default every core, as PyTorch) and no other Python thread is
+inside a parallel loop; the serial twin otherwise. That is the whole policy; the threads are
+Numba's ``workqueue`` layer (see `_choose_threading_layer` for why).
 """
 from __future__ import annotations
 
 import importlib.util
 import os
 import sys
+import threading
 import types
 from typing import Callable
 
-from .._threads import _counts as _thread_counts
+from .._threads import _counts as _thread_counts, _default_threads
 
 # Options every kernel shares. fastmath lets LLVM reassociate sums (vectorized reductions)
 # and assume no NaN/inf only where a kernel asks for it: NaN must flow through like PyTorch's.
@@ -44,18 +52,38 @@ def _numba():
             import numba
         except ImportError as e:  # a core dependency; only a broken install gets here
             raise ImportError("Ember's compiled kernels need Numba: pip install numba") from e
+        _choose_threading_layer(numba)
         _numba_module = numba
         _apply_thread_count(numba)
     return _numba_module
 
 
+def _choose_threading_layer(numba) -> None:
+    # Numba's "workqueue" threads sleep on a condition variable as soon as a loop ends, and the
+    # main thread sleeps while they work. The default layer on Linux, GNU OpenMP, spins its
+    # idle threads for a while instead, and so do NumPy's OpenBLAS threads after every matrix
+    # product (up to ~0.1 s, yielding the core): the two pools spinning on 2 cores made
+    # training steps 5-20x slower (bench/threads.py measures the collision). workqueue is also
+    # safe in a forked DataLoader worker, where GNU OpenMP hangs or aborts. It costs a wake-up
+    # per loop (hence GRAIN) and runs one loop at a time (hence `_POOL`). A layer the user
+    # chose (NUMBA_THREADING_LAYER) is kept.
+    if str(numba.config.THREADING_LAYER).lower() == "default":
+        numba.config.THREADING_LAYER = "workqueue"
+
+
 def _apply_thread_count(numba) -> None:
-    # The kernels run on one thread unless the program asks for more with
-    # ``ember.set_num_threads`` (honoured here if it ran before Numba was loaded). BLAS's
-    # threads keep spinning between products: Numba's pool beside them on the same cores made
-    # training steps at the default settings 5-20x slower on 2 cores (MLP, LeNet, GPT,
-    # ResNet, measured 2026-12-07).
-    numba.set_num_threads(min(_thread_counts.get("intra", 1), numba.config.NUMBA_NUM_THREADS))
+    # ``ember.set_num_threads`` may have run before Numba was loaded; it updates Numba itself
+    # afterwards (ember/_threads.py).
+    numba.set_num_threads(min(_kernel_threads(), numba.config.NUMBA_NUM_THREADS))
+
+
+def _kernel_threads() -> int:
+    """The threads a parallel loop may use: ``ember.set_num_threads``'s count, by default
+    every core (``OMP_NUM_THREADS`` and friends lower it), as PyTorch's intra-op default."""
+    return _thread_counts.get("intra") or _DEFAULT_THREADS
+
+
+_DEFAULT_THREADS = _default_threads()
 
 
 def prange(*args):
@@ -94,14 +122,19 @@ class _LazyKernel:
         return compiled(*args)
 
 
-def kernel(**options) -> Callable[[Callable], _LazyKernel]:
-    """Declare a compiled loop (``numba.njit`` options: ``parallel``, ``fastmath``...)."""
+def kernel(**options) -> Callable[[Callable], Callable]:
+    """Declare a compiled loop (``numba.njit`` options: ``parallel``, ``fastmath``...).
+
+    A loop with ``parallel=True`` runs under the threading policy (`threaded` with the
+    default grain): over the cores for large inputs, serially for small ones."""
+    if options.get("parallel"):
+        return threaded(**{k: v for k, v in options.items() if k != "parallel"})
     return lambda py_func: _LazyKernel(py_func, options)
 
 
 class _Threaded:
-    """One loop compiled twice: serially for small inputs, where starting the threads costs
-    more than the work, and over all cores (``prange``) for large ones. Each twin compiles on
+    """One loop compiled twice: serially for small inputs, where waking the threads costs
+    more than the work, and over the cores (``prange``) for large ones. Each twin compiles on
     its first use, so tests on small tensors never pay for the parallel one."""
 
     def __init__(self, py_func: Callable, grain: int, options: dict):
@@ -119,23 +152,34 @@ class _Threaded:
 
     def __call__(self, *args):
         """Run on ``args``; the first argument's size decides serial or threaded."""
-        if args[0].size >= self.grain and _threads_available():
-            return self.parallel(*args)
+        if args[0].size >= self.grain and _kernel_threads() > 1 \
+                and _POOL.acquire(blocking=False):
+            try:
+                return self.parallel(*args)
+            finally:
+                _POOL.release()
         return self.serial(*args)
 
 
-def _threads_available() -> bool:
-    """Whether the program asked for more than one thread (see `_apply_thread_count`)."""
-    return _thread_counts.get("intra", 1) > 1
+# Held while a parallel loop runs: workqueue aborts the process if two threads start loops at
+# once, so a loop that finds it taken runs serially instead (PyTorch's threads would share).
+_POOL = threading.Lock()
 
-
-# Elements below which a loop runs on one thread: starting Numba's threads costs ~5-10 us.
-GRAIN = 1 << 15
+# Elements below which a loop runs on one thread. Waking workqueue's threads and waiting for
+# them costs ~50 us (bench/threads.py, 2 cores), about what a 2-way split of 100k elements of
+# softmax or Adam saves.
+GRAIN = 1 << 17
 
 
 def threaded(grain: int = GRAIN, **options) -> Callable[[Callable], _Threaded]:
     """Declare a loop written with ``prange`` that runs on all cores when its first
-    argument has at least ``grain`` elements, and serially below that."""
+    argument has at least ``grain`` elements, and serially below that.
+
+    >>> @threaded(fastmath={"contract"})
+    ... def axpy(y, a, x):
+    ...     for i in prange(y.size):
+    ...         y[i] += a * x[i]
+    """
     return lambda py_func: _Threaded(py_func, grain, options)
 
 

@@ -174,9 +174,9 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
     """``obj`` (a tensor, NumPy array, number or nested sequence) as a tensor, sharing its
     memory when no conversion is needed. ``copy=True`` always copies; the default ``None``
-    copies only when needed. Unlike PyTorch, ``copy=False`` doesn't raise when a copy is
-    needed: it copies. ``requires_grad`` (default False) makes the result a leaf that
-    requires grad.
+    copies only when needed; ``copy=False`` raises ValueError when sharing is impossible (a
+    sequence, another dtype or device). ``requires_grad`` (default False) makes the result a
+    leaf that requires grad.
 
     >>> a = np.zeros(3)
     >>> t = ember.asarray(a); t[0] = 1.0; a
@@ -184,8 +184,27 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> 
     >>> ember.asarray([1, 2], dtype=ember.float32)
     tensor([1., 2.])
     """
+    if copy is False:
+        _refuse_copy(obj, dtype, device)
     t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype, device)
     return t.requires_grad_(requires_grad) if requires_grad else t
+
+
+def _refuse_copy(obj, dtype, device) -> None:
+    """PyTorch's ValueError where ``asarray(obj, copy=False)`` would have to copy."""
+    if isinstance(obj, Tensor):
+        source, place = obj.dtype, obj.device
+    elif isinstance(obj, np.ndarray):
+        source, place = dt.from_numpy_dtype(obj.dtype), CPU
+    else:
+        raise ValueError("asarray(): can't alias arbitrary sequence into a tensor (copy=False)")
+    if dtype is not None and dt.as_dtype(dtype) is not source:
+        raise ValueError(f"asarray(): can't alias tensor with dtype "
+                         f"'{dt.scalar_type_name(source)}' into dtype "
+                         f"'{dt.scalar_type_name(dt.as_dtype(dtype))}' (copy=False)")
+    if device is not None and as_device(device) != place:
+        raise ValueError(f"asarray(): can't alias tensor on device '{place}' into device "
+                         f"'{as_device(device)}' (copy=False)")
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

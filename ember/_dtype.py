@@ -56,6 +56,20 @@ class dtype:
         return (_dtype_by_name, (self.name,))
 
 
+# PyTorch's names of the element types in its messages ("not implemented for 'Float'") and
+# in its legacy tensor types ("FloatTensor").
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
+                      "bfloat16": "BFloat16", "int64": "Long", "int32": "Int", "int16": "Short",
+                      "int8": "Char", "uint8": "Byte", "bool": "Bool",
+                      "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def scalar_type_name(d) -> str:
+    """PyTorch's name of the element type ``d`` (an Ember or NumPy dtype) in its messages:
+    ``'Float'``, ``'Long'``."""
+    return _SCALAR_TYPE_NAMES.get(d.name, d.name)
+
+
 def _load_ml_dtypes():
     try:
         import ml_dtypes

@@ -17,15 +17,10 @@ from ._tensor import Tensor, wrap
 from .autograd.grad_mode import STATE
 from .random import generator_for
 
-_LEGACY = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-           "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-           "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-
-
 def _float_dtype(dtype, name: str) -> dt.dtype:
     d = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
     if d.category < dt._FLOAT:
-        raise NotImplementedError(f'"{name}" not implemented for \'{_LEGACY[d.name]}\'')
+        raise NotImplementedError(f'"{name}" not implemented for \'{dt.scalar_type_name(d)}\'')
     return d
 
 
@@ -238,7 +233,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         raise RuntimeError(f"multinomial(): prob_dist must be 1 or 2 dim, got {p.ndim}")
     if input.dtype.category != dt._FLOAT:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_LEGACY[input.dtype.name]}")
+                           f"{dt.scalar_type_name(input.dtype)}")
     if num_samples <= 0:
         raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > p.shape[-1]:

@@ -744,11 +744,9 @@ class _Storage:
         return self._array.nbytes
 
 
-_LEGACY_NAMES = {dt.float32: "FloatTensor", dt.float64: "DoubleTensor",
-                 dt.float16: "HalfTensor", dt.bfloat16: "BFloat16Tensor",
-                 dt.int64: "LongTensor", dt.int32: "IntTensor", dt.int16: "ShortTensor",
-                 dt.int8: "CharTensor", dt.uint8: "ByteTensor", dt.bool_: "BoolTensor",
-                 dt.complex64: "ComplexFloatTensor", dt.complex128: "ComplexDoubleTensor"}
+_LEGACY_NAMES = {d: dt.scalar_type_name(d) + "Tensor" for d in (
+    dt.float32, dt.float64, dt.float16, dt.bfloat16, dt.int64, dt.int32, dt.int16, dt.int8,
+    dt.uint8, dt.bool_, dt.complex64, dt.complex128)}
 
 _new = object.__new__
 

@@ -50,6 +50,25 @@ def test_as_tensor_and_asarray_share_when_they_can():
     assert ember.asarray([1.0, 2.0], requires_grad=True).requires_grad
 
 
+@pytest.mark.parametrize("make,kwargs", [
+    (lambda lib: np.ones(3), {"dtype": "float32"}),
+    (lambda lib: [1, 2], {}),
+    (lambda lib: lib.ones(3), {"dtype": "int64"}),
+])
+def test_asarray_without_copy_refuses_what_it_cannot_share(make, kwargs):
+    def call(lib):
+        extra = {k: getattr(lib, v) for k, v in kwargs.items()}
+        return lib.asarray(make(lib), copy=False, **extra)
+    assert_raises_like_torch(lambda: call(ember), lambda: call(torch))
+
+
+def test_asarray_without_copy_shares():
+    a = np.arange(3.0)
+    assert np.shares_memory(ember.asarray(a, copy=False).numpy(), a)
+    t = ember.ones(2)
+    assert ember.asarray(t, copy=False, dtype=ember.float32) is t
+
+
 def test_tensor_of_tensors_and_tensor_of_tensor():
     assert_close(ember.tensor([ember.tensor(1.), ember.tensor(2.)]), torch.tensor([1., 2.]))
     src = ember.tensor([1.0, 2.0], requires_grad=True)

@@ -13,6 +13,8 @@ import functools
 
 import numpy as np
 
+from .. import _dtype as dt
+
 N, R = NotImplementedError, RuntimeError
 
 REFUSED: dict[str, dict[str, type]] = {
@@ -65,15 +67,7 @@ def check_inplace(name: str, rules: dict, dtype) -> None:
         raise RuntimeError(f"{name}_(): {message}")
 
 
-_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-          "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
-          "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-          "bfloat16": "BFloat16"}
-
-
-def torch_name(dtype) -> str:
-    """PyTorch's name of a NumPy dtype in its messages (``Float``, ``Long``)."""
-    return _NAMES.get(dtype.name, dtype.name)
+torch_name = dt.scalar_type_name
 
 
 def _group(dtype) -> str:
@@ -94,10 +88,10 @@ def check(name: str, rules: dict, dtype, data=None) -> None:
             name in UNCHECKED_EMPTY and data.size == 0 or
             name in UNCHECKED_SCALAR and data.ndim == 0):
         return
-    torch_name = _NAMES.get(dtype.name, dtype.name)
+    type_name = dt.scalar_type_name(dtype)
     if error is N:
-        raise N(f'"{name}" not implemented for \'{torch_name}\'')
-    kind = {"b": "bool", "c": "complex"}.get(_group(dtype), torch_name)
+        raise N(f'"{name}" not implemented for \'{type_name}\'')
+    kind = {"b": "bool", "c": "complex"}.get(_group(dtype), type_name)
     raise R(f"{name}(): does not support {kind} input")
 
 
@@ -109,7 +103,6 @@ EACH_OPERAND = {"isin"}
 def check_operands(name: str, rules: dict, operands) -> None:
     """Raise PyTorch's exception if ``name`` refuses its tensor operands' common dtype (or,
     for `EACH_OPERAND`, the dtype of any of them)."""
-    from .._dtype import result_dtype
     if name in EACH_OPERAND:
         for x in operands:
             data = getattr(x, "_data", None)
@@ -123,7 +116,7 @@ def check_operands(name: str, rules: dict, operands) -> None:
         if name in UNCHECKED_EMPTY and any(x._data.size == 0 for x in operands
                                            if hasattr(x, "_data")):
             return
-        check(name, rules, result_dtype(operands).np)
+        check(name, rules, dt.result_dtype(operands).np)
 
 
 def refusing(name: str, fn):

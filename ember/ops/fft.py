@@ -8,6 +8,7 @@ the transformed sizes). Each derivative is the adjoint transform with the same s
 """
 from __future__ import annotations
 
+from .. import _dtype as dt
 from . import pointwise
 from .join import cat
 from .padding import constant_pad_nd
@@ -20,14 +21,13 @@ _COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
 
 
 _SUPPORTED = ("float32", "float64", "complex64", "complex128")
-_TORCH_NAMES = {"float16": "Half", "bfloat16": "BFloat16"}
 
 
 def _checked(x):
     """``x``, if the transforms support its dtype (PyTorch's CPU transforms don't do half)."""
     name = x.dtype.name
     if name not in _SUPPORTED:
-        raise RuntimeError(f"Unsupported dtype {_TORCH_NAMES.get(name, name)}")
+        raise RuntimeError(f"Unsupported dtype {dt.scalar_type_name(x.dtype)}")
     return x
 
 

@@ -18,15 +18,9 @@ from ._op import common_kind, op
 # call, and a per-call `errstate` costs four times a small op.
 np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
-_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-                "bfloat16": "BFloat16"}
-
-
 def type_name(array) -> str:
     """PyTorch's name for an array's element type ('Float', 'Long'...), for error messages."""
-    return _TORCH_NAMES[dt.from_numpy_dtype(array.dtype).name]
+    return dt.scalar_type_name(array.dtype)
 
 
 def array_of(*operands):

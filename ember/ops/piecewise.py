@@ -169,7 +169,8 @@ def _relu(xp, x):
 _ZEROS: dict = {}
 
 
-relu = unary("relu", _relu, lambda g, x, y: where_op(y > 0, g, 0), saves="y", promote="common",
+# (the gradient passes where the output isn't <= 0: a NaN output passes it on, as PyTorch's)
+relu = unary("relu", _relu, lambda g, x, y: where_op(y <= 0, 0, g), saves="y", promote="common",
              doc="``max(input, 0)`` elementwise; its gradient at 0 is 0, as PyTorch's.")
 
 

@@ -443,7 +443,12 @@ def _lerp_types(operands, arrays):
 def lerp(xp, input, end, weight):
     """``input + weight * (end - input)``: linear interpolation, ``weight`` a number or tensor."""
     refuse("lerp", "biu", input, end)
-    return xp.add(input, xp.multiply(weight, xp.subtract(end, input)))
+    # PyTorch's two-sided form: from the nearer end, exact at both ends
+    diff = xp.subtract(end, input)
+    near_start = xp.abs(weight) < 0.5
+    return xp.where(near_start, xp.add(input, xp.multiply(weight, diff)),
+                    xp.subtract(end, xp.multiply(diff, xp.subtract(1, weight)))).astype(
+                        array_of(input, end).dtype, copy=False)
 
 
 @lerp.derivative

@@ -473,7 +473,8 @@ def lerp(xp, input, end, weight):
     from_end = xp.subtract(end, xp.multiply(diff, xp.subtract(1, weight)))
     if not hasattr(weight, "dtype"):
         return from_input if builtins.abs(weight) < 0.5 else from_end
-    return xp.where(xp.abs(weight) < 0.5, from_input, from_end)
+    return xp.where(xp.abs(weight) < 0.5, from_input, from_end).astype(
+        array_of(input, end).dtype, copy=False)
 
 
 @lerp.derivative

@@ -199,7 +199,7 @@ def _identity(reduce: str, dtype):
         return int(reduce == "prod")
     if dtype.kind == "b":
         return reduce == "amin"
-    if dtype.kind == "f":
+    if dtype.kind not in "iu":  # floats, bfloat16 among them
         return -np.inf if reduce == "amax" else np.inf
     info = np.iinfo(dtype)
     return info.min if reduce == "amax" else info.max

@@ -413,6 +413,8 @@ hardshrink = unary("hardshrink", _hardshrink,
 
 
 def _threshold(xp, x, threshold, value):
+    if x.dtype.kind in "iu":  # PyTorch converts the bound to the tensor's type, wrapping
+        threshold = xp.asarray(int(threshold)).astype(x.dtype)
     return xp.where(x <= threshold, value, x).astype(x.dtype, copy=False)  # NaN stays NaN
 
 

@@ -274,6 +274,8 @@ def gamma_incomplete(xp, a, x, upper: bool):
     at_zero = (a == 0) & (x > 0)
     out = xp.where(at_zero, 0.0 if upper else 1.0, out)
     out = xp.where(xp.isposinf(a) & xp.isfinite(x), 1.0 if upper else 0.0, out)
+    out = xp.where(xp.isposinf(a) & xp.isposinf(x), xp.nan, out)
     out = xp.where(valid | at_zero | xp.isnan(a) | xp.isnan(x), out, xp.nan)
-    out = xp.where(xp.isnan(a) | xp.isnan(x), xp.nan, out)
+    # x = 0 and x = inf decide the value even for a NaN shape
+    out = xp.where(xp.isnan(x) | xp.isnan(a) & (x != 0) & ~xp.isposinf(x), xp.nan, out)
     return out.reshape(shape).astype(dtype, copy=False)

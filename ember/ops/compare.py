@@ -227,10 +227,13 @@ def _shift(left: bool):
         # Shifting by the width or more gives 0 (or the sign, to the right), as PyTorch's
         # does; NumPy leaves it to the hardware, which shifts by the amount modulo the width.
         amount = xp.minimum(b, width - 1)
+        dtype = array_of(a, b).dtype
         if not left:
-            return xp.right_shift(a, amount)
-        return xp.where(xp.asarray(b) >= width, 0, xp.left_shift(a, amount)).astype(
-            array_of(a, b).dtype)
+            shifted = xp.right_shift(a, amount)
+            if dtype.kind == "u":  # no sign to repeat: all bits shifted out
+                shifted = xp.where(xp.asarray(b) >= width, 0, shifted).astype(dtype)
+            return shifted
+        return xp.where(xp.asarray(b) >= width, 0, xp.left_shift(a, amount)).astype(dtype)
     return forward
 
 

@@ -76,8 +76,8 @@ def _heaviside(xp, input, values):
                         f"{type(values).__name__}")
     _same_dtype("heaviside")(xp, input, values)
     refuse("heaviside", "c", input)
-    step = xp.where(input > 0, 1, xp.where(input == 0, values, 0))
-    return xp.where(input != input, input, step).astype(input.dtype)  # NaN stays NaN
+    # PyTorch's kernel: values at 0, else whether the input is positive (0 for NaN)
+    return xp.where(input == 0, values, input > 0).astype(input.dtype)
 
 
 heaviside = op(name="heaviside", nin=2, promote=None, broadcasts=True, elementwise=True, differentiable=False,

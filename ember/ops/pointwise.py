@@ -523,8 +523,11 @@ def _pow(xp, a, b):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         return a | (not b)  # a bool tensor to a bool power: x**True is x, x**False is 1
     if not hasattr(a, "dtype"):
-        # a number to integer powers: 2 ** -1 truncates to 0 as PyTorch's does
-        return xp.trunc(xp.power(float(a), b)).astype(b.dtype)
+        # a number to integer powers: 2 ** -1 truncates to 0 as PyTorch's does, and so
+        # does 0 ** -1
+        with np.errstate(divide="ignore"):
+            r = xp.power(float(a), b)
+        return xp.where(xp.isinf(r), 0, xp.trunc(r)).astype(b.dtype)
     if type(b) is int and b < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if hasattr(b, "dtype") and b.dtype.kind in "iu" and (b < 0).any():

@@ -35,9 +35,11 @@ def _moments(xp, x, dim, unbiased, keepdim, correction, name):
     dev = x - mean
     squares = xp.square(xp.abs(dev)) if dev.dtype.kind == "c" else dev * dev
     total = xp.sum(squares, axis=axes, keepdims=keepdim)
-    dof = reduced_count(x.shape, dim) - correction
-    # No degrees of freedom left: 0/0 is NaN and x/0 is inf, without NumPy's warning.
-    var = total / dof if dof > 0 else total * math.inf
+    count = reduced_count(x.shape, dim)
+    dof = count - correction
+    # No degrees of freedom left: 0/0 is NaN and x/0 is inf, without NumPy's warning; no
+    # element at all is NaN whatever the correction (PyTorch's).
+    var = total / dof if dof > 0 and count else total * (math.inf if count else math.nan)
     return var, (mean if keepdim else xp.reshape(mean, var.shape))
 
 

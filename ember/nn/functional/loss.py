@@ -324,7 +324,8 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
         loss = input - target * (input + eps).log()
     if full:
         stirling = (target * target.log() - target + 0.5 * (2 * math.pi * target).log())
-        loss = loss + stirling.masked_fill(target <= 1, 0)
+        # added into the loss in place: the loss keeps its dtype
+        loss = loss + stirling.masked_fill(target <= 1, 0).to(loss.dtype)
     return _reduce(loss, reduction, "poisson_nll_loss")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from . import kernel, prange
+from . import kernel, prange, threaded
 
 # reassociation lets LLVM vectorize the sums; NaN and inf still flow through as in PyTorch
 _SUMS = {"reassoc", "contract"}
@@ -70,3 +70,17 @@ def backward(g, x, weight, mean, var, eps, grad_x, grad_weight, grad_bias):
         for n in range(n_samples):
             for i in range(length):
                 grad_x[n, c, i] = scale * (g[n, c, i] + shift + slope * (x[n, c, i] - mu))
+
+
+@threaded()
+def scale_shift(x, scale, shift, y):
+    """y[n, c, i] = x[n, c, i] * scale[c] + shift[c]: batch norm with fixed statistics, one
+    pass. x and y: (N, C, L); parallel over the (sample, channel) rows."""
+    n_samples, channels, length = x.shape
+    for row in prange(n_samples * channels):
+        n = row // channels
+        c = row % channels
+        a = scale[c]
+        b = shift[c]
+        for i in range(length):
+            y[n, c, i] = x[n, c, i] * a + b

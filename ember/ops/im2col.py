@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ._op import op
-from .conv import _host_only, _swap_leading, col2im_into, im2col_into, output_size
+from .conv import _host_only, _sample_columns, col2im_into, output_size
 
 
 def _pairs(padding):
@@ -21,11 +21,9 @@ def _pairs(padding):
 def im2col(xp, x, kernel_size, dilation, padding, stride):
     """Every ``kernel_size`` block of the padded image ``x``, one column per block."""
     _host_only(xp, "im2col")
-    n, c = x.shape[:2]
-    out = output_size(x.shape[2:], kernel_size, stride, _pairs(padding), dilation)
-    cols = np.empty((c * math.prod(kernel_size), n, math.prod(out)), dtype=x.dtype)
-    im2col_into(cols, x, kernel_size, stride, dilation, padding, out)
-    return _swap_leading(cols)
+    pads = _pairs(padding)
+    out = output_size(x.shape[2:], kernel_size, stride, pads, dilation)
+    return _sample_columns(x, kernel_size, stride, dilation, pads, out)
 
 
 @im2col.derivative
@@ -47,7 +45,7 @@ def col2im(xp, cols, output_size, kernel_size, dilation, padding, stride):
     c = ck // math.prod(kernel_size)
     out = blocks(output_size, kernel_size, dilation, padding, stride)
     image = np.empty((n, c) + tuple(output_size), dtype=cols.dtype)
-    col2im_into(image, _swap_leading(cols), kernel_size, stride, dilation, padding, out)
+    col2im_into(image, cols.transpose(1, 0, 2), kernel_size, stride, dilation, padding, out)
     return image
 
 

@@ -131,6 +131,39 @@ def _check_dtypes(x, weight, bias):
                            f"{weight.dtype} and {bias.dtype}")
 
 
+@op(nin=3, save=(0, 1), method=False, function=False)
+def channel_affine(xp, x, scale, shift):
+    """``x * scale + shift`` per channel (dim 1) of x (N, C, *): batch norm with fixed
+    statistics (evaluation mode) folded into one scale and shift, in one pass."""
+    if not (_compiled(x) and scale.dtype == x.dtype and shift.dtype == x.dtype):
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        y = x * scale.reshape(shape)
+        y += shift.reshape(shape)
+        return y
+    x3 = x.reshape(x.shape[0], x.shape[1], -1)
+    y = np.empty(x3.shape, dtype=x.dtype)
+    _kernels.scale_shift(x3, scale, shift, y)
+    return y.reshape(x.shape)
+
+
+@channel_affine.derivative
+def channel_affine(ctx, grad):
+    x, scale = ctx.saved_tensors
+    shape = (1, -1) + (1,) * (x.dim() - 2)
+    axes = _channel_axes(x.dim())
+    needs = ctx.needs_input_grad
+    return (grad * scale.reshape(shape) if needs[0] else None,
+            (grad * x).sum(axes) if needs[1] else None,
+            grad.sum(axes) if needs[2] else None)
+
+
+@channel_affine.onnx
+def channel_affine(g, x, scale, shift):
+    per_channel = g.ints([-1] + [1] * (g.rank(x) - 2))
+    return g.op("Add", g.op("Mul", x, g.op("Reshape", scale, per_channel)),
+                g.op("Reshape", shift, per_channel))
+
+
 @op(nin=3, n_outputs=3, save=(0, 1), save_output=(1, 2), method=False, function=False)
 def layer_norm(xp, x, weight, bias, normalized_ndim, eps):
     """Layer normalization over the last ``normalized_ndim`` dims of x, then ``* weight +

@@ -16,6 +16,7 @@ __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"
 
 _batch_norm = TABLE["batch_norm"].fn
 _layer_norm = TABLE["layer_norm"].fn
+_channel_affine = TABLE["channel_affine"].fn
 _avg_pool = TABLE["avg_pool"].fn
 
 
@@ -90,7 +91,9 @@ def _normalize_with(x, mean, var, weight, bias, eps):
     shift = -mean * scale
     if bias is not None:
         shift = shift + bias
-    return x * _channel_view(scale, x.dim()) + _channel_view(shift, x.dim())
+    if scale.dtype != x.dtype:
+        return x * _channel_view(scale, x.dim()) + _channel_view(shift, x.dim())
+    return _channel_affine(x, scale, shift)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,

@@ -451,7 +451,8 @@ def addcdiv(ctx, grad, *, value=1):
 
 
 def _lerp_types(operands, arrays):
-    # PyTorch takes no promotion here: a tensor end or weight must have the input's type
+    # A tensor end or weight must have the input's type (a 0-d weight may differ, and then
+    # takes part in the promotion; a number weight doesn't: lerp of int tensors is refused)
     first = operands[0].dtype if isinstance(operands[0], Tensor) else None
     for name, t in (("end", operands[1]), ("weight", operands[2])):  # (a 0-d weight may)
         if first is not None and isinstance(t, Tensor) and t.dtype != first and \
@@ -459,7 +460,8 @@ def _lerp_types(operands, arrays):
             expected = first.name.replace("float32", "float")
             raise RuntimeError(f"lerp(): expected dtype {expected} for `{name}` but got dtype "
                                f"{t.dtype.name}")
-    return cast_all(arrays, dt.result_dtype(operands[:2]).np)
+    promoting = operands if isinstance(operands[2], Tensor) else operands[:2]
+    return cast_all(arrays, dt.result_dtype(promoting).np)
 
 
 @op(nin=3, promote=_lerp_types, save=(0, 1, 2), broadcasts=True, elementwise=True,

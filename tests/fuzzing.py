@@ -181,6 +181,7 @@ DIFFERENCES = [
 # tests/test_fuzz.py until fixed. Mostly the order of argument checks in index and scatter
 # ops, rank checks of composites, and type checks of in-place variants.
 OPEN = frozenset({
+    'Tensor.sgn_',
     'Tensor.addcmul_', 'Tensor.addr_', 'Tensor.cumprod_', 'Tensor.cumsum_', 'Tensor.expand',
     'Tensor.igamma_', 'Tensor.polygamma_', 'Tensor.renorm_', 'Tensor.repeat', 'Tensor.resize_',
     'Tensor.subtract_', 'Tensor.unfold', 'Tensor.view', 'add', 'addbmm', 'addmv_', 'addr',

@@ -193,10 +193,9 @@ def in_type(number, dtype):
 def _reject_integer_zero(name, a, b) -> None:
     # NumPy quietly answers 0 for an integer division by zero; PyTorch raises (when there is
     # an element to divide).
-    if not np.size(a) or not np.size(b):
-        return
-    if hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or \
-            type(b) is int and b == 0 and array_of(a, b).dtype.kind in "biu":
+    if (hasattr(b, "dtype") and b.dtype.kind in "iu" and not b.all() or
+            type(b) is int and b == 0 and array_of(a, b).dtype.kind in "biu") and \
+            np.size(a) and np.size(b):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -603,10 +602,7 @@ def _sign(xp, x):
     if x.dtype.kind == "c":
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
                                   "numbers. Please use torch.sgn instead.")
-    if x.dtype == bool:
-        return x.copy()
-    sign = xp.sign(x)
-    return sign if x.dtype.kind in "iu" else xp.where(x != x, 0, sign).astype(x.dtype)
+    return x.copy() if x.dtype == bool else xp.sign(x)
 
 
 def _sgn(xp, x):

@@ -1,60 +1,29 @@
 """The arithmetic of one LSTM or GRU step as one pass over the (batch, hidden) state.
 
-Around each step's recurrent product (BLAS) everything is elementwise: the gates' sums,
-their activations, the cell and the new state. NumPy makes a pass and often a temporary per
-term; here each step is one loop, its transcendentals the polynomials of `_math` in single
-precision (vectorized; libm's in double precision).
+The transcendentals stay in NumPy (its float32 ``tanh`` is vectorized; Numba's calls libm
+one element at a time, ~5x slower here), but what surrounds them is only products and sums:
+a dozen NumPy passes with their temporaries become one loop.
 """
 from __future__ import annotations
 
 from . import kernel
-from ._math import sigmoid, tanh
 
 
 @kernel()
-def lstm_forward_step(gi, recurrent, c_prev, act, c, tanh_c, h, precise):
-    """From the input's and the state's shares of the gates' pre-activations (``gi``,
-    ``recurrent``: batch, 4 * hidden; gates i, f, g, o), write the activated gates ``act``,
-    the cell state ``c = f * c_prev + i * g``, its ``tanh`` and ``h = o * tanh(c)``."""
+def lstm_forward_step(act, c_prev, c):
+    """``act`` holds ``tanh`` of the gates' pre-activations, halved for the sigmoid gates
+    i, f, o (``sigmoid(x) = (1 + tanh(x / 2)) / 2``): finish the activations in place and
+    write the new cell state ``c = f * c_prev + i * g``."""
     batch, size = c.shape
     for b in range(batch):
         for j in range(size):
-            i = sigmoid(gi[b, j] + recurrent[b, j], precise)
-            f = sigmoid(gi[b, size + j] + recurrent[b, size + j], precise)
-            g = tanh(gi[b, 2 * size + j] + recurrent[b, 2 * size + j], precise)
-            o = sigmoid(gi[b, 3 * size + j] + recurrent[b, 3 * size + j], precise)
+            i = 0.5 * act[b, j] + 0.5
+            f = 0.5 * act[b, size + j] + 0.5
+            o = 0.5 * act[b, 3 * size + j] + 0.5
             act[b, j] = i
             act[b, size + j] = f
-            act[b, 2 * size + j] = g
             act[b, 3 * size + j] = o
-            cell = f * c_prev[b, j] + i * g
-            c[b, j] = cell
-            tc = tanh(cell, precise)
-            tanh_c[b, j] = tc
-            h[b, j] = o * tc
-
-
-@kernel()
-def gru_forward_step(gi, gh, b_hh, h_prev, rz, n, h, precise):
-    """From the input's projection ``gi`` and the state's ``gh`` (batch, 3 * hidden; gates
-    r, z, n), add ``b_hh`` to ``gh`` in place and write the activated gates ``rz``, the
-    candidate ``n = tanh(gi_n + r * gh_n)`` and ``h = (h_prev - n) * z + n``."""
-    batch, size = h.shape
-    for b in range(batch):
-        for j in range(size):
-            gh_r = gh[b, j] + b_hh[j]
-            gh_z = gh[b, size + j] + b_hh[size + j]
-            gh_n = gh[b, 2 * size + j] + b_hh[2 * size + j]
-            gh[b, j] = gh_r
-            gh[b, size + j] = gh_z
-            gh[b, 2 * size + j] = gh_n
-            r = sigmoid(gi[b, j] + gh_r, precise)
-            z = sigmoid(gi[b, size + j] + gh_z, precise)
-            rz[b, j] = r
-            rz[b, size + j] = z
-            candidate = tanh(gi[b, 2 * size + j] + r * gh_n, precise)
-            n[b, j] = candidate
-            h[b, j] = (h_prev[b, j] - candidate) * z + candidate
+            c[b, j] = f * c_prev[b, j] + i * act[b, 2 * size + j]
 
 
 @kernel()

@@ -37,6 +37,13 @@ def _check(name: str, gi, gates: int, states: tuple, w_hh) -> None:
                            f"{[list(s.shape) for s in states]} and {list(w_hh.shape)}")
 
 
+def _sigmoid_(xp, x):
+    xp.negative(x, out=x)
+    xp.exp(x, out=x)
+    x += 1
+    xp.reciprocal(x, out=x)
+
+
 @op(nin=4, n_outputs=3, save="all", save_output=True, stash=True, method=False,
     function=False)
 def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
@@ -45,17 +52,25 @@ def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
     _check("lstm_layer", gi, 4, (h0, c0), w_hh)
     from ..kernels.recurrent import lstm_forward_step
     steps, batch, size = gi.shape[0], gi.shape[1], w_hh.shape[1]
-    w_t = xp.ascontiguousarray(w_hh.T)
-    act = xp.empty_like(gi)  # the activated gates, for the derivative
+    # One tanh over all four gates: the sigmoid gates' pre-activations are halved (folded
+    # into W_hh^T and gi once), and the kernel maps tanh(x / 2) to sigmoid(x).
+    half = xp.full(4 * size, 0.5, gi.dtype)
+    half[2 * size:3 * size] = 1
+    # a fresh C-contiguous W_hh^T (never the caller's memory, even when W_hh.T is contiguous)
+    w_t = xp.multiply(w_hh.T, half, out=xp.empty((size, 4 * size), gi.dtype))
+    act = xp.multiply(gi, half)  # each step adds its recurrent share, then activates
     out = xp.empty((steps, batch, size), gi.dtype)
     cells, tanh_c = xp.empty_like(out), xp.empty_like(out)
     recurrent = xp.empty((batch, 4 * size), gi.dtype)
-    precise = gi.dtype.itemsize == 8
     h, c = h0, c0
     for t in _order(steps, reverse):
-        xp.matmul(h, w_t, out=recurrent)
-        lstm_forward_step(gi[t], recurrent, c, act[t], cells[t], tanh_c[t], out[t], precise)
-        h, c = out[t], cells[t]
+        a = act[t]
+        a += xp.matmul(h, w_t, out=recurrent)
+        xp.tanh(a, out=a)
+        lstm_forward_step(a, c, cells[t])
+        c = cells[t]
+        xp.tanh(c, out=tanh_c[t])
+        h = xp.multiply(a[:, 3 * size:], tanh_c[t], out=out[t])
     return (out, h.copy(), c.copy()), (act, cells, tanh_c)
 
 
@@ -108,18 +123,26 @@ def gru_layer(xp, gi, h0, w_hh, b_hh, reverse=False):
     """A GRU layer over all steps of ``gi`` (time, batch, 3 * hidden; gates r, z, n, with
     ``b_ih``) from the state ``h0``: returns the output (time, batch, hidden) and ``h_n``."""
     _check("gru_layer", gi, 3, (h0,), w_hh)
-    from ..kernels.recurrent import gru_forward_step
     steps, batch, size = gi.shape[0], gi.shape[1], w_hh.shape[1]
     w_t = xp.ascontiguousarray(w_hh.T)
     out = xp.empty((steps, batch, size), gi.dtype)
     gh = xp.empty_like(gi)  # the hidden projections, kept for the reset gate's derivative
     rz, n = xp.empty((steps, batch, 2 * size), gi.dtype), xp.empty_like(out)
-    precise = gi.dtype.itemsize == 8
     h = h0
-    for t in _order(steps, reverse):
-        gru_forward_step(gi[t], xp.matmul(h, w_t, out=gh[t]), b_hh, h, rz[t], n[t], out[t],
-                         precise)
-        h = out[t]
+    with np.errstate(over="ignore"):
+        for t in _order(steps, reverse):
+            g, x = gh[t], gi[t]
+            xp.matmul(h, w_t, out=g)
+            g += b_hh
+            r_z = xp.add(x[:, :2 * size], g[:, :2 * size], out=rz[t])
+            _sigmoid_(xp, r_z)
+            # the reset gate scales the hidden projection *with* its bias (PyTorch's GRU)
+            n_t = xp.multiply(r_z[:, :size], g[:, 2 * size:], out=n[t])
+            n_t += x[:, 2 * size:]
+            xp.tanh(n_t, out=n_t)
+            h_new = xp.subtract(h, n_t, out=out[t])
+            h_new *= r_z[:, size:]
+            h = xp.add(h_new, n_t, out=h_new)
     return (out, h.copy()), (rz, n, gh)
 
 

@@ -602,7 +602,10 @@ def _sign(xp, x):
     if x.dtype.kind == "c":
         raise NotImplementedError("Unlike NumPy, torch.sign is not intended to support complex "
                                   "numbers. Please use torch.sgn instead.")
-    return x.copy() if x.dtype == bool else xp.sign(x)
+    if x.dtype.kind in "biu":
+        return x.copy() if x.dtype == bool else xp.sign(x)
+    # PyTorch's sign of NaN is 0 (NumPy's is NaN)
+    return xp.sign(x, out=xp.zeros_like(x), where=x == x)
 
 
 def _sgn(xp, x):

@@ -4,93 +4,98 @@ sample-major (N, C, L) and channel-major (C, N, L) layouts.
 The convolution ops (``ember/ops/conv.py``) make a layer one matrix product per chunk of
 samples, with the columns laid out as (C * prod(kernel), N * prod(out)): a row per input
 channel and kernel tap, a column per output pixel of every sample of the chunk. These loops build
-that matrix, and scatter it back, one (sample, channel) plane at a time, in parallel over the
-planes: the plane is copied into a zero border wide enough for every window (a few KB, in L1),
-so the copy loops have no bounds logic and run over contiguous rows, which LLVM vectorizes.
+that matrix straight from the unpadded input (the zero padding is written as they go, so no
+padded copy of the input is made), in parallel over the rows, and scatter it back.
 
 Every loop sees 3 spatial dims; 1-d and 2-d data come with unit dims in front (a view).
 """
 from __future__ import annotations
 
-import numpy as np
-
 from . import kernel, prange
 
 
-@kernel(inline="always")
-def _padded_plane(x, n, c, low, size, dtype):
-    """x[n, c] inside a zero border: ``size`` (D, H, W) with ``low`` zeros before each dim."""
-    _, _, depth, height, width = x.shape
-    d = np.zeros(size, dtype=dtype)
-    for z in range(depth):
-        for y in range(height):
-            for q in range(width):
-                d[z + low[0], y + low[1], q + low[2]] = x[n, c, z, y, q]
-    return d
+@kernel()
+def _inside(offset, step, size, out):
+    """The output positions [first, last) whose input position offset + o * step lies in
+    [0, size)."""
+    first = min(out, max(0, -(offset // step)))
+    return first, max(first, min(out, -((offset - size) // step)))
 
 
 @kernel(parallel=True)
-def im2col(x, cols, kernel_size, stride, dilation, low, size):
+def im2col(x, cols, kernel_size, stride, dilation, low, out):
     """cols[(c, kz, ky, kx), n, z, y, x] = x[n, c, z*s - low + kz*dil, ...], 0 outside x.
 
     x: (N, C, D, H, W) and cols: (C * kd * kh * kw, N, od, oh, ow), both of any strides (the
-    columns may be a view of channel-major or of sample-major memory); ``size``: x's dims
-    with the zero border around them that the windows reach.
+    columns may be a view of channel-major or of sample-major memory).
     """
-    n_samples, channels = x.shape[:2]
+    n_samples, channels, depth, height, width = x.shape
     kd, kh, kw = kernel_size
-    _, _, od, oh, ow = cols.shape
+    od, oh, ow = out
     sz, sy, sx = stride
-    for plane in prange(n_samples * channels):
-        n = plane // channels
-        c = plane % channels
-        # every window reads inside this padded copy: no bounds logic in the copy loops
-        d = _padded_plane(x, n, c, low, size, cols.dtype)
-        for k in range(kd * kh * kw):
-            kx = k % kw
-            ky = (k // kw) % kh
-            kz = k // (kw * kh)
-            r = c * kd * kh * kw + k
+    for r in prange(channels * kd * kh * kw):
+        kx = r % kw
+        ky = (r // kw) % kh
+        kz = (r // (kw * kh)) % kd
+        c = r // (kw * kh * kd)
+        y0 = ky * dilation[1] - low[1]
+        x0 = kx * dilation[2] - low[2]
+        top, bottom = _inside(y0, sy, height, oh)
+        left, right = _inside(x0, sx, width, ow)
+        for n in range(n_samples):
             for zo in range(od):
-                iz = zo * sz + kz * dilation[0]
-                for yo in range(oh):
-                    iy = yo * sy + ky * dilation[1]
-                    ix = kx * dilation[2]
-                    for xo in range(ow):
-                        cols[r, n, zo, yo, xo] = d[iz, iy, ix + xo * sx]
+                iz = zo * sz - low[0] + kz * dilation[0]
+                # one (oh, ow) block per slice assignment: whole-block slices, not per-element
+                # indexing (an index that could be negative gets a wraparound check per
+                # element, which keeps LLVM from vectorizing)
+                block = cols[r, n, zo]
+                if iz < 0 or iz >= depth or top == bottom or left == right:
+                    block[:, :] = 0
+                    continue
+                block[:top, :] = 0
+                block[bottom:, :] = 0
+                block[top:bottom, :left] = 0
+                block[top:bottom, right:] = 0
+                block[top:bottom, left:right] = x[
+                    n, c, iz, y0 + top * sy:y0 + (bottom - 1) * sy + 1:sy,
+                    x0 + left * sx:x0 + (right - 1) * sx + 1:sx]
 
 
 @kernel(parallel=True)
-def col2im(cols, x, kernel_size, stride, dilation, low, size):
+def col2im(cols, x, kernel_size, stride, dilation, low, out):
     """The adjoint of `im2col`: x[n, c, ...] = the sum of the column entries read from it.
 
-    Entries that `im2col` would have read from the border are dropped. Parallel over the
+    Entries that `im2col` would have read from the padding are dropped. Parallel over the
     (sample, channel) planes of x, so no two threads add into the same pixel.
     """
     n_samples, channels, depth, height, width = x.shape
     kd, kh, kw = kernel_size
-    _, _, od, oh, ow = cols.shape
+    od, oh, ow = out
     sz, sy, sx = stride
     for plane in prange(n_samples * channels):
         n = plane // channels
         c = plane % channels
-        d = np.zeros(size, dtype=x.dtype)
+        x[n, c] = 0
         for k in range(kd * kh * kw):
             kx = k % kw
             ky = (k // kw) % kh
             kz = k // (kw * kh)
             r = c * kd * kh * kw + k
+            y0 = ky * dilation[1] - low[1]
+            x0 = kx * dilation[2] - low[2]
+            top, bottom = _inside(y0, sy, height, oh)
+            left, right = _inside(x0, sx, width, ow)
+            if top == bottom or left == right:
+                continue
             for zo in range(od):
-                iz = zo * sz + kz * dilation[0]
-                for yo in range(oh):
-                    iy = yo * sy + ky * dilation[1]
-                    ix = kx * dilation[2]
-                    for xo in range(ow):
-                        d[iz, iy, ix + xo * sx] += cols[r, n, zo, yo, xo]
-        for z in range(depth):
-            for y in range(height):
-                for q in range(width):
-                    x[n, c, z, y, q] = d[z + low[0], y + low[1], q + low[2]]
+                iz = zo * sz - low[0] + kz * dilation[0]
+                if 0 <= iz < depth:
+                    source = cols[r, n, zo, top:bottom, left:right]
+                    target = x[n, c, iz, y0 + top * sy:y0 + (bottom - 1) * sy + 1:sy,
+                               x0 + left * sx:x0 + (right - 1) * sx + 1:sx]
+                    for a in range(bottom - top):   # (an explicit loop: `+=` on slices
+                        for b in range(right - left):   # would build a temporary)
+                            target[a, b] += source[a, b]
 
 
 @kernel(parallel=True)

@@ -2,8 +2,8 @@
 
 Each layer is one matrix product per cache-sized chunk of samples: the im2col columns (a row per input
 channel and kernel tap, a column per output pixel of every sample) are built by a parallel
-Numba loop from each input plane inside a cache-sized zero border (``ember/kernels/conv.py``;
-no padded copy of the whole input), and multiplied with the weight by BLAS. 3x3 stride-1 convolutions take Winograd's
+Numba loop straight from the unpadded input (``ember/kernels/conv.py``), so no padded copy is
+made, and multiplied with the weight by BLAS. 3x3 stride-1 convolutions take Winograd's
 F(2x2, 3x3) instead where it is faster (``ember/ops/_winograd.py``). The three ops are each
 other's derivatives, so gradients of gradients work:
 
@@ -51,23 +51,14 @@ def im2col_into(cols, x, kernel, stride, dilation, low, out):
     """Write x's im2col columns into cols (C * prod(kernel), N, prod(out)), of any strides:
     a channel-major array, or the transposed view of a sample-major (N, C * prod(kernel),
     prod(out)) one."""
-    _kernels.im2col(_as_5d(x), _split_pixels(cols, out),
-                    *_geometry(x.shape[2:], kernel, stride, dilation, low, out))
+    _kernels.im2col(_as_5d(x), _split_pixels(cols, out), _in_3d(kernel, 1), _in_3d(stride, 1),
+                    _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 
 
 def col2im_into(image, cols, kernel, stride, dilation, low, out):
     """Sum the columns (C * prod(kernel), N, prod(out)), of any strides, back onto image."""
-    _kernels.col2im(_split_pixels(cols, out), _as_5d(image),
-                    *_geometry(image.shape[2:], kernel, stride, dilation, low, out))
-
-
-def _geometry(spatial, kernel, stride, dilation, low, out):
-    """The kernels' arguments as 3-d tuples: kernel, stride, dilation, low padding, and the
-    size of the zero-bordered plane that holds the image and every window."""
-    size = tuple(max(lo + s, (o - 1) * st + dil * (k - 1) + 1)
-                 for s, k, st, dil, lo, o in zip(spatial, kernel, stride, dilation, low, out))
-    return (_in_3d(kernel, 1), _in_3d(stride, 1), _in_3d(dilation, 1), _in_3d(low, 0),
-            _in_3d(size, 1))
+    _kernels.col2im(_split_pixels(cols, out), _as_5d(image), _in_3d(kernel, 1),
+                    _in_3d(stride, 1), _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 
 
 def _split_pixels(cols, out):

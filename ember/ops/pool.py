@@ -10,10 +10,8 @@ import math
 
 import numpy as np
 
-from ..kernels import pool as _kernels
 from ._op import op
-from .conv import _as_5d, _in_3d, conv_transpose, output_size
-from .norm import _compiled
+from .conv import conv_transpose, output_size
 
 
 def _windows(xp, x, kernel, stride, dilation):
@@ -55,14 +53,6 @@ def pooled_size(size, kernel, stride, pad_lo, pad_hi, dilation, ceil_mode):
     function=False)
 def max_pool(xp, x, kernel, stride, padding, dilation):
     """Max over each window; also the flat index (within each channel) of the maximum."""
-    if _compiled(x):
-        out = output_size(x.shape[2:], kernel, stride, padding, dilation)
-        values = np.empty(x.shape[:2] + out, dtype=x.dtype)
-        index = np.empty(values.shape, dtype=np.int64)
-        _kernels.max_pool(_as_5d(x), _as_5d(values), _as_5d(index), _in_3d(kernel, 1),
-                          _in_3d(stride, 1), _in_3d(dilation, 1),
-                          _in_3d(tuple(lo for lo, _ in padding), 0))
-        return values, index
     if x.dtype.kind == "f":
         fill = -np.inf
     else:
@@ -164,10 +154,6 @@ def _max_pool_grad(xp, grad, index, input_shape):
     """Send each window's gradient to the input position its maximum came from."""
     n, c = input_shape[:2]
     size = math.prod(input_shape[2:])
-    if _compiled(grad):
-        grad_x = np.empty((n * c, size), dtype=grad.dtype)
-        _kernels.max_pool_backward(grad.reshape(n * c, -1), index.reshape(n * c, -1), grad_x)
-        return grad_x.reshape(input_shape)
     rows = xp.arange(n * c).reshape(n, c, *([1] * (index.ndim - 2))) * size
     flat = (index + rows).ravel()
     summed = xp.bincount(flat, weights=grad.ravel(), minlength=n * c * size)

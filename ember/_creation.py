@@ -12,7 +12,7 @@ from . import _dtype as dt
 from . import backend
 from ._device import CPU, as_device
 from ._layout import contiguous_format, copy_in_format, preserve_format
-from ._tensor import Tensor, _init, _new, wrap
+from ._tensor import Tensor, wrap
 from .autograd.grad_mode import STATE
 
 
@@ -197,14 +197,18 @@ def _refuse_copy(obj, dtype, device) -> None:
     elif isinstance(obj, np.ndarray):
         source, place = dt.from_numpy_dtype(obj.dtype), CPU
     else:
-        raise ValueError("asarray(): can't alias arbitrary sequence into a tensor (copy=False)")
+        raise ValueError(f"asarray(): can't alias a {type(obj).__name__} into a tensor: only a "
+                         f"tensor or NumPy array can be shared; {_ALLOW_COPY}")
     if dtype is not None and dt.as_dtype(dtype) is not source:
         raise ValueError(f"asarray(): can't alias tensor with dtype "
                          f"'{dt.scalar_type_name(source)}' into dtype "
-                         f"'{dt.scalar_type_name(dt.as_dtype(dtype))}' (copy=False)")
+                         f"'{dt.scalar_type_name(dt.as_dtype(dtype))}'; {_ALLOW_COPY}")
     if device is not None and as_device(device) != place:
         raise ValueError(f"asarray(): can't alias tensor on device '{place}' into device "
-                         f"'{as_device(device)}' (copy=False)")
+                         f"'{as_device(device)}'; {_ALLOW_COPY}")
+
+
+_ALLOW_COPY = "copy=False forbids the copy this needs (leave copy=None to copy only when needed)"
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -393,7 +397,7 @@ def arange(start=None, end=None, step=1, *, dtype=None, layout=None, device=None
     if step == 0:
         raise RuntimeError("arange(): step must be nonzero")
     if (end - start) * step < 0:
-        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("arange(): upper bound and larger bound inconsistent with step sign")
     if dtype is None:
         dtype = dt.result_dtype([start, end, step])
     dtype = dt.as_dtype(dtype)
@@ -408,8 +412,8 @@ def arange(start=None, end=None, step=1, *, dtype=None, layout=None, device=None
 def _refuse_kinds(kernel: str, dtype, categories) -> None:
     """PyTorch's NotImplementedError for a ``kernel`` without a loop for ``dtype``."""
     if dtype.category in categories:
-        from .ops._refusals import torch_name
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{torch_name(dtype.np)}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f'\'{dt.scalar_type_name(dtype)}\'')
 
 
 def _check_space(name: str, start, end, steps) -> None:

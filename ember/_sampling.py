@@ -12,7 +12,6 @@ import numpy as np
 
 from . import _dtype as dt
 from ._creation import _leaf, _size, supports_out
-from ._device import as_device
 from ._tensor import Tensor, wrap
 from .autograd.grad_mode import STATE
 from .random import generator_for
@@ -235,7 +234,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{dt.scalar_type_name(input.dtype)}")
     if num_samples <= 0:
-        raise RuntimeError(f"multinomial(): cannot sample n_sample <= 0 samples")
+        raise RuntimeError("multinomial(): cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > p.shape[-1]:
         raise RuntimeError("multinomial(): cannot sample n_sample > prob_dist.size(-1) samples "
                            "without replacement")

@@ -234,7 +234,7 @@ class Tensor:
         tensor([2., 2.])
         >>> h.remove()
         """
-        from .autograd.graph import RemovableHandle, _add_hook
+        from .autograd.graph import _add_hook
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._grad_fn is not None:

@@ -67,9 +67,6 @@ def check_inplace(name: str, rules: dict, dtype) -> None:
         raise RuntimeError(f"{name}_(): {message}")
 
 
-torch_name = dt.scalar_type_name
-
-
 def _group(dtype) -> str:
     kind = dtype.kind
     if kind in "iu":

@@ -457,10 +457,7 @@ def take(xp, x, index):
 
 def _legacy_name(a) -> str:
     """PyTorch's name of the dtype of ``a`` (a tensor or an array) in its messages."""
-    from ._refusals import torch_name
-    if isinstance(a, Tensor):
-        a = a._data
-    return torch_name(a.dtype) if hasattr(a, "dtype") else type(a).__name__
+    return dt.scalar_type_name(a.dtype) if hasattr(a, "dtype") else type(a).__name__
 
 
 def _check_flat(xp, idx, n: int) -> None:

@@ -604,8 +604,7 @@ def _sign(xp, x):
                                   "numbers. Please use torch.sgn instead.")
     if x.dtype.kind in "biu":
         return x.copy() if x.dtype == bool else xp.sign(x)
-    # PyTorch's sign of NaN is 0 (NumPy's is NaN)
-    return xp.sign(x, out=xp.zeros_like(x), where=x == x)
+    return xp.nan_to_num(xp.sign(x), nan=0)  # PyTorch's sign of NaN is 0, NumPy's NaN
 
 
 def _sgn(xp, x):

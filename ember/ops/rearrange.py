@@ -8,7 +8,6 @@ from .. import _dtype as dt
 from .._creation import tensor
 from .._tensor import Tensor, wrap
 from ._op import op, composite
-from ._refusals import torch_name
 from .shape import wrap_dim, size_arg, reshape, flatten
 from .slicing import diagonal, diagonal_view
 
@@ -162,7 +161,7 @@ def _repeat_counts(repeats, n: int, dim: int = 0) -> list:
 def _check_count_dtype(counts: Tensor) -> None:
     if counts.dtype not in (dt.int64, dt.int32):
         raise NotImplementedError(f'"repeat_interleave_cpu" not implemented for '
-                                  f"'{torch_name(counts._data.dtype)}'")
+                                  f"'{dt.scalar_type_name(counts._data.dtype)}'")
 
 
 def _check_output_size(counts: list, output_size, tensor: bool) -> None:
@@ -274,7 +273,7 @@ def _triangle_indices(name: str, keep):
         dtype = dt.int64 if dtype is None else dt.as_dtype(dtype)
         if dtype not in (dt.int64, dt.int32):
             raise NotImplementedError(f'"{name}" not implemented for '
-                                      f"'{torch_name(dtype.np)}'")
+                                      f"'{dt.scalar_type_name(dtype.np)}'")
         rows, cols = np.nonzero(keep(np.ones((row, col), dtype=bool), offset))
         return tensor(np.stack([rows, cols]), dtype=dtype, device=device)
     indices.__name__ = name

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._creation import full, zeros
 from .._tensor import Tensor, wrap
-from . import _refusals
+from .. import _dtype as dt
 from ._op import apply, op
 from .index import INT_OR_LONG, LONG, check_bounds, index_of, index_put, wrap_dim
 
@@ -320,7 +320,7 @@ def _pad(weights: Tensor, shape) -> Tensor:
 
 
 def _typename(a) -> str:
-    return _refusals.torch_name(a.dtype)
+    return dt.scalar_type_name(a.dtype)
 
 
 def _index_array(name: str, index):

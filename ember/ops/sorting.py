@@ -15,9 +15,7 @@ import numpy as np
 
 from .. import _dtype as dt
 from .. import return_types
-from .._tensor import Tensor
 from ._inplace import _legacy
-from ._refusals import torch_name
 from ._op import apply, op
 from .reduce import one_dim, picking_whole, returning, value_selecting_backward, \
     whole_or_along
@@ -475,7 +473,7 @@ def _check_sorter(sorted_sequence, sorter) -> None:
                            f"sorter tensor {list(s.shape)}")
     if s.dtype != dt.int64.np:
         raise RuntimeError(f"torch.searchsorted(): sorter must be a tensor of long dtype but "
-                           f"got dtype {torch_name(s.dtype)}")
+                           f"got dtype {dt.scalar_type_name(s.dtype)}")
     if s.size and (int(s.min()) < 0 or int(s.max()) >= sorted_sequence.shape[-1]):
         raise RuntimeError("torch.searchsorted(): sorter index out of range")
 
@@ -484,7 +482,7 @@ def _check_search_dtype(dtype) -> None:
     """PyTorch's search kernel has no bool or complex loop (of the operands' common type)."""
     if dtype.kind in "bc":
         raise NotImplementedError(f'"searchsorted_out_cpu" not implemented for '
-                                  f"'{torch_name(dtype)}'")
+                                  f"'{dt.scalar_type_name(dtype)}'")
 
 
 @op(nin=2, promote=_search_types, differentiable=False)

@@ -2,8 +2,9 @@
 
 A rank that raises (or exits non-zero) prints the error with its rank, leaves a note for the
 launcher, and aborts MPI, which makes `mpiexec` stop every rank. A rank killed by a signal
-is noticed by `mpiexec` itself; the launcher then names it from the process ids the ranks
-recorded at start (`record_pid`).
+cannot leave a note itself: its watcher process does (`watch`), before `mpiexec` learns of
+the death and kills the other ranks, so the note names the rank that died first and never
+one that the clean-up killed.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 import time
 import traceback
 
-RUN_DIR = "EMBER_RUN_DIR"  # set by the launcher: where ranks leave their pid and failure
+RUN_DIR = "EMBER_RUN_DIR"  # set by the launcher: where ranks leave notes of their failure
 
 
 def rank_from_env() -> int | None:
@@ -23,13 +24,39 @@ def rank_from_env() -> int | None:
     return None
 
 
-def record_pid() -> None:
-    """Leave ``<host>.<pid>`` holding this rank's number in the launcher's directory."""
+def leave_note(text: str) -> None:
+    """Tell the launcher (if this rank has one) how this rank failed: ``failed.<rank>``."""
     directory, rank = os.environ.get(RUN_DIR), rank_from_env()
     if directory and rank is not None and os.path.isdir(directory):
-        path = os.path.join(directory, f"pid.{os.uname().nodename}.{os.getpid()}")
-        with open(path, "w") as f:
-            f.write(str(rank))
+        with open(os.path.join(directory, f"failed.{rank}"), "w") as f:
+            f.write(text)
+
+
+def watch(child: int) -> None:
+    """Wait for this rank's process `child` and end as it ended; never returns.
+
+    `mpiexec` started this (parent) process; `child` runs the script. Signals meant for the
+    rank are passed on. When the child is killed, the note is written before this process
+    dies by the same signal, and only then does `mpiexec` see a death and stop the rest.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(sig, lambda number, _frame: os.kill(child, number))
+    _, status = os.waitpid(child, 0)
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        leave_note(f"(pid {child} on {os.uname().nodename}) died: "
+                   f"{signal.strsignal(number)} (signal {number})")
+        signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def die_with_parent() -> None:
+    """Have the kernel kill this process when its watcher dies (as `mpiexec`'s clean-up
+    kills the watchers of the ranks that did not fail)."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def abort_job(exc_type, exc, tb, exit_code: int = 1) -> None:
@@ -48,10 +75,7 @@ def abort_job(exc_type, exc, tb, exit_code: int = 1) -> None:
         # MPICH's mpiexec forwards a rank's output through its proxy, and Abort tears the job
         # down at once: without a moment's grace the message above was sometimes lost.
         time.sleep(0.25)
-        directory = os.environ.get(RUN_DIR)
-        if directory and rank is not None and os.path.isdir(directory):
-            with open(os.path.join(directory, f"failed.{rank}"), "w") as f:
-                f.write(summary)
+        leave_note(f"failed: {summary}")
     finally:
         _abort(exit_code)
 

@@ -1,5 +1,6 @@
 """What each rank runs under the launcher: set torchrun's environment variables from MPI's,
-then run the user's script (or ``-m module``) as ``__main__``; a failure stops the whole job.
+then run the user's script (or ``-m module``) as ``__main__`` in a child process watched by
+this one; a failure stops the whole job.
 
 Started by `ember.distributed.run` as ``python -m ember.distributed._rank script.py ARGS``.
 """
@@ -9,7 +10,7 @@ import os
 import runpy
 import sys
 
-from ._failure import abort_job, record_pid
+from ._failure import abort_job, die_with_parent, watch
 
 
 def _set_environment() -> None:
@@ -26,7 +27,12 @@ def _set_environment() -> None:
 
 def main(argv: list) -> None:
     _set_environment()
-    record_pid()
+    parent, child = os.getpid(), os.fork()
+    if child:
+        watch(child)
+    die_with_parent()
+    if os.getppid() != parent:  # the watcher died before the line above took effect
+        os._exit(1)
     if argv and argv[0] == "-m":
         target, run = argv[1], lambda: runpy.run_module(argv[1], run_name="__main__",
                                                         alter_sys=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -81,35 +80,20 @@ def mpiexec_command(options, run_dir: str) -> list:
     return command + [sys.executable, "-m", "ember.distributed._rank"] + target + options.args
 
 
-def _relay(stream, sink, tail: list) -> None:
-    # Pass mpiexec's output through as it comes, keeping the end to read its verdict from.
+def _relay(stream, sink) -> None:
+    # Pass mpiexec's output through as it comes, so that the verdict is printed after it.
     for chunk in iter(lambda: os.read(stream.fileno(), 65536), b""):
         sink.write(chunk)
         sink.flush()
-        tail.append(chunk)
-        del tail[:-16]
 
 
-def failed_ranks(run_dir: str, output: str) -> list:
-    """Sentences naming the ranks that failed, from the ranks' notes and mpiexec's report."""
+def failed_ranks(run_dir: str) -> list:
+    """Sentences naming the ranks that failed, from the notes they (or their watchers) left."""
     found = []
     for name in sorted(os.listdir(run_dir)):
         if name.startswith("failed."):
             with open(os.path.join(run_dir, name)) as f:
-                found.append(f"rank {name.split('.', 1)[1]} failed: {f.read()}")
-    if found:
-        return found
-    pids = {}
-    for name in os.listdir(run_dir):
-        if name.startswith("pid."):
-            host, pid = name[len("pid."):].rsplit(".", 1)
-            with open(os.path.join(run_dir, name)) as f:
-                pids[(host, pid)] = f.read()
-    for pid, host in re.findall(r"PID (\d+) RUNNING AT (\S+)", output):
-        rank = pids.get((host, pid)) or next((r for (h, p), r in pids.items() if p == pid), "?")
-        how = re.search(r"EXIT STRING: ([^\n]+)", output)
-        found.append(f"rank {rank} (pid {pid} on {host}) died"
-                     + (f": {how.group(1).strip()}" if how else ""))
+                found.append(f"rank {name.split('.', 1)[1]} {f.read()}")
     return found
 
 
@@ -124,8 +108,7 @@ def main(argv=None) -> int:
                   "yourself to choose another count)", file=sys.stderr, flush=True)
             env["OMP_NUM_THREADS"] = "1"
         process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env)
-        tail: list = []
-        relay = threading.Thread(target=_relay, args=(process.stdout, sys.stdout.buffer, tail),
+        relay = threading.Thread(target=_relay, args=(process.stdout, sys.stdout.buffer),
                                  daemon=True)
         relay.start()
         try:
@@ -135,8 +118,7 @@ def main(argv=None) -> int:
             code = process.wait()
         relay.join(timeout=5)
         if code:
-            output = b"".join(tail).decode(errors="replace")
-            reasons = failed_ranks(run_dir, output) or [f"mpiexec exited with status {code}"]
+            reasons = failed_ranks(run_dir) or [f"mpiexec exited with status {code}"]
             total = options.nnodes * options.nproc_per_node
             print(f"ember.distributed.run: {'; '.join(reasons)}; all {total} ranks were stopped",
                   file=sys.stderr, flush=True)

@@ -30,8 +30,9 @@ def linear(xp, x, weight, bias):
 def linear(ctx, grad):
     x, weight = ctx.saved_tensors
     needs = ctx.needs_input_grad
-    grad_x = grad @ weight if needs[0] else None
     rows = grad.reshape(-1, grad.shape[-1])
+    # one product over the folded rows: NumPy runs (T, B, out) @ (out, in) as T small ones
+    grad_x = (rows @ weight).reshape(x.shape) if needs[0] else None
     grad_weight = rows.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
     grad_bias = rows.sum(0) if needs[2] else None
     return grad_x, grad_weight, grad_bias

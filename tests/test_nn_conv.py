@@ -82,6 +82,32 @@ def test_max_pool_return_indices_match_torch(rng):
     assert_close(ei, ti)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    (2, 2, 0, 1),        # the written-out 2x2 loop
+    (3, 2, 1, 2),        # the general loop: padding skipped, dilated taps
+])
+def test_max_pool_compiled_matches_torch(dtype, kernel, stride, padding, dilation, rng):
+    """NaN and -inf windows, odd sizes, a channels_last input and the gradient's scatter."""
+    x = rng.permutation(2 * 3 * 9 * 7).reshape(2, 3, 9, 7).astype(dtype)
+    if dtype != "int32":
+        x[0, 0, 0, 1] = np.nan
+        x[1, 2, :4, :4] = -np.inf
+    tx = torch.tensor(x).to(memory_format=torch.channels_last)
+    ex = ember.tensor(x).to(memory_format=ember.channels_last)
+    args = (kernel, stride, padding, dilation)
+    tv, ti = torch.nn.functional.max_pool2d(tx, *args, return_indices=True)
+    ev, ei = ember.nn.functional.max_pool2d(ex, *args, return_indices=True)
+    assert_close(ev, tv)
+    assert_close(ei, ti)
+    if dtype == "float32":
+        tx, ex = tx.requires_grad_(), ex.requires_grad_()
+        g = rng.standard_normal(tuple(tv.shape)).astype(dtype)
+        torch.nn.functional.max_pool2d(tx, *args).backward(torch.tensor(g))
+        ember.nn.functional.max_pool2d(ex, *args).backward(ember.tensor(g))
+        assert_close(ex.grad, tx.grad)
+
+
 @pytest.mark.parametrize("n,kernel,stride,padding,shape,output_size", [
     (1, 2, None, 0, (2, 3, 8), None),
     (2, 2, None, 0, (2, 3, 6, 8), None),

@@ -1,11 +1,11 @@
 """Convolution in any number of spatial dims: `conv`, `conv_transpose`, `conv_weight`.
 
-Each layer is one matrix product per cache-sized chunk of samples: the im2col columns (a row per input
-channel and kernel tap, a column per output pixel of every sample) are built by a parallel
-Numba loop straight from the unpadded input (``ember/kernels/conv.py``), so no padded copy is
-made, and multiplied with the weight by BLAS. 3x3 stride-1 convolutions take Winograd's
-F(2x2, 3x3) instead where it is faster (``ember/ops/_winograd.py``). The three ops are each
-other's derivatives, so gradients of gradients work:
+Each layer is one matrix product per sample, (O, C * prod(kernel)) @ (C * prod(kernel),
+prod(out)), written by BLAS straight into that sample's NCHW output; the im2col columns are
+built a cache-sized chunk of samples at a time by a compiled loop straight from the unpadded
+input (``ember/kernels/conv.py``), so no padded copy is made. 3x3 stride-1 convolutions take
+Winograd's F(2x2, 3x3) instead where it is faster (``ember/ops/_winograd.py``). The three
+ops are each other's derivatives, so gradients of gradients work:
 
     y = conv(x, w)            dx = conv_transpose(g, w)      dw = conv_weight(x, g)
 
@@ -48,63 +48,29 @@ def _as_5d(a):
 
 
 def im2col_into(cols, x, kernel, stride, dilation, low, out):
-    """Write x's im2col columns into cols (C * prod(kernel), N, prod(out)), of any strides:
-    a channel-major array, or the transposed view of a sample-major (N, C * prod(kernel),
-    prod(out)) one."""
-    _kernels.im2col(_as_5d(x), _split_pixels(cols, out), _in_3d(kernel, 1), _in_3d(stride, 1),
-                    _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
+    """Write x's im2col columns into cols (N, C * prod(kernel), prod(out)), of any strides."""
+    _kernels.im2col(_as_5d(x), cols, _in_3d(kernel, 1), _in_3d(stride, 1), _in_3d(dilation, 1),
+                    _in_3d(low, 0), _in_3d(out, 1))
 
 
 def col2im_into(image, cols, kernel, stride, dilation, low, out):
-    """Sum the columns (C * prod(kernel), N, prod(out)), of any strides, back onto image."""
-    _kernels.col2im(_split_pixels(cols, out), _as_5d(image), _in_3d(kernel, 1),
-                    _in_3d(stride, 1), _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
+    """Sum the columns (N, C * prod(kernel), prod(out)), of any strides, back onto image."""
+    _kernels.col2im(cols, _as_5d(image), _in_3d(kernel, 1), _in_3d(stride, 1),
+                    _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 
 
-def _split_pixels(cols, out):
-    """(R, N, prod(out)) as the kernels' (R, N, od, oh, ow), a view whatever its strides."""
-    return np.reshape(cols, cols.shape[:2] + _in_3d(out, 1), copy=False)
-
-
-def _columns(x, kernel, stride, dilation, padding, out):
-    cols = np.empty((x.shape[1] * math.prod(kernel), x.shape[0], math.prod(out)),
+def _sample_columns(x, kernel, stride, dilation, padding, out):
+    """x's im2col columns: (N, C * prod(kernel), prod(out)), contiguous."""
+    cols = np.empty((x.shape[0], x.shape[1] * math.prod(kernel), math.prod(out)),
                     dtype=x.dtype)
     im2col_into(cols, x, kernel, stride, dilation, tuple(lo for lo, _ in padding), out)
     return cols
 
 
-def _sample_columns(x, kernel, stride, dilation, padding, out):
-    """x's im2col columns sample-major: (N, C * prod(kernel), prod(out)), contiguous."""
-    cols = np.empty((x.shape[0], x.shape[1] * math.prod(kernel), math.prod(out)),
-                    dtype=x.dtype)
-    im2col_into(cols.transpose(1, 0, 2), x, kernel, stride, dilation,
-                tuple(lo for lo, _ in padding), out)
-    return cols
-
-
-# A product takes this many bytes of columns at a time (a few samples), so that they are
-# still in cache when BLAS reads them: measured 1.6x faster than one product over the batch
-# on this CPU, where a whole batch's columns (tens of MB) go to memory and back.
+# The columns are built and multiplied this many bytes (a few samples) at a time, so that
+# they are still in cache when BLAS reads them: a whole batch's columns (tens of MB) would go
+# to memory and back.
 _CHUNK_BYTES = 1 << 21
-
-
-def _swap_leading(a):
-    """(A, B, L) -> (B, A, L), contiguous: samples-major <-> channels-major."""
-    out = np.empty((a.shape[1], a.shape[0]) + a.shape[2:], dtype=a.dtype)
-    _kernels.swap_leading(a, out)
-    return out
-
-
-def _channels_major(a):
-    """(N, C, *S) as a contiguous (C, N, prod(S))."""
-    return _swap_leading(a.reshape(a.shape[0], a.shape[1], -1))
-
-
-def _grouped_matmul(a, b):
-    """a (G, M, K) @ b (G, K, L): one product when there is one group."""
-    if a.shape[0] == 1:
-        return np.matmul(a[0], b[0])[None]
-    return np.matmul(a, b)
 
 
 def _in_float32(forward):
@@ -159,10 +125,10 @@ def _conv(xp, x, w, stride, padding, dilation, groups):
     y = np.empty((n, o) + out, dtype=x.dtype)
     for samples in sample_chunks(n, w2.shape[2] * groups * math.prod(out) * x.itemsize,
                                  _CHUNK_BYTES):
-        cols = _columns(x[samples], kernel, stride, dilation, padding, out)  # (C*K, b, L)
-        prod = _grouped_matmul(w2, cols.reshape(groups, -1, cols.shape[1] * cols.shape[2]))
-        _kernels.swap_leading(prod.reshape(o, cols.shape[1], -1),
-                              y[samples].reshape(cols.shape[1], o, -1))
+        cols = _sample_columns(x[samples], kernel, stride, dilation, padding, out)
+        # one product per sample, (O, C*K) @ (C*K, L), written where y's sample lies
+        np.matmul(w2, cols.reshape(cols.shape[0], groups, -1, cols.shape[2]),
+                  out=y[samples].reshape(cols.shape[0], groups, o // groups, -1))
     return y
 
 
@@ -218,11 +184,13 @@ def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     _host_only(xp, "conv_transpose")
     cin_g = w.shape[0] // groups
     w2 = w.reshape(groups, cin_g, -1).transpose(0, 2, 1)              # (G, O/G*K, C/G)
-    x2 = _channels_major(x)                                           # (C, N, L)
-    cols = _grouped_matmul(w2, x2.reshape(groups, cin_g, -1))         # (G, O/G*K, N*L)
+    length = math.prod(in_spatial)
     y = np.empty((n, out_channels) + size, dtype=x.dtype)
-    col2im_into(y, cols.reshape(-1, n, x2.shape[2]), kernel, stride, dilation,
-                tuple(lo for lo, _ in padding), in_spatial)
+    for samples in sample_chunks(n, w2.shape[1] * groups * length * x.itemsize, _CHUNK_BYTES):
+        xs = x[samples].reshape(-1, groups, cin_g, length)
+        cols = np.matmul(w2, xs)                                      # (b, G, O/G*K, L)
+        col2im_into(y[samples], cols.reshape(xs.shape[0], -1, length), kernel, stride,
+                    dilation, tuple(lo for lo, _ in padding), in_spatial)
     return y
 
 
@@ -272,10 +240,11 @@ def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     gw = np.zeros((groups, o // groups, rows // groups), dtype=grad.dtype)
     for samples in sample_chunks(x.shape[0], rows * math.prod(out) * x.itemsize,
                                  _CHUNK_BYTES):
-        cols = _columns(x[samples], kernel, stride, dilation, padding, out)   # (C*K, b, L)
-        g = _channels_major(grad[samples])                                    # (O, b, L)
-        gw += _grouped_matmul(g.reshape(groups, o // groups, -1),
-                              cols.reshape(groups, rows // groups, -1).transpose(0, 2, 1))
+        cols = _sample_columns(x[samples], kernel, stride, dilation, padding, out)   # (b, CK, L)
+        b = cols.shape[0]
+        g = grad[samples].reshape(b, groups, o // groups, -1)
+        gw += np.matmul(g, cols.reshape(b, groups, rows // groups, -1).transpose(0, 1, 3, 2)
+                        ).sum(axis=0)
     return gw.reshape(weight_shape)
 
 

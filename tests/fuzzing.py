@@ -494,6 +494,10 @@ def _convert(value, lib):
     if isinstance(value, np.ndarray):
         if value.dtype.name == "bfloat16":  # PyTorch reads no ml_dtypes arrays
             return _convert(value.astype(np.float32), lib).to(lib.bfloat16)
+        if lib is torch and value.size == 0:
+            # NumPy's empty arrays have zero strides, PyTorch's own (torch.zeros(2, 0)) don't;
+            # some of its checks read the strides
+            return lib.from_numpy(value).clone(memory_format=torch.contiguous_format)
         return lib.from_numpy(value.copy())
     if isinstance(value, list):
         return [_convert(v, lib) for v in value]

@@ -206,3 +206,76 @@ def test_pools_and_layer_functions():
                                             lib.zeros(2, 3, dtype=lib.int32)))
     _same(lambda lib: lib.norm_except_dim(lib.ones(3, 2), 2, 0))
     _same(lambda lib: lib.norm_except_dim(lib.ones(4), 2, 0))
+
+
+def test_zero_size_shapes():
+    _same(lambda lib: lib.zeros(0, 3, 2).flatten(1))
+    _same(lambda lib: lib.zeros(2, 0, 3).flatten(0, 1))
+    _same(lambda lib: lib.tensor(0.5).unfold(0, 0, 1))
+    _same(lambda lib: lib.tensor(0.5).unfold(0, 1, 1))
+    _same(lambda lib: lib.zeros(2, 0, 3).view(lib.int16))
+    _same(lambda lib: lib.zeros(0, 3).view(lib.int64))
+    # -1 copies of nothing is nothing; a negative size of something is refused
+    _same(lambda lib: lib.zeros(2, 0).tile((-2,)))
+    _same(lambda lib: lib.zeros(0).tile((0, -2)))
+    _same(lambda lib: lib.zeros(2, 0).repeat(1, -2))
+    _same(lambda lib: lib.zeros(0).repeat(-1, 2))
+    _same(lambda lib: lib.zeros(2, 1).repeat(1, -2))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8"])
+def test_integer_ranges_round_their_bounds(dtype):
+    for start, end, step in [(0, 0.5, 1), (0, 2.5, 1), (2, -1.5, -1.5), (-1.5, 2.5, 1),
+                             (-1, 1, 0.25), (5, 0.5, -1.3), (0.5, 3.7, 1.3)]:
+        _same(lambda lib: lib.arange(start, end, step, dtype=getattr(lib, dtype)))
+    for start, end, steps in [(1, -1, 4), (1.7, 10.9, 5), (2.7, 10, 1), (0, 10, 4)]:
+        _same(lambda lib: lib.linspace(start, end, steps, dtype=getattr(lib, dtype)))
+    for start, end, steps, base in [(0.5, 0.5, 2, 10), (0.001, 2.5, 4, -1), (-1.5, 2.5, 5, 2.5),
+                                    (0, 1, 3, -2)]:
+        _same(lambda lib: lib.logspace(start, end, steps, base, dtype=getattr(lib, dtype)))
+    _same(lambda lib: lib.linspace(1, -1, 4, dtype=lib.uint8))  # the bounds wrap first
+    _same(lambda lib: lib.logspace(0, 1, 3, -2, dtype=lib.uint8))
+
+
+def test_spaces_with_complex_bounds():
+    for lib_dtype in (None, "float32", "complex128", "int64"):
+        def call(lib, space):
+            dtype = getattr(lib, lib_dtype) if lib_dtype else None
+            return getattr(lib, space)(_t(lib, 0.95), _t(lib, 0.5 - 0.25j, "complex128"), 3,
+                                       dtype=dtype)
+        _same(lambda lib: call(lib, "linspace"))
+        _same(lambda lib: call(lib, "logspace"))
+    _same(lambda lib: lib.linspace(0.5, 1 + 1j, 0, dtype=lib.float32))
+
+
+def test_powers_of_infinities():
+    _same(lambda lib: lib.vander(_t(lib, [0.29, -math.inf, math.nan]), increasing=True))
+    _same(lambda lib: lib.vander(_t(lib, [math.inf, 2.0]), N=1))
+    _same(lambda lib: lib.matrix_power(_t(lib, [[[-1.5]], [[-math.inf]]]), 0))
+    _same(lambda lib: lib.matrix_power(lib.zeros(2, 2, dtype=lib.bool), 0))
+    _same(lambda lib: lib.matrix_power(lib.zeros(3, 0, 0, dtype=lib.bool), 3))
+    _same(lambda lib: lib.matrix_power(lib.zeros(2, 2, dtype=lib.bool), 2))
+
+
+def test_true_division_of_integers_casts_them_to_float_first():
+    u8 = [3, 4]
+    _same(lambda lib: lib.div(_t(lib, u8, "uint8"), _t(lib, -5, "int32")))
+    _same(lambda lib: lib.true_divide(_t(lib, -3), _t(lib, [0, 7], "uint8")))
+    _same(lambda lib: _t(lib, u8, "uint8") / _t(lib, -5, "int32"))
+    _same(lambda lib: lib.div(_t(lib, u8, "uint8"), _t(lib, -5, "int32"), rounding_mode="floor"))
+    _same(lambda lib: lib.div(_t(lib, u8, "uint8"), _t(lib, -5, "int32"), rounding_mode="trunc"))
+
+
+@pytest.mark.parametrize("alpha", [-1, 0, 2, True])
+def test_bool_sums_keep_bool(alpha):
+    _same(lambda lib: lib.add(_t(lib, [False, True, False]), _t(lib, [True, True, False]),
+                              alpha=alpha))
+    _same(lambda lib: lib.add(_t(lib, [False, True]), True, alpha=alpha))
+    _same(lambda lib: lib.add(_t(lib, [1, 2], "uint8"), True, alpha=alpha))
+
+
+def test_ldexp_result_types():
+    _same(lambda lib: lib.ldexp(_t(lib, 1.18, "float64"), _t(lib, [[-3], [4]])))
+    _same(lambda lib: lib.ldexp(_t(lib, 1.2 + 1j, "complex128"), _t(lib, [-3, 4], "int16")))
+    _same(lambda lib: lib.ldexp(_t(lib, [1.0, 2.0], "float16"), _t(lib, [[-3], [4]])))
+    _same(lambda lib: lib.ldexp(_t(lib, [1, 2]), _t(lib, [[-3], [4]])))

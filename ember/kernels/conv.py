@@ -140,3 +140,34 @@ def wide_columns(x, cols, low_y, low_x, dil_y, dil_x, kh, kw, oh, width):
                     column = cols[n, (c * kh + ky) * kw + kx]
                     for p in range(length):
                         column[np.uint64(p)] = plane[np.uint64(offset + p)]
+
+
+@kernel()
+def wide_col2im(cols, x, low_y, low_x, dil_y, dil_x, kh, kw, oh, width):
+    """The adjoint of `wide_columns`: x[n, c] = the sum of the wide column entries read from
+    each pixel (entries read from the padding are dropped; the columns past each row's
+    outputs must be zero). Each (sample, channel) plane is summed in a zero-padded copy, one
+    long loop per kernel tap, then its interior copied out.
+    cols: (N, C * kh * kw, oh * width), x: (N, C, H, W)."""
+    n_samples, channels, height, in_width = x.shape
+    length = oh * width
+    rows = oh + dil_y * (kh - 1) + 1
+    top = max(0, -low_y)
+    bottom = min(height, rows - low_y)
+    left = max(0, -low_x)
+    right = min(in_width, width - low_x)
+    plane = np.empty(rows * width, dtype=x.dtype)
+    for n in range(n_samples):
+        for c in range(channels):
+            plane[:] = 0
+            for ky in range(kh):
+                for kx in range(kw):
+                    offset = ky * dil_y * width + kx * dil_x
+                    column = cols[n, (c * kh + ky) * kw + kx]
+                    for p in range(length):
+                        plane[np.uint64(offset + p)] += column[np.uint64(p)]
+            x[n, c] = 0
+            for i in range(top, bottom):
+                start = (i + low_y) * width + low_x
+                for j in range(left, right):
+                    x[n, c, i, np.uint64(j)] = plane[np.uint64(start + j)]

@@ -106,3 +106,68 @@ def col2im(cols, x, kernel_size, stride, dilation, low, out):
                     target = x[n, c, iz, y0 + yo * sy]
                     for j in range(left, right):
                         target[np.uint64(x0 + j * sx)] += column[np.uint64(start + j)]
+
+
+@kernel()
+def wide_columns(x, cols, low_y, low_x, dil_y, dil_x, kh, kw, oh, width):
+    """The im2col columns of a stride-1 2-d convolution in "wide" rows: cols[n, (c, ky, kx),
+    i * width + j] = x[n, c, i + ky * dil_y - low_y, j + kx * dil_x - low_x], 0 outside x,
+    for j up to width = ow + dil_x * (kw - 1) (the columns past ow are not outputs).
+
+    Laid out so, every row of the columns is one contiguous stretch of the zero-padded input
+    plane, copied in one long loop rather than oh short ones with bounds to check.
+    x: (N, C, H, W), cols: (N, C * kh * kw, oh * width), contiguous.
+    """
+    n_samples, channels, height, in_width = x.shape
+    length = oh * width
+    rows = oh + dil_y * (kh - 1) + 1   # (+1: the last tap's stretch runs past the plane)
+    top = max(0, -low_y)
+    bottom = min(height, rows - low_y)
+    left = max(0, -low_x)
+    right = min(in_width, width - low_x)
+    planes = np.empty((channels, rows * width), dtype=x.dtype)
+    for n in range(n_samples):
+        planes[:] = 0
+        for c in range(channels):
+            plane = planes[c]
+            for i in range(top, bottom):
+                start = (i + low_y) * width + low_x
+                for j in range(left, right):
+                    plane[np.uint64(start + j)] = x[n, c, i, np.uint64(j)]
+            for ky in range(kh):
+                for kx in range(kw):
+                    offset = ky * dil_y * width + kx * dil_x
+                    column = cols[n, (c * kh + ky) * kw + kx]
+                    for p in range(length):
+                        column[np.uint64(p)] = plane[np.uint64(offset + p)]
+
+
+@kernel()
+def wide_col2im(cols, x, low_y, low_x, dil_y, dil_x, kh, kw, oh, width):
+    """The adjoint of `wide_columns`: x[n, c] = the sum of the wide column entries read from
+    each pixel (entries read from the padding are dropped; the columns past each row's
+    outputs must be zero). Each (sample, channel) plane is summed in a zero-padded copy, one
+    long loop per kernel tap, then its interior copied out.
+    cols: (N, C * kh * kw, oh * width), x: (N, C, H, W)."""
+    n_samples, channels, height, in_width = x.shape
+    length = oh * width
+    rows = oh + dil_y * (kh - 1) + 1
+    top = max(0, -low_y)
+    bottom = min(height, rows - low_y)
+    left = max(0, -low_x)
+    right = min(in_width, width - low_x)
+    plane = np.empty(rows * width, dtype=x.dtype)
+    for n in range(n_samples):
+        for c in range(channels):
+            plane[:] = 0
+            for ky in range(kh):
+                for kx in range(kw):
+                    offset = ky * dil_y * width + kx * dil_x
+                    column = cols[n, (c * kh + ky) * kw + kx]
+                    for p in range(length):
+                        plane[np.uint64(offset + p)] += column[np.uint64(p)]
+            x[n, c] = 0
+            for i in range(top, bottom):
+                start = (i + low_y) * width + low_x
+                for j in range(left, right):
+                    x[n, c, i, np.uint64(j)] = plane[np.uint64(start + j)]

@@ -19,7 +19,9 @@ def _first_inside(start, step):
     return 0 if start >= 0 else (-start + step - 1) // step
 
 
-@kernel(parallel=True)
+# Threads only for large planes: a pool of LeNet's size takes ~0.3 ms serially, and waking
+# Numba's threads between OpenBLAS's products costs about as much on a busy 2-core machine.
+@threaded(grain=1 << 20)
 def max_pool(x, values, index, kernel_size, stride, dilation, low):
     """values[n, c, z, y, x] = the maximum of x over the window at (z, y, x) * stride - low
     (taps outside x skipped), index[...] its flat position in the (D, H, W) plane.
@@ -73,7 +75,7 @@ def _pick(v, at, best, where):
     return (v if wins else best), (at if wins else where)
 
 
-@kernel(parallel=True)
+@threaded(grain=1 << 20)
 def max_pool_2x2(x, values, index):
     """`max_pool` for 2x2 windows at stride 2 without padding or dilation, the common case,
     with the window loops written out. x: (N, C, H, W), values and index (N, C, H/2, W/2)."""
@@ -95,7 +97,6 @@ def max_pool_2x2(x, values, index):
                 index[n, c, yo, xo] = where
 
 
-# A scatter moves a few bytes per element: threads pay only on large planes
 @threaded(grain=1 << 20)
 def scatter_max(grad, index, out):
     """out[p, index[p, i]] += grad[p, i] over (P, L) planes, out (P, S) zeroed first."""

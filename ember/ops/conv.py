@@ -67,6 +67,29 @@ def _sample_columns(x, kernel, stride, dilation, padding, out):
     return cols
 
 
+def _columns(x, kernel, stride, dilation, padding, out):
+    """x's im2col columns (N, C * prod(kernel), L) and the width of their rows of pixels:
+    ``out[-1]``, or for 2-d stride-1 convolutions wider (`ember.kernels.conv.wide_columns`:
+    the columns past ``out[-1]`` of each row are not outputs)."""
+    if len(out) != 2 or stride != (1, 1):
+        return _sample_columns(x, kernel, stride, dilation, padding, out), out[-1]
+    width = out[1] + dilation[1] * (kernel[1] - 1)
+    cols = np.empty((x.shape[0], x.shape[1] * math.prod(kernel), out[0] * width),
+                    dtype=x.dtype)
+    _kernels.wide_columns(x, cols, padding[0][0], padding[1][0], dilation[0], dilation[1],
+                          kernel[0], kernel[1], out[0], width)
+    return cols, width
+
+
+def _widened(a, width):
+    """a (N, C, *S) with its last dim zero-padded to ``width``: the wide rows' layout."""
+    if a.shape[-1] == width:
+        return a
+    wide = np.zeros(a.shape[:-1] + (width,), dtype=a.dtype)
+    wide[..., :a.shape[-1]] = a
+    return wide
+
+
 # The columns are built and multiplied this many bytes (a few samples) at a time, so that
 # they are still in cache when BLAS reads them: a whole batch's columns (tens of MB) would go
 # to memory and back.
@@ -125,10 +148,16 @@ def _conv(xp, x, w, stride, padding, dilation, groups):
     y = np.empty((n, o) + out, dtype=x.dtype)
     for samples in sample_chunks(n, w2.shape[2] * groups * math.prod(out) * x.itemsize,
                                  _CHUNK_BYTES):
-        cols = _sample_columns(x[samples], kernel, stride, dilation, padding, out)
-        # one product per sample, (O, C*K) @ (C*K, L), written where y's sample lies
-        np.matmul(w2, cols.reshape(cols.shape[0], groups, -1, cols.shape[2]),
-                  out=y[samples].reshape(cols.shape[0], groups, o // groups, -1))
+        cols, width = _columns(x[samples], kernel, stride, dilation, padding, out)
+        b = cols.shape[0]
+        # one product per sample, (O, C*K) @ (C*K, L), written where y's sample lies unless
+        # its rows are wide
+        target = y[samples] if width == out[-1] else np.empty((b, o) + out[:-1] + (width,),
+                                                              dtype=y.dtype)
+        np.matmul(w2, cols.reshape(b, groups, -1, cols.shape[2]),
+                  out=target.reshape(b, groups, o // groups, -1))
+        if width != out[-1]:
+            y[samples] = target[..., :out[-1]]
     return y
 
 
@@ -186,11 +215,19 @@ def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     w2 = w.reshape(groups, cin_g, -1).transpose(0, 2, 1)              # (G, O/G*K, C/G)
     length = math.prod(in_spatial)
     y = np.empty((n, out_channels) + size, dtype=x.dtype)
+    low = tuple(lo for lo, _ in padding)
+    # unstrided 2-d: the columns in wide rows (see `_columns`), summed back one tap at a time
+    wide = len(kernel) == 2 and stride == (1, 1)
+    width = in_spatial[1] + dilation[1] * (kernel[1] - 1) if wide else in_spatial[-1]
     for samples in sample_chunks(n, w2.shape[1] * groups * length * x.itemsize, _CHUNK_BYTES):
-        xs = x[samples].reshape(-1, groups, cin_g, length)
-        cols = np.matmul(w2, xs)                                      # (b, G, O/G*K, L)
-        col2im_into(y[samples], cols.reshape(xs.shape[0], -1, length), kernel, stride,
-                    dilation, tuple(lo for lo, _ in padding), in_spatial)
+        xs = _widened(x[samples], width)
+        b = xs.shape[0]
+        cols = np.matmul(w2, xs.reshape(b, groups, cin_g, -1)).reshape(b, -1, xs[0, 0].size)
+        if wide:
+            _kernels.wide_col2im(cols, y[samples], low[0], low[1], dilation[0], dilation[1],
+                                 kernel[0], kernel[1], in_spatial[0], width)
+        else:
+            col2im_into(y[samples], cols, kernel, stride, dilation, low, in_spatial)
     return y
 
 
@@ -237,14 +274,17 @@ def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     # (only the part of x that grad's windows reach is read: a transposed convolution's
     # output padding leaves x longer)
     o, rows = weight_shape[0], x.shape[1] * math.prod(kernel)
-    gw = np.zeros((groups, o // groups, rows // groups), dtype=grad.dtype)
+    # summed transposed, (C*K, L) @ (L, O) per sample: BLAS runs this shape measurably faster
+    # than (O, L) @ (L, C*K) when there are fewer output channels than column rows
+    gw_t = np.zeros((groups, rows // groups, o // groups), dtype=grad.dtype)
     for samples in sample_chunks(x.shape[0], rows * math.prod(out) * x.itemsize,
                                  _CHUNK_BYTES):
-        cols = _sample_columns(x[samples], kernel, stride, dilation, padding, out)   # (b, CK, L)
+        cols, width = _columns(x[samples], kernel, stride, dilation, padding, out)  # (b, CK, L)
         b = cols.shape[0]
-        g = grad[samples].reshape(b, groups, o // groups, -1)
-        gw += np.matmul(g, cols.reshape(b, groups, rows // groups, -1).transpose(0, 1, 3, 2)
-                        ).sum(axis=0)
+        g = _widened(grad[samples], width).reshape(b, groups, o // groups, -1)
+        gw_t += np.matmul(cols.reshape(b, groups, rows // groups, -1),
+                          g.transpose(0, 1, 3, 2)).sum(axis=0)
+    gw = gw_t.transpose(0, 2, 1)
     return gw.reshape(weight_shape)
 
 

@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 
-from . import prange, threaded
+from . import STREAM_GRAIN, prange, threaded
 
 
-@threaded()
+@threaded(grain=STREAM_GRAIN)
 def sgd_step(param, grad, buf, lr, weight_decay, momentum, keep, nesterov, maximize, first):
     """SGD on flat arrays: ``buf = momentum * buf + keep * g`` (``buf = g`` on the ``first``
     step), the step along ``buf`` (``g + momentum * buf`` with ``nesterov``); without
@@ -27,7 +27,7 @@ def sgd_step(param, grad, buf, lr, weight_decay, momentum, keep, nesterov, maxim
         param[i] = param[i] - lr * g
 
 
-@threaded()
+@threaded(grain=STREAM_GRAIN)
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, shrink, weight_decay,
               weight1, beta2, weight2, eps, step_size, bias_correction2_sqrt, amsgrad,
               maximize):

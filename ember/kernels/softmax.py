@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import prange, threaded
+from . import COMPUTE_GRAIN, prange, threaded
 from ._math import exp
 
 # Reassociation lets LLVM vectorize the row sums and maxima; no-NaN/no-inf flags are left
@@ -14,7 +14,7 @@ from ._math import exp
 SUMS = {"reassoc", "contract", "nsz"}
 
 
-@threaded(fastmath=SUMS)
+@threaded(grain=COMPUTE_GRAIN, fastmath=SUMS)
 def softmax_rows(x, out, log, precise):
     """``softmax`` (or ``log_softmax`` with ``log``) of each row of ``x`` into ``out``."""
     rows, n = x.shape
@@ -39,7 +39,7 @@ def softmax_rows(x, out, log, precise):
                 out[r, j] *= inv
 
 
-@threaded(fastmath=SUMS)
+@threaded(grain=COMPUTE_GRAIN, fastmath=SUMS)
 def softmax_backward_rows(grad, y, out, log, precise):
     """The input gradient of softmax (log-softmax with ``log``) given its output ``y``:
     ``y * (g - sum(g * y))``, or ``g - exp(y) * sum(g)``."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...ops import TABLE
+from ...ops._op import _AUTOCAST, _PROFILER, _TRACER
 
 __all__ = ["linear", "bilinear"]
 
@@ -19,9 +20,11 @@ def linear(input, weight, bias=None):
     if bias is None:
         return _matmul(input, weight.mT)
     x, w, b = (getattr(t, "_data", None) for t in (input, weight, bias))
-    # A batch of rows is PyTorch's addmm (its profiler and graph show that name); other
-    # shapes take one op and one graph node, where the composition records three or four.
-    if (x is not None and w is not None and b is not None and x.ndim != 2 and x.ndim >= 1
+    # One op and one graph node, where the composition records three or four. Profiled,
+    # traced and autocast, a batch of rows is PyTorch's addmm (its profiler and graph show
+    # that name, and graph mode knows it).
+    if (x is not None and w is not None and b is not None and x.ndim >= 1
+            and (x.ndim != 2 or not (_PROFILER or _TRACER or _AUTOCAST))
             and w.ndim == 2 and b.ndim == 1 and x.shape[-1] == w.shape[1]
             and b.shape[0] == w.shape[0] and x.dtype == w.dtype == b.dtype):
         return _linear(input, weight, bias)

@@ -34,7 +34,9 @@ def linear(ctx, grad):
     # one product over the folded rows: NumPy runs (T, B, out) @ (out, in) as T small ones
     grad_x = (rows @ weight).reshape(x.shape) if needs[0] else None
     grad_weight = rows.mT @ x.reshape(-1, x.shape[-1]) if needs[1] else None
-    grad_bias = rows.sum(0) if needs[2] else None
+    # as a product with ones: BLAS reads the rows on every core, NumPy's sum on one (0.23 ms
+    # against 1.5 ms at 700 x 10000)
+    grad_bias = rows.new_ones(rows.shape[0]) @ rows if needs[2] else None
     return grad_x, grad_weight, grad_bias
 
 

@@ -57,17 +57,21 @@ def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
     scale = xp.full(4 * size, 0.5, gi.dtype)
     scale[2 * size:3 * size] = 1
     w_t = xp.ascontiguousarray(w_hh.T)
-    act = xp.empty_like(gi)
+    # The backward reads every step's gates and cells; without a graph two slots, reused
+    # in turn, stay in cache.
+    slots = steps if STATE.grad_enabled else 2
+    act = xp.empty((slots, batch, 4 * size), gi.dtype)
+    cells, tanh_c = xp.empty((2, slots, batch, size), gi.dtype)
     out = xp.empty((steps, batch, size), gi.dtype)
-    cells, tanh_c = xp.empty_like(out), xp.empty_like(out)
     recurrent = xp.empty((batch, 4 * size), gi.dtype)
     precise = gi.dtype.itemsize == 8
     h, c = h0, c0
     for t in _order(steps, reverse):
-        lstm_gate_inputs(gi[t], xp.matmul(h, w_t, out=recurrent), scale, act[t])
-        xp.tanh(act[t], out=act[t])
-        lstm_forward_step(act[t], c, cells[t], tanh_c[t], out[t], precise)
-        h, c = out[t], cells[t]
+        k = t % slots
+        lstm_gate_inputs(gi[t], xp.matmul(h, w_t, out=recurrent), scale, act[k])
+        xp.tanh(act[k], out=act[k])
+        lstm_forward_step(act[k], c, cells[k], tanh_c[k], out[t], precise)
+        h, c = out[t], cells[k]
     return (out, h.copy(), c.copy()), (act, cells, tanh_c)
 
 

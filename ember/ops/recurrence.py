@@ -50,27 +50,28 @@ def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
     """An LSTM layer over all steps of ``gi`` (time, batch, 4 * hidden; gates i, f, g, o)
     from the state ``(h0, c0)``: returns the output (time, batch, hidden), ``h_n``, ``c_n``."""
     _check("lstm_layer", gi, 4, (h0, c0), w_hh)
-    from ..kernels.recurrent import lstm_forward_step
+    from ..kernels.recurrent import lstm_forward_step, lstm_gate_inputs
     steps, batch, size = gi.shape[0], gi.shape[1], w_hh.shape[1]
-    # One tanh over all four gates: the sigmoid gates' pre-activations are halved (folded
-    # into W_hh^T and gi once), and the kernel maps tanh(x / 2) to sigmoid(x).
-    half = xp.full(4 * size, 0.5, gi.dtype)
-    half[2 * size:3 * size] = 1
-    # a fresh C-contiguous W_hh^T (never the caller's memory, even when W_hh.T is contiguous)
-    w_t = xp.multiply(w_hh.T, half, out=xp.empty((size, 4 * size), gi.dtype))
-    act = xp.multiply(gi, half)  # each step adds its recurrent share, then activates
+    # One tanh over all four gates: the sigmoid gates' pre-activations are halved as each
+    # step sums them, and the step kernel maps tanh(x / 2) to sigmoid(x).
+    scale = xp.full(4 * size, 0.5, gi.dtype)
+    scale[2 * size:3 * size] = 1
+    w_t = xp.ascontiguousarray(w_hh.T)
+    # The backward reads every step's gates and cells; without a graph two slots, reused
+    # in turn, stay in cache.
+    slots = steps if STATE.grad_enabled else 2
+    act = xp.empty((slots, batch, 4 * size), gi.dtype)
+    cells, tanh_c = xp.empty((2, slots, batch, size), gi.dtype)
     out = xp.empty((steps, batch, size), gi.dtype)
-    cells, tanh_c = xp.empty_like(out), xp.empty_like(out)
     recurrent = xp.empty((batch, 4 * size), gi.dtype)
+    precise = gi.dtype.itemsize == 8
     h, c = h0, c0
     for t in _order(steps, reverse):
-        a = act[t]
-        a += xp.matmul(h, w_t, out=recurrent)
-        xp.tanh(a, out=a)
-        lstm_forward_step(a, c, cells[t])
-        c = cells[t]
-        xp.tanh(c, out=tanh_c[t])
-        h = xp.multiply(a[:, 3 * size:], tanh_c[t], out=out[t])
+        k = t % slots
+        lstm_gate_inputs(gi[t], xp.matmul(h, w_t, out=recurrent), scale, act[k])
+        xp.tanh(act[k], out=act[k])
+        lstm_forward_step(act[k], c, cells[k], tanh_c[k], out[t], precise)
+        h, c = out[t], cells[k]
     return (out, h.copy(), c.copy()), (act, cells, tanh_c)
 
 

@@ -23,6 +23,7 @@ from ..autograd.grad_mode import STATE
 from ..ops._op import TABLE, apply
 from ..ops._inplace import apply_inplace
 from .ir import AsArray, Graph, Node, Value, resolve, values_in
+from .lowering import lower
 from .passes import last_readers
 from .symbolic import Dim, has_dims, with_shapes
 from .tracer import Generator
@@ -116,8 +117,6 @@ def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
     scratch = _scratch(graph, dead_after)
     for node in graph.nodes:
         dead = dead_after.get(node, ())
-        if node in kernels:
-            kernels[node].dead = [i for i, x in enumerate(node.inputs) if x in dead]
         _emit(src, node, names, kernels, scratch.get(node))
         if dead:  # free each temporary after its last reader
             body.append("del " + ", ".join(names[v] for v in dead))
@@ -162,6 +161,12 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict, scratch=None) ->
     if kind == "fused":
         call = f"{src.bind(kernels[node], 'fused')}({', '.join(operands)})"
         src.lines.append(f"{outs[0]} = {call}")
+        return
+    lowered = lower(node) if node.stash is None else None
+    if lowered is not None:
+        fn, extra = lowered
+        call = ", ".join(operands + [src.expr(x, names) for x in extra])
+        src.lines.append(f"{_targets(outs)} = {src.bind(fn, 'low')}({call})")
         return
     if kind == "derivative":
         ctx, stash = node.args[0], node.args[1]

@@ -469,6 +469,8 @@ def _exponents(start, end, steps: int, dtype):
         return np.linspace(complex(start), complex(end), steps)
     if dtype.category != dt._INT:
         return np.linspace(float(start), float(end), steps)
+    if steps == 1:  # the unrounded start
+        return np.array([float(start)])
     first, last = (float(np.array(float(v)).astype(dtype.np)) for v in (start, end))
     index = np.arange(steps, dtype=np.float64)
     step = (last - first) / (steps - 1) if steps > 1 else 0.0

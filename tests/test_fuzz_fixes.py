@@ -279,3 +279,65 @@ def test_ldexp_result_types():
     _same(lambda lib: lib.ldexp(_t(lib, 1.2 + 1j, "complex128"), _t(lib, [-3, 4], "int16")))
     _same(lambda lib: lib.ldexp(_t(lib, [1.0, 2.0], "float16"), _t(lib, [[-3], [4]])))
     _same(lambda lib: lib.ldexp(_t(lib, [1, 2]), _t(lib, [[-3], [4]])))
+
+
+def test_bfloat16_special_values_and_casts():
+    x = [1.8, -math.inf, math.inf, math.nan, -3.45, 300.5]
+    # (compared in float32: the helpers compare no bfloat16 arrays)
+    _same(lambda lib: lib.nan_to_num(_t(lib, x, "bfloat16")).float())
+    _same(lambda lib: _t(lib, x, "bfloat16").nan_to_num_(nan=0.5, neginf=2).float())
+    _same(lambda lib: lib.sgn(_t(lib, x, "bfloat16")).float())
+    _same(lambda lib: _t(lib, x[4:], "bfloat16").to(lib.uint8))
+    _same(lambda lib: lib.cumsum(_t(lib, [-0.33, -3.45, 1.6], "bfloat16"), 0, dtype=lib.uint8))
+
+
+def test_scalar_arguments_in_the_tensor_type():
+    _same(lambda lib: lib.constant_pad_nd(_t(lib, [5, 0], "uint8"), (1, 1), -1))
+    _same(lambda lib: lib.logspace(0.5, 2, 1, dtype=lib.int8))
+    _same(lambda lib: lib.dist(_t(lib, [[1.0, 2.0]]), _t(lib, 5.0), p=1 + 2j))
+    _same(lambda lib: _t(lib, [[1.0, 2.0]], "float64").addr_(
+        _t(lib, [0.5], "float64"), _t(lib, [1.0, 3.0], "float64"), beta=1 + 2j, alpha=0))
+
+
+def test_covariance_weights():
+    _same(lambda lib: lib.cov(_t(lib, [[-1.6 + 0.4j, 2.0]], "complex128"),
+                              fweights=_t(lib, [4, 1], "int32")))
+    _same(lambda lib: lib.cov(_t(lib, [1.0, 2.0], "float64"), aweights=_t(lib, [math.nan, 1.0],
+                                                                           "float64")))
+
+
+def test_matrix_vector_sums_of_odd_shapes():
+    # a 0-d input with mismatched operands: PyTorch's message reads input.size(0)
+    _same(lambda lib: lib.addmv(_t(lib, 1.0), lib.ones(1, 2), lib.ones(3)))
+    _same(lambda lib: _t(lib, 1.0).addmv_(lib.ones(1, 2), lib.ones(3)))
+    _same(lambda lib: lib.addbmm(lib.ones(3, 2), lib.ones(0, 3, 4), lib.ones(0, 4, 2)))
+
+
+def test_index_put_order_of_checks():
+    _same(lambda lib: lib.index_put(lib.zeros(0), [_t(lib, -1)], lib.ones(3)))
+    _same(lambda lib: lib.index_put(lib.zeros(0, 3), [_t(lib, [1, -3])], lib.ones(2, 2)))
+    # indices that broadcast to nothing select nothing, in bounds or not
+    _same(lambda lib: lib.index_put(lib.zeros(0, 4), [_t(lib, -1), lib.zeros(0, 4, dtype=lib.int64)],
+                                    _t(lib, 8.0)))
+    _same(lambda lib: lib.zeros(1, 1, 0).index_put_([_t(lib, [[-2, 0]])], _t(lib, 1.0)))
+    # one mask and one value: a masked fill, of any shape and dtype
+    _same(lambda lib: lib.index_put(lib.ones(1, 1), [_t(lib, [[False]])], _t(lib, [[2.0]])))
+    _same(lambda lib: lib.index_put(lib.ones(2, 2), [_t(lib, [[True, False], [False, True]])],
+                                    _t(lib, [[7]])))
+    _same(lambda lib: lib.index_put(lib.ones(2, 2), [_t(lib, [[True, False], [False, True]])],
+                                    _t(lib, [[7]]), accumulate=True))
+
+
+def test_histogram_bins():
+    for value in (0.41937, -3.5299, 3.1256, -1.8759):
+        for dtype in ("float64", "float32", "float16"):
+            _same(lambda lib: lib.histc(_t(lib, value, dtype)))
+            _same(lambda lib: lib.histc(_t(lib, value, dtype), bins=2))
+    _same(lambda lib: lib.histogram(_t(lib, [[0.46, 2.36, 0.13]]), _t(lib, [0.5, 2.3, 2.9])))
+    # PyTorch doesn't check that the edges increase: a binary search over them as they are
+    _same(lambda lib: lib.histogram(_t(lib, [[0.46, 2.36, 0.13]]), _t(lib, [2.99, 1.6, 2.29])))
+    _same(lambda lib: lib.histogram(_t(lib, [0.1, 0.5, 0.7, 2.0]), 3, weight=_t(lib, [1.0, -2, 3, 4]),
+                                    density=True))
+    _same(lambda lib: lib.histogram(lib.zeros(0), 4))
+    _same(lambda lib: lib.histogram(lib.ones(3), 4, range=(1.0, 0.0)))
+    _same(lambda lib: lib.histogram(_t(lib, [1.0, math.inf]), 4))

@@ -418,8 +418,11 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
         if op.broadcasts and type(e) is ValueError and "broadcast" in str(e):
             _check_broadcast(op, arrays)
         message = str(e)  # named once, whether or not the forward named the op itself
-        if type(e) is ValueError and "broadcast" in message:
-            e = RuntimeError(message)  # shapes that don't broadcast: PyTorch's class
+        if type(e) is ValueError and "broadcast" in message or \
+                message.startswith("Cannot cast ufunc"):
+            # shapes that don't broadcast, NumPy's casting refusals: PyTorch's class (and the
+            # latter's constructor takes no message)
+            e = RuntimeError(message)
         if not message.startswith(f"{op.name}("):
             message = f"{op.name}(): {message}"
         raise type(e)(message) from None

@@ -7,13 +7,16 @@ both the product and its ``add*`` form use.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from .. import _dtype as dt
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from .._signatures import MISSING
 from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
-from .pointwise import _scaled
+from .pointwise import _scaled, cast_all, common_types
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -298,6 +301,9 @@ def _scaled_sum(xp, c, product, beta, alpha):
 def _add_product(name, check, product, pullback, doc, promote=None):
     """Declare ``addmm``-style ops: ``beta * input + alpha * product(x, y)``."""
     def forward(xp, c, x, y, *, beta=1, alpha=1):
+        if name == "addmv" and c.ndim == 0 and x.ndim == 2 and y.ndim == 1 and \
+                x.shape[1] != y.shape[0]:  # PyTorch's size message reads input.size(0)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         check(x, y)
         if c.dtype != x.dtype:
             raise RuntimeError(f"{name}: self and mat2 must have the same dtype, but got "
@@ -345,7 +351,7 @@ def _batch_sum_product(xp, a, b):
     # sum_b a[b] @ b[b] as one BLAS call: (n, B*m) @ (B*m, p)
     batches, n, m = a.shape
     return _product(xp, xp.swapaxes(a, 0, 1).reshape(n, batches * m),
-                    b.reshape(batches * m, -1))
+                    b.reshape(batches * m, b.shape[-1]))
 
 
 def _check_outer(a, b):
@@ -379,8 +385,17 @@ addmv = _add_product("addmv", _check_mv, _product, matmul_pullback,
                      "``beta * input + alpha * (mat @ vec)``.")
 addbmm = _add_product("addbmm", _check_addbmm, _batch_sum_product, matmul_pullback,
                       "``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``.")
+def _outer_types(operands, arrays):
+    """addr's promotion: PyTorch expands the input to the product's shape first, so a 0-d
+    input promotes as a dimensioned tensor does."""
+    if not all(isinstance(x, Tensor) for x in operands):
+        return common_types(operands, arrays)
+    target = functools.reduce(dt.promote_types, (x.dtype for x in operands))
+    return cast_all(arrays, target.np)
+
+
 addr = _add_product("addr", _check_outer, _outer_array, _outer_pullback,
-                    "``beta * input + alpha * outer(vec1, vec2)``.", promote="common")
+                    "``beta * input + alpha * outer(vec1, vec2)``.", promote=_outer_types)
 
 
 # ----------------------------------------------------------------------------- cross

@@ -203,6 +203,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
     if LU.shape[-2] != n:
         raise RuntimeError(f"torch.linalg.lu_solve: Expected LU to be square, got "
                            f"{tuple(LU.shape)}")
+    if pivots.ndim == 0:  # (PyTorch reads the pivots' last size here)
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
     if B.shape[-2 if left else -1] != n:
         raise RuntimeError(f"torch.linalg.lu_solve: Incompatible shapes of A and B for the "
                            f"equation {'AX = B' if left else 'XA = B'} "

@@ -611,6 +611,8 @@ def _sign(xp, x):
                                   "numbers. Please use torch.sgn instead.")
     if x.dtype.kind in "biu":
         return x.copy() if x.dtype == bool else xp.sign(x)
+    if x.dtype.name == "bfloat16":  # (NumPy's nan_to_num doesn't know ml_dtypes' type)
+        return xp.where(xp.isnan(x), x.dtype.type(0), xp.sign(x))
     return xp.nan_to_num(xp.sign(x), nan=0)  # PyTorch's sign of NaN is 0, NumPy's NaN
 
 

@@ -1,6 +1,8 @@
 """Cumulative ops along one dimension: running sums, products, extrema and logsumexp."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dtype as dt
 from .. import return_types
 from .._creation import zeros
@@ -21,6 +23,15 @@ def scan_dtype(x, dtype, name: str):
     return acc_dtype(x, dtype)
 
 
+def _along_in(xp, x, dim, dtype):
+    """`along`, with bfloat16 read as float32 where it converts to an integer ``dtype``
+    (ml_dtypes saturates there; PyTorch truncates and wraps)."""
+    if dtype is not None and x.dtype.name == "bfloat16" and dt.as_dtype(dtype).category == \
+            dt._INT:
+        x = x.astype(np.float32)
+    return along(xp, x, dim)
+
+
 def reverse_cumsum(t, dim: int):
     """``sum_{j >= i} t_j`` along ``dim``: the derivative of a cumulative sum."""
     return t.flip(dim).cumsum(dim).flip(dim) if t.ndim else t
@@ -33,7 +44,7 @@ def cumsum(xp, x, dim, *, dtype=None):
     >>> ember.tensor([1, 2, 3]).cumsum(0)
     tensor([1, 3, 6])
     """
-    flat, d = along(xp, x, dim)
+    flat, d = _along_in(xp, x, dim, dtype)
     return xp.reshape(xp.cumsum(flat, axis=d, dtype=scan_dtype(x, dtype, "cumsum")), x.shape)
 
 
@@ -45,7 +56,7 @@ def cumsum(ctx, grad, dim, *, dtype=None):
 @op(save=(0,), save_output=True, inplace=True)
 def cumprod(xp, x, dim, *, dtype=None):
     """Running product along ``dim``; integers multiply in int64."""
-    flat, d = along(xp, x, dim)
+    flat, d = _along_in(xp, x, dim, dtype)
     return xp.reshape(xp.cumprod(flat, axis=d, dtype=scan_dtype(x, dtype, "cumprod")),
                       x.shape)
 

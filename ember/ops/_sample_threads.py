@@ -15,7 +15,6 @@ BLAS's thread count is lowered to one while the parts run, through ``threadpoolc
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 # Below this many column entries (LeNet's layers have ~1.4M) a layer measured no faster split
@@ -57,6 +56,7 @@ def split_samples(n: int, work: Callable[[slice], object], size: int) -> list:
         return [work(slice(0, n))]
     global _executor
     if _executor is None or _executor._max_workers < workers - 1:
+        from concurrent.futures import ThreadPoolExecutor   # (~4 ms: not at import ember)
         _executor = ThreadPoolExecutor(workers - 1, thread_name_prefix="ember-conv")
     parts = [slice(n * i // workers, n * (i + 1) // workers) for i in range(workers)]
     limiter = blas.limit(limits=1)

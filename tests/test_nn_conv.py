@@ -213,3 +213,31 @@ def test_conv_batch_split_across_threads_matches_torch(stride, monkeypatch, rng)
     assert len(calls) == 3   # the forward, the input gradient and the weight gradient
     after = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
     assert {path: after[path] for path in before} == before
+
+
+def test_convolutions_from_two_python_threads_leave_blas_as_it_was(monkeypatch, rng):
+    """Splits from several Python threads at once (one splits, the others run in turn)."""
+    import threading
+    import threadpoolctl
+    from ember.ops import _sample_threads
+    monkeypatch.setattr(_sample_threads, "GRAIN", 0)
+    x = rng.standard_normal((6, 3, 10, 10)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=1)
+    before = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    results = []
+
+    def run():
+        for _ in range(20):
+            results.append(ember.nn.functional.conv2d(ember.tensor(x), ember.tensor(w),
+                                                      padding=1))
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 60
+    for y in results:
+        assert_close(y, expected, rtol=1e-4, atol=1e-4)
+    after = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    assert {path: after[path] for path in before} == before

@@ -15,6 +15,7 @@ BLAS's thread count is lowered to one while the parts run, through ``threadpoolc
 from __future__ import annotations
 
 import os
+import threading
 from typing import Callable
 
 # Below this many column entries (LeNet's layers have ~1.4M) a layer measured no faster split
@@ -23,11 +24,16 @@ GRAIN = 1 << 21
 
 _executor = None
 _blas = None   # threadpoolctl's controller of the loaded BLAS libraries; False without it
+# Held while a split runs: BLAS's thread count is one setting for the whole process, and two
+# splits lowering and restoring it in turn could leave it at one thread. A convolution that
+# finds it taken (another Python thread's) runs its samples in turn instead.
+_SPLITTING = threading.Lock()
 
 
 def _forget_threads() -> None:
-    global _executor
+    global _executor, _SPLITTING
     _executor = None   # a forked child has none of its parent's threads
+    _SPLITTING = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_threads)
@@ -52,8 +58,15 @@ def split_samples(n: int, work: Callable[[slice], object], size: int) -> list:
     from ..kernels import _kernel_threads
     workers = min(_kernel_threads(), n)
     blas = _blas_controller() if workers > 1 and size >= GRAIN else False
-    if not blas:
+    if not blas or not _SPLITTING.acquire(blocking=False):
         return [work(slice(0, n))]
+    try:
+        return _split(n, work, workers, blas)
+    finally:
+        _SPLITTING.release()
+
+
+def _split(n, work, workers, blas):
     global _executor
     if _executor is None or _executor._max_workers < workers - 1:
         from concurrent.futures import ThreadPoolExecutor   # (~4 ms: not at import ember)

@@ -25,6 +25,7 @@ from ..kernels import conv as _kernels
 from . import _winograd as winograd
 from ._blocks import sample_chunks
 from ._op import op
+from ._sample_threads import split_samples
 
 
 def output_size(spatial, kernel, stride, padding, dilation) -> tuple:
@@ -96,6 +97,16 @@ def _widened(a, width):
 _CHUNK_BYTES = 1 << 21
 
 
+def _by_samples(n, entries_per_sample, itemsize, work):
+    """``work(samples)`` over cache-sized chunks of the batch, which is split across threads
+    (`split_samples`); the chunks' results, in no particular order."""
+    def part(samples):
+        return [work(slice(samples.start + c.start, samples.start + c.stop)) for c in
+                sample_chunks(samples.stop - samples.start, entries_per_sample * itemsize,
+                              _CHUNK_BYTES)]
+    return [r for results in split_samples(n, part, n * entries_per_sample) for r in results]
+
+
 def _in_float32(forward):
     """Run an op's forward in float32 for the dtypes Numba has no loops for (float16,
     bfloat16), rounding the result back."""
@@ -146,8 +157,8 @@ def _conv(xp, x, w, stride, padding, dilation, groups):
         return winograd.conv2d(x, w, low, out)
     w2 = w.reshape(groups, o // groups, -1)
     y = np.empty((n, o) + out, dtype=x.dtype)
-    for samples in sample_chunks(n, w2.shape[2] * groups * math.prod(out) * x.itemsize,
-                                 _CHUNK_BYTES):
+
+    def chunk(samples):
         cols, width = _columns(x[samples], kernel, stride, dilation, padding, out)
         b = cols.shape[0]
         # one product per sample, (O, C*K) @ (C*K, L), written where y's sample lies unless
@@ -158,6 +169,8 @@ def _conv(xp, x, w, stride, padding, dilation, groups):
                   out=target.reshape(b, groups, o // groups, -1))
         if width != out[-1]:
             y[samples] = target[..., :out[-1]]
+
+    _by_samples(n, w2.shape[2] * groups * math.prod(out), x.itemsize, chunk)
     return y
 
 
@@ -219,7 +232,8 @@ def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     # unstrided 2-d: the columns in wide rows (see `_columns`), summed back one tap at a time
     wide = len(kernel) == 2 and stride == (1, 1)
     width = in_spatial[1] + dilation[1] * (kernel[1] - 1) if wide else in_spatial[-1]
-    for samples in sample_chunks(n, w2.shape[1] * groups * length * x.itemsize, _CHUNK_BYTES):
+
+    def chunk(samples):
         xs = _widened(x[samples], width)
         b = xs.shape[0]
         cols = np.matmul(w2, xs.reshape(b, groups, cin_g, -1)).reshape(b, -1, xs[0, 0].size)
@@ -228,6 +242,8 @@ def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
                                  kernel[0], kernel[1], in_spatial[0], width)
         else:
             col2im_into(y[samples], cols, kernel, stride, dilation, low, in_spatial)
+
+    _by_samples(n, w2.shape[1] * groups * length, x.itemsize, chunk)
     return y
 
 
@@ -276,14 +292,15 @@ def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     o, rows = weight_shape[0], x.shape[1] * math.prod(kernel)
     # summed transposed, (C*K, L) @ (L, O) per sample: BLAS runs this shape measurably faster
     # than (O, L) @ (L, C*K) when there are fewer output channels than column rows
-    gw_t = np.zeros((groups, rows // groups, o // groups), dtype=grad.dtype)
-    for samples in sample_chunks(x.shape[0], rows * math.prod(out) * x.itemsize,
-                                 _CHUNK_BYTES):
+
+    def chunk(samples):
         cols, width = _columns(x[samples], kernel, stride, dilation, padding, out)  # (b, CK, L)
         b = cols.shape[0]
         g = _widened(grad[samples], width).reshape(b, groups, o // groups, -1)
-        gw_t += np.matmul(cols.reshape(b, groups, rows // groups, -1),
-                          g.transpose(0, 1, 3, 2)).sum(axis=0)
+        return np.matmul(cols.reshape(b, groups, rows // groups, -1),
+                         g.transpose(0, 1, 3, 2)).sum(axis=0)
+
+    gw_t = sum(_by_samples(x.shape[0], rows * math.prod(out), x.itemsize, chunk))
     gw = gw_t.transpose(0, 2, 1)
     return gw.reshape(weight_shape)
 

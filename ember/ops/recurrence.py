@@ -37,13 +37,6 @@ def _check(name: str, gi, gates: int, states: tuple, w_hh) -> None:
                            f"{[list(s.shape) for s in states]} and {list(w_hh.shape)}")
 
 
-def _sigmoid_(xp, x):
-    xp.negative(x, out=x)
-    xp.exp(x, out=x)
-    x += 1
-    xp.reciprocal(x, out=x)
-
-
 @op(nin=4, n_outputs=3, save="all", save_output=True, stash=True, method=False,
     function=False)
 def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
@@ -124,26 +117,19 @@ def gru_layer(xp, gi, h0, w_hh, b_hh, reverse=False):
     """A GRU layer over all steps of ``gi`` (time, batch, 3 * hidden; gates r, z, n, with
     ``b_ih``) from the state ``h0``: returns the output (time, batch, hidden) and ``h_n``."""
     _check("gru_layer", gi, 3, (h0,), w_hh)
+    from ..kernels.recurrent import gru_forward_step, gru_gate_inputs
     steps, batch, size = gi.shape[0], gi.shape[1], w_hh.shape[1]
     w_t = xp.ascontiguousarray(w_hh.T)
     out = xp.empty((steps, batch, size), gi.dtype)
     gh = xp.empty_like(gi)  # the hidden projections, kept for the reset gate's derivative
     rz, n = xp.empty((steps, batch, 2 * size), gi.dtype), xp.empty_like(out)
+    precise = gi.dtype.itemsize == 8
     h = h0
-    with np.errstate(over="ignore"):
-        for t in _order(steps, reverse):
-            g, x = gh[t], gi[t]
-            xp.matmul(h, w_t, out=g)
-            g += b_hh
-            r_z = xp.add(x[:, :2 * size], g[:, :2 * size], out=rz[t])
-            _sigmoid_(xp, r_z)
-            # the reset gate scales the hidden projection *with* its bias (PyTorch's GRU)
-            n_t = xp.multiply(r_z[:, :size], g[:, 2 * size:], out=n[t])
-            n_t += x[:, 2 * size:]
-            xp.tanh(n_t, out=n_t)
-            h_new = xp.subtract(h, n_t, out=out[t])
-            h_new *= r_z[:, size:]
-            h = xp.add(h_new, n_t, out=h_new)
+    for t in _order(steps, reverse):
+        gru_gate_inputs(gi[t], xp.matmul(h, w_t, out=gh[t]), b_hh, rz[t])
+        xp.tanh(rz[t], out=rz[t])  # sigmoid(x) = (1 + tanh(x / 2)) / 2, finished below
+        gru_forward_step(gi[t], gh[t], rz[t], h, n[t], out[t], precise)
+        h = out[t]
     return (out, h.copy()), (rz, n, gh)
 
 
@@ -164,8 +150,8 @@ def gru_layer(ctx, grad_out, grad_h, reverse=False):
     for t in _order(steps, not reverse):
         prev = t + 1 if reverse else t - 1
         h_prev = outs[prev] if 0 <= prev < steps else h0a
-        gru_backward_step(grad_out_a[t], carry_h, rz[t], n[t], gh[t, :, 2 * size:], h_prev,
-                          grad_gi[t], grad_gh[t])
+        gru_backward_step(grad_out_a[t], carry_h, rz[t], n[t], gh[t], h_prev, grad_gi[t],
+                          grad_gh[t])
         carry_h += np.matmul(grad_gh[t], w, out=through_w)
     needs = ctx.needs_input_grad
     grad_w = _weight_grad(grad_gh, outs, h0a, reverse) if needs[2] else None

@@ -16,13 +16,14 @@ from ._math import tanh
 
 
 @kernel(fastmath={"contract"})
-def lstm_gate_inputs(gi, recurrent, scale, act):
-    """``act = scale * (gi + recurrent)``: the gates' pre-activations (batch, 4 * hidden),
-    the sigmoid gates' halved by ``scale`` so that one ``tanh`` serves all four."""
+def lstm_gate_inputs(gi, recurrent, bias, scale, act):
+    """``act = scale * (gi + recurrent + bias)``: the gates' pre-activations (batch,
+    4 * hidden), the sigmoid gates' halved by ``scale`` so that one ``tanh`` serves all
+    four."""
     batch, width = act.shape
     for b in range(batch):
         for j in range(width):
-            act[b, j] = scale[j] * (gi[b, j] + recurrent[b, j])
+            act[b, j] = scale[j] * (gi[b, j] + recurrent[b, j] + bias[j])
 
 
 @kernel(fastmath={"contract"})

@@ -37,11 +37,13 @@ def _check(name: str, gi, gates: int, states: tuple, w_hh) -> None:
                            f"{[list(s.shape) for s in states]} and {list(w_hh.shape)}")
 
 
-@op(nin=4, n_outputs=3, save="all", save_output=True, stash=True, method=False,
+@op(nin=5, n_outputs=3, save="all", save_output=True, stash=True, method=False,
     function=False)
-def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
+def lstm_layer(xp, gi, h0, c0, w_hh, bias, reverse=False):
     """An LSTM layer over all steps of ``gi`` (time, batch, 4 * hidden; gates i, f, g, o)
-    from the state ``(h0, c0)``: returns the output (time, batch, hidden), ``h_n``, ``c_n``."""
+    plus ``bias`` (4 * hidden, added as each step sums its gates: one pass fewer than adding
+    it to ``gi``) from the state ``(h0, c0)``: returns the output (time, batch, hidden),
+    ``h_n``, ``c_n``."""
     _check("lstm_layer", gi, 4, (h0, c0), w_hh)
     from ..kernels.recurrent import lstm_forward_step, lstm_gate_inputs
     steps, batch, size = gi.shape[0], gi.shape[1], w_hh.shape[1]
@@ -61,7 +63,7 @@ def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
     h, c = h0, c0
     for t in _order(steps, reverse):
         k = t % slots
-        lstm_gate_inputs(gi[t], xp.matmul(h, w_t, out=recurrent), scale, act[k])
+        lstm_gate_inputs(gi[t], xp.matmul(h, w_t, out=recurrent), bias, scale, act[k])
         xp.tanh(act[k], out=act[k])
         lstm_forward_step(act[k], c, cells[k], tanh_c[k], out[t], precise)
         h, c = out[t], cells[k]
@@ -70,9 +72,9 @@ def lstm_layer(xp, gi, h0, c0, w_hh, reverse=False):
 
 @lstm_layer.derivative
 def lstm_layer(ctx, grad_out, grad_h, grad_c, reverse=False):
-    gi, h0, c0, w_hh, out = ctx.saved_tensors[:5]
+    gi, h0, c0, w_hh, bias, out = ctx.saved_tensors[:6]
     if STATE.grad_enabled:  # gradients of gradients: through the single-step ops
-        return _composite_grads(ctx, _lstm_steps, (gi, h0, c0, w_hh), reverse,
+        return _composite_grads(ctx, _lstm_steps, (gi, h0, c0, w_hh, bias), reverse,
                                 (grad_out, grad_h, grad_c))
     from ..kernels.recurrent import lstm_backward_step
     act, cells, tanh_c = ctx.stash
@@ -89,19 +91,21 @@ def lstm_layer(ctx, grad_out, grad_h, grad_c, reverse=False):
         lstm_backward_step(grad_out_a[t], carry_h, carry_c, act[t], c_prev, tanh_c[t],
                            grad_gates[t])
         np.matmul(grad_gates[t], w, out=carry_h)
-    grad_w = _weight_grad(grad_gates, out._data, h0._data, reverse) \
-        if ctx.needs_input_grad[3] else None
-    return wrap(grad_gates), wrap(carry_h), wrap(carry_c), grad_w
+    needs = ctx.needs_input_grad
+    grad_w = _weight_grad(grad_gates, out._data, h0._data, reverse) if needs[3] else None
+    return (wrap(grad_gates), wrap(carry_h), wrap(carry_c), grad_w,
+            _bias_grad(grad_gates) if needs[4] else None)
 
 
 @lstm_layer.onnx
-def lstm_layer(g, gi, h0, c0, w_hh, reverse=False):
+def lstm_layer(g, gi, h0, c0, w_hh, bias, reverse=False):
     # Unrolled over the traced steps, one MatMul and the gate arithmetic per step.
     steps, size = g.shape(gi)[0], g.shape(h0)[1]
     w_t = g.op("Transpose", w_hh, perm=[1, 0])
     h, c, outs = h0, c0, [None] * steps
     for t in _order(steps, reverse):
-        gates = g.op("Add", g.op("MatMul", h, w_t), g.op("Gather", gi, g.ints([t]), axis=0))
+        gates = g.op("Add", g.op("Add", g.op("MatMul", h, w_t), bias),
+                     g.op("Gather", gi, g.ints([t]), axis=0))
         i, f, cell, o = g.op("Split", g.op("Squeeze", gates, g.ints([0])), g.ints([size] * 4),
                              axis=1, outputs=4)
         c = g.op("Add", g.op("Mul", g.op("Sigmoid", f), c),
@@ -155,7 +159,7 @@ def gru_layer(ctx, grad_out, grad_h, reverse=False):
         carry_h += np.matmul(grad_gh[t], w, out=through_w)
     needs = ctx.needs_input_grad
     grad_w = _weight_grad(grad_gh, outs, h0a, reverse) if needs[2] else None
-    grad_b = wrap(grad_gh.sum((0, 1))) if needs[3] else None
+    grad_b = _bias_grad(grad_gh) if needs[3] else None
     return wrap(grad_gi), wrap(carry_h), grad_w, grad_b
 
 
@@ -183,6 +187,12 @@ def _array_or_zeros(grad, like, copy=False):
     return grad._data.copy() if copy else grad._data
 
 
+def _bias_grad(grad_gates):
+    """``sum_t sum_b grad_gates[t, b]`` as a product with ones (BLAS, every core)."""
+    rows = grad_gates.reshape(-1, grad_gates.shape[-1])
+    return wrap(np.ones(rows.shape[0], rows.dtype) @ rows)
+
+
 def _weight_grad(grad_gates, outs, h0, reverse):
     """``sum_t grad_gates[t]^T @ h_{t-1}``: the state each step started from is the previous
     step's output (the next one's, in reverse), or ``h0`` for the first step."""
@@ -198,10 +208,10 @@ def _weight_grad(grad_gates, outs, h0, reverse):
 _addmm, _mm, _stack = TABLE["addmm"].fn, TABLE["mm"].fn, TABLE["stack"].fn
 
 
-def _lstm_steps(gi, h0, c0, w_hh, reverse):
+def _lstm_steps(gi, h0, c0, w_hh, bias, reverse):
     h, c, w_t, outs = h0, c0, w_hh.mT, []
     for t in _order(gi.shape[0], reverse):
-        h, c, _ = lstm_cell(_addmm(gi[t], h, w_t), c)
+        h, c, _ = lstm_cell(_addmm(gi[t] + bias, h, w_t), c)
         outs.append(h)
     return _stack(outs[::-1] if reverse else outs, 0), h, c
 

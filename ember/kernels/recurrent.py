@@ -16,14 +16,17 @@ from ._math import tanh
 
 
 @kernel(fastmath={"contract"})
-def lstm_gate_inputs(gi, recurrent, bias, scale, act):
-    """``act = scale * (gi + recurrent + bias)``: the gates' pre-activations (batch,
+def lstm_gate_inputs(gi, recurrent_t, bias, scale, act):
+    """``act = scale * (gi + recurrent_t.T + bias)``: the gates' pre-activations (batch,
     4 * hidden), the sigmoid gates' halved by ``scale`` so that one ``tanh`` serves all
-    four."""
+    four. The state's share comes transposed (4 * hidden, batch): BLAS forms
+    ``W_hh @ h.T`` 1.4x faster than ``h @ W_hh.T`` at (800, 200) x (200, 20), even from a
+    contiguous copy of ``W_hh.T``."""
     batch, width = act.shape
-    for b in range(batch):
-        for j in range(width):
-            act[b, j] = scale[j] * (gi[b, j] + recurrent[b, j] + bias[j])
+    for j in range(width):
+        scale_j, bias_j = scale[j], bias[j]
+        for b in range(batch):
+            act[b, j] = scale_j * (gi[b, j] + recurrent_t[j, b] + bias_j)
 
 
 @kernel(fastmath={"contract"})

@@ -3,9 +3,11 @@
 Step by step through the op table, a layer costs a dozen op calls, graph nodes and fresh
 arrays per time step, and its weight gradient one small product per step. Here the forward
 writes every step into preallocated (time, batch, ...) arrays with one recurrent product per
-step (against a contiguous copy of ``W_hh^T``, which BLAS runs ~1.6x faster than the
-transposed view), and the backward walks the steps once with a compiled kernel per step
-(`ember.kernels.recurrent`), then forms ``grad W_hh`` as one product over all steps.
+step and two compiled passes around one NumPy ``tanh`` (`ember.kernels.recurrent`), and the
+backward walks the steps once with a compiled kernel per step, then forms ``grad W_hh`` as
+one product over all steps. The GRU's recurrent product runs against a contiguous copy of
+``W_hh^T`` (BLAS runs the transposed view ~1.6x slower); the LSTM's as ``W_hh @ h.T``,
+faster still, its result read transposed by the gate pass.
 
 ``gi`` is the input's projection for all steps, with every bias that can be folded into it.
 Steps run from the first to the last, or backwards with ``reverse`` (the second direction of
@@ -51,19 +53,19 @@ def lstm_layer(xp, gi, h0, c0, w_hh, bias, reverse=False):
     # step sums them, and the step kernel maps tanh(x / 2) to sigmoid(x).
     scale = xp.full(4 * size, 0.5, gi.dtype)
     scale[2 * size:3 * size] = 1
-    w_t = xp.ascontiguousarray(w_hh.T)
     # The backward reads every step's gates and cells; without a graph two slots, reused
     # in turn, stay in cache.
     slots = steps if STATE.grad_enabled else 2
     act = xp.empty((slots, batch, 4 * size), gi.dtype)
     cells, tanh_c = xp.empty((2, slots, batch, size), gi.dtype)
     out = xp.empty((steps, batch, size), gi.dtype)
-    recurrent = xp.empty((batch, 4 * size), gi.dtype)
+    recurrent_t = xp.empty((4 * size, batch), gi.dtype)
     precise = gi.dtype.itemsize == 8
     h, c = h0, c0
     for t in _order(steps, reverse):
         k = t % slots
-        lstm_gate_inputs(gi[t], xp.matmul(h, w_t, out=recurrent), bias, scale, act[k])
+        xp.matmul(w_hh, h.T, out=recurrent_t)
+        lstm_gate_inputs(gi[t], recurrent_t, bias, scale, act[k])
         xp.tanh(act[k], out=act[k])
         lstm_forward_step(act[k], c, cells[k], tanh_c[k], out[t], precise)
         h, c = out[t], cells[k]

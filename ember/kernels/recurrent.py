@@ -55,21 +55,22 @@ def lstm_forward_step(act, c_prev, c, tanh_c, h, precise):
 
 
 @kernel(fastmath={"contract"})
-def lstm_backward_step(grad_h, carry_h, carry_c, act, c_prev, tanh_c, grad_gates):
-    """From the gradient reaching ``h_t`` (``grad_h + carry_h``, left in ``carry_h``) and
-    ``c_t`` (``carry_c``), write the gradient of the gates' pre-activations (i, f, g, o)
-    into ``grad_gates`` and the gradient reaching ``c_{t-1}`` into ``carry_c``."""
+def lstm_backward_step(grad_h, carry_h_t, carry_c, act, c_prev, tanh_c, grad_gates, total_h):
+    """From the gradient reaching ``h_t`` (``grad_h + carry_h_t.T``, written to ``total_h``;
+    the part through ``W_hh`` comes transposed, as `lstm_gate_inputs`'s product) and ``c_t``
+    (``carry_c``), write the gradient of the gates' pre-activations (i, f, g, o) into
+    ``grad_gates`` and the gradient reaching ``c_{t-1}`` into ``carry_c``."""
     batch, size = carry_c.shape
     one = act.dtype.type(1)
+    for j in range(size):
+        for b in range(batch):
+            total_h[b, j] = grad_h[b, j] + carry_h_t[j, b]
     for b in range(batch):
         i, f = act[b, :size], act[b, size:2 * size]
         g, o = act[b, 2 * size:3 * size], act[b, 3 * size:]
         d_i, d_f = grad_gates[b, :size], grad_gates[b, size:2 * size]
         d_g, d_o = grad_gates[b, 2 * size:3 * size], grad_gates[b, 3 * size:]
-        dh, dc, grad_h_b = carry_h[b], carry_c[b], grad_h[b]
-        tc, c_prev_b = tanh_c[b], c_prev[b]
-        for j in range(size):
-            dh[j] += grad_h_b[j]
+        dh, dc, tc, c_prev_b = total_h[b], carry_c[b], tanh_c[b], c_prev[b]
         for j in range(size):
             dc[j] += dh[j] * o[j] * (one - tc[j] * tc[j])
         for j in range(size):

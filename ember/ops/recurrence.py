@@ -82,20 +82,21 @@ def lstm_layer(ctx, grad_out, grad_h, grad_c, reverse=False):
     act, cells, tanh_c = ctx.stash
     steps, batch, size = out.shape
     grad_out_a = _array_or_zeros(grad_out, out)
-    carry_h = _array_or_zeros(grad_h, h0, copy=True)
+    # the gradient through W_hh as W_hh.T @ grad_gates.T, transposed (as the forward's)
+    carry_h_t = _array_or_zeros(grad_h, h0).T.copy()
     carry_c = _array_or_zeros(grad_c, c0, copy=True)
     grad_gates = np.empty_like(act)
-    w = np.ascontiguousarray(w_hh._data)
-    c0a = c0._data
+    total_h = np.empty_like(carry_c)
+    w_t, c0a = w_hh._data.T, c0._data
     for t in _order(steps, not reverse):
         prev = t + 1 if reverse else t - 1
         c_prev = cells[prev] if 0 <= prev < steps else c0a
-        lstm_backward_step(grad_out_a[t], carry_h, carry_c, act[t], c_prev, tanh_c[t],
-                           grad_gates[t])
-        np.matmul(grad_gates[t], w, out=carry_h)
+        lstm_backward_step(grad_out_a[t], carry_h_t, carry_c, act[t], c_prev, tanh_c[t],
+                           grad_gates[t], total_h)
+        np.matmul(w_t, grad_gates[t].T, out=carry_h_t)
     needs = ctx.needs_input_grad
     grad_w = _weight_grad(grad_gates, out._data, h0._data, reverse) if needs[3] else None
-    return (wrap(grad_gates), wrap(carry_h), wrap(carry_c), grad_w,
+    return (wrap(grad_gates), wrap(np.ascontiguousarray(carry_h_t.T)), wrap(carry_c), grad_w,
             _bias_grad(grad_gates) if needs[4] else None)
 
 

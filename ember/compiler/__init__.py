@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 
 from .. import backend
-from .._tensor import wrap
+from .._tensor import Tensor, wrap
 from ..amp._hook import ACTIVE as _AUTOCAST
 from .._trace_hook import ACTIVE as _TRACER
 from ..profiler._hook import ACTIVE as _PROFILER
@@ -43,10 +43,13 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
 from ..jit._traced import named_state
-from ..jit.autodiff import capture_joint, split
+from ..jit.autodiff import capture_joint, capture_segment, replayable, split
+from ..jit.ir import AsArray, Value
+from ..ops._inplace import apply_inplace
+from ..ops._op import apply
 from ..jit.symbolic import generalize, signature
 from ..nn.modules.module import Module
-from ..jit.tracer import GraphBreak, user_source
+from ..jit.tracer import Generator, GraphBreak, user_source
 from . import backends
 
 __all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "Unsupported"]
@@ -162,60 +165,151 @@ class Entry:
 
 
 class PrefixEntry:
-    """A variant with a graph break: the ops before the break run as one compiled graph
+    """A variant with graph breaks: the ops before the first break run as one compiled graph
     (``entry``); then the program runs from its start with each of those op calls answered
-    from the graph's results (`_Answers`), and eagerly from the break on."""
+    from the graph's results (`_Answers`). The ops between each later break and the next (or
+    the end) are compiled too (``segments``: pairs of an `Entry`, or None where that part
+    runs eagerly, and its `ember.jit.autodiff.Segment`): when the program reaches such a
+    part, each call is checked against the capture's (op, operands, arguments), and the
+    first one that differs sends the rest of the call down the eager path."""
 
-    __slots__ = ("entry", "calls")
+    __slots__ = ("entry", "calls", "segments")
 
-    def __init__(self, entry: Entry, calls: list):
+    def __init__(self, entry: Entry, calls: list, segments: list):
         self.entry = entry
         self.calls = calls
+        self.segments = segments
 
     def __call__(self, compiled: "CompiledFunction", tensors: list, args, kwargs):
-        answers = _Answers(self.calls, self.entry(tensors))
+        answers = _Answers(self, tensors, self.entry(tensors))
         _TRACER.append(answers)
         compiled.running = True
         try:
             return compiled.fn(*args, **kwargs)
         finally:
             compiled.running = False
-            if answers in _TRACER:  # the program stopped before its break
+            if answers in _TRACER:  # the program stopped before its last compiled part
                 _TRACER.remove(answers)
 
 
 class _Answers:
-    """Stands where a tracer would (`ember._trace_hook`) while a program replays the calls
-    before its graph break: each op call gets the compiled graph's result for it, in order,
-    and the hook removes itself after the last one."""
+    """Stands where a tracer would (`ember._trace_hook`) while a program runs through the
+    compiled parts of a call with graph breaks: each op call gets the compiled graph's
+    result for it, in order; the hook removes itself after the last part's last call, or
+    where the program leaves the capture's path."""
 
-    def __init__(self, calls: list, seen: tuple):
-        self.calls = calls
+    def __init__(self, variant: PrefixEntry, tensors: list, seen: tuple):
+        self.calls = variant.calls
+        self.signatures = None  # the prefix's calls are not checked: the guards cover them
         self.seen = seen
         self.at = 0
-        self.breaks: list = []
+        self.later = iter(variant.segments)
+        self.tensor_of: dict = {}  # value -> the tensor Python got for it
+        self.value_of: dict = {}  # id(tensor) -> value, for checking calls
+        graph = variant.entry.graph
+        for v, t in zip(graph.inputs, tensors):
+            self._know(v, t)
+        for v, t in zip(graph.params, variant.entry.params):
+            self._know(v, t)
 
-    def _next(self, op) -> list:
-        name, _, outs = self.calls[self.at]
-        if name != op.name:
+    def _know(self, v, t) -> None:
+        self.tensor_of[v] = t
+        self.value_of[id(t)] = v
+
+    def _leave(self) -> None:
+        if self in _TRACER:
             _TRACER.remove(self)
-            raise RuntimeError(f"ember.compile: the program called {op.name} where its capture "
-                               f"called {name} (it depends on something the guards don't "
-                               "check); ember.compiler.reset() captures it again")
+
+    def _next(self, op, call: tuple):
+        """The capture's record of this call (its outputs' places and values, and the
+        results of its graph), or None where the program left the capture's path."""
+        name, _, outs, values = self.calls[self.at]
+        if self.signatures is None:
+            if name != op.name:
+                self._leave()
+                raise RuntimeError(f"ember.compile: the program called {op.name} where its "
+                                   f"capture called {name} (it depends on something the guards "
+                                   "don't check); ember.compiler.reset() captures it again")
+        elif not self._same(self.signatures[self.at], call) or (
+                self.seen is None and not self._start()):
+            self._leave()
+            return None
+        seen = self.seen
         self.at += 1
         if self.at == len(self.calls):
-            _TRACER.remove(self)
-        return outs
+            self._advance()
+        return outs, values, seen
+
+    def _advance(self) -> None:
+        """On to the next compiled part, or out (the rest runs eagerly)."""
+        entry, segment = next(self.later, (None, None))
+        if entry is None:
+            self._leave()
+            return
+        self.entry, self.segment = entry, segment
+        self.calls, self.signatures = segment.calls, segment.signatures
+        self.at, self.seen = 0, None
+
+    def _start(self) -> bool:
+        """Run the current part's graph on the tensors it reads; False if one is unknown."""
+        tensors = [self.tensor_of.get(v) for v in self.segment.graph.inputs]
+        if any(t is None for t in tensors):
+            return False
+        self.seen = tuple(self.entry(tensors))
+        return True
+
+    def _same(self, recorded, actual) -> bool:
+        """Whether a call's arguments are those the capture recorded (`Tracer.signatures`):
+        tensors known by value, constants by content, the rest by equality."""
+        t = type(recorded)
+        if t is Value:
+            if not isinstance(actual, Tensor):
+                return False
+            known = self.value_of.get(id(actual))
+            if known is not None:
+                return known is recorded
+            return (recorded.kind == "constant" and actual._data.dtype == recorded.data.dtype
+                    and np.array_equal(actual._data, recorded.data))
+        if t is AsArray:
+            data = recorded.value.data
+            return (type(actual) is np.ndarray and recorded.value.kind == "constant"
+                    and actual.dtype == data.dtype and np.array_equal(actual, data))
+        if t is tuple or t is list:
+            return (type(actual) is t and len(actual) == len(recorded)
+                    and all(self._same(r, a) for r, a in zip(recorded, actual)))
+        if t is dict:
+            return (type(actual) is dict and actual.keys() == recorded.keys()
+                    and all(self._same(r, actual[k]) for k, r in recorded.items()))
+        if t is slice:
+            return type(actual) is slice and self._same(
+                (recorded.start, recorded.stop, recorded.step),
+                (actual.start, actual.stop, actual.step))
+        if t is Generator:
+            return actual is recorded.resolve()
+        if t is float and recorded != recorded:
+            return type(actual) is float and actual != actual
+        return type(actual) is t and (actual is recorded or actual == recorded)
 
     def __call__(self, op, args, kwargs):
-        outs = [self.seen[i] if i is not None else _unseen(shape, dtype)
-                for i, shape, dtype in self._next(op)]
+        found = self._next(op, (op.name, args, kwargs))
+        if found is None:
+            return apply(op, args, kwargs)
+        places, values, seen = found
+        outs = []
+        for (i, shape, dtype), v in zip(places, values):
+            t = seen[i] if i is not None else _unseen(shape, dtype)
+            self._know(v, t)
+            outs.append(t)
         return outs[0] if op.n_outputs == 1 else tuple(outs)
 
     def inplace(self, op, target, args, kwargs):
-        (i, _, _), = self._next(op)
+        found = self._next(op, (op.name, (target,) + tuple(args), kwargs))
+        if found is None:
+            return apply_inplace(op, target, args, kwargs)
+        ((i, _, _),), (v,), seen = found
         if i is not None:  # the graph wrote the value Python reads on
-            target._data = self.seen[i]._data
+            target._data = seen[i]._data
+        self._know(v, target)
         return target
 
     def data_dependent(self, what, tensor=None) -> None:
@@ -349,7 +443,9 @@ class CompiledFunction:
             self._break(key, cap.breaks)
             if cap.prefix is not None:
                 try:
-                    self._cache[key] = PrefixEntry(self._build(cap), cap.prefix)
+                    self._cache[key] = PrefixEntry(self._build(cap), cap.prefix,
+                                                   [(self._segment(s, cap.named), s)
+                                                    for s in cap.segments])
                 except GraphBreak:
                     pass
             return cap.result
@@ -376,6 +472,27 @@ class CompiledFunction:
         entry.signature, entry.shapes = sig, shapes
         self._cache[key] = entry
         return cap.result
+
+    def _segment(self, segment, named) -> "Entry | None":
+        """The compiled form of a part of the program after a graph break, or None where it
+        runs eagerly: it writes into memory from before it (run whole at its first call,
+        the write would come early if the program left the capture's path), draws random
+        numbers, or can't be captured with its backward."""
+        if not replayable(segment):
+            return None
+        self.running = True
+        try:
+            cap = capture_segment(segment, named)
+        except GraphBreak:
+            return None
+        finally:
+            self.running = False
+        if cap.breaks:
+            return None
+        try:
+            return self._build(cap)
+        except GraphBreak:
+            return None
 
     def _sibling(self, key, shapes):
         """An entry captured for the same call at another batch size: (its key, the entry,

@@ -10,11 +10,17 @@ again (up to ``config.cache_size_limit`` variants); what capture cannot follow (
 reading tensor data, a backward computed outside the op table) runs eagerly and is
 listed by `explain`.
 
-A graph break splits the call: the ops before it run as one compiled graph (with its
-captured backward), which returns every value Python can still see; the program then runs
-from its start with those op calls answered from the graph (no arithmetic, one lookup
-each) and on eagerly from the break. A value Python kept without reading it on (a list,
-an attribute) comes back without gradient history, as a saved tensor would.
+A graph break splits the call into parts, each compiled as its own graph with its captured
+backward: the ops before the first break, which return every value Python can still see,
+and the ops between each later break and the next (or the end). The program then runs from
+its start with its op calls answered from the graphs (no arithmetic, one lookup each). A
+part after a break runs at its first call, when that call, and each one after it, is the
+one captured (same op, operands and arguments: a Python number read from tensor data is
+such an argument); the first call that differs (another branch) sends the rest of the call
+down the eager path. A value Python kept from the first part without reading it on (a
+list, an attribute) comes back without gradient history, as a saved tensor would. Parts
+after a break that write into memory from before them, or draw random numbers, run
+eagerly: the whole part runs at its first call, which would move those effects.
 
 Sizes (``dynamic``): with ``dynamic=False`` every new input shape is captured anew. With
 ``dynamic=None`` (the default), a call that changes one size of the inputs (a batch) is

@@ -476,3 +476,26 @@ def test_dynamic_true_probe_leaves_buffers_and_random_state_alone():
     assert_same(want, got, "first call")
     for a, b in zip(eager.buffers(), twin.buffers()):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_threaded_loops_run_on_the_calling_thread_inside_a_compiled_region(monkeypatch):
+    from ember.kernels import softmax as kernels
+    calls = []
+    parallel = kernels.softmax_rows.parallel
+    monkeypatch.setattr(kernels.softmax_rows, "parallel",
+                        lambda *a: calls.append(1) or parallel(*a))
+    threads = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        x = ember.randn(1024, 256)  # past the kernels' grain: threaded when eager
+        fast = ember.compile(lambda x: ember.softmax(x * 2, -1))
+        fast(x)
+        calls.clear()
+        np.testing.assert_allclose(fast(x).numpy(), ember.softmax(x * 2, -1).numpy(),
+                                   rtol=1e-6)
+        assert len(calls) == 1  # the eager call only
+        monkeypatch.setattr(compiler.config, "serial_loops", False)
+        fast(x)
+        assert len(calls) == 2
+    finally:
+        ember.set_num_threads(threads)

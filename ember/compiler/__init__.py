@@ -56,6 +56,7 @@ from ..ops._op import apply
 from ..jit.symbolic import generalize, signature
 from ..nn.modules.module import Module
 from ..jit.tracer import Generator, GraphBreak, user_source
+from ..kernels import _POOL as _LOOPS
 from . import backends
 
 __all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "Unsupported"]
@@ -64,6 +65,11 @@ __all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "
 class config:
     """Settings of `ember.compile`."""
     cache_size_limit = 8  # graphs kept per compiled function before it stays eager
+    # Threaded kernels (`ember.kernels`) inside a compiled region run on the calling thread.
+    # A region alternates them with BLAS products, whose threads spin on the cores for a
+    # while after each one; a loop split over the cores then waits for the thread that
+    # shares its core with a spinning one (bench/threads.py measures the collision).
+    serial_loops = True
 
 
 class Unsupported(RuntimeError):
@@ -123,11 +129,23 @@ class CompiledBackward(Node):
             from ..autograd.graph import _FREED
             raise RuntimeError(_FREED)
         arrays = [g._data if g is not None else _zeros(t) for g, t in zip(grads, self.templates)]
-        results = self.run(*saved, *arrays)
+        results = _serially(self.run, saved + tuple(arrays))
         return tuple(None if r is None else wrap(r) for r in results)
 
     def name(self) -> str:
         return "CompiledFunctionBackward"
+
+
+def _serially(run, arrays):
+    """``run(*arrays)``, its threaded loops on this thread where `config` says so. Holding
+    the kernels' pool is what makes a loop run serially (`ember.kernels._Threaded`); a pool
+    another thread holds already does."""
+    if not config.serial_loops or not _LOOPS.acquire(blocking=False):
+        return run(*arrays)
+    try:
+        return run(*arrays)
+    finally:
+        _LOOPS.release()
 
 
 def _zeros(template):
@@ -153,9 +171,9 @@ class Entry:
         if _PROFILER:  # the replay calls no ops the profiler would see: one range for all
             from ..profiler import record_function
             with record_function("CompiledFunction"):
-                results = self.forward(*arrays)
+                results = _serially(self.forward, arrays)
         else:
-            results = self.forward(*arrays)
+            results = _serially(self.forward, arrays)
         n_out = self.n_out
         outs = [wrap(a) if hasattr(a, "dtype") else a for a in results[:n_out]]
         if self.backward is not None:

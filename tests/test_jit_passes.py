@@ -218,6 +218,21 @@ def test_a_product_read_elsewhere_keeps_its_bias_and_its_memory():
     np.testing.assert_allclose(y, result[1]._data, rtol=1e-6, atol=1e-6)
 
 
+def test_a_causal_mask_of_minus_infinity_fuses_with_the_scaling():
+    causal = ember.ones(8, 8, dtype=ember.bool).triu(1)
+
+    def f(q, k):
+        scores = (q @ k.transpose(-2, -1)) * 0.25
+        return ember.softmax(scores.masked_fill(causal, float("-inf")), -1)
+
+    q, k = ember.randn(2, 3, 8, 4), ember.randn(2, 3, 8, 4)
+    graph, result = _graph(f, q, k)
+    kernels = fusion.fuse_elementwise(graph, graph.outputs, min_elements=1)
+    fused, = kernels
+    assert [n.op for n in fused.args[0].nodes] == ["mul", "masked_fill"]
+    _check_same(graph, result, q, k, kernels=kernels, rtol=1e-6)
+
+
 def test_no_reuse_of_a_buffer_a_view_still_reads():
     x = ember.randn(64, 64)
 

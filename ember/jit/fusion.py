@@ -47,11 +47,13 @@ def fusible(n: Node, mutated: set) -> bool:
                 return False
             if _pattern(x.shape, out.shape) is None:
                 return False
-        elif type(x) not in (int, float, bool) or type(x) is float and not math.isfinite(x):
+        elif type(x) not in (int, float, bool) or (
+                type(x) is float and not math.isfinite(x) and out.dtype.name not in _FLOATS):
             return False
     return _scalar(n, ["a"] * len(n.inputs)) is not None
 
 
+_FLOATS = ("float32", "float64")
 _TYPES = {"float32": "float32", "float64": "float64", "bool": "bool_", "int64": "int64",
           "int32": "int32"}
 
@@ -186,9 +188,12 @@ _COMPARE = frozenset({"gt", "lt", "ge", "le", "eq", "ne"})
 def _literal(x, dtype_name: str) -> str:
     """A Python number in the loop's arithmetic type (a bare ``2`` would make float32 math
     float64 in Numba's typing)."""
-    if type(x) is bool or dtype_name not in ("float32", "float64"):
+    if type(x) is bool or dtype_name not in _FLOATS:
         return repr(x)
-    return f"np.{dtype_name}({float(x)!r})"
+    x = float(x)
+    if not math.isfinite(x):  # (repr gives inf and nan, names the loop doesn't have)
+        return f"np.{dtype_name}({'np.nan' if x != x else ('-' if x < 0 else '') + 'np.inf'})"
+    return f"np.{dtype_name}({x!r})"
 
 
 class FusedKernel:

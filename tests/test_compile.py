@@ -210,18 +210,35 @@ def test_the_code_after_each_break_is_compiled_with_its_backward(train):
         f"{os.path.basename(__file__)}:{first + 3}", f"{os.path.basename(__file__)}:{first + 5}"]
 
 
-def test_a_part_after_a_break_that_takes_another_path_runs_eagerly():
+def test_each_path_after_a_break_is_compiled_once_the_program_takes_it():
+    weight = ember.randn(4, 4, requires_grad=True)
+
     def f(x):
-        y = x * 2
-        scale = y.sum().item()  # a Python number the graph after the break holds
+        y = x @ weight
+        scale = y.sum().item()  # a Python number the parts after the break hold
         if scale > 0:
             return (y * scale).relu()
         return (y - scale).exp()
+
     fast = ember.compile(f)
-    for x in (ember.ones(3), ember.ones(3) * 2, -ember.ones(3), ember.ones(3)):
-        np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
-    (entry, part), = _segments(fast)
-    assert [n.op for n in part.graph.nodes] == ["mul", "relu"]
+    xs = [ember.ones(2, 4) * s for s in (1, 1, -1, 1, -1, -1)]  # scale changes sign with x
+    for step, x in enumerate(xs):
+        x.requires_grad_(True)
+        out = fast(x)
+        out.sum().backward()
+        grads = x.grad.numpy().copy(), weight.grad.numpy().copy()
+        x.grad = weight.grad = None
+        expected = f(x)
+        expected.sum().backward()
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(grads[0], x.grad.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(grads[1], weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+        weight.grad = None
+        if step >= 3:  # each path ran once eagerly (captured, recorded), then compiled
+            assert out.grad_fn.name() == "CompiledFunctionBackward", step
+    entry, = fast._cache.values()
+    paths = sorted([n.op for n in part.segment.graph.nodes] for part in entry.after)
+    assert paths == [["mul", "relu"], ["sub", "exp"]]  # x and -x take both branches
 
 
 def test_a_part_after_a_break_writing_into_earlier_memory_stays_eager():

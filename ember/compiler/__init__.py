@@ -13,14 +13,17 @@ listed by `explain`.
 A graph break splits the call into parts, each compiled as its own graph with its captured
 backward: the ops before the first break, which return every value Python can still see,
 and the ops between each later break and the next (or the end). The program then runs from
-its start with its op calls answered from the graphs (no arithmetic, one lookup each). A
-part after a break runs at its first call, when that call, and each one after it, is the
-one captured (same op, operands and arguments: a Python number read from tensor data is
-such an argument); the first call that differs (another branch) sends the rest of the call
-down the eager path. A value Python kept from the first part without reading it on (a
-list, an attribute) comes back without gradient history, as a saved tensor would. Parts
-after a break that write into memory from before them, or draw random numbers, run
-eagerly: the whole part runs at its first call, which would move those effects.
+its start with its op calls answered from the graphs (no arithmetic, one lookup each). After
+a break, the call that comes picks the compiled part that starts with it (same op, operands
+and arguments: a Python number read from tensor data is such an argument), and each call
+after it must be that part's next one; where no part starts with it (another branch), the
+rest of the call runs eagerly under a tracer, and the path it took is compiled for the
+next time (up to ``config.cache_size_limit`` paths from one point). A call that differs
+midway sends the rest down the eager path. A value Python kept from the first part
+without reading it on (a list, an attribute) comes back without gradient history, as a
+saved tensor would. Parts after a break that write into memory from before them, or draw
+random numbers, run eagerly: the whole part runs at its first call, which would move
+those effects.
 
 Sizes (``dynamic``): with ``dynamic=False`` every new input shape is captured anew. With
 ``dynamic=None`` (the default), a call that changes one size of the inputs (a batch) is
@@ -49,13 +52,14 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
 from ..jit._traced import named_state
-from ..jit.autodiff import capture_joint, capture_segment, replayable, split
+from ..jit.autodiff import (capture_joint, capture_segment, replayable, segments_of_rest,
+                            split)
 from ..jit.ir import AsArray, Value
 from ..ops._inplace import apply_inplace
 from ..ops._op import apply
 from ..jit.symbolic import generalize, signature
 from ..nn.modules.module import Module
-from ..jit.tracer import Generator, GraphBreak, user_source
+from ..jit.tracer import Generator, GraphBreak, Tracer, user_source
 from ..kernels import _POOL as _LOOPS
 from . import backends
 
@@ -188,21 +192,50 @@ class Entry:
         return unflatten(self.out_tree, outs)
 
 
+class Part:
+    """A compiled part of a program after a graph break: its `Entry` (None: it runs
+    eagerly), its `ember.jit.autodiff.Segment`, and the parts that may follow it."""
+
+    __slots__ = ("entry", "segment", "after")
+
+    def __init__(self, entry: "Entry | None", segment, after: list):
+        self.entry = entry
+        self.segment = segment
+        self.after = after
+
+
+def _first_path(parts: list) -> list:
+    """The first part of ``parts``, the first of those after it, and so on."""
+    found = []
+    while parts:
+        found.append(parts[0])
+        parts = parts[0].after
+    return found
+
+
 class PrefixEntry:
     """A variant with graph breaks: the ops before the first break run as one compiled graph
     (``entry``); then the program runs from its start with each of those op calls answered
     from the graph's results (`_Answers`). The ops between each later break and the next (or
-    the end) are compiled too (``segments``: pairs of an `Entry`, or None where that part
-    runs eagerly, and its `ember.jit.autodiff.Segment`): when the program reaches such a
-    part, each call is checked against the capture's (op, operands, arguments), and the
-    first one that differs sends the rest of the call down the eager path."""
+    the end) are compiled too (``after``: the `Part`s that may come next): when the program
+    reaches such a part, its first call picks the part whose first call it is (op, operands,
+    arguments), and each later call is checked likewise; where none is, the rest of the
+    program runs eagerly while a tracer records it, to compile that path too (up to
+    ``config.cache_size_limit`` paths after a point); a call that differs midway sends the
+    rest down the eager path."""
 
-    __slots__ = ("entry", "calls", "segments")
+    __slots__ = ("entry", "calls", "after", "named")
 
-    def __init__(self, entry: Entry, calls: list, segments: list):
+    def __init__(self, entry: Entry, calls: list, after: list, named: dict):
         self.entry = entry
         self.calls = calls
-        self.segments = segments
+        self.after = after
+        self.named = named
+
+    @property
+    def segments(self) -> list:
+        """(entry, segment) of each part on the first captured path after the break."""
+        return [(part.entry, part.segment) for part in _first_path(self.after)]
 
     def __call__(self, compiled: "CompiledFunction", tensors: list, args, kwargs):
         answers = _Answers(self, tensors, self.entry(tensors))
@@ -214,20 +247,25 @@ class PrefixEntry:
             compiled.running = False
             if answers in _TRACER:  # the program stopped before its last compiled part
                 _TRACER.remove(answers)
+            if answers.recorder is not None:
+                answers.finish_recording(compiled)
 
 
 class _Answers:
     """Stands where a tracer would (`ember._trace_hook`) while a program runs through the
     compiled parts of a call with graph breaks: each op call gets the compiled graph's
     result for it, in order; the hook removes itself after the last part's last call, or
-    where the program leaves the capture's path."""
+    where the program leaves the captured paths."""
 
     def __init__(self, variant: PrefixEntry, tensors: list, seen: tuple):
+        self.variant = variant
         self.calls = variant.calls
         self.signatures = None  # the prefix's calls are not checked: the guards cover them
         self.seen = seen
         self.at = 0
-        self.later = iter(variant.segments)
+        self.options = None  # the parts the next call may start (None: inside a part)
+        self.part = None
+        self.recorder = None  # a tracer recording a path no part follows
         self.tensor_of: dict = {}  # value -> the tensor Python got for it
         self.value_of: dict = {}  # id(tensor) -> value, for checking calls
         graph = variant.entry.graph
@@ -246,7 +284,9 @@ class _Answers:
 
     def _next(self, op, call: tuple):
         """The capture's record of this call (its outputs' places and values, and the
-        results of its graph), or None where the program left the capture's path."""
+        results of its graph), or None where the program left the captured paths."""
+        if self.options is not None and not self._enter(call):
+            return None
         name, _, outs, values = self.calls[self.at]
         if self.signatures is None:
             if name != op.name:
@@ -261,26 +301,68 @@ class _Answers:
         seen = self.seen
         self.at += 1
         if self.at == len(self.calls):
-            self._advance()
+            self.options = self.variant.after if self.part is None else self.part.after
+            if not self.options:
+                self._leave()
         return outs, values, seen
 
-    def _advance(self) -> None:
-        """On to the next compiled part, or out (the rest runs eagerly)."""
-        entry, segment = next(self.later, (None, None))
-        if entry is None:
+    def _enter(self, call: tuple) -> bool:
+        """Start the part whose first call ``call`` is; else record the path from here
+        (where there is room for one more) and leave. False: the call runs eagerly."""
+        part = next((p for p in self.options if self._same(p.segment.signatures[0], call)),
+                    None)
+        if part is None:
+            if len(self.options) < config.cache_size_limit:
+                self._record()
+            else:
+                self._leave()
+            return False
+        if part.entry is None:
             self._leave()
-            return
-        self.entry, self.segment = entry, segment
-        self.calls, self.signatures = segment.calls, segment.signatures
+            return False
+        self.part, self.options = part, None
+        self.calls, self.signatures = part.segment.calls, part.segment.signatures
         self.at, self.seen = 0, None
+        return True
 
     def _start(self) -> bool:
         """Run the current part's graph on the tensors it reads; False if one is unknown."""
-        tensors = [self.tensor_of.get(v) for v in self.segment.graph.inputs]
+        tensors = [self.tensor_of.get(v) for v in self.part.segment.graph.inputs]
         if any(t is None for t in tensors):
             return False
-        self.seen = tuple(self.entry(tensors))
+        self.seen = tuple(self.part.entry(tensors))
         return True
+
+    def _record(self) -> None:
+        """Hand the program to a tracer from here, knowing each tensor Python holds from the
+        compiled parts as an input."""
+        recorder = Tracer(self.variant.named, warn=False)
+        recorder.live_leaves = True
+        self.renamed, self.live = {}, []
+        for v, t in self.tensor_of.items():
+            if v.kind != "param" and isinstance(t, Tensor) and recorder.known(t) is None:
+                self.renamed[recorder.add_input(t, f"live_{len(self.live)}")] = v
+                self.live.append(t)
+        self.recorder, self.record_into = recorder, self.options
+        _TRACER.remove(self)
+        _TRACER.append(recorder)
+
+    def finish_recording(self, compiled) -> None:
+        """Compile the recorded path's parts as a new option where its recording began."""
+        recorder = self.recorder
+        if recorder in _TRACER:
+            _TRACER.remove(recorder)
+        params = {v.name: v for v in self.variant.entry.graph.params}
+        for v in recorder.graph.params:
+            if v.name in params:
+                self.renamed[v] = params[v.name]
+        parts = []
+        for segment in segments_of_rest(recorder, self.live, self.renamed)[::-1]:
+            parts = [Part(None, segment, parts)]
+        for part in _first_path(parts):
+            part.entry = compiled._segment(part.segment, recorder._tensors)
+        if parts:
+            self.record_into.append(parts[0])
 
     def _same(self, recorded, actual) -> bool:
         """Whether a call's arguments are those the capture recorded (`Tracer.signatures`):
@@ -467,9 +549,12 @@ class CompiledFunction:
             self._break(key, cap.breaks)
             if cap.prefix is not None:
                 try:
-                    self._cache[key] = PrefixEntry(self._build(cap), cap.prefix,
-                                                   [(self._segment(s, cap.named), s)
-                                                    for s in cap.segments])
+                    prefix, parts = self._build(cap), []  # (explain lists graphs in order)
+                    for segment in cap.segments[::-1]:
+                        parts = [Part(None, segment, parts)]
+                    for part in _first_path(parts):
+                        part.entry = self._segment(part.segment, cap.named)
+                    self._cache[key] = PrefixEntry(prefix, cap.prefix, parts, cap.named)
                 except GraphBreak:
                     pass
             return cap.result

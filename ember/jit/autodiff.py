@@ -20,7 +20,7 @@ from .._tensor import Tensor, wrap
 from ..autograd.engine import run_backward
 from ..autograd.grad_mode import STATE
 from ._tree import flatten
-from .ir import Graph, check
+from .ir import Graph, check, substitute
 from .passes import drop_detach, eliminate_dead_code, mutated_values, optimize
 from .tracer import Generator, GraphBreak, Tracer
 
@@ -131,20 +131,54 @@ def _cut_at_break(tracer: Tracer, cap: Capture, tensors, with_backward: bool) ->
     cap.prefix = calls
     cap.param_tensors = [tracer.param_tensor(v.name) for v in graph.params]
     cap.named = dict(tracer._tensors)
-    for nodes, live_ins, outputs, _, calls, signatures in later:
-        sub = Graph()
-        sub.nodes = nodes
-        sub.inputs = [v for v in live_ins if v.kind in ("input", "node")]
-        sub.params = [v for v in live_ins if v.kind == "param"]
-        sub.constants = [v for v in live_ins if v.kind == "constant"]
-        cap.segments.append(Segment(sub, [tensor_of.get(v) for v in sub.inputs], outputs,
-                                    calls, signatures))
+    cap.segments = _segments(later, tensor_of)
     if with_backward and STATE.grad_enabled:
         try:
             _capture_backward(tracer, cap, tensors, [tensor_of[v] for v in boundary],
                               differentiable={index[v] for v in used if v in index})
         except GraphBreak:
             cap.prefix = None
+
+
+def _segments(parts: list, tensor_of: dict) -> list:
+    found = []
+    for nodes, live_ins, outputs, _, calls, signatures in parts:
+        sub = Graph()
+        sub.nodes = nodes
+        sub.inputs = [v for v in live_ins if v.kind in ("input", "node")]
+        sub.params = [v for v in live_ins if v.kind == "param"]
+        sub.constants = [v for v in live_ins if v.kind == "constant"]
+        found.append(Segment(sub, [tensor_of.get(v) for v in sub.inputs], outputs, calls,
+                             signatures))
+    return found
+
+
+def segments_of_rest(tracer: Tracer, tensors: list, renamed: dict) -> list:
+    """The parts, cut at its breaks, of the rest of a program that ``tracer`` recorded from
+    a point where Python held ``tensors``, the tracer's inputs; ``renamed`` maps the
+    tracer's values of those tensors and of the parameters to the values they stand for
+    (see `ember.compiler`). Empty where Python read a tensor the trace doesn't know."""
+    graph = tracer.graph
+    if None in tracer.read or not tracer.calls:
+        return []
+    tensor_of = dict(zip(graph.inputs, tensors))
+    for t in tracer._alive:
+        if isinstance(t, Tensor) and tracer._by_tensor.get(id(t)) is not None:
+            tensor_of.setdefault(tracer._by_tensor[id(t)], t)
+    parts, start = [], (0, 0)
+    for end in tracer.cuts + [(len(tracer.calls), len(graph.nodes))]:
+        if end[0] > start[0]:
+            parts.append(_part_between(tracer, graph, start, end, [], True))
+        start = end
+    segments = _segments(parts, tensor_of)
+    for segment in segments:
+        sub = segment.graph
+        for n in sub.nodes:
+            n.replace_reads(renamed)
+        sub.inputs = [renamed.get(v, v) for v in sub.inputs]
+        sub.params = [renamed.get(v, v) for v in sub.params]
+        segment.signatures = [substitute(sig, renamed) for sig in segment.signatures]
+    return segments
 
 
 def _part_between(tracer: Tracer, graph: Graph, start: tuple, end: tuple, kept: list,

@@ -516,3 +516,21 @@ def test_threaded_loops_run_on_the_calling_thread_inside_a_compiled_region(monke
         assert len(calls) == 2
     finally:
         ember.set_num_threads(threads)
+
+
+def test_explain_lists_a_break_on_a_path_taken_after_the_capture():
+    def f(x):
+        y = x * 2
+        if y.sum() > 0:
+            return y + 1
+        z = y.exp()
+        if z.max() > 0.5:  # a break on the other path only
+            return z
+        return z * 2
+    first = f.__code__.co_firstlineno
+    fast = ember.compile(f)
+    for sign in (1, -1, -1):
+        x = ember.ones(3) * sign
+        np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
+    name = os.path.basename(__file__)
+    assert [source for _, source in fast.breaks] == [f"{name}:{first + 2}", f"{name}:{first + 5}"]

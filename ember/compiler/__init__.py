@@ -352,6 +352,7 @@ class _Answers:
         recorder = self.recorder
         if recorder in _TRACER:
             _TRACER.remove(recorder)
+        compiled.breaks += [b for b in dict.fromkeys(recorder.breaks) if b not in compiled.breaks]
         params = {v.name: v for v in self.variant.entry.graph.params}
         for v in recorder.graph.params:
             if v.name in params:
@@ -592,8 +593,8 @@ class CompiledFunction:
         self.running = True
         try:
             cap = capture_segment(segment, named)
-        except GraphBreak:
-            return None
+        except Exception:  # (GraphBreak, or an op the re-run refuses): this part stays eager,
+            return None    # the program itself ran fine
         finally:
             self.running = False
         if cap.breaks:

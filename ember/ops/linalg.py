@@ -434,6 +434,8 @@ def cross(xp, a, b, dim=None):
         if a.ndim == 0:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     axis = _cross_dim(a.shape, b.shape, dim)
+    if a.ndim != b.ndim:  # (the legacy default dim, found first, goes to linalg.cross too)
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if a.dtype == bool:
         raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if a.dtype != b.dtype:

@@ -179,7 +179,8 @@ DIFFERENCES = [
                None, r"failed to converge because the input matrix contained non-finite"),
     Difference("non-finite factorizations", _set("cholesky_inverse", "cholesky_solve", "orgqr",
                                                  "householder_product", "qr", "ormqr",
-                                                 "geqrf"), None,
+                                                 "geqrf", "lu", "lu_factor", "slogdet",
+                                                 "logdet", "det"), None,
                r"(?s)^output \d+: values differ:.*\b(nan|inf)\b"),
     Difference("singular vectors", _set("svd"), None, r"^output [02]: values differ"),
     Difference("complex infinities", None, None,
@@ -636,6 +637,12 @@ def run(case: Case) -> str | None:
             return (f"ember raised {type(e_err).__name__}: {e_err}; torch raised "
                     f"{type(t_err).__name__}: {t_err}")
         return None
+    arguments = _bound(case)
+    if case.name == "topk" and not arguments.get("sorted", True):
+        # the order of unsorted results is unspecified (PyTorch's follows its partial sort):
+        # the values are compared as sorted
+        dim = arguments.get("dim", -1)
+        e_out, t_out = e_out[0].sort(dim).values, t_out[0].sort(dim).values
     return _compare(case, e_out, t_out)
 
 

@@ -378,3 +378,6 @@ def test_second_campaign_corner_cases():
     _same(lambda lib: lib.cross(_t(lib, [1.0, 2.0, 3.0]), _t(lib, [[0.5, 1.0, 2.0]])))
     _same(lambda lib: lib.view_as_complex(lib.zeros(2, 0, 2)))
     _same(lambda lib: lib.nn.functional.hardshrink(_t(lib, [math.nan, 0.3, -0.7, 0.5, -0.5])))
+    _same(lambda lib: _t(lib, [[4], [1], [3]], "uint8").fill_diagonal_(-1))
+    _same(lambda lib: lib.matrix_exp(_t(lib, [[[-math.inf]], [[math.inf]], [[1.0]]], "float64")))
+    _same(lambda lib: lib.unflatten(lib.zeros(1, 0), 0, (-1,)))

@@ -478,6 +478,8 @@ def matrix_exp(xp, A):
     _check_matrices(A, "matrix_exp")
     if A.size == 0:
         return A.copy()
+    if A.shape[-1] == 1:  # (PyTorch's answer for 1 x 1 matrices, infinities included)
+        return xp.exp(A)
     finite = xp.isfinite(A).all(axis=(-2, -1), keepdims=True)
     if not finite.all():  # no scaling makes those finite: PyTorch's answer for them is NaN
         R = matrix_exp.forward(xp, xp.where(finite, A, 0))

@@ -381,3 +381,30 @@ def test_second_campaign_corner_cases():
     _same(lambda lib: _t(lib, [[4], [1], [3]], "uint8").fill_diagonal_(-1))
     _same(lambda lib: lib.matrix_exp(_t(lib, [[[-math.inf]], [[math.inf]], [[1.0]]], "float64")))
     _same(lambda lib: lib.unflatten(lib.zeros(1, 0), 0, (-1,)))
+
+
+def test_third_campaign_corner_cases():
+    for a, b in [((1, 3), (3, 3)), ((3, 1), (3, 3)), ((3, 3), (1, 3)), ((2, 1), (2, 3))]:
+        _same(lambda lib: lib.cross(lib.ones(*a), lib.arange(float(math.prod(b))).reshape(b)))
+    # accumulated values broadcast against the indices (NumPy's add.at pairs them wrongly)
+    _same(lambda lib: lib.zeros(2).index_put_([_t(lib, [[0, 0], [1, 0]])], _t(lib, [1.5, -2.0]),
+                                              accumulate=True))
+    _same(lambda lib: lib.index_put(_t(lib, [[0.15, -0.29], [0.68, 2.57]]),
+                                    [_t(lib, [[-2, -2], [1, -2]]), _t(lib, -1)],
+                                    _t(lib, [1.5, -2.0]), accumulate=True))
+    _same(lambda lib: lib.fill_(_t(lib, [7], "uint8"), _t(lib, -1.98, "bfloat16")))
+    _same(lambda lib: lib.lu(_t(lib, [[[1.0]], [[0.0]]])))
+    _same(lambda lib: lib.lu(_t(lib, [[1.0, 2.0], [2.0, 4.0]])))
+    _same(lambda lib: lib.slogdet(_t(lib, [[[math.nan, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])))
+    x = [[3.39, -1.07, 1.73, 4.0, 5.0], [math.nan, -2.95, 0.244, math.inf, 1.0]]
+    _same(lambda lib: lib.nn.functional.adaptive_avg_pool1d(_t(lib, x), 3))
+    _same(lambda lib: lib.nn.functional.adaptive_avg_pool2d(_t(lib, [x, x]), (2, 3)))
+    _same(lambda lib: lib.addmv(lib.ones(2), _t(lib, [[math.nan, 1.0], [1.0, 1.0]]), lib.ones(2),
+                                alpha=0))
+    _same(lambda lib: lib.addmm(lib.ones(2, 2), _t(lib, [[math.nan, 1.0], [1.0, 1.0]]),
+                                lib.ones(2, 2), alpha=0))
+    _same(lambda lib: lib.index_put(lib.zeros(0), [], _t(lib, [[]])))
+    _same(lambda lib: lib.index_put(lib.zeros(0, 3), [], _t(lib, [1.0, 2.0, 3.0])))
+    _same(lambda lib: lib.zeros(2, 2, 0).index_put_([lib.zeros(2, 2, 0, dtype=lib.bool)],
+                                                    _t(lib, 1.0, "float16"), accumulate=True))
+    _same(lambda lib: lib.lu_solve(lib.ones(3, 3, 3), _t(lib, [[2.5]]), _t(lib, 5, "int32")))

@@ -122,7 +122,8 @@ def linalg_slogdet(xp, A):
     """``(sign, log|det|)`` of each square matrix: the determinant without overflow."""
     _check_matrices(A, "slogdet")
     sign, logabsdet = xp.linalg.slogdet(A)
-    return sign, logabsdet
+    # PyTorch's sign of a NaN determinant is 0 (NumPy's LU pivots past the NaN)
+    return xp.where(xp.isnan(logabsdet), sign.dtype.type(0), sign), logabsdet
 
 
 @linalg_slogdet.derivative

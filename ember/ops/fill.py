@@ -21,6 +21,8 @@ def fill(xp, x, value):
     if value.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value.ndim} dimensions.")
+    if value.dtype.name == "bfloat16" and x.dtype.kind in "iu":
+        value = value.astype("float32")  # (ml_dtypes saturates into integers; PyTorch wraps)
     return xp.full_like(x, value)
 
 

@@ -341,3 +341,70 @@ def test_histogram_bins():
     _same(lambda lib: lib.histogram(lib.zeros(0), 4))
     _same(lambda lib: lib.histogram(lib.ones(3), 4, range=(1.0, 0.0)))
     _same(lambda lib: lib.histogram(_t(lib, [1.0, math.inf]), 4))
+
+
+def test_campaign_corner_cases():
+    _same(lambda lib: lib.bincount(lib.zeros(0, dtype=lib.uint8), lib.ones(2, 2), 3))
+    _same(lambda lib: lib.rms_norm(_t(lib, [1.0 + 1j, 2.0, 3.0]), (3,),
+                                   _t(lib, [0.5, 1.0, 2.0], "float64")))
+    _same(lambda lib: lib.matrix_exp(_t(lib, [[[math.inf, 1.0], [0.0, 1.0]],
+                                              [[1.0, 2.0], [0.0, 1.0]]], "float64")))
+    _same(lambda lib: lib.lu_solve(lib.ones(4, 4), lib.ones(4, 4), _t(lib, -1, "int32")))
+    _same(lambda lib: lib.linalg.lu_solve(lib.ones(3, 1), _t(lib, 1, "int32"), lib.ones(3, 1)))
+    _same(lambda lib: lib.constant_pad_nd(lib.zeros(2, 0), (-1, 2)))
+    _same(lambda lib: lib.constant_pad_nd(lib.ones(2), (-3, 4)))
+    _same(lambda lib: lib.constant_pad_nd(lib.ones(3), (-1, 2)))
+    _same(lambda lib: lib.histc(_t(lib, [1.5], "float16"), -1, 1 + 2j))
+    _same(lambda lib: lib.addr(_t(lib, 3.2 + 0.6j, "complex128"), _t(lib, [-2.0]),
+                               _t(lib, [-0.25])))
+    _same(lambda lib: lib.bilinear(_t(lib, [[1, 2]], "int8"), _t(lib, [[3, 1]], "int8"),
+                                   _t(lib, [[[1, 2], [3, 4]]], "int8")))
+    _same(lambda lib: lib.poisson_nll_loss(_t(lib, [0, 1, 2], "uint8"), _t(lib, -5.5), False,
+                                           True, -1, 0))
+
+
+def test_bfloat16_predicates_and_reductions():
+    x = [-math.inf, 1.0, math.nan, math.inf, -1.77]
+    for name in ("isnan", "isinf", "isneginf", "isposinf", "isfinite"):
+        _same(lambda lib: getattr(lib, name)(_t(lib, x, "bfloat16")))
+    _same(lambda lib: lib.nansum(_t(lib, x[1:3] + x[4:], "bfloat16")).float())
+    _same(lambda lib: lib.nansum(_t(lib, -1.77, "bfloat16"), 0, dtype=lib.uint8))
+    y = [[0.87, 1.7], [1.08, -2.06]]
+    _same(lambda lib: lib.prod(_t(lib, y, "bfloat16"), dim=-2, dtype=lib.uint8))
+    _same(lambda lib: lib.sum(_t(lib, y, "bfloat16"), dim=-2, dtype=lib.int8))
+
+
+def test_second_campaign_corner_cases():
+    _same(lambda lib: lib.cross(_t(lib, [1.0, 2.0, 3.0]), _t(lib, [[0.5, 1.0, 2.0]])))
+    _same(lambda lib: lib.view_as_complex(lib.zeros(2, 0, 2)))
+    _same(lambda lib: lib.nn.functional.hardshrink(_t(lib, [math.nan, 0.3, -0.7, 0.5, -0.5])))
+    _same(lambda lib: _t(lib, [[4], [1], [3]], "uint8").fill_diagonal_(-1))
+    _same(lambda lib: lib.matrix_exp(_t(lib, [[[-math.inf]], [[math.inf]], [[1.0]]], "float64")))
+    _same(lambda lib: lib.unflatten(lib.zeros(1, 0), 0, (-1,)))
+
+
+def test_third_campaign_corner_cases():
+    for a, b in [((1, 3), (3, 3)), ((3, 1), (3, 3)), ((3, 3), (1, 3)), ((2, 1), (2, 3))]:
+        _same(lambda lib: lib.cross(lib.ones(*a), lib.arange(float(math.prod(b))).reshape(b)))
+    # accumulated values broadcast against the indices (NumPy's add.at pairs them wrongly)
+    _same(lambda lib: lib.zeros(2).index_put_([_t(lib, [[0, 0], [1, 0]])], _t(lib, [1.5, -2.0]),
+                                              accumulate=True))
+    _same(lambda lib: lib.index_put(_t(lib, [[0.15, -0.29], [0.68, 2.57]]),
+                                    [_t(lib, [[-2, -2], [1, -2]]), _t(lib, -1)],
+                                    _t(lib, [1.5, -2.0]), accumulate=True))
+    _same(lambda lib: lib.fill_(_t(lib, [7], "uint8"), _t(lib, -1.98, "bfloat16")))
+    _same(lambda lib: lib.lu(_t(lib, [[[1.0]], [[0.0]]])))
+    _same(lambda lib: lib.lu(_t(lib, [[1.0, 2.0], [2.0, 4.0]])))
+    _same(lambda lib: lib.slogdet(_t(lib, [[[math.nan, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])))
+    x = [[3.39, -1.07, 1.73, 4.0, 5.0], [math.nan, -2.95, 0.244, math.inf, 1.0]]
+    _same(lambda lib: lib.nn.functional.adaptive_avg_pool1d(_t(lib, x), 3))
+    _same(lambda lib: lib.nn.functional.adaptive_avg_pool2d(_t(lib, [x, x]), (2, 3)))
+    _same(lambda lib: lib.addmv(lib.ones(2), _t(lib, [[math.nan, 1.0], [1.0, 1.0]]), lib.ones(2),
+                                alpha=0))
+    _same(lambda lib: lib.addmm(lib.ones(2, 2), _t(lib, [[math.nan, 1.0], [1.0, 1.0]]),
+                                lib.ones(2, 2), alpha=0))
+    _same(lambda lib: lib.index_put(lib.zeros(0), [], _t(lib, [[]])))
+    _same(lambda lib: lib.index_put(lib.zeros(0, 3), [], _t(lib, [1.0, 2.0, 3.0])))
+    _same(lambda lib: lib.zeros(2, 2, 0).index_put_([lib.zeros(2, 2, 0, dtype=lib.bool)],
+                                                    _t(lib, 1.0, "float16"), accumulate=True))
+    _same(lambda lib: lib.lu_solve(lib.ones(3, 3, 3), _t(lib, [[2.5]]), _t(lib, 5, "int32")))

@@ -198,6 +198,8 @@ def write_at(xp, out, values, key, accumulate: bool = False) -> None:
         key = key.second
     try:
         if accumulate and _is_advanced(key):
+            if np.ndim(values):  # NumPy's add.at pairs broadcast values wrongly: expand them
+                values = xp.broadcast_to(values, out[key].shape)
             xp.add.at(out, key, values)
         elif accumulate:
             out[key] += values
@@ -223,6 +225,13 @@ def _selects_nothing(key) -> bool:
         return False
 
 
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
 def _index_put_signature(input, indices, values, accumulate=False):
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"index_put(): argument 'indices' must be tuple of Tensors, not "
@@ -234,6 +243,9 @@ def _index_put_signature(input, indices, values, accumulate=False):
     values_shape = values._data.shape if isinstance(values, Tensor) else ()
     if not indices and input.numel():
         raise RuntimeError("index_put(): expected at least one index tensor, got none")
+    if not indices and not _broadcasts_to(values_shape, input.shape):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values_shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(input.shape)}")
 
     def check_dtype():
         if isinstance(values, Tensor) and values.dtype != input.dtype:
@@ -246,6 +258,8 @@ def _index_put_signature(input, indices, values, accumulate=False):
         values = values.reshape(()) if isinstance(values, Tensor) else values
     else:
         _check_placement(input._data.shape, indices, values_shape, check_dtype)
+    if accumulate:  # (the accumulating kernel checks the dtypes whatever it selects)
+        check_dtype()
     return (input, values, key, accumulate), {}
 
 

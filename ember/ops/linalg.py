@@ -314,6 +314,8 @@ def _add_product(name, check, product, pullback, doc, promote=None):
                     raise RuntimeError(f"For integral input tensors, argument {scale} must "
                                        f"not be a floating point number.")
         p = product(xp, x, y)
+        if alpha == 0 and name in ("addmm", "addmv"):  # BLAS reads no operand: no NaN leaks
+            p = xp.zeros_like(p)
         try:
             out_shape = xp.broadcast_shapes(c.shape, p.shape)
         except ValueError:
@@ -406,8 +408,8 @@ def _cross_dim(a_shape, b_shape, dim) -> int:
     a_pad = (1,) * (n - len(a_shape)) + tuple(a_shape)
     b_pad = (1,) * (n - len(b_shape)) + tuple(b_shape)
     if dim is None:
-        # PyTorch's legacy default: the first dimension of size 3
-        dim = next((i for i, (x, y) in enumerate(zip(a_pad, b_pad)) if max(x, y) == 3), None)
+        # PyTorch's legacy default: the input's first dimension of size 3
+        dim = next((i for i, x in enumerate(a_pad) if x == 3), None)
         if dim is None:
             raise RuntimeError(f"no dimension of size 3 in input (shapes {list(a_shape)} and "
                                f"{list(b_shape)})")
@@ -434,6 +436,8 @@ def cross(xp, a, b, dim=None):
         if a.ndim == 0:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     axis = _cross_dim(a.shape, b.shape, dim)
+    if a.ndim != b.ndim:  # (the legacy default dim, found first, goes to linalg.cross too)
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if a.dtype == bool:
         raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if a.dtype != b.dtype:

@@ -157,6 +157,15 @@ def acc_dtype(x, dtype):
     return "int64" if x.dtype.kind in "biu" else None
 
 
+def readable(x, dtype):
+    """``x``, read as float32 where it is bfloat16 going into an integer ``dtype``: ml_dtypes
+    saturates there (-1.5 to uint8 is 0), where PyTorch truncates and wraps (255)."""
+    if dtype is not None and x.dtype.name == "bfloat16" and dt.as_dtype(dtype).category == \
+            dt._INT:
+        return x.astype(np.float32)
+    return x
+
+
 # ----------------------------------------------------------------------------- sums
 
 @op()
@@ -172,6 +181,8 @@ def sum(xp, x, dim=None, keepdim=False, *, dtype=None):
         if y is not None:
             return y[None] if keepdim else y
     # The array's own method: NumPy's function form costs microseconds more per call.
+    if dtype is not None:
+        x = readable(x, dtype)
     return x.sum(axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
@@ -216,6 +227,8 @@ def nansum(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` treating NaN as zero."""
     _complex_nansum(x, dtype)
     axes = dims_of(dim, x.ndim, "nansum")
+    if x.dtype.name == "bfloat16":  # NumPy's nansum doesn't know ml_dtypes' NaN
+        x = readable(xp.where(xp.isnan(x), x.dtype.type(0), x), dtype)
     return xp.nansum(x, axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
@@ -298,7 +311,7 @@ def nanmean(ctx, grad, dim=None, keepdim=False, *, dtype=None):
 def prod(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Product over one ``dim`` (all elements by default); integers multiply in int64."""
     axis = None if dim is None else one_dim(dim, x.ndim)
-    return xp.prod(x, axis=axis if x.ndim else None, keepdims=keepdim,
+    return xp.prod(readable(x, dtype), axis=axis if x.ndim else None, keepdims=keepdim,
                    dtype=acc_dtype(x, dtype))
 
 

@@ -1,13 +1,11 @@
 """Cumulative ops along one dimension: running sums, products, extrema and logsumexp."""
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _dtype as dt
 from .. import return_types
 from .._creation import zeros
 from ._op import op
-from .reduce import acc_dtype, one_dim, returning
+from .reduce import acc_dtype, one_dim, readable, returning
 
 
 def along(xp, x, dim):
@@ -24,12 +22,8 @@ def scan_dtype(x, dtype, name: str):
 
 
 def _along_in(xp, x, dim, dtype):
-    """`along`, with bfloat16 read as float32 where it converts to an integer ``dtype``
-    (ml_dtypes saturates there; PyTorch truncates and wraps)."""
-    if dtype is not None and x.dtype.name == "bfloat16" and dt.as_dtype(dtype).category == \
-            dt._INT:
-        x = x.astype(np.float32)
-    return along(xp, x, dim)
+    """`along`, reading bfloat16 as PyTorch converts it to an integer ``dtype``."""
+    return along(xp, readable(x, dtype), dim)
 
 
 def reverse_cumsum(t, dim: int):

@@ -582,6 +582,8 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
             known == 0 or shape[dim] % known)):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
                            f"size of dim {dim} ({shape[dim]}) in the input tensor")
+    # the -1 worked out here: a view of a zero-size tensor can't infer it
+    sizes = tuple(shape[dim] // known if s == -1 else s for s in sizes)
     return view(input, shape[:dim] + sizes + shape[dim + 1:])
 
 

@@ -271,6 +271,8 @@ def bincount(xp, x, weights=None, minlength=0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
+    if not x.size:  # PyTorch's early answer, whatever the weights
+        return xp.zeros(minlength, dtype=xp.int64)
     if weights is None:
         return xp.bincount(x, minlength=minlength).astype(xp.int64)
     weights = weights._data

@@ -64,13 +64,8 @@ def _array_grads(grad, x, weight, needs):
     rows = grad.reshape(-1, grad.shape[-1])
     grad_x = (rows @ weight).reshape(x.shape) if needs[0] else None
     grad_weight = rows.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
-    grad_bias = _sum_rows(rows) if needs[2] else None
+    grad_bias = column_sum(rows) if needs[2] else None
     return grad_x, grad_weight, grad_bias
-
-
-def _sum_rows(rows):
-    summed = column_sum(rows)  # what the sum op does, so that graph mode agrees bit for bit
-    return rows.sum(0) if summed is None else summed
 
 
 _BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))

@@ -21,6 +21,7 @@ import numpy as np
 from .._tensor import wrap
 from ..autograd.grad_mode import STATE
 from ._op import TABLE, op
+from .reduce import column_sum
 from .rnn import gru_cell, lstm_cell
 
 
@@ -191,9 +192,8 @@ def _array_or_zeros(grad, like, copy=False):
 
 
 def _bias_grad(grad_gates):
-    """``sum_t sum_b grad_gates[t, b]`` as a product with ones (BLAS, every core)."""
-    rows = grad_gates.reshape(-1, grad_gates.shape[-1])
-    return wrap(np.ones(rows.shape[0], rows.dtype) @ rows)
+    """``sum_t sum_b grad_gates[t, b]``."""
+    return wrap(column_sum(grad_gates.reshape(-1, grad_gates.shape[-1])))
 
 
 def _weight_grad(grad_gates, outs, h0, reverse):

@@ -176,26 +176,27 @@ def sum(xp, x, dim=None, keepdim=False, *, dtype=None):
     tensor([3, 7])
     """
     axes = _axes(dim, x.ndim)
-    if axes == (0,) and dtype is None and type(x) is np.ndarray:
+    if axes == (0,) and x.ndim == 2 and dtype is None and type(x) is np.ndarray \
+            and x.dtype in _BLAS_FLOATS:
         y = column_sum(x)
-        if y is not None:
-            return y[None] if keepdim else y
+        return y[None] if keepdim else y
     # The array's own method: NumPy's function form costs microseconds more per call.
     if dtype is not None:
         x = readable(x, dtype)
     return x.sum(axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
-def column_sum(x: np.ndarray):
-    """The sum over the rows of a large C-ordered float matrix as ``ones @ x``, else None.
+def column_sum(x: np.ndarray) -> np.ndarray:
+    """The sum over the rows of a float32/float64 matrix; a large C-ordered one as
+    ``ones @ x``.
 
     BLAS reads the rows on every core where NumPy's sum runs on one (a bias gradient over
-    700 x 10000 rows: 0.23 ms against 1.5 ms). Linear layers' bias gradients call this too,
-    so eager and graph mode sum alike, bit for bit.
+    700 x 10000 rows: 0.23 ms against 1.5 ms). The bias gradients of linear and recurrent
+    layers call this too, so eager and graph mode sum alike, bit for bit.
     """
-    if x.ndim == 2 and x.size >= 1 << 16 and x.dtype in _BLAS_FLOATS and x.flags.c_contiguous:
+    if x.size >= 1 << 16 and x.flags.c_contiguous:
         return np.ones(x.shape[0], x.dtype) @ x
-    return None
+    return x.sum(0)
 
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))

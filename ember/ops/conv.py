@@ -3,9 +3,12 @@
 Each layer is one matrix product per sample, (O, C * prod(kernel)) @ (C * prod(kernel),
 prod(out)), written by BLAS straight into that sample's NCHW output; the im2col columns are
 built a cache-sized chunk of samples at a time by a compiled loop straight from the unpadded
-input (``ember/kernels/conv.py``), so no padded copy is made. 3x3 stride-1 convolutions take
-Winograd's F(2x2, 3x3) instead where it is faster (``ember/ops/_winograd.py``). The three
-ops are each other's derivatives, so gradients of gradients work:
+input (``ember/kernels/conv.py``; 2-d stride-1 layers in "wide" rows), so no padded copy of
+the batch is made. Large layers split the batch across threads, each building and
+multiplying its own samples' columns (``ember/ops/_sample_threads.py``). 3x3 stride-1
+convolutions can take Winograd's F(2x2, 3x3) instead (``ember/ops/_winograd.py``; off by
+default, see ``ember.backends.winograd``). The three ops are each other's derivatives, so
+gradients of gradients work:
 
     y = conv(x, w)            dx = conv_transpose(g, w)      dw = conv_weight(x, g)
 

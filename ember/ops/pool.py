@@ -1,8 +1,10 @@
 """Pooling over windows in any number of spatial dims: max (with indices) and average.
 
-Both read the input through the same strided window view convolution uses. ``padding`` is
-a tuple of (low, high) pairs; with ``ceil_mode`` the caller has already widened ``high`` so
-the last partial window is kept, as PyTorch does.
+On the CPU max pooling is one compiled pass over the windows and its gradient one compiled
+scatter (``ember/kernels/pool.py``); average pooling, and max pooling on a GPU, read the input
+through a strided window view (no copy). ``padding`` is a tuple of (low, high) pairs; with
+``ceil_mode`` the caller has already widened ``high`` so the last partial window is kept, as
+PyTorch does.
 """
 from __future__ import annotations
 

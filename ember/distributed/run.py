@@ -88,12 +88,15 @@ def _relay(stream, sink) -> None:
 
 
 def failed_ranks(run_dir: str) -> list:
-    """Sentences naming the ranks that failed, from the notes they (or their watchers) left."""
+    """Sentences naming the ranks that failed, from the notes they (or their watchers) left,
+    the first failure first: a rank whose collective broke because another rank died notes
+    its own failure after that rank's note."""
+    notes = [os.path.join(run_dir, name) for name in os.listdir(run_dir)
+             if name.startswith("failed.")]
     found = []
-    for name in sorted(os.listdir(run_dir)):
-        if name.startswith("failed."):
-            with open(os.path.join(run_dir, name)) as f:
-                found.append(f"rank {name.split('.', 1)[1]} {f.read()}")
+    for path in sorted(notes, key=lambda p: os.stat(p).st_mtime_ns):
+        with open(path) as f:
+            found.append(f"rank {path.rsplit('.', 1)[1]} {f.read()}")
     return found
 
 

@@ -113,8 +113,8 @@ def test_graph_break_runs_the_ops_before_it_compiled_and_explain_names_the_line(
         x = ember.ones(3) * sign
         np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
     report = compiler.explain(f)(ember.ones(3))
-    assert report.graph_break_count == 1 and report.graph_count == 1  # the ops before it
-    assert report.ops_per_graph == [["mul", "sum", "gt"]]
+    assert report.graph_break_count == 1 and report.graph_count == 2  # before and after it
+    assert report.ops_per_graph == [["mul", "sum", "gt"], ["add"]]
     assert report.break_reasons[0].user_stack == f"{os.path.basename(__file__)}:{line}"
     assert "boolean" in report.break_reasons[0].reason
     assert "Break Reason 1" in str(report)
@@ -158,6 +158,103 @@ def test_graph_break_prefix_outputs_and_gradients_equal_eager(train):
     assert isinstance(entry, compiler.PrefixEntry)
     assert [n.op for n in entry.entry.graph.nodes][-2:] == ["sum", "gt"]
     assert kept[1].grad_fn is None  # kept but not read on: as a saved tensor, no gradient
+
+
+def _segments(fast):
+    entry, = fast._cache.values()
+    assert isinstance(entry, compiler.PrefixEntry)
+    return entry.segments
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_the_code_after_each_break_is_compiled_with_its_backward(train):
+    eager, twin = twins(lambda: ember.nn.ModuleDict({
+        "a": ember.nn.Linear(6, 8), "b": ember.nn.Linear(8, 8), "c": ember.nn.Linear(8, 3)}),
+        train)
+    seen = []
+
+    def program(model):
+        def f(x):
+            h = model["a"](x).tanh()
+            seen.append(h.abs().max().item())  # break 1: Python reads data, goes on the same
+            g = model["b"](h).relu() + h
+            if g.mean() > -1:  # break 2: always true here
+                return model["c"](g * 2).sum(), g
+            return model["c"](g).sum(), g
+        return f
+    first = program.__code__.co_firstlineno
+    fast = ember.compile(program(twin))
+    f = program(eager)
+    for step in range(4):
+        x = ember.randn(5, 6, requires_grad=train)
+        xc = x.detach().requires_grad_(train)
+        out_e, out_c = f(x), fast(xc)
+        assert_same(out_e, out_c, f"step {step}")
+        if step:  # replays: the last part ran as a compiled graph
+            assert out_c[0].grad_fn.name() == "CompiledFunctionBackward"
+        if train:
+            (out_e[0] + out_e[1].sum()).backward()
+            (out_c[0] + out_c[1].sum()).backward()
+            np.testing.assert_allclose(xc.grad.numpy(), x.grad.numpy(), rtol=1e-5, atol=1e-6)
+            for (n, p), q in zip(eager.named_parameters(), twin.parameters()):
+                np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-5,
+                                           atol=1e-6, err_msg=n)
+                p.grad = q.grad = None
+    assert seen[-1] == seen[-2]
+    parts = _segments(fast)
+    assert [type(e).__name__ for e, _ in parts] == ["Entry", "Entry"]
+    assert [n.op for n in parts[1][1].graph.nodes][-1] == "sum"
+    report = compiler.explain(program(twin))(ember.randn(5, 6))
+    assert report.graph_count == 3 and report.graph_break_count == 2
+    assert [b.user_stack for b in report.break_reasons] == [
+        f"{os.path.basename(__file__)}:{first + 3}", f"{os.path.basename(__file__)}:{first + 5}"]
+
+
+def test_each_path_after_a_break_is_compiled_once_the_program_takes_it():
+    weight = ember.randn(4, 4, requires_grad=True)
+
+    def f(x):
+        y = x @ weight
+        scale = y.sum().item()  # a Python number the parts after the break hold
+        if scale > 0:
+            return (y * scale).relu()
+        return (y - scale).exp()
+
+    fast = ember.compile(f)
+    xs = [ember.ones(2, 4) * s for s in (1, 1, -1, 1, -1, -1)]  # scale changes sign with x
+    for step, x in enumerate(xs):
+        x.requires_grad_(True)
+        out = fast(x)
+        out.sum().backward()
+        grads = x.grad.numpy().copy(), weight.grad.numpy().copy()
+        x.grad = weight.grad = None
+        expected = f(x)
+        expected.sum().backward()
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(grads[0], x.grad.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(grads[1], weight.grad.numpy(), rtol=1e-5, atol=1e-6)
+        weight.grad = None
+        if step >= 3:  # each path ran once eagerly (captured, recorded), then compiled
+            assert out.grad_fn.name() == "CompiledFunctionBackward", step
+    entry, = fast._cache.values()
+    paths = sorted([n.op for n in part.segment.graph.nodes] for part in entry.after)
+    assert paths == [["mul", "relu"], ["sub", "exp"]]  # x and -x take both branches
+
+
+def test_a_part_after_a_break_writing_into_earlier_memory_stays_eager():
+    def f(x):
+        y = x * 2
+        if y.sum() > 0:
+            x.add_(1)  # run whole at its first call, the write would come too early
+            return y * x
+        return y
+    fast = ember.compile(f)
+    for _ in range(3):
+        x = ember.rand(4)
+        x_copy = x.clone()
+        np.testing.assert_array_equal(fast(x).numpy(), f(x_copy).numpy())
+        np.testing.assert_array_equal(x.numpy(), x_copy.numpy())
+    assert [e for e, _ in _segments(fast)] == [None]
 
 
 def test_a_break_reading_an_unknown_tensor_runs_the_whole_call_eagerly():
@@ -396,3 +493,44 @@ def test_dynamic_true_probe_leaves_buffers_and_random_state_alone():
     assert_same(want, got, "first call")
     for a, b in zip(eager.buffers(), twin.buffers()):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_threaded_loops_run_on_the_calling_thread_inside_a_compiled_region(monkeypatch):
+    from ember.kernels import softmax as kernels
+    calls = []
+    parallel = kernels.softmax_rows.parallel
+    monkeypatch.setattr(kernels.softmax_rows, "parallel",
+                        lambda *a: calls.append(1) or parallel(*a))
+    threads = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        x = ember.randn(kernels.softmax_rows.grain // 256, 256)  # threaded when eager
+        fast = ember.compile(lambda x: ember.softmax(x * 2, -1))
+        fast(x)
+        calls.clear()
+        np.testing.assert_allclose(fast(x).numpy(), ember.softmax(x * 2, -1).numpy(),
+                                   rtol=1e-6)
+        assert len(calls) == 1  # the eager call only
+        monkeypatch.setattr(compiler.config, "serial_loops", False)
+        fast(x)
+        assert len(calls) == 2
+    finally:
+        ember.set_num_threads(threads)
+
+
+def test_explain_lists_a_break_on_a_path_taken_after_the_capture():
+    def f(x):
+        y = x * 2
+        if y.sum() > 0:
+            return y + 1
+        z = y.exp()
+        if z.max() > 0.5:  # a break on the other path only
+            return z
+        return z * 2
+    first = f.__code__.co_firstlineno
+    fast = ember.compile(f)
+    for sign in (1, -1, -1):
+        x = ember.ones(3) * sign
+        np.testing.assert_array_equal(fast(x).numpy(), f(x).numpy())
+    name = os.path.basename(__file__)
+    assert [source for _, source in fast.breaks] == [f"{name}:{first + 2}", f"{name}:{first + 5}"]

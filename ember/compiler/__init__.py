@@ -10,11 +10,20 @@ again (up to ``config.cache_size_limit`` variants); what capture cannot follow (
 reading tensor data, a backward computed outside the op table) runs eagerly and is
 listed by `explain`.
 
-A graph break splits the call: the ops before it run as one compiled graph (with its
-captured backward), which returns every value Python can still see; the program then runs
-from its start with those op calls answered from the graph (no arithmetic, one lookup
-each) and on eagerly from the break. A value Python kept without reading it on (a list,
-an attribute) comes back without gradient history, as a saved tensor would.
+A graph break splits the call into parts, each compiled as its own graph with its captured
+backward: the ops before the first break, which return every value Python can still see,
+and the ops between each later break and the next (or the end). The program then runs from
+its start with its op calls answered from the graphs (no arithmetic, one lookup each). After
+a break, the call that comes picks the compiled part that starts with it (same op, operands
+and arguments: a Python number read from tensor data is such an argument), and each call
+after it must be that part's next one; where no part starts with it (another branch), the
+rest of the call runs eagerly under a tracer, and the path it took is compiled for the
+next time (up to ``config.cache_size_limit`` paths from one point). A call that differs
+midway sends the rest down the eager path. A value Python kept from the first part
+without reading it on (a list, an attribute) comes back without gradient history, as a
+saved tensor would. Parts after a break that write into memory from before them, or draw
+random numbers, run eagerly: the whole part runs at its first call, which would move
+those effects.
 
 Sizes (``dynamic``): with ``dynamic=False`` every new input shape is captured anew. With
 ``dynamic=None`` (the default), a call that changes one size of the inputs (a batch) is
@@ -35,7 +44,7 @@ from typing import Callable
 import numpy as np
 
 from .. import backend
-from .._tensor import wrap
+from .._tensor import Tensor, wrap
 from ..amp._hook import ACTIVE as _AUTOCAST
 from .._trace_hook import ACTIVE as _TRACER
 from ..profiler._hook import ACTIVE as _PROFILER
@@ -43,10 +52,15 @@ from ..autograd.grad_mode import STATE
 from ..autograd.graph import Node, edge_of
 from ..jit._tree import flatten, unflatten
 from ..jit._traced import named_state
-from ..jit.autodiff import capture_joint, split
+from ..jit.autodiff import (capture_joint, capture_segment, replayable, segments_of_rest,
+                            split)
+from ..jit.ir import AsArray, Value
+from ..ops._inplace import apply_inplace
+from ..ops._op import apply
 from ..jit.symbolic import generalize, signature
 from ..nn.modules.module import Module
-from ..jit.tracer import GraphBreak, user_source
+from ..jit.tracer import Generator, GraphBreak, Tracer, user_source
+from ..kernels import _POOL as _LOOPS
 from . import backends
 
 __all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "Unsupported"]
@@ -55,6 +69,11 @@ __all__ = ["compile", "reset", "explain", "disable", "is_compiling", "config", "
 class config:
     """Settings of `ember.compile`."""
     cache_size_limit = 8  # graphs kept per compiled function before it stays eager
+    # Threaded kernels (`ember.kernels`) inside a compiled region run on the calling thread.
+    # A region alternates them with BLAS products, whose threads spin on the cores for a
+    # while after each one; a loop split over the cores then waits for the thread that
+    # shares its core with a spinning one (bench/threads.py measures the collision).
+    serial_loops = True
 
 
 class Unsupported(RuntimeError):
@@ -114,11 +133,23 @@ class CompiledBackward(Node):
             from ..autograd.graph import _FREED
             raise RuntimeError(_FREED)
         arrays = [g._data if g is not None else _zeros(t) for g, t in zip(grads, self.templates)]
-        results = self.run(*saved, *arrays)
+        results = _serially(self.run, saved + tuple(arrays))
         return tuple(None if r is None else wrap(r) for r in results)
 
     def name(self) -> str:
         return "CompiledFunctionBackward"
+
+
+def _serially(run, arrays):
+    """``run(*arrays)``, its threaded loops on this thread where `config` says so. Holding
+    the kernels' pool is what makes a loop run serially (`ember.kernels._Threaded`); a pool
+    another thread holds already does."""
+    if not config.serial_loops or not _LOOPS.acquire(blocking=False):
+        return run(*arrays)
+    try:
+        return run(*arrays)
+    finally:
+        _LOOPS.release()
 
 
 def _zeros(template):
@@ -144,9 +175,9 @@ class Entry:
         if _PROFILER:  # the replay calls no ops the profiler would see: one range for all
             from ..profiler import record_function
             with record_function("CompiledFunction"):
-                results = self.forward(*arrays)
+                results = _serially(self.forward, arrays)
         else:
-            results = self.forward(*arrays)
+            results = _serially(self.forward, arrays)
         n_out = self.n_out
         outs = [wrap(a) if hasattr(a, "dtype") else a for a in results[:n_out]]
         if self.backward is not None:
@@ -161,61 +192,231 @@ class Entry:
         return unflatten(self.out_tree, outs)
 
 
+class Part:
+    """A compiled part of a program after a graph break: its `Entry` (None: it runs
+    eagerly), its `ember.jit.autodiff.Segment`, and the parts that may follow it."""
+
+    __slots__ = ("entry", "segment", "after")
+
+    def __init__(self, entry: "Entry | None", segment, after: list):
+        self.entry = entry
+        self.segment = segment
+        self.after = after
+
+
+def _first_path(parts: list) -> list:
+    """The first part of ``parts``, the first of those after it, and so on."""
+    found = []
+    while parts:
+        found.append(parts[0])
+        parts = parts[0].after
+    return found
+
+
 class PrefixEntry:
-    """A variant with a graph break: the ops before the break run as one compiled graph
+    """A variant with graph breaks: the ops before the first break run as one compiled graph
     (``entry``); then the program runs from its start with each of those op calls answered
-    from the graph's results (`_Answers`), and eagerly from the break on."""
+    from the graph's results (`_Answers`). The ops between each later break and the next (or
+    the end) are compiled too (``after``: the `Part`s that may come next): when the program
+    reaches such a part, its first call picks the part whose first call it is (op, operands,
+    arguments), and each later call is checked likewise; where none is, the rest of the
+    program runs eagerly while a tracer records it, to compile that path too (up to
+    ``config.cache_size_limit`` paths after a point); a call that differs midway sends the
+    rest down the eager path."""
 
-    __slots__ = ("entry", "calls")
+    __slots__ = ("entry", "calls", "after", "named")
 
-    def __init__(self, entry: Entry, calls: list):
+    def __init__(self, entry: Entry, calls: list, after: list, named: dict):
         self.entry = entry
         self.calls = calls
+        self.after = after
+        self.named = named
+
+    @property
+    def segments(self) -> list:
+        """(entry, segment) of each part on the first captured path after the break."""
+        return [(part.entry, part.segment) for part in _first_path(self.after)]
 
     def __call__(self, compiled: "CompiledFunction", tensors: list, args, kwargs):
-        answers = _Answers(self.calls, self.entry(tensors))
+        answers = _Answers(self, tensors, self.entry(tensors))
         _TRACER.append(answers)
         compiled.running = True
         try:
             return compiled.fn(*args, **kwargs)
         finally:
             compiled.running = False
-            if answers in _TRACER:  # the program stopped before its break
+            if answers in _TRACER:  # the program stopped before its last compiled part
                 _TRACER.remove(answers)
+            if answers.recorder is not None:
+                answers.finish_recording(compiled)
 
 
 class _Answers:
-    """Stands where a tracer would (`ember._trace_hook`) while a program replays the calls
-    before its graph break: each op call gets the compiled graph's result for it, in order,
-    and the hook removes itself after the last one."""
+    """Stands where a tracer would (`ember._trace_hook`) while a program runs through the
+    compiled parts of a call with graph breaks: each op call gets the compiled graph's
+    result for it, in order; the hook removes itself after the last part's last call, or
+    where the program leaves the captured paths."""
 
-    def __init__(self, calls: list, seen: tuple):
-        self.calls = calls
+    def __init__(self, variant: PrefixEntry, tensors: list, seen: tuple):
+        self.variant = variant
+        self.calls = variant.calls
+        self.signatures = None  # the prefix's calls are not checked: the guards cover them
         self.seen = seen
         self.at = 0
-        self.breaks: list = []
+        self.options = None  # the parts the next call may start (None: inside a part)
+        self.part = None
+        self.recorder = None  # a tracer recording a path no part follows
+        self.tensor_of: dict = {}  # value -> the tensor Python got for it
+        self.value_of: dict = {}  # id(tensor) -> value, for checking calls
+        graph = variant.entry.graph
+        for v, t in zip(graph.inputs, tensors):
+            self._know(v, t)
+        for v, t in zip(graph.params, variant.entry.params):
+            self._know(v, t)
 
-    def _next(self, op) -> list:
-        name, _, outs = self.calls[self.at]
-        if name != op.name:
+    def _know(self, v, t) -> None:
+        self.tensor_of[v] = t
+        self.value_of[id(t)] = v
+
+    def _leave(self) -> None:
+        if self in _TRACER:
             _TRACER.remove(self)
-            raise RuntimeError(f"ember.compile: the program called {op.name} where its capture "
-                               f"called {name} (it depends on something the guards don't "
-                               "check); ember.compiler.reset() captures it again")
+
+    def _next(self, op, call: tuple):
+        """The capture's record of this call (its outputs' places and values, and the
+        results of its graph), or None where the program left the captured paths."""
+        if self.options is not None and not self._enter(call):
+            return None
+        name, _, outs, values = self.calls[self.at]
+        if self.signatures is None:
+            if name != op.name:
+                self._leave()
+                raise RuntimeError(f"ember.compile: the program called {op.name} where its "
+                                   f"capture called {name} (it depends on something the guards "
+                                   "don't check); ember.compiler.reset() captures it again")
+        elif not self._same(self.signatures[self.at], call) or (
+                self.seen is None and not self._start()):
+            self._leave()
+            return None
+        seen = self.seen
         self.at += 1
         if self.at == len(self.calls):
-            _TRACER.remove(self)
-        return outs
+            self.options = self.variant.after if self.part is None else self.part.after
+            if not self.options:
+                self._leave()
+        return outs, values, seen
+
+    def _enter(self, call: tuple) -> bool:
+        """Start the part whose first call ``call`` is; else record the path from here
+        (where there is room for one more) and leave. False: the call runs eagerly."""
+        part = next((p for p in self.options if self._same(p.segment.signatures[0], call)),
+                    None)
+        if part is None:
+            if len(self.options) < config.cache_size_limit:
+                self._record()
+            else:
+                self._leave()
+            return False
+        if part.entry is None:
+            self._leave()
+            return False
+        self.part, self.options = part, None
+        self.calls, self.signatures = part.segment.calls, part.segment.signatures
+        self.at, self.seen = 0, None
+        return True
+
+    def _start(self) -> bool:
+        """Run the current part's graph on the tensors it reads; False if one is unknown."""
+        tensors = [self.tensor_of.get(v) for v in self.part.segment.graph.inputs]
+        if any(t is None for t in tensors):
+            return False
+        self.seen = tuple(self.part.entry(tensors))
+        return True
+
+    def _record(self) -> None:
+        """Hand the program to a tracer from here, knowing each tensor Python holds from the
+        compiled parts as an input."""
+        recorder = Tracer(self.variant.named, warn=False)
+        recorder.live_leaves = True
+        self.renamed, self.live = {}, []
+        for v, t in self.tensor_of.items():
+            if v.kind != "param" and isinstance(t, Tensor) and recorder.known(t) is None:
+                self.renamed[recorder.add_input(t, f"live_{len(self.live)}")] = v
+                self.live.append(t)
+        self.recorder, self.record_into = recorder, self.options
+        _TRACER.remove(self)
+        _TRACER.append(recorder)
+
+    def finish_recording(self, compiled) -> None:
+        """Compile the recorded path's parts as a new option where its recording began."""
+        recorder = self.recorder
+        if recorder in _TRACER:
+            _TRACER.remove(recorder)
+        compiled.breaks += [b for b in dict.fromkeys(recorder.breaks) if b not in compiled.breaks]
+        params = {v.name: v for v in self.variant.entry.graph.params}
+        for v in recorder.graph.params:
+            if v.name in params:
+                self.renamed[v] = params[v.name]
+        parts = []
+        for segment in segments_of_rest(recorder, self.live, self.renamed)[::-1]:
+            parts = [Part(None, segment, parts)]
+        for part in _first_path(parts):
+            part.entry = compiled._segment(part.segment, recorder._tensors)
+        if parts:
+            self.record_into.append(parts[0])
+
+    def _same(self, recorded, actual) -> bool:
+        """Whether a call's arguments are those the capture recorded (`Tracer.signatures`):
+        tensors known by value, constants by content, the rest by equality."""
+        t = type(recorded)
+        if t is Value:
+            if not isinstance(actual, Tensor):
+                return False
+            known = self.value_of.get(id(actual))
+            if known is not None:
+                return known is recorded
+            return (recorded.kind == "constant" and actual._data.dtype == recorded.data.dtype
+                    and np.array_equal(actual._data, recorded.data))
+        if t is AsArray:
+            data = recorded.value.data
+            return (type(actual) is np.ndarray and recorded.value.kind == "constant"
+                    and actual.dtype == data.dtype and np.array_equal(actual, data))
+        if t is tuple or t is list:
+            return (type(actual) is t and len(actual) == len(recorded)
+                    and all(self._same(r, a) for r, a in zip(recorded, actual)))
+        if t is dict:
+            return (type(actual) is dict and actual.keys() == recorded.keys()
+                    and all(self._same(r, actual[k]) for k, r in recorded.items()))
+        if t is slice:
+            return type(actual) is slice and self._same(
+                (recorded.start, recorded.stop, recorded.step),
+                (actual.start, actual.stop, actual.step))
+        if t is Generator:
+            return actual is recorded.resolve()
+        if t is float and recorded != recorded:
+            return type(actual) is float and actual != actual
+        return type(actual) is t and (actual is recorded or actual == recorded)
 
     def __call__(self, op, args, kwargs):
-        outs = [self.seen[i] if i is not None else _unseen(shape, dtype)
-                for i, shape, dtype in self._next(op)]
+        found = self._next(op, (op.name, args, kwargs))
+        if found is None:
+            return apply(op, args, kwargs)
+        places, values, seen = found
+        outs = []
+        for (i, shape, dtype), v in zip(places, values):
+            t = seen[i] if i is not None else _unseen(shape, dtype)
+            self._know(v, t)
+            outs.append(t)
         return outs[0] if op.n_outputs == 1 else tuple(outs)
 
     def inplace(self, op, target, args, kwargs):
-        (i, _, _), = self._next(op)
+        found = self._next(op, (op.name, (target,) + tuple(args), kwargs))
+        if found is None:
+            return apply_inplace(op, target, args, kwargs)
+        ((i, _, _),), (v,), seen = found
         if i is not None:  # the graph wrote the value Python reads on
-            target._data = self.seen[i]._data
+            target._data = seen[i]._data
+        self._know(v, target)
         return target
 
     def data_dependent(self, what, tensor=None) -> None:
@@ -349,7 +550,12 @@ class CompiledFunction:
             self._break(key, cap.breaks)
             if cap.prefix is not None:
                 try:
-                    self._cache[key] = PrefixEntry(self._build(cap), cap.prefix)
+                    prefix, parts = self._build(cap), []  # (explain lists graphs in order)
+                    for segment in cap.segments[::-1]:
+                        parts = [Part(None, segment, parts)]
+                    for part in _first_path(parts):
+                        part.entry = self._segment(part.segment, cap.named)
+                    self._cache[key] = PrefixEntry(prefix, cap.prefix, parts, cap.named)
                 except GraphBreak:
                     pass
             return cap.result
@@ -376,6 +582,27 @@ class CompiledFunction:
         entry.signature, entry.shapes = sig, shapes
         self._cache[key] = entry
         return cap.result
+
+    def _segment(self, segment, named) -> "Entry | None":
+        """The compiled form of a part of the program after a graph break, or None where it
+        runs eagerly: it writes into memory from before it (run whole at its first call,
+        the write would come early if the program left the capture's path), draws random
+        numbers, or can't be captured with its backward."""
+        if not replayable(segment):
+            return None
+        self.running = True
+        try:
+            cap = capture_segment(segment, named)
+        except Exception:  # (GraphBreak, or an op the re-run refuses): this part stays eager,
+            return None    # the program itself ran fine
+        finally:
+            self.running = False
+        if cap.breaks:
+            return None
+        try:
+            return self._build(cap)
+        except GraphBreak:
+            return None
 
     def _sibling(self, key, shapes):
         """An entry captured for the same call at another batch size: (its key, the entry,

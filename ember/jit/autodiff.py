@@ -20,9 +20,9 @@ from .._tensor import Tensor, wrap
 from ..autograd.engine import run_backward
 from ..autograd.grad_mode import STATE
 from ._tree import flatten
-from .ir import Graph, check
-from .passes import drop_detach, eliminate_dead_code, optimize
-from .tracer import GraphBreak, Tracer
+from .ir import Graph, check, substitute
+from .passes import drop_detach, eliminate_dead_code, mutated_values, optimize
+from .tracer import Generator, GraphBreak, Tracer
 
 
 @dataclass
@@ -41,6 +41,8 @@ class Capture:
     backward_start: int | None = None
     breaks: list = field(default_factory=list)
     prefix: list | None = None  # a graph of the part before a break: see `_cut_at_break`
+    segments: list = field(default_factory=list)  # the parts after each break (`Segment`)
+    named: dict = field(default_factory=dict)     # the tensors of the parameter values
 
 
 def capture_joint(fn, args: tuple, named: dict, with_backward: bool) -> Capture:
@@ -71,48 +73,175 @@ def capture_joint(fn, args: tuple, named: dict, with_backward: bool) -> Capture:
     return cap
 
 
+@dataclass
+class Segment:
+    """The ops between one graph break and the next (or the end), to compile on their own:
+    ``graph`` holds them, its inputs and params being the values they read from before the
+    segment (``examples``: their tensors in the capturing call); ``outputs`` are the values
+    Python sees after it, each with its gradient history; ``calls`` and ``signatures`` describe each op call as in `Capture.prefix` and as
+    `Tracer.signatures` records it, for checking a later run against the capture."""
+    graph: Graph
+    examples: list
+    outputs: list
+    calls: list
+    signatures: list
+
+
 def _cut_at_break(tracer: Tracer, cap: Capture, tensors, with_backward: bool) -> None:
     """Make ``cap`` the graph of the program's ops before its first break, when it has any
-    and knows what Python read there. Its outputs are the values Python can still see after
-    the break: read by later ops, returned, read as data, or kept by Python or by the
-    autograd graph (their tensors have references beyond the tracer's); only those later ops
-    read or the program returns get gradients (as in eager mode, where a value saved for
-    the backward gets none). ``cap.prefix`` says,
-    for each op call before the break, the position of each of its results among those
-    outputs (None: a value nothing sees again) and its shape and dtype."""
-    calls, at = tracer.cut
-    if not calls or None in tracer.read:
+    and knows what Python read there, and ``cap.segments`` the ops between each later break
+    and the next. A part's outputs are the values Python can still see after it: read by
+    later ops, returned, read as data, or kept by Python or by the autograd graph (their
+    tensors have references beyond the tracer's); only those later ops read or the program
+    returns get gradients (as in eager mode, where a value saved for the backward gets
+    none). ``cap.prefix`` says, for each op call before the break, the position of each of
+    its results among those outputs (None: a value nothing sees again), its shape and dtype,
+    and the result's value."""
+    if not tracer.cuts[0][0] or None in tracer.read:
         return
     graph = cap.graph
-    before, after = graph.nodes[:at], graph.nodes[at:]
-    made = {v for n in before for v in n.outputs}
-    used = [v for n in after for v in n.reads()] + graph.output_values()
-    seen = used + tracer.read
     tensor_of = {}
     for t in tracer._alive:
         if isinstance(t, Tensor) and tracer._by_tensor.get(id(t)) is not None:
             tensor_of[tracer._by_tensor[id(t)]] = t
+    for v, t in zip(graph.inputs, tensors):
+        tensor_of[v] = t
+    for v in graph.params:
+        tensor_of[v] = tracer.param_tensor(v.name)
     held = Counter(id(t) for t in tracer._alive)
     baseline = _references_of_a_temporary()
-    for v in made:
-        t = tensor_of.get(v)
-        if t is not None and sys.getrefcount(t) - held[id(t)] > baseline:
-            seen.append(v)  # Python (a list, a module, a saved tensor) kept it
-    boundary = list(dict.fromkeys(v for v in seen if v in made))
-    graph.nodes = before
+    kept = []
+    for v in list(tensor_of):
+        t = tensor_of[v]
+        if v.kind == "node" and sys.getrefcount(t) - held[id(t)] > baseline:
+            kept.append(v)  # Python (a list, a module, a saved tensor) kept it
+    parts, start = [], (0, 0)
+    for end in tracer.cuts + [(len(tracer.calls), len(graph.nodes))]:
+        if end[0] > start[0]:
+            parts.append(_part_between(tracer, graph, start, end, kept, bool(parts)))
+        start = end
+    (nodes, _, boundary, used, calls, _), *later = parts
+    if any(v not in tensor_of for v in boundary):
+        return  # a value Python sees on was written over in place later: no tensor holds it
+    graph.nodes = nodes
     graph.outputs = boundary
     graph.output_tree = cap.out_tree = ("tuple", tuple(("tensor", i)
                                                        for i in range(len(boundary))))
     index = {v: i for i, v in enumerate(boundary)}
-    cap.prefix = [(n.op, n.kind, [(index.get(v), v.shape, v.dtype) for v in n.outputs])
-                  for n in tracer.calls[:calls]]
+    cap.prefix = calls
     cap.param_tensors = [tracer.param_tensor(v.name) for v in graph.params]
+    cap.named = dict(tracer._tensors)
+    cap.segments = _segments(later, tensor_of)
     if with_backward and STATE.grad_enabled:
         try:
             _capture_backward(tracer, cap, tensors, [tensor_of[v] for v in boundary],
                               differentiable={index[v] for v in used if v in index})
         except GraphBreak:
             cap.prefix = None
+
+
+def _segments(parts: list, tensor_of: dict) -> list:
+    found = []
+    for nodes, live_ins, outputs, _, calls, signatures in parts:
+        sub = Graph()
+        sub.nodes = nodes
+        sub.inputs = [v for v in live_ins if v.kind in ("input", "node")]
+        sub.params = [v for v in live_ins if v.kind == "param"]
+        sub.constants = [v for v in live_ins if v.kind == "constant"]
+        found.append(Segment(sub, [tensor_of.get(v) for v in sub.inputs], outputs, calls,
+                             signatures))
+    return found
+
+
+def segments_of_rest(tracer: Tracer, tensors: list, renamed: dict) -> list:
+    """The parts, cut at its breaks, of the rest of a program that ``tracer`` recorded from
+    a point where Python held ``tensors``, the tracer's inputs; ``renamed`` maps the
+    tracer's values of those tensors and of the parameters to the values they stand for
+    (see `ember.compiler`). Empty where Python read a tensor the trace doesn't know."""
+    graph = tracer.graph
+    if None in tracer.read or not tracer.calls:
+        return []
+    tensor_of = dict(zip(graph.inputs, tensors))
+    for t in tracer._alive:
+        if isinstance(t, Tensor) and tracer._by_tensor.get(id(t)) is not None:
+            tensor_of.setdefault(tracer._by_tensor[id(t)], t)
+    parts, start = [], (0, 0)
+    for end in tracer.cuts + [(len(tracer.calls), len(graph.nodes))]:
+        if end[0] > start[0]:
+            parts.append(_part_between(tracer, graph, start, end, [], True))
+        start = end
+    segments = _segments(parts, tensor_of)
+    for segment in segments:
+        sub = segment.graph
+        for n in sub.nodes:
+            n.replace_reads(renamed)
+        sub.inputs = [renamed.get(v, v) for v in sub.inputs]
+        sub.params = [renamed.get(v, v) for v in sub.params]
+        segment.signatures = [substitute(sig, renamed) for sig in segment.signatures]
+    return segments
+
+
+def _part_between(tracer: Tracer, graph: Graph, start: tuple, end: tuple, kept: list,
+                  every_call: bool):
+    """(nodes, live-ins, outputs, values read later, calls, signatures) of the op calls
+    from ``start`` to ``end`` (each a (calls, nodes) position). ``every_call``: every
+    result Python gets is an output (a part after a break, which the program may leave
+    midway: the eager code from there may read any of them)."""
+    nodes, after = graph.nodes[start[1]:end[1]], graph.nodes[end[1]:]
+    made = {v for n in nodes for v in n.outputs}
+    used = [v for n in after for v in n.reads()] + graph.output_values()
+    if every_call:
+        used += [v for n in tracer.calls[start[0]:end[0]] for v in n.outputs]
+    boundary = list(dict.fromkeys(v for v in used + tracer.read + kept if v in made))
+    live_ins = list(dict.fromkeys(v for n in nodes for v in n.reads() if v not in made))
+    index = {v: i for i, v in enumerate(boundary)}
+    calls = [(n.op, n.kind, [(index.get(v), v.shape, v.dtype) for v in n.outputs], n.outputs)
+             for n in tracer.calls[start[0]:end[0]]]
+    return nodes, live_ins, boundary, used, calls, tracer.signatures[start[0]:end[0]]
+
+
+def replayable(segment: Segment) -> bool:
+    """Whether a compiled ``segment`` may run whole when the program reaches its first call:
+    it writes into no memory from before it and draws no random numbers."""
+    outside = set(segment.graph.inputs) | set(segment.graph.params)
+    if outside & mutated_values(segment.graph):
+        return False
+    return not any(isinstance(a, (Generator, np.random.Generator))
+                   for n in segment.graph.nodes for a in _leaves((n.args, n.kwargs)))
+
+
+def _leaves(obj):
+    if isinstance(obj, (tuple, list)):
+        for x in obj:
+            yield from _leaves(x)
+    elif isinstance(obj, dict):
+        yield from _leaves(tuple(obj.values()))
+    else:
+        yield obj
+
+
+def capture_segment(segment: Segment, named: dict) -> Capture:
+    """Capture ``segment`` on its own, with its backward: its graph runs once more through
+    the op table (`replay.interpret`) from copies of its inputs, the parameters' buffers and
+    the random state put back afterwards."""
+    from .. import random
+    from .replay import interpret
+    sub = segment.graph
+    fresh = [wrap(t._data.copy()).requires_grad_(t._requires_grad) for t in segment.examples]
+    by_name = {v: named[v.name] for v in sub.params}
+
+    def run(*inputs):
+        env = dict(zip(sub.inputs, inputs))
+        env.update(by_name)
+        return tuple(interpret(sub, env, segment.outputs))
+    rng = random.get_rng_state()
+    state = [(t, t._data.copy()) for t in named.values() if not t._requires_grad]
+    try:
+        return capture_joint(run, fresh, named, with_backward=True)
+    finally:
+        random.set_rng_state(rng)
+        for t, data in state:
+            t._data[...] = data
 
 
 def _references_of_a_temporary() -> int:

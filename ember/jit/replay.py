@@ -23,6 +23,7 @@ from ..autograd.grad_mode import STATE
 from ..ops._op import TABLE, apply
 from ..ops._inplace import apply_inplace
 from .ir import AsArray, Graph, Node, Value, resolve, values_in
+from .lowering import lower
 from .passes import last_readers
 from .symbolic import Dim, has_dims, with_shapes
 from .tracer import Generator
@@ -116,8 +117,6 @@ def build(graph: Graph, inputs: Sequence[Value], outputs: Sequence, xp=np,
     scratch = _scratch(graph, dead_after)
     for node in graph.nodes:
         dead = dead_after.get(node, ())
-        if node in kernels:
-            kernels[node].dead = [i for i, x in enumerate(node.inputs) if x in dead]
         _emit(src, node, names, kernels, scratch.get(node))
         if dead:  # free each temporary after its last reader
             body.append("del " + ", ".join(names[v] for v in dead))
@@ -138,16 +137,20 @@ _FRESH = frozenset({"addmm", "matmul", "mm", "bmm", "fused", "relu", "add", "mul
 
 
 def _scratch(graph: Graph, dead_after: dict) -> dict:
-    """node -> its first operand, where the node may write its result over it: a fresh
-    array (`_FRESH`) that only this node reads, and that dies here."""
+    """node -> the position of an operand it may write its result over: a fresh array
+    (`_FRESH`) of the result's shape and dtype that only this node reads, and that dies
+    here. A fused loop may take any of its operands, other nodes their first."""
     users = graph.users()
     found = {}
     for node, dead in dead_after.items():
-        x = node.inputs[0] if node.inputs else None
-        if (x in dead and isinstance(x, Value) and users.get(x) == [node]
-                and x.producer is not None and x.producer.op in _FRESH
-                and x.dtype == node.outputs[0].dtype and x.shape == node.outputs[0].shape):
-            found[node] = x
+        out = node.outputs[0] if node.outputs else None
+        candidates = node.inputs if node.kind == "fused" else node.inputs[:1]
+        for k, x in enumerate(candidates):
+            if (x in dead and isinstance(x, Value) and users.get(x) == [node]
+                    and x.producer is not None and x.producer.op in _FRESH
+                    and x.dtype == out.dtype and x.shape == out.shape):
+                found[node] = k
+                break
     return found
 
 
@@ -160,8 +163,15 @@ def _emit(src: _Source, node: Node, names: dict, kernels: dict, scratch=None) ->
     operands = [src.expr(x, names) for x in node.inputs]
     kind = node.kind
     if kind == "fused":
-        call = f"{src.bind(kernels[node], 'fused')}({', '.join(operands)})"
+        kernel = kernels[node] if scratch is None else kernels[node].writing_over(scratch)
+        call = f"{src.bind(kernel, 'fused')}({', '.join(operands)})"
         src.lines.append(f"{outs[0]} = {call}")
+        return
+    lowered = lower(node) if node.stash is None else None
+    if lowered is not None:
+        fn, extra = lowered
+        call = ", ".join(operands + [src.expr(x, names) for x in extra])
+        src.lines.append(f"{_targets(outs)} = {src.bind(fn, 'low')}({call})")
         return
     if kind == "derivative":
         ctx, stash = node.args[0], node.args[1]

@@ -133,7 +133,10 @@ class Tracer:
         # For compiling the part of a program before its first graph break: the op calls as
         # the dispatcher made them (the nodes they recorded), and where the break came.
         self.calls: list[Node] = []
-        self.cut: tuple[int, int] | None = None  # (calls, nodes) before the first break
+        # Each call as Python made it: (op, its arguments with tensors as their values), for
+        # checking a replay against the capture (`ember.compiler`).
+        self.signatures: list[tuple] = []
+        self.cuts: list[tuple[int, int]] = []  # (calls, nodes) before each break
         self.read: list = []  # the values Python read the data of (None: unknown ones)
 
     # -- installing ----------------------------------------------------------------------
@@ -224,6 +227,7 @@ class Tracer:
         """An op call from the dispatcher: run it and record it."""
         if self._inside:
             return apply(op, args, kwargs, traced=True)
+        signature = (op.name, self._convert(args), self._convert(kwargs))
         from ..amp._hook import ACTIVE as autocast
         if autocast:
             args = autocast[0](op.name, args)  # the casts are recorded as ops of their own
@@ -241,6 +245,7 @@ class Tracer:
         outs = result if isinstance(result, tuple) else (result,)
         node = self._record(op, args, kwargs, outs, "op")
         self.calls.append(node)
+        self.signatures.append(signature)
         if op.name in DATA_DEPENDENT_SHAPE or op.name == "index" and _has_mask(args[1:]):
             self.data_dependent(f"{op.name}() (its output shape depends on the values)")
         grad_fn = outs[0]._grad_fn if outs else None
@@ -255,7 +260,8 @@ class Tracer:
         """An in-place op (``x.add_(y)``, ``x[i] = v``): run it and record it."""
         if self._inside:
             return apply_inplace(op, target, args, kwargs, traced=True)
-        self.value_of(target)  # the value it had before the write
+        # the value the target had before the write
+        signature = (op.name, self._convert((target,) + tuple(args)), self._convert(kwargs))
         operands = (target,) + tuple(args[:max(op.nin, 1) - 1])
         promote = op.inplace_forward is None  # a direct write takes its operands as they are
         inputs = self._operands(op, operands, promote)
@@ -268,6 +274,7 @@ class Tracer:
                     self._convert(kwargs), "inplace", user_source())
         self.graph.add_node(node, [_describe(target)])
         self.calls.append(node)
+        self.signatures.append(signature)
         self.bind(target, node.outputs[0])
         return target
 
@@ -341,8 +348,9 @@ class Tracer:
 
     def graph_break(self, reason: str, source: str | None) -> None:
         """Capture can't follow the program from here (``reason``, at ``source``)."""
-        if self.cut is None:
-            self.cut = (len(self.calls), len(self.graph.nodes))
+        cut = (len(self.calls), len(self.graph.nodes))
+        if not self.cuts or self.cuts[-1] != cut:
+            self.cuts.append(cut)
         self.breaks.append((reason, source))
 
     # -- backward ------------------------------------------------------------------------

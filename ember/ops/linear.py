@@ -12,6 +12,7 @@ import numpy as np
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
+from .reduce import column_sum
 
 
 @op(nin=3, save=(0, 1), method=False, function=False)
@@ -63,7 +64,7 @@ def _array_grads(grad, x, weight, needs):
     rows = grad.reshape(-1, grad.shape[-1])
     grad_x = (rows @ weight).reshape(x.shape) if needs[0] else None
     grad_weight = rows.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
-    grad_bias = rows.sum(0) if needs[2] else None
+    grad_bias = column_sum(rows) if needs[2] else None
     return grad_x, grad_weight, grad_bias
 
 

@@ -389,6 +389,12 @@ def round(g, x, *, decimals=None):
 
 
 def _nan_to_num(xp, x, nan=0.0, posinf=None, neginf=None):
+    if x.dtype.name == "bfloat16":  # NumPy's nan_to_num doesn't know ml_dtypes' type
+        largest = float(x.dtype.type(np.finfo(x.dtype).max))
+        y = xp.nan_to_num(x.astype(np.float32), nan=0.0 if nan is None else nan,
+                          posinf=largest if posinf is None else posinf,
+                          neginf=-largest if neginf is None else neginf)
+        return y.astype(x.dtype)
     if x.dtype.kind not in "fc":
         return x.copy()
     return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)

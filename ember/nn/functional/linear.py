@@ -89,5 +89,6 @@ def bilinear(input1, input2, weight, bias=None):
                            f"expected (*, {in1}) and (*, {in2}) with the same leading dims")
     # one BLAS call: input1 against every (in1, in2) slice at once, then a dot with input2
     left = _matmul(input1, weight.permute(1, 0, 2).reshape(in1, out * in2))
-    y = (left.reshape(*input1.shape[:-1], out, in2) * input2.unsqueeze(-2)).sum(-1)
+    y = (left.reshape(*input1.shape[:-1], out, in2) * input2.unsqueeze(-2)).sum(
+        -1, dtype=left.dtype)  # (an integer sum stays in its type, as PyTorch's product does)
     return y if bias is None else y + bias

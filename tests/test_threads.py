@@ -93,8 +93,6 @@ def twin_calls(monkeypatch):
     """Counts of calls into the serial and the parallel twins of every threaded kernel."""
     calls = {"serial": 0, "parallel": 0}
     for k in _threaded_kernels():
-        # the dense layers' loops thread from millions of elements: here from GRAIN, as the rest
-        monkeypatch.setattr(k, "grain", min(k.grain, kernels.GRAIN))
         for twin in ("serial", "parallel"):
             def counted(*args, _run=getattr(k, twin), _twin=twin):
                 calls[_twin] += 1

@@ -61,5 +61,5 @@ def cross_entropy_grad(loss, p: np.ndarray, grad: np.ndarray, grad_p,
     derivative computes it, so that the two agree bit for bit."""
     ignored = target == ignore_index
     kept = (~ignored).astype(p.dtype)
-    scale = (grad / kept.sum() if mean else grad) * kept
+    scale = np.where(ignored, 0, (grad / kept.sum() if mean else grad) * kept)
     return (cross_entropy_backward(p, np.where(ignored, 0, target), scale, 1),)

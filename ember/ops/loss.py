@@ -74,9 +74,11 @@ def _target_grads(grad, target, weight, ignore_index, eps, reduction, dim):
     if reduction == "mean":
         grad = grad / w_target.sum()
     index = safe.unsqueeze(dim)
+    # an ignored sample gets no gradient, even where every sample is ignored (grad is inf)
     if not eps:
-        return index, grad * w_target, None
-    return index, grad * w_target * (1.0 - eps), grad * kept * eps
+        return index, (grad * w_target).masked_fill(ignored, 0), None
+    return (index, (grad * w_target * (1.0 - eps)).masked_fill(ignored, 0),
+            (grad * kept * eps).masked_fill(ignored, 0))
 
 
 @op(save_output=True, n_outputs=2, method=False, function=False)

@@ -6,6 +6,7 @@ Its derivative is written with Ember ops, so gradients of gradients work.
 """
 from __future__ import annotations
 
+from ..backend import cpu
 from ._op import op
 
 
@@ -20,7 +21,11 @@ def linear(xp, x, weight, bias):
     if x.ndim == 1:
         y = weight @ x
     else:
-        y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
+        rows = x.reshape(-1, x.shape[-1])
+        y = cpu.linear(rows, weight, bias)  # the bias inside the BLAS call, where it can be
+        if y is not None:
+            return y.reshape(x.shape[:-1] + weight.shape[:1])
+        y = (rows @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
     y += bias
     # (ml_dtypes' bfloat16 products answer in float32; the layer keeps its operands' dtype)
     return y if y.dtype == x.dtype else y.astype(x.dtype)

@@ -65,3 +65,24 @@ def test_lazy_linear_materializes_on_first_call(rng):
                  + torch.tensor(m.bias.detach().numpy()))
     m2 = ember.nn.LazyLinear(2, bias=False).double()
     assert m2(ember.zeros(4, 6).double()).dtype == ember.float64 and m2.bias is None
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("weight_view", [False, True])
+def test_large_linear_with_the_bias_in_the_product_matches_torch(dtype, weight_view, rng):
+    """Above 65536 outputs the bias goes into the BLAS call (beta = 1); a transposed weight
+    view takes NumPy's product and an add. Forward and every gradient against PyTorch."""
+    x = rng.standard_normal((5, 60, 7)).astype(dtype)
+    w = rng.standard_normal((7, 1200) if weight_view else (1200, 7)).astype(dtype)
+    b = rng.standard_normal(1200).astype(dtype)
+    grad = rng.standard_normal((5, 60, 1200)).astype(dtype)
+    got = []
+    for lib in (torch, ember):
+        leaves = [lib.tensor(a, requires_grad=True) for a in (x, w, b)]
+        weight = leaves[1].mT if weight_view else leaves[1]
+        y = lib.nn.functional.linear(leaves[0], weight, leaves[2])
+        y.backward(lib.tensor(grad))
+        got.append([y] + [t.grad for t in leaves])
+    tolerance = 2e-4 if dtype == "float32" else None  # x's gradient sums 1200 products
+    for k, (t, e) in enumerate(zip(*got)):
+        assert_close(e, t, atol=tolerance, rtol=tolerance, what=f"output {k}")

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
+from ..backend import cpu
 from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
 from .reduce import column_sum
 
@@ -37,7 +38,11 @@ def _affine(x, weight, bias):
     elif x.ndim == 2:
         y = x @ weight.T
     else:
-        y = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
+        rows = x.reshape(-1, x.shape[-1])
+        y = cpu.linear(rows, weight, bias)  # the bias inside the BLAS call, where it can be
+        if y is not None:
+            return y.reshape(x.shape[:-1] + weight.shape[:1])
+        y = (rows @ weight.T).reshape(x.shape[:-1] + weight.shape[:1])
     y += bias
     return y
 

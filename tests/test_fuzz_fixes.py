@@ -408,3 +408,6 @@ def test_third_campaign_corner_cases():
     _same(lambda lib: lib.zeros(2, 2, 0).index_put_([lib.zeros(2, 2, 0, dtype=lib.bool)],
                                                     _t(lib, 1.0, "float16"), accumulate=True))
     _same(lambda lib: lib.lu_solve(lib.ones(3, 3, 3), _t(lib, [[2.5]]), _t(lib, 5, "int32")))
+    # complex logsumexp: the principal value of the log
+    _same(lambda lib: lib.logsumexp(_t(lib, [[-0.77 + 0.46j, 0.8 - 0.37j, -3.14 + 0.55j],
+                                             [0.73 - 1.79j, -5.18 + 0.49j, -2.05 - 3.31j]]), 0))

@@ -414,3 +414,5 @@ def test_third_campaign_corner_cases():
     # complex logsumexp: the principal value of the log
     _same(lambda lib: lib.logsumexp(_t(lib, [[-0.77 + 0.46j, 0.8 - 0.37j, -3.14 + 0.55j],
                                              [0.73 - 1.79j, -5.18 + 0.49j, -2.05 - 3.31j]]), 0))
+    _same(lambda lib: lib.nanmean(_t(lib, [[0.042], [-3.92], [math.nan]], "bfloat16"),
+                                  keepdim=True).float())

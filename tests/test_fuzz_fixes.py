@@ -416,3 +416,4 @@ def test_third_campaign_corner_cases():
                                              [0.73 - 1.79j, -5.18 + 0.49j, -2.05 - 3.31j]]), 0))
     _same(lambda lib: lib.nanmean(_t(lib, [[0.042], [-3.92], [math.nan]], "bfloat16"),
                                   keepdim=True).float())
+    _same(lambda lib: lib.unflatten(lib.zeros(2, 6, 0), 1, (-1, -1)))

@@ -142,7 +142,8 @@ _MATMULS = _set("matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "a
 # Composites of mixed precision whose intermediate roundings differ (docs/differences.md).
 _HALF_ROUNDING = _set("cosine_similarity", "pairwise_distance", "dist", "cdist",
                       "triplet_margin_loss", "binary_cross_entropy_with_logits", "ldexp",
-                      "ldexp_", "renorm", "renorm_", "poisson_nll_loss", "histc")
+                      "ldexp_", "renorm", "renorm_", "poisson_nll_loss", "histc", "round",
+                      "round_")
 
 DIFFERENCES = [
     Difference("bfloat16", _BF16_GAPS, _set("bfloat16")),
@@ -199,6 +200,9 @@ DIFFERENCES = [
     Difference("products of nothing", _MATMULS, None,
                r"^ember raised \w+: [^;]*(the same dtype|not implemented for 'Bool'|expected "
                r"scalar type \w+ but found|Expected both vectors)[^;]*; torch (returned|raised)"),
+    Difference("products of nothing", _MATMULS, None,
+               r"^ember returned; torch raised NotImplementedError: [^;]*not implemented for "
+               r"'Bool'"),
     Difference("negative sizes", _set("resize_", "expand", "broadcast_to"), None,
                r"(negative dimension|non-negative)[^;]*; torch returned"),
     Difference("products of nothing", _set("bilinear"), None,

@@ -317,7 +317,9 @@ def test_index_put_order_of_checks():
     _same(lambda lib: lib.index_put(lib.zeros(0), [_t(lib, -1)], lib.ones(3)))
     _same(lambda lib: lib.index_put(lib.zeros(0, 3), [_t(lib, [1, -3])], lib.ones(2, 2)))
     # indices that broadcast to nothing select nothing, in bounds or not
-    _same(lambda lib: lib.index_put(lib.zeros(0, 4), [_t(lib, -1), lib.zeros(0, 4, dtype=lib.int64)],
+    nothing = [0, 4]
+    _same(lambda lib: lib.index_put(lib.zeros(*nothing), [_t(lib, -1),
+                                                          lib.zeros(*nothing, dtype=lib.int64)],
                                     _t(lib, 8.0)))
     _same(lambda lib: lib.zeros(1, 1, 0).index_put_([_t(lib, [[-2, 0]])], _t(lib, 1.0)))
     # one mask and one value: a masked fill, of any shape and dtype
@@ -336,8 +338,8 @@ def test_histogram_bins():
     _same(lambda lib: lib.histogram(_t(lib, [[0.46, 2.36, 0.13]]), _t(lib, [0.5, 2.3, 2.9])))
     # PyTorch doesn't check that the edges increase: a binary search over them as they are
     _same(lambda lib: lib.histogram(_t(lib, [[0.46, 2.36, 0.13]]), _t(lib, [2.99, 1.6, 2.29])))
-    _same(lambda lib: lib.histogram(_t(lib, [0.1, 0.5, 0.7, 2.0]), 3, weight=_t(lib, [1.0, -2, 3, 4]),
-                                    density=True))
+    _same(lambda lib: lib.histogram(_t(lib, [0.1, 0.5, 0.7, 2.0]), 3,
+                                    weight=_t(lib, [1.0, -2, 3, 4]), density=True))
     _same(lambda lib: lib.histogram(lib.zeros(0), 4))
     _same(lambda lib: lib.histogram(lib.ones(3), 4, range=(1.0, 0.0)))
     _same(lambda lib: lib.histogram(_t(lib, [1.0, math.inf]), 4))
@@ -395,7 +397,8 @@ def test_third_campaign_corner_cases():
     _same(lambda lib: lib.fill_(_t(lib, [7], "uint8"), _t(lib, -1.98, "bfloat16")))
     _same(lambda lib: lib.lu(_t(lib, [[[1.0]], [[0.0]]])))
     _same(lambda lib: lib.lu(_t(lib, [[1.0, 2.0], [2.0, 4.0]])))
-    _same(lambda lib: lib.slogdet(_t(lib, [[[math.nan, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])))
+    _same(lambda lib: lib.slogdet(_t(lib, [[[math.nan, 1.0], [2.0, 3.0]],
+                                           [[1.0, 2.0], [3.0, 4.0]]])))
     x = [[3.39, -1.07, 1.73, 4.0, 5.0], [math.nan, -2.95, 0.244, math.inf, 1.0]]
     _same(lambda lib: lib.nn.functional.adaptive_avg_pool1d(_t(lib, x), 3))
     _same(lambda lib: lib.nn.functional.adaptive_avg_pool2d(_t(lib, [x, x]), (2, 3)))
@@ -408,3 +411,9 @@ def test_third_campaign_corner_cases():
     _same(lambda lib: lib.zeros(2, 2, 0).index_put_([lib.zeros(2, 2, 0, dtype=lib.bool)],
                                                     _t(lib, 1.0, "float16"), accumulate=True))
     _same(lambda lib: lib.lu_solve(lib.ones(3, 3, 3), _t(lib, [[2.5]]), _t(lib, 5, "int32")))
+    # complex logsumexp: the principal value of the log
+    _same(lambda lib: lib.logsumexp(_t(lib, [[-0.77 + 0.46j, 0.8 - 0.37j, -3.14 + 0.55j],
+                                             [0.73 - 1.79j, -5.18 + 0.49j, -2.05 - 3.31j]]), 0))
+    _same(lambda lib: lib.nanmean(_t(lib, [[0.042], [-3.92], [math.nan]], "bfloat16"),
+                                  keepdim=True).float())
+    _same(lambda lib: lib.unflatten(lib.zeros(2, 6, 0), 1, (-1, -1)))

@@ -294,9 +294,12 @@ def nanmean(xp, x, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         x = x.astype(dt.as_dtype(dtype).np)
     axes = dims_of(dim, x.ndim, "nanmean")
-    count = xp.sum(~xp.isnan(x), axis=axes, keepdims=keepdim, dtype=x.dtype)
+    present = ~xp.isnan(x)
+    count = xp.sum(present, axis=axes, keepdims=keepdim, dtype=x.dtype)
+    # (a sum of the present values: NumPy's nansum doesn't know ml_dtypes' NaN)
+    total = xp.sum(xp.where(present, x, x.dtype.type(0)), axis=axes, keepdims=keepdim)
     with np.errstate(invalid="ignore"):  # an all-NaN slice is NaN, quietly, like torch's
-        return xp.nansum(x, axis=axes, keepdims=keepdim) / count
+        return total / count
 
 
 @nanmean.derivative

@@ -575,6 +575,8 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     sizes = tuple(sizes)
     if not sizes:
         raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten: only one dimension can be inferred")
     known = 1
     for s in sizes:
         known *= s if s != -1 else 1

@@ -158,7 +158,9 @@ def logsumexp(xp, x, dim, keepdim=False):
         # PyTorch adds the kept-dims maxima into the reduced result, in place
         raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
                            f"{[1] * x.ndim}")
-    shift = xp.max(x, axis=axes, keepdims=True) if x.size else xp.zeros((), x.dtype)
+    # (the real parts' maximum for complex input: the log's imaginary part stays principal)
+    shift = xp.max(x.real if x.dtype.kind == "c" else x, axis=axes, keepdims=True).astype(
+        x.dtype) if x.size else xp.zeros((), x.dtype)
     shift = xp.where(xp.isinf(shift), 0, shift)  # all -inf (or an inf): nothing to shift by
     with np.errstate(divide="ignore"):  # log(0) = -inf for empty or all -inf slices
         out = xp.log(xp.sum(xp.exp(x - shift), axis=axes, keepdims=keepdim))

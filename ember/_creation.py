@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import numbers
 import operator
 
@@ -401,12 +402,29 @@ def arange(start=None, end=None, step=1, *, dtype=None, layout=None, device=None
     if dtype is None:
         dtype = dt.result_dtype([start, end, step])
     dtype = dt.as_dtype(dtype)
-    import math
-    n = max(0, math.ceil((end - start) / step))
-    values = start + step * np.arange(n, dtype=np.float64 if dtype.category >= 2 or
-                                      any(isinstance(v, float) for v in (start, end, step))
-                                      else np.int64)
+    if dtype.category == dt._INT:
+        values = _integer_range(start, end, step, dtype)
+    else:
+        n = max(0, math.ceil((end - start) / step))
+        values = start + step * np.arange(n, dtype=np.float64 if dtype.category >= 2 or
+                                          any(isinstance(v, float) for v in (start, end, step))
+                                          else np.int64)
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
+
+
+def _integer_range(start, end, step, dtype):
+    """`arange`'s values for an integer dtype, as PyTorch makes them: from the bounds and step
+    rounded toward zero, their count from the unrounded ones (from the rounded ones for
+    int64, which counts in integers)."""
+    first, stride = int(start), int(step)
+    if dtype is dt.int64:
+        if stride == 0:
+            raise ValueError("arange(): step must be nonzero")
+        span = int(end) - first + stride - (1 if stride > 0 else -1)
+        n = max(0, abs(span) // abs(stride) * (1 if (span >= 0) == (stride > 0) else -1))
+    else:
+        n = max(0, math.ceil((end - start) / step))
+    return first + stride * np.arange(n, dtype=np.int64)
 
 
 def _refuse_kinds(kernel: str, dtype, categories) -> None:
@@ -427,21 +445,48 @@ def _check_space(name: str, start, end, steps) -> None:
         raise RuntimeError(f"{name}(): number of steps must be non-negative")
 
 
+def _space_dtype(name: str, start, end, dtype):
+    """linspace's and logspace's result dtype: ``dtype``, or the default one (its complex
+    twin for a complex bound, which no other ``dtype`` can hold)."""
+    complex_bound = any(v.is_complex() if isinstance(v, Tensor) else isinstance(v, complex)
+                        for v in (start, end))
+    default = dt.get_default_dtype()
+    if complex_bound:
+        default = dt.complex128 if default is dt.float64 else dt.complex64
+        if dtype is not None and dt.as_dtype(dtype).category != dt._COMPLEX:
+            inferred = "c10::complex<double>" if default is dt.complex128 else \
+                "c10::complex<float>"
+            raise RuntimeError(f"torch.{name}(): inferred dtype {inferred} can't be safely "
+                               f"cast to passed dtype {dt.scalar_type_name(dt.as_dtype(dtype))}")
+    return default if dtype is None else dt.as_dtype(dtype)
+
+
+def _exponents(start, end, steps: int, dtype):
+    """``steps`` evenly spaced values from ``start`` to ``end``, in float64 (complex128).
+    For an integer ``dtype``, PyTorch first rounds the bounds to it (wrapping), and fills the
+    first half up from ``start``, the second half down from ``end``."""
+    if dtype.category == dt._COMPLEX:
+        return np.linspace(complex(start), complex(end), steps)
+    if dtype.category != dt._INT:
+        return np.linspace(float(start), float(end), steps)
+    if steps == 1:  # the unrounded start
+        return np.array([float(start)])
+    first, last = (float(np.array(float(v)).astype(dtype.np)) for v in (start, end))
+    index = np.arange(steps, dtype=np.float64)
+    step = (last - first) / (steps - 1) if steps > 1 else 0.0
+    return np.where(index < max(steps // 2, 1), first + step * index,
+                    last - step * (steps - 1 - index))
+
+
 @supports_out
 def linspace(start, end, steps, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     _check_space("linspace", start, end, steps)
-    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    dtype = _space_dtype("linspace", start, end, dtype)
     if steps > 1:
         _refuse_kinds("linspace_cpu", dtype, (dt._BOOL,))
-    if dtype.category == dt._COMPLEX:
-        values = np.linspace(complex(start), complex(end), int(steps))
-        return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)),
-                     requires_grad)
-    values = np.linspace(float(start), float(end), int(steps))
-    if dtype.category < 2:
-        values = np.trunc(values)
+    values = _exponents(start, end, int(steps), dtype)
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
 
 
@@ -450,13 +495,15 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, layout=None, device=No
              requires_grad=False):
     """``steps`` values from ``base**start`` to ``base**end``, evenly spaced in the exponent."""
     _check_space("logspace", start, end, steps)
-    dtype = dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)
+    dtype = _space_dtype("logspace", start, end, dtype)
     if steps > 1:
         _refuse_kinds("logspace_cpu", dtype, (dt._BOOL,))
+    exponents = _exponents(start, end, int(steps), dtype)
     if dtype.category == dt._COMPLEX:  # a negative base has complex powers
-        values = np.power(complex(base), np.linspace(complex(start), complex(end), int(steps)))
+        values = np.power(complex(base), exponents)
     else:
-        values = np.logspace(float(start), float(end), int(steps), base=base)
+        with np.errstate(invalid="ignore"):  # a negative base's fractional powers are NaN
+            values = np.power(float(base), exponents)
     return _leaf(backend.to_device(values.astype(dtype.np), as_device(device)), requires_grad)
 
 

@@ -206,3 +206,205 @@ def test_pools_and_layer_functions():
                                             lib.zeros(2, 3, dtype=lib.int32)))
     _same(lambda lib: lib.norm_except_dim(lib.ones(3, 2), 2, 0))
     _same(lambda lib: lib.norm_except_dim(lib.ones(4), 2, 0))
+
+
+def test_zero_size_shapes():
+    _same(lambda lib: lib.zeros(0, 3, 2).flatten(1))
+    _same(lambda lib: lib.zeros(2, 0, 3).flatten(0, 1))
+    _same(lambda lib: lib.tensor(0.5).unfold(0, 0, 1))
+    _same(lambda lib: lib.tensor(0.5).unfold(0, 1, 1))
+    _same(lambda lib: lib.zeros(2, 0, 3).view(lib.int16))
+    _same(lambda lib: lib.zeros(0, 3).view(lib.int64))
+    # -1 copies of nothing is nothing; a negative size of something is refused
+    _same(lambda lib: lib.zeros(2, 0).tile((-2,)))
+    _same(lambda lib: lib.zeros(0).tile((0, -2)))
+    _same(lambda lib: lib.zeros(2, 0).repeat(1, -2))
+    _same(lambda lib: lib.zeros(0).repeat(-1, 2))
+    _same(lambda lib: lib.zeros(2, 1).repeat(1, -2))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8"])
+def test_integer_ranges_round_their_bounds(dtype):
+    for start, end, step in [(0, 0.5, 1), (0, 2.5, 1), (2, -1.5, -1.5), (-1.5, 2.5, 1),
+                             (-1, 1, 0.25), (5, 0.5, -1.3), (0.5, 3.7, 1.3)]:
+        _same(lambda lib: lib.arange(start, end, step, dtype=getattr(lib, dtype)))
+    for start, end, steps in [(1, -1, 4), (1.7, 10.9, 5), (2.7, 10, 1), (0, 10, 4)]:
+        _same(lambda lib: lib.linspace(start, end, steps, dtype=getattr(lib, dtype)))
+    for start, end, steps, base in [(0.5, 0.5, 2, 10), (0.001, 2.5, 4, -1), (-1.5, 2.5, 5, 2.5),
+                                    (0, 1, 3, -2)]:
+        _same(lambda lib: lib.logspace(start, end, steps, base, dtype=getattr(lib, dtype)))
+    _same(lambda lib: lib.linspace(1, -1, 4, dtype=lib.uint8))  # the bounds wrap first
+    _same(lambda lib: lib.logspace(0, 1, 3, -2, dtype=lib.uint8))
+
+
+def test_spaces_with_complex_bounds():
+    for lib_dtype in (None, "float32", "complex128", "int64"):
+        def call(lib, space):
+            dtype = getattr(lib, lib_dtype) if lib_dtype else None
+            return getattr(lib, space)(_t(lib, 0.95), _t(lib, 0.5 - 0.25j, "complex128"), 3,
+                                       dtype=dtype)
+        _same(lambda lib: call(lib, "linspace"))
+        _same(lambda lib: call(lib, "logspace"))
+    _same(lambda lib: lib.linspace(0.5, 1 + 1j, 0, dtype=lib.float32))
+
+
+def test_powers_of_infinities():
+    _same(lambda lib: lib.vander(_t(lib, [0.29, -math.inf, math.nan]), increasing=True))
+    _same(lambda lib: lib.vander(_t(lib, [math.inf, 2.0]), N=1))
+    _same(lambda lib: lib.matrix_power(_t(lib, [[[-1.5]], [[-math.inf]]]), 0))
+    _same(lambda lib: lib.matrix_power(lib.zeros(2, 2, dtype=lib.bool), 0))
+    _same(lambda lib: lib.matrix_power(lib.zeros(3, 0, 0, dtype=lib.bool), 3))
+    _same(lambda lib: lib.matrix_power(lib.zeros(2, 2, dtype=lib.bool), 2))
+
+
+def test_true_division_of_integers_casts_them_to_float_first():
+    u8 = [3, 4]
+    _same(lambda lib: lib.div(_t(lib, u8, "uint8"), _t(lib, -5, "int32")))
+    _same(lambda lib: lib.true_divide(_t(lib, -3), _t(lib, [0, 7], "uint8")))
+    _same(lambda lib: _t(lib, u8, "uint8") / _t(lib, -5, "int32"))
+    _same(lambda lib: lib.div(_t(lib, u8, "uint8"), _t(lib, -5, "int32"), rounding_mode="floor"))
+    _same(lambda lib: lib.div(_t(lib, u8, "uint8"), _t(lib, -5, "int32"), rounding_mode="trunc"))
+
+
+@pytest.mark.parametrize("alpha", [-1, 0, 2, True])
+def test_bool_sums_keep_bool(alpha):
+    _same(lambda lib: lib.add(_t(lib, [False, True, False]), _t(lib, [True, True, False]),
+                              alpha=alpha))
+    _same(lambda lib: lib.add(_t(lib, [False, True]), True, alpha=alpha))
+    _same(lambda lib: lib.add(_t(lib, [1, 2], "uint8"), True, alpha=alpha))
+
+
+def test_ldexp_result_types():
+    _same(lambda lib: lib.ldexp(_t(lib, 1.18, "float64"), _t(lib, [[-3], [4]])))
+    _same(lambda lib: lib.ldexp(_t(lib, 1.2 + 1j, "complex128"), _t(lib, [-3, 4], "int16")))
+    _same(lambda lib: lib.ldexp(_t(lib, [1.0, 2.0], "float16"), _t(lib, [[-3], [4]])))
+    _same(lambda lib: lib.ldexp(_t(lib, [1, 2]), _t(lib, [[-3], [4]])))
+
+
+def test_bfloat16_special_values_and_casts():
+    x = [1.8, -math.inf, math.inf, math.nan, -3.45, 300.5]
+    # (compared in float32: the helpers compare no bfloat16 arrays)
+    _same(lambda lib: lib.nan_to_num(_t(lib, x, "bfloat16")).float())
+    _same(lambda lib: _t(lib, x, "bfloat16").nan_to_num_(nan=0.5, neginf=2).float())
+    _same(lambda lib: lib.sgn(_t(lib, x, "bfloat16")).float())
+    _same(lambda lib: _t(lib, x[4:], "bfloat16").to(lib.uint8))
+    _same(lambda lib: lib.cumsum(_t(lib, [-0.33, -3.45, 1.6], "bfloat16"), 0, dtype=lib.uint8))
+
+
+def test_scalar_arguments_in_the_tensor_type():
+    _same(lambda lib: lib.constant_pad_nd(_t(lib, [5, 0], "uint8"), (1, 1), -1))
+    _same(lambda lib: lib.logspace(0.5, 2, 1, dtype=lib.int8))
+    _same(lambda lib: lib.dist(_t(lib, [[1.0, 2.0]]), _t(lib, 5.0), p=1 + 2j))
+    _same(lambda lib: _t(lib, [[1.0, 2.0]], "float64").addr_(
+        _t(lib, [0.5], "float64"), _t(lib, [1.0, 3.0], "float64"), beta=1 + 2j, alpha=0))
+
+
+def test_covariance_weights():
+    _same(lambda lib: lib.cov(_t(lib, [[-1.6 + 0.4j, 2.0]], "complex128"),
+                              fweights=_t(lib, [4, 1], "int32")))
+    _same(lambda lib: lib.cov(_t(lib, [1.0, 2.0], "float64"), aweights=_t(lib, [math.nan, 1.0],
+                                                                           "float64")))
+
+
+def test_matrix_vector_sums_of_odd_shapes():
+    # a 0-d input with mismatched operands: PyTorch's message reads input.size(0)
+    _same(lambda lib: lib.addmv(_t(lib, 1.0), lib.ones(1, 2), lib.ones(3)))
+    _same(lambda lib: _t(lib, 1.0).addmv_(lib.ones(1, 2), lib.ones(3)))
+    _same(lambda lib: lib.addbmm(lib.ones(3, 2), lib.ones(0, 3, 4), lib.ones(0, 4, 2)))
+
+
+def test_index_put_order_of_checks():
+    _same(lambda lib: lib.index_put(lib.zeros(0), [_t(lib, -1)], lib.ones(3)))
+    _same(lambda lib: lib.index_put(lib.zeros(0, 3), [_t(lib, [1, -3])], lib.ones(2, 2)))
+    # indices that broadcast to nothing select nothing, in bounds or not
+    _same(lambda lib: lib.index_put(lib.zeros(0, 4), [_t(lib, -1), lib.zeros(0, 4, dtype=lib.int64)],
+                                    _t(lib, 8.0)))
+    _same(lambda lib: lib.zeros(1, 1, 0).index_put_([_t(lib, [[-2, 0]])], _t(lib, 1.0)))
+    # one mask and one value: a masked fill, of any shape and dtype
+    _same(lambda lib: lib.index_put(lib.ones(1, 1), [_t(lib, [[False]])], _t(lib, [[2.0]])))
+    _same(lambda lib: lib.index_put(lib.ones(2, 2), [_t(lib, [[True, False], [False, True]])],
+                                    _t(lib, [[7]])))
+    _same(lambda lib: lib.index_put(lib.ones(2, 2), [_t(lib, [[True, False], [False, True]])],
+                                    _t(lib, [[7]]), accumulate=True))
+
+
+def test_histogram_bins():
+    for value in (0.41937, -3.5299, 3.1256, -1.8759):
+        for dtype in ("float64", "float32", "float16"):
+            _same(lambda lib: lib.histc(_t(lib, value, dtype)))
+            _same(lambda lib: lib.histc(_t(lib, value, dtype), bins=2))
+    _same(lambda lib: lib.histogram(_t(lib, [[0.46, 2.36, 0.13]]), _t(lib, [0.5, 2.3, 2.9])))
+    # PyTorch doesn't check that the edges increase: a binary search over them as they are
+    _same(lambda lib: lib.histogram(_t(lib, [[0.46, 2.36, 0.13]]), _t(lib, [2.99, 1.6, 2.29])))
+    _same(lambda lib: lib.histogram(_t(lib, [0.1, 0.5, 0.7, 2.0]), 3, weight=_t(lib, [1.0, -2, 3, 4]),
+                                    density=True))
+    _same(lambda lib: lib.histogram(lib.zeros(0), 4))
+    _same(lambda lib: lib.histogram(lib.ones(3), 4, range=(1.0, 0.0)))
+    _same(lambda lib: lib.histogram(_t(lib, [1.0, math.inf]), 4))
+
+
+def test_campaign_corner_cases():
+    _same(lambda lib: lib.bincount(lib.zeros(0, dtype=lib.uint8), lib.ones(2, 2), 3))
+    _same(lambda lib: lib.rms_norm(_t(lib, [1.0 + 1j, 2.0, 3.0]), (3,),
+                                   _t(lib, [0.5, 1.0, 2.0], "float64")))
+    _same(lambda lib: lib.matrix_exp(_t(lib, [[[math.inf, 1.0], [0.0, 1.0]],
+                                              [[1.0, 2.0], [0.0, 1.0]]], "float64")))
+    _same(lambda lib: lib.lu_solve(lib.ones(4, 4), lib.ones(4, 4), _t(lib, -1, "int32")))
+    _same(lambda lib: lib.linalg.lu_solve(lib.ones(3, 1), _t(lib, 1, "int32"), lib.ones(3, 1)))
+    _same(lambda lib: lib.constant_pad_nd(lib.zeros(2, 0), (-1, 2)))
+    _same(lambda lib: lib.constant_pad_nd(lib.ones(2), (-3, 4)))
+    _same(lambda lib: lib.constant_pad_nd(lib.ones(3), (-1, 2)))
+    _same(lambda lib: lib.histc(_t(lib, [1.5], "float16"), -1, 1 + 2j))
+    _same(lambda lib: lib.addr(_t(lib, 3.2 + 0.6j, "complex128"), _t(lib, [-2.0]),
+                               _t(lib, [-0.25])))
+    _same(lambda lib: lib.bilinear(_t(lib, [[1, 2]], "int8"), _t(lib, [[3, 1]], "int8"),
+                                   _t(lib, [[[1, 2], [3, 4]]], "int8")))
+    _same(lambda lib: lib.poisson_nll_loss(_t(lib, [0, 1, 2], "uint8"), _t(lib, -5.5), False,
+                                           True, -1, 0))
+
+
+def test_bfloat16_predicates_and_reductions():
+    x = [-math.inf, 1.0, math.nan, math.inf, -1.77]
+    for name in ("isnan", "isinf", "isneginf", "isposinf", "isfinite"):
+        _same(lambda lib: getattr(lib, name)(_t(lib, x, "bfloat16")))
+    _same(lambda lib: lib.nansum(_t(lib, x[1:3] + x[4:], "bfloat16")).float())
+    _same(lambda lib: lib.nansum(_t(lib, -1.77, "bfloat16"), 0, dtype=lib.uint8))
+    y = [[0.87, 1.7], [1.08, -2.06]]
+    _same(lambda lib: lib.prod(_t(lib, y, "bfloat16"), dim=-2, dtype=lib.uint8))
+    _same(lambda lib: lib.sum(_t(lib, y, "bfloat16"), dim=-2, dtype=lib.int8))
+
+
+def test_second_campaign_corner_cases():
+    _same(lambda lib: lib.cross(_t(lib, [1.0, 2.0, 3.0]), _t(lib, [[0.5, 1.0, 2.0]])))
+    _same(lambda lib: lib.view_as_complex(lib.zeros(2, 0, 2)))
+    _same(lambda lib: lib.nn.functional.hardshrink(_t(lib, [math.nan, 0.3, -0.7, 0.5, -0.5])))
+    _same(lambda lib: _t(lib, [[4], [1], [3]], "uint8").fill_diagonal_(-1))
+    _same(lambda lib: lib.matrix_exp(_t(lib, [[[-math.inf]], [[math.inf]], [[1.0]]], "float64")))
+    _same(lambda lib: lib.unflatten(lib.zeros(1, 0), 0, (-1,)))
+
+
+def test_third_campaign_corner_cases():
+    for a, b in [((1, 3), (3, 3)), ((3, 1), (3, 3)), ((3, 3), (1, 3)), ((2, 1), (2, 3))]:
+        _same(lambda lib: lib.cross(lib.ones(*a), lib.arange(float(math.prod(b))).reshape(b)))
+    # accumulated values broadcast against the indices (NumPy's add.at pairs them wrongly)
+    _same(lambda lib: lib.zeros(2).index_put_([_t(lib, [[0, 0], [1, 0]])], _t(lib, [1.5, -2.0]),
+                                              accumulate=True))
+    _same(lambda lib: lib.index_put(_t(lib, [[0.15, -0.29], [0.68, 2.57]]),
+                                    [_t(lib, [[-2, -2], [1, -2]]), _t(lib, -1)],
+                                    _t(lib, [1.5, -2.0]), accumulate=True))
+    _same(lambda lib: lib.fill_(_t(lib, [7], "uint8"), _t(lib, -1.98, "bfloat16")))
+    _same(lambda lib: lib.lu(_t(lib, [[[1.0]], [[0.0]]])))
+    _same(lambda lib: lib.lu(_t(lib, [[1.0, 2.0], [2.0, 4.0]])))
+    _same(lambda lib: lib.slogdet(_t(lib, [[[math.nan, 1.0], [2.0, 3.0]], [[1.0, 2.0], [3.0, 4.0]]])))
+    x = [[3.39, -1.07, 1.73, 4.0, 5.0], [math.nan, -2.95, 0.244, math.inf, 1.0]]
+    _same(lambda lib: lib.nn.functional.adaptive_avg_pool1d(_t(lib, x), 3))
+    _same(lambda lib: lib.nn.functional.adaptive_avg_pool2d(_t(lib, [x, x]), (2, 3)))
+    _same(lambda lib: lib.addmv(lib.ones(2), _t(lib, [[math.nan, 1.0], [1.0, 1.0]]), lib.ones(2),
+                                alpha=0))
+    _same(lambda lib: lib.addmm(lib.ones(2, 2), _t(lib, [[math.nan, 1.0], [1.0, 1.0]]),
+                                lib.ones(2, 2), alpha=0))
+    _same(lambda lib: lib.index_put(lib.zeros(0), [], _t(lib, [[]])))
+    _same(lambda lib: lib.index_put(lib.zeros(0, 3), [], _t(lib, [1.0, 2.0, 3.0])))
+    _same(lambda lib: lib.zeros(2, 2, 0).index_put_([lib.zeros(2, 2, 0, dtype=lib.bool)],
+                                                    _t(lib, 1.0, "float16"), accumulate=True))
+    _same(lambda lib: lib.lu_solve(lib.ones(3, 3, 3), _t(lib, [[2.5]]), _t(lib, 5, "int32")))

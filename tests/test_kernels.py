@@ -22,6 +22,17 @@ DTYPES = [np.float32, np.float64]
 BIG = kernels.GRAIN + 1031  # past the grain: the threaded twin runs
 
 
+@pytest.fixture(autouse=True)
+def _threads_from_the_common_grain(monkeypatch):
+    """The dense layers' loops thread only from a million elements or more (COMPUTE_GRAIN,
+    STREAM_GRAIN): here they do from GRAIN, so that BIG inputs test the threaded twins."""
+    from ember.kernels import activation, norm, optim, softmax
+    for module in (activation, norm, optim, softmax):
+        for value in vars(module).values():
+            if isinstance(value, kernels._Threaded):
+                monkeypatch.setattr(value, "grain", kernels.GRAIN)
+
+
 def _both(array, requires_grad=True):
     e = ember.tensor(array, requires_grad=requires_grad)
     t = torch.tensor(array, requires_grad=requires_grad)
@@ -108,21 +119,33 @@ def test_layer_norm_of_a_strided_input():
     assert_close(ey, ty)
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("approximate", ["none", "tanh"])
-@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "strided"])
-def test_gelu_large_layouts(dtype, approximate, layout):
-    x = np.random.default_rng(5).uniform(-6, 6, (4, 12, 61, 59)).astype(dtype)
-    assert x.size > kernels.GRAIN
+def _arrange(t, lib, layout):
+    if layout == "channels_last":
+        return t.contiguous(memory_format=lib.channels_last)
+    return t[:, :, ::2] if layout == "strided" else t
 
-    def arrange(t, lib):
-        if layout == "channels_last":
-            return t.contiguous(memory_format=lib.channels_last)
-        return t[:, :, ::2] if layout == "strided" else t
+
+ACTIVATIONS = {"gelu": (ember.nn.functional.gelu, TF.gelu),
+               "gelu_tanh": (lambda v: ember.nn.functional.gelu(v, approximate="tanh"),
+                             lambda v: TF.gelu(v, approximate="tanh")),
+               "relu": (ember.relu, torch.relu)}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fn", ["gelu", "gelu_tanh", "relu"])
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "strided"])
+def test_activations_large_layouts(dtype, fn, layout):
+    x = np.random.default_rng(5).uniform(-6, 6, (4, 12, 61, 59)).astype(dtype)
+    if fn == "relu":  # (GELU's: test_activations_at_nan_and_infinities)
+        x.reshape(-1)[:6] = [np.nan, np.inf, -np.inf, 0.0, -0.0, -1e-30]
+    assert x.size > kernels.GRAIN
+    e_fn, t_fn = ACTIVATIONS[fn]
     e, t = _both(x)
-    ey = ember.nn.functional.gelu(arrange(e, ember), approximate=approximate)
-    ty = TF.gelu(arrange(t, torch), approximate=approximate)
+    ey, ty = e_fn(_arrange(e, ember, layout)), t_fn(_arrange(t, torch, layout))
     assert_close(ey, ty)
+    assert ey.stride() == ty.stride()
+    if fn == "relu":  # -0.0 stays -0.0, as in PyTorch
+        assert (np.signbit(ey.detach().numpy()) == np.signbit(ty.detach().numpy())).all()
     g = np.random.default_rng(6).standard_normal(ty.shape).astype(dtype)
     ey.backward(ember.tensor(g))
     ty.backward(torch.tensor(g))
@@ -133,6 +156,24 @@ def test_gelu_large_layouts(dtype, approximate, layout):
 def test_silu_large(dtype):
     x = np.random.default_rng(7).uniform(-30, 30, BIG).astype(dtype)
     _check(ember.nn.functional.silu, TF.silu, x)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("mask_shape", [(61, 59), (1, 1, 61, 59), (12, 1, 59), (59,)])
+@pytest.mark.parametrize("value", [float("-inf"), 2.5, float("nan")])
+def test_masked_fill_large(dtype, mask_shape, value):
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((4, 12, 61, 59)).astype(dtype)
+    x.reshape(-1)[:3] = [np.nan, np.inf, -np.inf]
+    mask = rng.random(mask_shape) < 0.4
+    e, t = _both(x)
+    ey = e.masked_fill(ember.tensor(mask), value)
+    ty = t.masked_fill(torch.tensor(mask), value)
+    assert_close(ey, ty)
+    g = rng.standard_normal(ty.shape).astype(dtype)
+    ey.backward(ember.tensor(g))
+    ty.backward(torch.tensor(g))
+    assert_close(e.grad, t.grad)
 
 
 @pytest.mark.parametrize("fn", ["gelu", "gelu_tanh", "silu"])

@@ -82,6 +82,32 @@ def test_max_pool_return_indices_match_torch(rng):
     assert_close(ei, ti)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int32"])
+@pytest.mark.parametrize("kernel,stride,padding,dilation", [
+    (2, 2, 0, 1),        # the written-out 2x2 loop
+    (3, 2, 1, 2),        # the general loop: padding skipped, dilated taps
+])
+def test_max_pool_compiled_matches_torch(dtype, kernel, stride, padding, dilation, rng):
+    """NaN and -inf windows, odd sizes, a channels_last input and the gradient's scatter."""
+    x = rng.permutation(2 * 3 * 9 * 7).reshape(2, 3, 9, 7).astype(dtype)
+    if dtype != "int32":
+        x[0, 0, 0, 1] = np.nan
+        x[1, 2, :4, :4] = -np.inf
+    tx = torch.tensor(x).to(memory_format=torch.channels_last)
+    ex = ember.tensor(x).to(memory_format=ember.channels_last)
+    args = (kernel, stride, padding, dilation)
+    tv, ti = torch.nn.functional.max_pool2d(tx, *args, return_indices=True)
+    ev, ei = ember.nn.functional.max_pool2d(ex, *args, return_indices=True)
+    assert_close(ev, tv)
+    assert_close(ei, ti)
+    if dtype == "float32":
+        tx, ex = tx.requires_grad_(), ex.requires_grad_()
+        g = rng.standard_normal(tuple(tv.shape)).astype(dtype)
+        torch.nn.functional.max_pool2d(tx, *args).backward(torch.tensor(g))
+        ember.nn.functional.max_pool2d(ex, *args).backward(ember.tensor(g))
+        assert_close(ex.grad, tx.grad)
+
+
 @pytest.mark.parametrize("n,kernel,stride,padding,shape,output_size", [
     (1, 2, None, 0, (2, 3, 8), None),
     (2, 2, None, 0, (2, 3, 6, 8), None),
@@ -159,3 +185,59 @@ def test_conv2d_default_init_matches_torch_bounds():
     w = m.weight.detach().numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
     assert np.abs(m.bias.detach().numpy()).max() <= bound
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_conv_batch_split_across_threads_matches_torch(stride, monkeypatch, rng):
+    """Every convolution product split by samples over threads (GRAIN 0), BLAS at one thread
+    meanwhile and at its own count again afterwards."""
+    import threadpoolctl
+    from ember.ops import _sample_threads, conv
+    monkeypatch.setattr(_sample_threads, "GRAIN", 0)
+    calls = []
+    split = _sample_threads.split_samples
+    monkeypatch.setattr(conv, "split_samples",
+                        lambda n, work, size: calls.append(n) or split(n, work, size))
+    x = rng.standard_normal((5, 4, 9, 8)).astype(np.float32)
+    w = rng.standard_normal((6, 4, 3, 3)).astype(np.float32)
+    g = rng.standard_normal((5, 6) + ((9, 8) if stride == 1 else (5, 4))).astype(np.float32)
+    results = []
+    for lib in (torch, ember):   # (torch first: it loads its own BLAS)
+        before = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+        xt, wt = lib.tensor(x, requires_grad=True), lib.tensor(w, requires_grad=True)
+        y = lib.nn.functional.conv2d(xt, wt, stride=stride, padding=1)
+        y.backward(lib.tensor(g))
+        results.append((y, xt.grad, wt.grad))
+    for what, t, e in zip(("output", "grad input", "grad weight"), *results):
+        assert_close(e, t, rtol=1e-4, atol=1e-4, what=what)
+    assert len(calls) == 3   # the forward, the input gradient and the weight gradient
+    after = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    assert {path: after[path] for path in before} == before
+
+
+def test_convolutions_from_two_python_threads_leave_blas_as_it_was(monkeypatch, rng):
+    """Splits from several Python threads at once (one splits, the others run in turn)."""
+    import threading
+    import threadpoolctl
+    from ember.ops import _sample_threads
+    monkeypatch.setattr(_sample_threads, "GRAIN", 0)
+    x = rng.standard_normal((6, 3, 10, 10)).astype(np.float32)
+    w = rng.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    expected = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), padding=1)
+    before = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    results = []
+
+    def run():
+        for _ in range(20):
+            results.append(ember.nn.functional.conv2d(ember.tensor(x), ember.tensor(w),
+                                                      padding=1))
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 60
+    for y in results:
+        assert_close(y, expected, rtol=1e-4, atol=1e-4)
+    after = {i["filepath"]: i["num_threads"] for i in threadpoolctl.threadpool_info()}
+    assert {path: after[path] for path in before} == before

@@ -289,6 +289,21 @@ def test_fused_layers_float32_match_torch(name, bidirectional, rng):
     _backward_and_compare(t_out, e_out, t_leaves, e_leaves, t_mod, e_mod, rng)
 
 
+@pytest.mark.parametrize("name", ["LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_layers_without_a_graph_match_torch(name, dtype, rng):
+    """Under no_grad the LSTM keeps two slots of gates and cells, reused in turn (forwards
+    and, in the second direction, backwards), instead of every step's."""
+    t_mod = getattr(torch.nn, name)(6, 19, 2, bidirectional=True).to(getattr(torch, dtype))
+    e_mod = getattr(ember.nn, name)(6, 19, 2, bidirectional=True).to(getattr(ember, dtype))
+    e_mod.load_state_dict({k: ember.tensor(v.numpy()) for k, v in t_mod.state_dict().items()})
+    x = rng.standard_normal((9, 4, 6)).astype(dtype)
+    with torch.no_grad(), ember.no_grad():
+        t_out, e_out = t_mod(torch.tensor(x)), e_mod(ember.tensor(x))
+    for k, (t, e) in enumerate(zip(flatten(t_out), flatten(e_out))):
+        assert_close(e, t, what=f"output {k}")
+
+
 @pytest.mark.parametrize("name,used", [("LSTM", "h_n"), ("LSTM", "c_n"), ("GRU", "h_n"),
                                        ("LSTM", "output")])
 def test_fused_layers_with_only_some_outputs_used(name, used, rng):

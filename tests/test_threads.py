@@ -77,7 +77,7 @@ def test_non_positive_counts_raise_like_torch(name, bad):
 # The policy of ember/kernels: a loop runs its parallel twin when its first argument is large,
 # more than one thread is allowed and no other thread is inside a parallel loop.
 
-BIG = kernels.GRAIN * 2 + 17
+BIG = kernels.COMPUTE_GRAIN * 2 + 17
 
 
 def _threaded_kernels():
@@ -146,10 +146,10 @@ def test_results_equal_serial_and_threaded(restore_threads, twin_calls):
 
 def test_small_inputs_stay_serial(restore_threads, twin_calls):
     ember.set_num_threads(2)
-    x = ember.randn(kernels.GRAIN // 64 - 1, 64, requires_grad=True)
+    x = ember.randn(kernels.COMPUTE_GRAIN // 64 - 1, 64, requires_grad=True)
     ember.softmax(x, 1).sum().backward()
     assert twin_calls == {"serial": 2, "parallel": 0}
-    ember.softmax(ember.randn(kernels.GRAIN // 64, 64), 1)
+    ember.softmax(ember.randn(kernels.COMPUTE_GRAIN // 64, 64), 1)
     assert twin_calls["parallel"] == 1
 
 

@@ -93,6 +93,7 @@ def test_not_taken_where_it_does_not_apply(path, rng):
 
 
 def test_min_channels_picks_the_path(monkeypatch, rng):
+    monkeypatch.setattr(ember.backends.winograd, "enabled", True)
     monkeypatch.setattr(ember.backends.winograd, "min_channels", 8)
     calls = []
     original = _winograd.conv2d

@@ -1,21 +1,20 @@
 """Graph-mode forms of ops whose eager call costs more in checks and small NumPy passes than in
 arithmetic at the sizes models feed them.
 
-Eager cross-entropy over a batch of 128 x 10 logits is about fifteen NumPy calls (target
-checks, a gather, masks, sums) and its derivative a dozen Ember ops: ~100 us each way
-where the arithmetic is ~2 us. Inside a compiled region the call's form is known when the
-graph is built (weights, smoothing, reduction, shapes), so the replayer can emit one
-compiled loop per direction instead. `lower` says, for one node, which function replaces
-its call; anything it doesn't recognise stays the op-table call. Results equal the eager
-op's within float rounding (same log-softmax kernel, same exp).
+The derivative of eager cross-entropy over a batch of 128 x 10 logits spreads the gradient
+over the targets with a dozen Ember ops (~100 us where the arithmetic is ~2 us). Inside a
+compiled region the call's form is known when the graph is built (weights, smoothing,
+reduction, shapes), so the replayer runs the same kernels and the same arithmetic on arrays,
+without dispatch. `lower` says, for one node, which function replaces its call; anything it
+doesn't recognise stays the op-table call. Results equal the eager op's bit for bit.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..kernels import kernel
-from ..kernels._math import exp
-from ..kernels.softmax import softmax_rows
+from .._tensor import wrap
+from ..kernels.loss import cross_entropy_backward, softmax_lse
+from ..ops.loss import _nll
 from .ir import Node, Value
 
 _FLOATS = ("float32", "float64")
@@ -47,68 +46,20 @@ def lower(node: Node):
 
 
 def cross_entropy(logits: np.ndarray, target: np.ndarray, ignore_index: int, mean: bool):
-    """``(loss, logp)`` of `ember.ops.loss.cross_entropy_loss` for 2-D logits and class
-    indices ``target``, no weights or smoothing: one log-softmax pass and one pass over the
-    targets."""
-    logp = np.empty(logits.shape, logits.dtype)
-    softmax_rows(np.ascontiguousarray(logits), logp, True, logits.dtype.itemsize == 8)
-    total, kept, bad = _picked_sum(logp, target, ignore_index)
-    if bad != _NO_BAD:
-        raise IndexError(f"Target {bad} is out of bounds for {logits.shape[1]} classes.")
-    loss = -total
-    if mean:
-        with np.errstate(invalid="ignore", divide="ignore"):  # every sample ignored: NaN
-            loss = loss / logits.dtype.type(kept)
-    return np.asarray(loss, logits.dtype), logp
+    """``(loss, p)`` of `ember.ops.loss.cross_entropy_loss` for 2-D logits and class indices
+    ``target``, no weights or smoothing: the eager op's kernel and loss, without its dispatch."""
+    p, lse = softmax_lse(logits, 1)
+    loss = _nll(np, logits, wrap(target), None, ignore_index, 0.0,
+                "mean" if mean else "sum", lse)
+    return np.asarray(loss, logits.dtype), p
 
 
-def cross_entropy_grad(loss, logp: np.ndarray, grad: np.ndarray, grad_logp,
+def cross_entropy_grad(loss, p: np.ndarray, grad: np.ndarray, grad_p,
                        target: np.ndarray, ignore_index: int, mean: bool) -> tuple:
-    """The logits' gradient of `cross_entropy`: ``grad * (softmax - onehot(target))`` per
-    kept sample (over the kept count for 'mean'), zero for ignored ones."""
-    out = np.empty(logp.shape, logp.dtype)
-    _softmax_minus_onehot(logp, target, ignore_index, logp.dtype.type(grad), mean, out,
-                          logp.dtype.itemsize == 8)
-    return (out,)
-
-
-_NO_BAD = np.iinfo(np.int64).min
-
-
-@kernel()
-def _picked_sum(logp, target, ignore_index):
-    """(sum of logp[i, target[i]] over kept samples, their count, the first out-of-range
-    target or ``_NO_BAD``)."""
-    total = logp.dtype.type(0)
-    kept = 0
-    classes = logp.shape[1]
-    for i in range(target.shape[0]):
-        t = target[i]
-        if t == ignore_index:
-            continue
-        if t < 0 or t >= classes:
-            return total, kept, t
-        total += logp[i, t]
-        kept += 1
-    return total, kept, _NO_BAD
-
-
-@kernel()
-def _softmax_minus_onehot(logp, target, ignore_index, grad, mean, out, precise):
-    rows, classes = logp.shape
-    scale = grad
-    if mean:
-        kept = 0
-        for i in range(rows):
-            if target[i] != ignore_index:
-                kept += 1
-        scale = grad / logp.dtype.type(kept)
-    for i in range(rows):
-        t = target[i]
-        if t == ignore_index:
-            for j in range(classes):
-                out[i, j] = 0
-            continue
-        for j in range(classes):
-            out[i, j] = scale * exp(logp[i, j], precise)
-        out[i, t] -= scale
+    """The logits' gradient of `cross_entropy`: ``grad * (p - onehot(target))`` per kept
+    sample (over the kept count for 'mean'), zero for ignored ones; computed as the eager
+    derivative computes it, so that the two agree bit for bit."""
+    ignored = target == ignore_index
+    kept = (~ignored).astype(p.dtype)
+    scale = (grad / kept.sum() if mean else grad) * kept
+    return (cross_entropy_backward(p, np.where(ignored, 0, target), scale, 1),)

@@ -170,6 +170,15 @@ _POOL = threading.Lock()
 # softmax or Adam saves.
 GRAIN = 1 << 17
 
+# The grains of the dense layers' loops (softmax, norms, activations, optimizer steps),
+# measured inside models: a product's OpenBLAS worker still spins on the second core when the
+# loop starts, and the wake-up then cost 75 us (2 cores, load ~3). At GPT's sizes the threaded
+# twin was no faster than the serial one (GELU over 524k elements: 210 vs 206 us after a
+# product), at MLP's slower (SGD over 401k: 110 vs 50 us); softmax over 262k lost even alone.
+# Loops that only stream memory (relu, optimizer steps) gain least from a second core.
+COMPUTE_GRAIN = 1 << 20
+STREAM_GRAIN = 1 << 22
+
 
 def threaded(grain: int = GRAIN, **options) -> Callable[[Callable], _Threaded]:
     """Declare a loop written with ``prange`` that runs on all cores when its first

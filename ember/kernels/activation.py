@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import prange, threaded
+from . import COMPUTE_GRAIN, STREAM_GRAIN, prange, threaded
 from ._math import erf, exp, sigmoid, tanh
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -15,7 +15,7 @@ _TANH_K = math.sqrt(2 / math.pi)  # gelu's tanh form: tanh(k * (x + c * x^3))
 _TANH_C = 0.044715
 
 
-@threaded()
+@threaded(grain=COMPUTE_GRAIN)
 def gelu_forward(x, out, tanh_form, precise):
     """``x * Phi(x)`` with Phi the normal CDF, or its tanh form."""
     half = x.dtype.type(0.5)
@@ -32,7 +32,7 @@ def gelu_forward(x, out, tanh_form, precise):
         out[i] = v * p
 
 
-@threaded()
+@threaded(grain=COMPUTE_GRAIN)
 def gelu_backward(grad, x, out, tanh_form, precise):
     """``grad`` times GELU's slope ``Phi(x) + x * phi(x)`` (or its tanh form's)."""
     half = x.dtype.type(0.5)
@@ -52,20 +52,37 @@ def gelu_backward(grad, x, out, tanh_form, precise):
         out[i] = grad[i] * slope
 
 
-@threaded()
+@threaded(grain=COMPUTE_GRAIN)
 def silu_forward(x, out, precise):
     """``x * sigmoid(x)``."""
     for i in prange(x.size):
         out[i] = x[i] * sigmoid(x[i], precise)
 
 
-@threaded()
+@threaded(grain=COMPUTE_GRAIN)
 def silu_backward(grad, x, out, precise):
     """``grad * s * (1 + x * (1 - s))`` with ``s = sigmoid(x)``."""
     one = x.dtype.type(1)
     for i in prange(x.size):
         s = sigmoid(x[i], precise)
         out[i] = grad[i] * (s * (one + x[i] * (one - s)))
+
+
+@threaded(grain=STREAM_GRAIN)
+def relu_forward(x, out, precise):
+    """``max(x, 0)``, NaN passed through (and -0.0 kept), as PyTorch's."""
+    zero = x.dtype.type(0)
+    for i in prange(x.size):
+        v = x[i]
+        out[i] = zero if v < zero else v
+
+
+@threaded(grain=STREAM_GRAIN)
+def relu_backward(grad, y, out, precise):
+    """``grad`` where relu's output ``y`` isn't <= 0 (a NaN output passes it), else 0."""
+    zero = grad.dtype.type(0)
+    for i in prange(grad.size):
+        out[i] = zero if y[i] <= zero else grad[i]
 
 
 def elementwise(kernel, *arrays, flags=()):

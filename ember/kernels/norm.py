@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import prange, threaded
+from . import COMPUTE_GRAIN, prange, threaded
 from .softmax import SUMS
 
 # The backward's weight and bias gradients sum over rows: each of CHUNKS slices of rows
@@ -14,7 +14,7 @@ from .softmax import SUMS
 CHUNKS = 16
 
 
-@threaded(fastmath=SUMS)
+@threaded(grain=COMPUTE_GRAIN, fastmath=SUMS)
 def layer_norm_rows(x, weight, bias, eps, out, mean, var):
     """``out = (x - mean) / sqrt(var + eps) * weight + bias`` per row; ``mean`` and
     ``var`` (biased) receive each row's statistics."""
@@ -38,7 +38,7 @@ def layer_norm_rows(x, weight, bias, eps, out, mean, var):
         var[r] = v
 
 
-@threaded(fastmath=SUMS)
+@threaded(grain=COMPUTE_GRAIN, fastmath=SUMS)
 def layer_norm_backward_rows(grad, x, weight, mean, var, eps, grad_x, grad_weight,
                              grad_bias):
     """Layer norm's input gradient per row, ``rstd * (gxhat - mean(gxhat) - xhat *

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from . import prange, threaded
+from . import COMPUTE_GRAIN, kernel, prange, threaded
 from ._math import exp
 
 # Reassociation lets LLVM vectorize the row sums and maxima; no-NaN/no-inf flags are left
@@ -14,14 +14,35 @@ from ._math import exp
 SUMS = {"reassoc", "contract", "nsz"}
 
 
-@threaded(fastmath=SUMS)
+@kernel()
+def _larger(v, m):
+    return v if v > m else m  # (not max(): Numba's tests for NaN on every call)
+
+
+@kernel()
+def _row_max(x, r):
+    """The largest entry of row ``r`` (NaN aside: it reaches the result through ``exp``),
+    over eight running maxima: one maximum waits for the last each step, which made this
+    pass a fifth of softmax's time (GPT's 4096 x 64 scores: 345 -> 299 us, one thread)."""
+    n = x.shape[1]
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = x[r, 0]
+    full = n - n % 8
+    for j in range(0, full, 8):
+        m0, m1 = _larger(x[r, j], m0), _larger(x[r, j + 1], m1)
+        m2, m3 = _larger(x[r, j + 2], m2), _larger(x[r, j + 3], m3)
+        m4, m5 = _larger(x[r, j + 4], m4), _larger(x[r, j + 5], m5)
+        m6, m7 = _larger(x[r, j + 6], m6), _larger(x[r, j + 7], m7)
+    for j in range(full, n):
+        m0 = _larger(x[r, j], m0)
+    return max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
+
+
+@threaded(grain=COMPUTE_GRAIN, fastmath=SUMS)
 def softmax_rows(x, out, log, precise):
     """``softmax`` (or ``log_softmax`` with ``log``) of each row of ``x`` into ``out``."""
     rows, n = x.shape
     for r in prange(rows):
-        m = x[r, 0]
-        for j in range(1, n):
-            m = max(m, x[r, j])
+        m = _row_max(x, r)
         total = x.dtype.type(0)
         if log:
             for j in range(n):
@@ -39,7 +60,7 @@ def softmax_rows(x, out, log, precise):
                 out[r, j] *= inv
 
 
-@threaded(fastmath=SUMS)
+@threaded(grain=COMPUTE_GRAIN, fastmath=SUMS)
 def softmax_backward_rows(grad, y, out, log, precise):
     """The input gradient of softmax (log-softmax with ``log``) given its output ``y``:
     ``y * (g - sum(g * y))``, or ``g - exp(y) * sum(g)``."""

@@ -20,7 +20,7 @@ import numpy as np
 from . import kernel, prange
 
 
-@kernel(parallel=True)
+@kernel()
 def input_transform(x, v, low_y, low_x, tiles_y, tiles_x):
     """v[4a + b, c, p] = (B^T d B)[a, b], d the 4x4 patch of x (N, C, H, W) at
     (2i - low_y, 2j - low_x), zero outside x."""
@@ -29,7 +29,7 @@ def input_transform(x, v, low_y, low_x, tiles_y, tiles_x):
     # the patch columns that fall inside x
     first = min(cols, max(0, low_x))
     last = max(first, min(cols, width + low_x))
-    for plane in prange(n_samples * channels):
+    for plane in range(n_samples * channels):
         n = plane // channels
         c = plane % channels
         d = np.zeros((rows, cols), dtype=v.dtype)   # the plane, zero-padded to whole tiles
@@ -57,12 +57,12 @@ def input_transform(x, v, low_y, low_x, tiles_y, tiles_x):
                     v[4 * a + 3, c, p + j] = t[a, 2 * j + 1] - t[a, 2 * j + 3]
 
 
-@kernel(parallel=True)
+@kernel()
 def output_transform(m, y, tiles_y, tiles_x):
     """y[n, o, 2i + a, 2j + b] = (A^T M A)[a, b] with M[e] = m[e, o, p]; the parts of edge
     tiles beyond y are dropped."""
     n_samples, channels, height, width = y.shape
-    for plane in prange(n_samples * channels):
+    for plane in range(n_samples * channels):
         n = plane // channels
         o = plane % channels
         t = np.empty((2, 4, tiles_x), dtype=m.dtype)
@@ -83,12 +83,12 @@ def output_transform(m, y, tiles_y, tiles_x):
                         y[n, o, oy, ox] = row[ox]
 
 
-@kernel(parallel=True)
+@kernel()
 def output_transform_adjoint(g, m, tiles_y, tiles_x):
     """The adjoint of `output_transform`: m[e, o, p] = (A g A^T)[e] for the 2x2 tile g of
     y's gradient (N, O, Ho, Wo), zero beyond it."""
     n_samples, channels, height, width = g.shape
-    for plane in prange(n_samples * channels):
+    for plane in range(n_samples * channels):
         n = plane // channels
         o = plane % channels
         g2 = np.zeros((2, 2 * tiles_x), dtype=m.dtype)  # a row of tiles, zero beyond g

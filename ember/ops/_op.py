@@ -63,7 +63,9 @@ class Op:
         self.forward = forward
         self.backward = None
         self.nin = nin                  # tensor operands first; -1: a sequence (forward: a list)
-        self.promote = promote          # None | "common" | "float" | "compare" | a function
+        # None | "common" | "float" | "compare" | "divide" (float without a rounding_mode,
+        # else common) | a function
+        self.promote = promote
         # A function ``promote(operands, arrays) -> arrays`` serves ops whose operands don't
         # all take part in promotion (a mask, a condition).
         self.promote_fn = promote if callable(promote) else None
@@ -400,7 +402,7 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
     if op.refused is not None:
         _refusals.check_operands(op.name, op.refused, operands)
     if op.promote is not None and arrays:
-        arrays = _promote(op, operands, arrays)
+        arrays = _promote(op, operands, arrays, kwargs)
 
     try:
         if nin == -1:
@@ -416,8 +418,11 @@ def apply(op: Op, args: tuple, kwargs: dict, profiled: bool = False, traced: boo
         if op.broadcasts and type(e) is ValueError and "broadcast" in str(e):
             _check_broadcast(op, arrays)
         message = str(e)  # named once, whether or not the forward named the op itself
-        if type(e) is ValueError and "broadcast" in message:
-            e = RuntimeError(message)  # shapes that don't broadcast: PyTorch's class
+        if type(e) is ValueError and "broadcast" in message or \
+                message.startswith("Cannot cast ufunc"):
+            # shapes that don't broadcast, NumPy's casting refusals: PyTorch's class (and the
+            # latter's constructor takes no message)
+            e = RuntimeError(message)
         if not message.startswith(f"{op.name}("):
             message = f"{op.name}(): {message}"
         raise type(e)(message) from None
@@ -573,19 +578,22 @@ def _share_version(op, base, outs) -> None:
             o._view_version = base._vc[0]  # its history is current until the memory changes
 
 
-def _promote(op, operands, arrays):
+def _promote(op, operands, arrays, kwargs=None):
     if op.promote_fn is not None:
         return op.promote_fn(operands, arrays)
     first = arrays[0]
+    to_float = op.promote == "float" or op.promote == "divide" and kwargs is not None and \
+        kwargs.get("rounding_mode") is None
     if len(arrays) == 1:
-        if op.promote == "float" and first.dtype.kind in "biu":
+        if to_float and first.dtype.kind in "biu":
             return [first.astype(dt.get_default_dtype().np)]
         return arrays
     kind = common_kind(arrays)
-    if kind is not None and (kind in "fc" or op.promote != "float"):
+    if kind is not None and (kind in "fc" or not to_float):
         return arrays
     target = dt.result_dtype(operands)
-    if op.promote == "float" and target.category < _FLOAT:
+    # true division casts integers straight to float: 3 / tensor(-5) is -0.6 with a uint8 3
+    if to_float and target.category < _FLOAT:
         target = dt.get_default_dtype()
     npt = target.np
     return [a.astype(npt) if hasattr(a, "dtype") and type(a) is not np.generic

@@ -403,7 +403,8 @@ softshrink.forward.__doc__ = "``x`` moved toward 0 by ``lambd``, and 0 within ``
 
 
 def _hardshrink(xp, x, lambd=0.5):
-    return xp.where((x > lambd) | (x < -lambd), x, 0).astype(x.dtype, copy=False)
+    # (not `|x| > lambd`: NaN passes through, as in PyTorch)
+    return xp.where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
 
 
 hardshrink = unary("hardshrink", _hardshrink,

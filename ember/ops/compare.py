@@ -122,7 +122,7 @@ composite()(equal)
 def _float_test(test, otherwise=False):
     # Integers and bools are never NaN or infinite: the answer is the same for every element.
     def forward(xp, x):
-        if x.dtype.kind in "fc":
+        if x.dtype.kind in "fc" or x.dtype.name == "bfloat16":
             return test(xp, x)
         return xp.full(x.shape, otherwise, dtype=bool)
     return forward

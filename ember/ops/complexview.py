@@ -35,6 +35,8 @@ def view_as_complex(xp, input):
                            f"tensors, but got a tensor of scalar type: {type_name(input)}")
     if input.ndim == 0 or input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
+    if not input.size:  # (NumPy's empty arrays have zero strides, which its view refuses)
+        return xp.empty(input.shape[:-1], _COMPLEX_OF[input.dtype.name])
     if input.strides[-1] != input.itemsize:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     if any(s % (2 * input.itemsize) for s in input.strides[:-1]):

@@ -1,11 +1,11 @@
 """Convolution in any number of spatial dims: `conv`, `conv_transpose`, `conv_weight`.
 
-Each layer is one matrix product per cache-sized chunk of samples: the im2col columns (a row per input
-channel and kernel tap, a column per output pixel of every sample) are built by a parallel
-Numba loop straight from the unpadded input (``ember/kernels/conv.py``), so no padded copy is
-made, and multiplied with the weight by BLAS. 3x3 stride-1 convolutions take Winograd's
-F(2x2, 3x3) instead where it is faster (``ember/ops/_winograd.py``). The three ops are each
-other's derivatives, so gradients of gradients work:
+Each layer is one matrix product per sample, (O, C * prod(kernel)) @ (C * prod(kernel),
+prod(out)), written by BLAS straight into that sample's NCHW output; the im2col columns are
+built a cache-sized chunk of samples at a time by a compiled loop straight from the unpadded
+input (``ember/kernels/conv.py``), so no padded copy is made. 3x3 stride-1 convolutions take
+Winograd's F(2x2, 3x3) instead where it is faster (``ember/ops/_winograd.py``). The three
+ops are each other's derivatives, so gradients of gradients work:
 
     y = conv(x, w)            dx = conv_transpose(g, w)      dw = conv_weight(x, g)
 
@@ -25,6 +25,7 @@ from ..kernels import conv as _kernels
 from . import _winograd as winograd
 from ._blocks import sample_chunks
 from ._op import op
+from ._sample_threads import split_samples
 
 
 def output_size(spatial, kernel, stride, padding, dilation) -> tuple:
@@ -48,63 +49,62 @@ def _as_5d(a):
 
 
 def im2col_into(cols, x, kernel, stride, dilation, low, out):
-    """Write x's im2col columns into cols (C * prod(kernel), N, prod(out)), of any strides:
-    a channel-major array, or the transposed view of a sample-major (N, C * prod(kernel),
-    prod(out)) one."""
-    _kernels.im2col(_as_5d(x), _split_pixels(cols, out), _in_3d(kernel, 1), _in_3d(stride, 1),
-                    _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
+    """Write x's im2col columns into cols (N, C * prod(kernel), prod(out)), of any strides."""
+    _kernels.im2col(_as_5d(x), cols, _in_3d(kernel, 1), _in_3d(stride, 1), _in_3d(dilation, 1),
+                    _in_3d(low, 0), _in_3d(out, 1))
 
 
 def col2im_into(image, cols, kernel, stride, dilation, low, out):
-    """Sum the columns (C * prod(kernel), N, prod(out)), of any strides, back onto image."""
-    _kernels.col2im(_split_pixels(cols, out), _as_5d(image), _in_3d(kernel, 1),
-                    _in_3d(stride, 1), _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
+    """Sum the columns (N, C * prod(kernel), prod(out)), of any strides, back onto image."""
+    _kernels.col2im(cols, _as_5d(image), _in_3d(kernel, 1), _in_3d(stride, 1),
+                    _in_3d(dilation, 1), _in_3d(low, 0), _in_3d(out, 1))
 
 
-def _split_pixels(cols, out):
-    """(R, N, prod(out)) as the kernels' (R, N, od, oh, ow), a view whatever its strides."""
-    return np.reshape(cols, cols.shape[:2] + _in_3d(out, 1), copy=False)
-
-
-def _columns(x, kernel, stride, dilation, padding, out):
-    cols = np.empty((x.shape[1] * math.prod(kernel), x.shape[0], math.prod(out)),
+def _sample_columns(x, kernel, stride, dilation, padding, out):
+    """x's im2col columns: (N, C * prod(kernel), prod(out)), contiguous."""
+    cols = np.empty((x.shape[0], x.shape[1] * math.prod(kernel), math.prod(out)),
                     dtype=x.dtype)
     im2col_into(cols, x, kernel, stride, dilation, tuple(lo for lo, _ in padding), out)
     return cols
 
 
-def _sample_columns(x, kernel, stride, dilation, padding, out):
-    """x's im2col columns sample-major: (N, C * prod(kernel), prod(out)), contiguous."""
-    cols = np.empty((x.shape[0], x.shape[1] * math.prod(kernel), math.prod(out)),
+def _columns(x, kernel, stride, dilation, padding, out):
+    """x's im2col columns (N, C * prod(kernel), L) and the width of their rows of pixels:
+    ``out[-1]``, or for 2-d stride-1 convolutions wider (`ember.kernels.conv.wide_columns`:
+    the columns past ``out[-1]`` of each row are not outputs)."""
+    if len(out) != 2 or stride != (1, 1):
+        return _sample_columns(x, kernel, stride, dilation, padding, out), out[-1]
+    width = out[1] + dilation[1] * (kernel[1] - 1)
+    cols = np.empty((x.shape[0], x.shape[1] * math.prod(kernel), out[0] * width),
                     dtype=x.dtype)
-    im2col_into(cols.transpose(1, 0, 2), x, kernel, stride, dilation,
-                tuple(lo for lo, _ in padding), out)
-    return cols
+    _kernels.wide_columns(x, cols, padding[0][0], padding[1][0], dilation[0], dilation[1],
+                          kernel[0], kernel[1], out[0], width)
+    return cols, width
 
 
-# A product takes this many bytes of columns at a time (a few samples), so that they are
-# still in cache when BLAS reads them: measured 1.6x faster than one product over the batch
-# on this CPU, where a whole batch's columns (tens of MB) go to memory and back.
+def _widened(a, width):
+    """a (N, C, *S) with its last dim zero-padded to ``width``: the wide rows' layout."""
+    if a.shape[-1] == width:
+        return a
+    wide = np.zeros(a.shape[:-1] + (width,), dtype=a.dtype)
+    wide[..., :a.shape[-1]] = a
+    return wide
+
+
+# The columns are built and multiplied this many bytes (a few samples) at a time, so that
+# they are still in cache when BLAS reads them: a whole batch's columns (tens of MB) would go
+# to memory and back.
 _CHUNK_BYTES = 1 << 21
 
 
-def _swap_leading(a):
-    """(A, B, L) -> (B, A, L), contiguous: samples-major <-> channels-major."""
-    out = np.empty((a.shape[1], a.shape[0]) + a.shape[2:], dtype=a.dtype)
-    _kernels.swap_leading(a, out)
-    return out
-
-
-def _channels_major(a):
-    """(N, C, *S) as a contiguous (C, N, prod(S))."""
-    return _swap_leading(a.reshape(a.shape[0], a.shape[1], -1))
-
-
-def _grouped_matmul(a, b):
-    """a (G, M, K) @ b (G, K, L): one product when there is one group."""
-    if a.shape[0] == 1:
-        return np.matmul(a[0], b[0])[None]
-    return np.matmul(a, b)
+def _by_samples(n, entries_per_sample, itemsize, work):
+    """``work(samples)`` over cache-sized chunks of the batch, which is split across threads
+    (`split_samples`); the chunks' results, in no particular order."""
+    def part(samples):
+        return [work(slice(samples.start + c.start, samples.start + c.stop)) for c in
+                sample_chunks(samples.stop - samples.start, entries_per_sample * itemsize,
+                              _CHUNK_BYTES)]
+    return [r for results in split_samples(n, part, n * entries_per_sample) for r in results]
 
 
 def _in_float32(forward):
@@ -157,12 +157,20 @@ def _conv(xp, x, w, stride, padding, dilation, groups):
         return winograd.conv2d(x, w, low, out)
     w2 = w.reshape(groups, o // groups, -1)
     y = np.empty((n, o) + out, dtype=x.dtype)
-    for samples in sample_chunks(n, w2.shape[2] * groups * math.prod(out) * x.itemsize,
-                                 _CHUNK_BYTES):
-        cols = _columns(x[samples], kernel, stride, dilation, padding, out)  # (C*K, b, L)
-        prod = _grouped_matmul(w2, cols.reshape(groups, -1, cols.shape[1] * cols.shape[2]))
-        _kernels.swap_leading(prod.reshape(o, cols.shape[1], -1),
-                              y[samples].reshape(cols.shape[1], o, -1))
+
+    def chunk(samples):
+        cols, width = _columns(x[samples], kernel, stride, dilation, padding, out)
+        b = cols.shape[0]
+        # one product per sample, (O, C*K) @ (C*K, L), written where y's sample lies unless
+        # its rows are wide
+        target = y[samples] if width == out[-1] else np.empty((b, o) + out[:-1] + (width,),
+                                                              dtype=y.dtype)
+        np.matmul(w2, cols.reshape(b, groups, -1, cols.shape[2]),
+                  out=target.reshape(b, groups, o // groups, -1))
+        if width != out[-1]:
+            y[samples] = target[..., :out[-1]]
+
+    _by_samples(n, w2.shape[2] * groups * math.prod(out), x.itemsize, chunk)
     return y
 
 
@@ -218,11 +226,24 @@ def conv_transpose(xp, x, w, stride, padding, dilation, groups, output_padding):
     _host_only(xp, "conv_transpose")
     cin_g = w.shape[0] // groups
     w2 = w.reshape(groups, cin_g, -1).transpose(0, 2, 1)              # (G, O/G*K, C/G)
-    x2 = _channels_major(x)                                           # (C, N, L)
-    cols = _grouped_matmul(w2, x2.reshape(groups, cin_g, -1))         # (G, O/G*K, N*L)
+    length = math.prod(in_spatial)
     y = np.empty((n, out_channels) + size, dtype=x.dtype)
-    col2im_into(y, cols.reshape(-1, n, x2.shape[2]), kernel, stride, dilation,
-                tuple(lo for lo, _ in padding), in_spatial)
+    low = tuple(lo for lo, _ in padding)
+    # unstrided 2-d: the columns in wide rows (see `_columns`), summed back one tap at a time
+    wide = len(kernel) == 2 and stride == (1, 1)
+    width = in_spatial[1] + dilation[1] * (kernel[1] - 1) if wide else in_spatial[-1]
+
+    def chunk(samples):
+        xs = _widened(x[samples], width)
+        b = xs.shape[0]
+        cols = np.matmul(w2, xs.reshape(b, groups, cin_g, -1)).reshape(b, -1, xs[0, 0].size)
+        if wide:
+            _kernels.wide_col2im(cols, y[samples], low[0], low[1], dilation[0], dilation[1],
+                                 kernel[0], kernel[1], in_spatial[0], width)
+        else:
+            col2im_into(y[samples], cols, kernel, stride, dilation, low, in_spatial)
+
+    _by_samples(n, w2.shape[1] * groups * length, x.itemsize, chunk)
     return y
 
 
@@ -269,13 +290,18 @@ def conv_weight(xp, x, grad, weight_shape, stride, padding, dilation, groups):
     # (only the part of x that grad's windows reach is read: a transposed convolution's
     # output padding leaves x longer)
     o, rows = weight_shape[0], x.shape[1] * math.prod(kernel)
-    gw = np.zeros((groups, o // groups, rows // groups), dtype=grad.dtype)
-    for samples in sample_chunks(x.shape[0], rows * math.prod(out) * x.itemsize,
-                                 _CHUNK_BYTES):
-        cols = _columns(x[samples], kernel, stride, dilation, padding, out)   # (C*K, b, L)
-        g = _channels_major(grad[samples])                                    # (O, b, L)
-        gw += _grouped_matmul(g.reshape(groups, o // groups, -1),
-                              cols.reshape(groups, rows // groups, -1).transpose(0, 2, 1))
+    # summed transposed, (C*K, L) @ (L, O) per sample: BLAS runs this shape measurably faster
+    # than (O, L) @ (L, C*K) when there are fewer output channels than column rows
+
+    def chunk(samples):
+        cols, width = _columns(x[samples], kernel, stride, dilation, padding, out)  # (b, CK, L)
+        b = cols.shape[0]
+        g = _widened(grad[samples], width).reshape(b, groups, o // groups, -1)
+        return np.matmul(cols.reshape(b, groups, rows // groups, -1),
+                         g.transpose(0, 1, 3, 2)).sum(axis=0)
+
+    gw_t = sum(_by_samples(x.shape[0], rows * math.prod(out), x.itemsize, chunk))
+    gw = gw_t.transpose(0, 2, 1)
     return gw.reshape(weight_shape)
 
 

@@ -1,6 +1,8 @@
 """Casts, device moves and copies."""
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
 from .._layout import copy_in_format
 from ._op import op
@@ -12,6 +14,9 @@ def _to_copy(xp, x, dtype=None, device=None):
     if device is not None:
         x = backend.to_device(x, device)
     if dtype is not None and x.dtype != dtype.np:
+        if x.dtype.name == "bfloat16" and dtype.np.kind in "iu":
+            # ml_dtypes saturates into small integer types; PyTorch truncates and wraps
+            return x.astype(np.float32).astype(dtype.np), source
         return x.astype(dtype.np), source
     return (x.copy() if device is None else x), source
 

@@ -122,7 +122,8 @@ def linalg_slogdet(xp, A):
     """``(sign, log|det|)`` of each square matrix: the determinant without overflow."""
     _check_matrices(A, "slogdet")
     sign, logabsdet = xp.linalg.slogdet(A)
-    return sign, logabsdet
+    # PyTorch's sign of a NaN determinant is 0 (NumPy's LU pivots past the NaN)
+    return xp.where(xp.isnan(logabsdet), sign.dtype.type(0), sign), logabsdet
 
 
 @linalg_slogdet.derivative
@@ -478,6 +479,14 @@ def matrix_exp(xp, A):
     _check_matrices(A, "matrix_exp")
     if A.size == 0:
         return A.copy()
+    if A.shape[-1] == 1:  # (PyTorch's answer for 1 x 1 matrices, infinities included)
+        return xp.exp(A)
+    finite = xp.isfinite(A).all(axis=(-2, -1), keepdims=True)
+    if not finite.all():  # no scaling makes those finite: PyTorch's answer for them is NaN
+        R = matrix_exp.forward(xp, xp.where(finite, A, 0))
+        nan = float("nan")
+        return xp.where(finite, R, A.dtype.type(complex(nan, nan) if A.dtype.kind == "c"
+                                                else nan))
     norm = float(xp.abs(A).sum(axis=-2).max())
     squarings = max(0, int(xp.ceil(xp.log2(norm / _THETA13)))) if norm > _THETA13 else 0
     A = A / A.dtype.type(2.0 ** squarings)

@@ -12,6 +12,7 @@ from .. import _creation
 from .._tensor import Tensor, wrap
 from ._inplace import apply_inplace
 from ._op import _sum_to, op
+from .pointwise import in_type
 
 
 @op(nin=2, method=False, function=False, inplace=True)
@@ -20,6 +21,8 @@ def fill(xp, x, value):
     if value.ndim:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value.ndim} dimensions.")
+    if value.dtype.name == "bfloat16" and x.dtype.kind in "iu":
+        value = value.astype("float32")  # (ml_dtypes saturates into integers; PyTorch wraps)
     return xp.full_like(x, value)
 
 
@@ -66,7 +69,7 @@ def fill_diagonal(xp, x, fill_value, wrap=False):
         raise RuntimeError(f"all dimensions of input must be of equal "
                            f"length, got shape {list(x.shape)}")
     out = x.copy()
-    xp.fill_diagonal(out, fill_value, wrap=wrap)
+    xp.fill_diagonal(out, in_type(fill_value, out.dtype), wrap=wrap)  # (-1 wraps in uint8)
     return out
 
 

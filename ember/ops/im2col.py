@@ -45,7 +45,7 @@ def col2im(xp, cols, output_size, kernel_size, dilation, padding, stride):
     c = ck // math.prod(kernel_size)
     out = blocks(output_size, kernel_size, dilation, padding, stride)
     image = np.empty((n, c) + tuple(output_size), dtype=cols.dtype)
-    col2im_into(image, cols.transpose(1, 0, 2), kernel_size, stride, dilation, padding, out)
+    col2im_into(image, cols, kernel_size, stride, dilation, padding, out)
     return image
 
 

@@ -189,21 +189,47 @@ index.derivative(_place_into_zeros)
 def write_at(xp, out, values, key, accumulate: bool = False) -> None:
     """``out[key] = values`` (``+=`` with ``accumulate``, repeated indices adding up)."""
     if type(key) is TwoStep:
-        out = out[key.first]
+        if _selects_nothing(key.second):  # (PyTorch's 0-d indices broadcast with the others)
+            return
+        try:
+            out = out[key.first]
+        except IndexError as e:
+            raise _torch_index_error(e) from None
         key = key.second
     try:
         if accumulate and _is_advanced(key):
+            if np.ndim(values):  # NumPy's add.at pairs broadcast values wrongly: expand them
+                values = xp.broadcast_to(values, out[key].shape)
             xp.add.at(out, key, values)
         elif accumulate:
             out[key] += values
         else:
             out[key] = values
     except IndexError as e:
+        if _selects_nothing(key) or not out.size:  # NumPy checks indices it doesn't use
+            return
         raise _torch_index_error(e) from None
     except ValueError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(values))} "
                            f"cannot be broadcast to indexing result of shape "
                            f"{list(out[key].shape)}") from None
+
+
+def _selects_nothing(key) -> bool:
+    """Whether a key's index arrays broadcast to no element at all."""
+    arrays = [np.shape(k) for k in (key if isinstance(key, tuple) else (key,))
+              if hasattr(k, "dtype") and k.dtype != bool]
+    try:
+        return bool(arrays) and not math.prod(np.broadcast_shapes(*arrays))
+    except ValueError:
+        return False
+
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
 
 
 def _index_put_signature(input, indices, values, accumulate=False):
@@ -215,23 +241,33 @@ def _index_put_signature(input, indices, values, accumulate=False):
                          f"(got {len(indices)})")
     key = prepare_key(input, tuple(slice(None) if k is None else k for k in indices))
     values_shape = values._data.shape if isinstance(values, Tensor) else ()
-    if not indices and (input.numel() or not accumulate and math.prod(values_shape)):
+    if not indices and input.numel():
         raise RuntimeError("index_put(): expected at least one index tensor, got none")
+    if not indices and not _broadcasts_to(values_shape, input.shape):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values_shape)} cannot "
+                           f"be broadcast to indexing result of shape {list(input.shape)}")
 
     def check_dtype():
         if isinstance(values, Tensor) and values.dtype != input.dtype:
             raise RuntimeError(f"Index put requires the source and destination dtypes match, "
                                f"got {input.dtype} for the destination and {values.dtype} for "
                                f"the source.")
-    _check_placement(input._data.shape, indices, values_shape, check_dtype)
+    masked_fill = not accumulate and len(indices) == 1 and isinstance(indices[0], Tensor) and \
+        indices[0].dtype == dt.bool_ and math.prod(values_shape) == 1
+    if masked_fill:  # (PyTorch's masked fill takes one value of any shape and dtype)
+        values = values.reshape(()) if isinstance(values, Tensor) else values
+    else:
+        _check_placement(input._data.shape, indices, values_shape, check_dtype)
+    if accumulate:  # (the accumulating kernel checks the dtypes whatever it selects)
+        check_dtype()
     return (input, values, key, accumulate), {}
 
 
 def _check_placement(shape: tuple, indices, values_shape: tuple, check_dtype) -> None:
-    """PyTorch's checks of ``x[indices] = values`` in its order, for index tensors only: the
-    values' shape against the indexed region; then, for a non-empty region, an index into a
-    dim of size 0, ``check_dtype()`` and the indices' bounds (an empty region checks only the
-    dtype, and nothing when a mask selects it)."""
+    """PyTorch's checks of ``x[indices] = values`` in its order, for index tensors only: an
+    index (when they select anything) into a dim of size 0; the values' shape against the
+    indexed region; then, for a non-empty region, ``check_dtype()`` and the indices' bounds
+    (an empty region checks only the dtype, and nothing when a mask selects it)."""
     if not indices or not all(isinstance(k, Tensor) for k in indices):
         check_dtype()
         return  # None (a whole dim): NumPy's own checks while writing
@@ -246,10 +282,13 @@ def _check_placement(shape: tuple, indices, values_shape: tuple, check_dtype) ->
             dims.append((d, k))
             d += 1
     try:
-        region = np.broadcast_shapes(*region) + tuple(shape[d:])
+        selected = np.broadcast_shapes(*region)
     except ValueError:
         raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
                          f"with shapes {', '.join(str(list(r)) for r in region)}") from None
+    if math.prod(selected) and any(not shape[d] for d, k in dims):
+        raise IndexError("index is out of bounds for dimension with size 0")
+    region = selected + tuple(shape[d:])
     try:
         fits = np.broadcast_shapes(values_shape, region) == region
     except ValueError:
@@ -258,11 +297,9 @@ def _check_placement(shape: tuple, indices, values_shape: tuple, check_dtype) ->
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(values_shape)} cannot "
                            f"be broadcast to indexing result of shape {list(region)}")
     if not math.prod(region):
-        if not any(k._data.dtype == bool for k in indices):
+        if not any(k._data.dtype == bool and not k._data.any() for k in indices):
             check_dtype()
         return
-    if any(k.size and not shape[d] for d, k in dims):
-        raise IndexError("index is out of bounds for dimension with size 0")
     check_dtype()
     for d, k in dims:
         if k.size and (int(k.min()) < -shape[d] or int(k.max()) >= shape[d]):

@@ -7,13 +7,16 @@ both the product and its ``add*`` form use.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
+from .. import _dtype as dt
 from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from .._signatures import MISSING
 from ._op import _AUTOCAST, _PROFILER, _TRACER, _record, op
-from .pointwise import _scaled
+from .pointwise import _scaled, cast_all, common_types
 
 # The C++ scalar names PyTorch's dtype-mismatch messages use.
 _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -298,6 +301,9 @@ def _scaled_sum(xp, c, product, beta, alpha):
 def _add_product(name, check, product, pullback, doc, promote=None):
     """Declare ``addmm``-style ops: ``beta * input + alpha * product(x, y)``."""
     def forward(xp, c, x, y, *, beta=1, alpha=1):
+        if name == "addmv" and c.ndim == 0 and x.ndim == 2 and y.ndim == 1 and \
+                x.shape[1] != y.shape[0]:  # PyTorch's size message reads input.size(0)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         check(x, y)
         if c.dtype != x.dtype:
             raise RuntimeError(f"{name}: self and mat2 must have the same dtype, but got "
@@ -308,6 +314,8 @@ def _add_product(name, check, product, pullback, doc, promote=None):
                     raise RuntimeError(f"For integral input tensors, argument {scale} must "
                                        f"not be a floating point number.")
         p = product(xp, x, y)
+        if alpha == 0 and name in ("addmm", "addmv"):  # BLAS reads no operand: no NaN leaks
+            p = xp.zeros_like(p)
         try:
             out_shape = xp.broadcast_shapes(c.shape, p.shape)
         except ValueError:
@@ -345,7 +353,7 @@ def _batch_sum_product(xp, a, b):
     # sum_b a[b] @ b[b] as one BLAS call: (n, B*m) @ (B*m, p)
     batches, n, m = a.shape
     return _product(xp, xp.swapaxes(a, 0, 1).reshape(n, batches * m),
-                    b.reshape(batches * m, -1))
+                    b.reshape(batches * m, b.shape[-1]))
 
 
 def _check_outer(a, b):
@@ -379,8 +387,17 @@ addmv = _add_product("addmv", _check_mv, _product, matmul_pullback,
                      "``beta * input + alpha * (mat @ vec)``.")
 addbmm = _add_product("addbmm", _check_addbmm, _batch_sum_product, matmul_pullback,
                       "``beta * input + alpha * sum_b(batch1[b] @ batch2[b])``.")
+def _outer_types(operands, arrays):
+    """addr's promotion: PyTorch expands the input to the product's shape first, so a 0-d
+    input promotes as a dimensioned tensor does."""
+    if not all(isinstance(x, Tensor) for x in operands):
+        return common_types(operands, arrays)
+    target = functools.reduce(dt.promote_types, (x.dtype for x in operands))
+    return cast_all(arrays, target.np)
+
+
 addr = _add_product("addr", _check_outer, _outer_array, _outer_pullback,
-                    "``beta * input + alpha * outer(vec1, vec2)``.", promote="common")
+                    "``beta * input + alpha * outer(vec1, vec2)``.", promote=_outer_types)
 
 
 # ----------------------------------------------------------------------------- cross
@@ -391,8 +408,8 @@ def _cross_dim(a_shape, b_shape, dim) -> int:
     a_pad = (1,) * (n - len(a_shape)) + tuple(a_shape)
     b_pad = (1,) * (n - len(b_shape)) + tuple(b_shape)
     if dim is None:
-        # PyTorch's legacy default: the first dimension of size 3
-        dim = next((i for i, (x, y) in enumerate(zip(a_pad, b_pad)) if max(x, y) == 3), None)
+        # PyTorch's legacy default: the input's first dimension of size 3
+        dim = next((i for i, x in enumerate(a_pad) if x == 3), None)
         if dim is None:
             raise RuntimeError(f"no dimension of size 3 in input (shapes {list(a_shape)} and "
                                f"{list(b_shape)})")
@@ -419,6 +436,8 @@ def cross(xp, a, b, dim=None):
         if a.ndim == 0:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     axis = _cross_dim(a.shape, b.shape, dim)
+    if a.ndim != b.ndim:  # (the legacy default dim, found first, goes to linalg.cross too)
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if a.dtype == bool:
         raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if a.dtype != b.dtype:

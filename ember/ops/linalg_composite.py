@@ -126,7 +126,9 @@ def matrix_power(A: Tensor, n: int) -> Tensor:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but "
                            f"they are {' by '.join(map(str, A.shape[-2:]))} matrices")
     if n == 0:  # the identity, still connected to A's graph (with a zero gradient)
-        return A * 0 + eye(A.shape[-1], dtype=A.dtype, device=A.device)
+        return _zeros_from(A) + eye(A.shape[-1], dtype=A.dtype, device=A.device)
+    if n == 1 or n > 0 and not A.numel():  # no product to compute (nor dtype to refuse)
+        return A.clone()
     if n < 0:
         A, n = linalg_inv(A), -n
     result = None
@@ -227,11 +229,16 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     return _powers(x, x.shape[-1] if N is None else N, increasing=True)
 
 
+def _zeros_from(x: Tensor) -> Tensor:
+    """Zeros of ``x``'s shape and dtype, in ``x``'s graph (not ``x * 0``: NaN at infinities)."""
+    return x.clone().zero_()
+
+
 def _powers(x, N, increasing):
     from .. import stack
     if N == 0:  # no columns (stack has nothing to stack)
-        return (x * 0 + 1).unsqueeze(-1).narrow(-1, 0, 0)
-    columns = [x * 0 + 1]
+        return (_zeros_from(x) + 1).unsqueeze(-1).narrow(-1, 0, 0)
+    columns = [_zeros_from(x) + 1]
     for _ in range(N - 1):
         columns.append(columns[-1] * x)
     return stack(columns[:N] if increasing else columns[:N][::-1], -1)

@@ -207,6 +207,8 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,
         raise RuntimeError(f"torch.linalg.lu_solve: Incompatible shapes of A and B for the "
                            f"equation {'AX = B' if left else 'XA = B'} "
                            f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    if pivots.ndim == 0:  # (PyTorch reads the pivots' last size here)
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
     P, L, U = lu_unpack(LU, pivots)
     if not left:  # X A = B  <=>  A^H X^H = B^H
         return adj(lu_solve(LU, pivots, adj(B), adjoint=not adjoint))
@@ -311,17 +313,16 @@ def householder_product(A: Tensor, tau: Tensor) -> Tensor:
 
 @composite("lu")
 def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False):
-    """``ember.lu``: ``(LU, pivots)`` (plus ``infos`` with ``get_infos``; without it,
-    singular matrices raise)."""
+    """``ember.lu``: ``(LU, pivots)`` (plus ``infos`` with ``get_infos``); singular
+    matrices are factored, as in PyTorch (whose ``check_errors`` doesn't cover them)."""
     if A.ndim >= 2 and not A.numel():  # no kernel runs: any dtype, an empty factorization
         from .._creation import zeros
         batch = tuple(A.shape[:-2])
         found = (A.clone(), zeros(batch + (min(A.shape[-2:]),), dtype=_int32,
                                   device=A.device))
         return found + (zeros(batch, dtype=_int32, device=A.device),) * get_infos
-    if get_infos:
-        return tuple(linalg_lu_factor_ex(A, pivot=pivot))
-    return tuple(lu_factor(A, pivot=pivot))
+    found = tuple(linalg_lu_factor_ex(A, pivot=pivot))
+    return found if get_infos else found[:2]
 
 
 @composite("lu_solve")

@@ -17,8 +17,6 @@ from .._tensor import Tensor, wrap
 from ..autograd.grad_mode import STATE
 from ..kernels import loss as kernels
 from ._op import op
-from .softmax import on_cpu
-from ..kernels.softmax import softmax as _softmax_kernel
 
 
 def _checked_target(xp, target: Tensor, classes: int, ignore_index: int):
@@ -34,18 +32,24 @@ def _checked_target(xp, target: Tensor, classes: int, ignore_index: int):
     return safe, ignored
 
 
-def _nll(xp, logp, target, weight, ignore_index, eps, reduction):
-    """The loss of log-probabilities ``logp`` (classes on dim 1; dim 0 for one sample)."""
+def _nll(xp, logp, target, weight, ignore_index, eps, reduction, lse=None):
+    """The loss of log-probabilities ``logp`` (classes on dim 1; dim 0 for one sample), or
+    with ``lse`` (logp's shape without the class dim) of ``logp - lse``."""
     dim = 1 if logp.ndim > 1 else 0
     classes = logp.shape[dim]
     safe, ignored = _checked_target(xp, target, classes, ignore_index)
     picked = xp.take_along_axis(logp, xp.expand_dims(safe, dim), dim).squeeze(dim)
+    if lse is not None:
+        picked = picked - lse
     kept = ~ignored
     w_target = kept.astype(logp.dtype) if weight is None else weight._data[safe] * kept
     loss = -(1.0 - eps) * w_target * picked if eps else -w_target * picked
     if eps:
         class_w = 1 if weight is None else _class_view(weight._data, logp.ndim)
-        loss = loss - (eps / classes) * (class_w * logp).sum(axis=dim) * kept
+        smoothed = (class_w * logp).sum(axis=dim)
+        if lse is not None:
+            smoothed = smoothed - lse * (classes if weight is None else weight._data.sum())
+        loss = loss - (eps / classes) * smoothed * kept
     if reduction == "mean":
         return loss.sum() / w_target.sum()
     if reduction == "sum":
@@ -79,32 +83,36 @@ def _target_grads(grad, target, weight, ignore_index, eps, reduction, dim):
 def cross_entropy_loss(xp, x, target, weight=None, ignore_index=-100, label_smoothing=0.0,
                        reduction="mean"):
     """Cross-entropy of logits ``x`` against class indices ``target``, returned with the
-    log-probabilities it computed on the way (the derivative reuses them)."""
+    softmax probabilities it computed on the way (the derivative reuses them)."""
     dim = 1 if x.ndim > 1 else 0
+    dtype = x.dtype
     if xp is np:
-        logp = on_cpu(lambda x: _softmax_kernel(x, dim, True), x)
+        # half precisions compute in single and round back, as PyTorch's CPU kernels do
+        x = x if dtype in _KERNEL_DTYPES else x.astype(np.float32)
+        p, lse = kernels.softmax_lse(x, dim)
     else:
-        z = x - x.max(axis=dim, keepdims=True)
-        logp = z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
-    return _nll(xp, logp, target, weight, ignore_index, label_smoothing, reduction), logp
+        top = x.max(axis=dim, keepdims=True)
+        e = xp.exp(x - top)
+        total = e.sum(axis=dim, keepdims=True)
+        p, lse = e / total, (top + xp.log(total)).squeeze(dim)
+    loss = _nll(xp, x, target, weight, ignore_index, label_smoothing, reduction, lse)
+    return loss.astype(dtype, copy=False), p.astype(dtype, copy=False)
 
 
 @cross_entropy_loss.derivative
-def cross_entropy_loss(ctx, grad, grad_logp, target, weight=None, ignore_index=-100,
+def cross_entropy_loss(ctx, grad, grad_p, target, weight=None, ignore_index=-100,
                        label_smoothing=0.0, reduction="mean"):
-    _, logp = ctx.saved_tensors
-    dim = 1 if logp.dim() > 1 else 0
-    if (grad is not None and grad_logp is None and not label_smoothing
-            and not STATE.grad_enabled and type(logp._data) is np.ndarray
-            and logp._data.dtype in _KERNEL_DTYPES):  # first order: one kernel pass
+    _, p = ctx.saved_tensors
+    dim = 1 if p.dim() > 1 else 0
+    if (grad is not None and grad_p is None and not label_smoothing
+            and not STATE.grad_enabled and type(p._data) is np.ndarray
+            and p._data.dtype in _KERNEL_DTYPES):  # first order: one kernel pass
         index, on_target, _ = _target_grads(grad, target, weight, ignore_index, 0.0,
                                             reduction, dim)
-        return wrap(kernels.cross_entropy_backward(logp._data, index._data, on_target._data,
-                                                   dim))
-    p = logp.exp()
+        return wrap(kernels.cross_entropy_backward(p._data, index._data, on_target._data, dim))
     out = None
     if grad is not None:
-        classes = logp.shape[dim]
+        classes = p.shape[dim]
         index, on_target, on_every = _target_grads(grad, target, weight, ignore_index,
                                                    label_smoothing, reduction, dim)
         total = on_target
@@ -113,9 +121,9 @@ def cross_entropy_loss(ctx, grad, grad_logp, target, weight=None, ignore_index=-
             total = total + on_every * (classes if weight is None else weight.sum())
         out = (p * total.unsqueeze(dim)).scatter_add(dim, index, -on_target.unsqueeze(dim))
         if on_every is not None:
-            out = out - _per_class(on_every.unsqueeze(dim), weight, logp.dim())
-    if grad_logp is not None:  # the log-probabilities were used too
-        g = grad_logp - p * grad_logp.sum(dim, keepdim=True)
+            out = out - _per_class(on_every.unsqueeze(dim), weight, p.dim())
+    if grad_p is not None:  # the probabilities were used too
+        g = p * (grad_p - (grad_p * p).sum(dim, keepdim=True))
         out = g if out is None else out + g
     return out
 

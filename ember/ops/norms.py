@@ -24,6 +24,9 @@ def linalg_vector_norm(xp, x, ord=2, dim=None, keepdim=False, *, dtype=None):
     >>> ember.linalg.vector_norm(ember.tensor([3., 4.]))
     tensor(5.)
     """
+    if isinstance(ord, complex):
+        raise RuntimeError("linalg.vector_norm: Expected a non-complex scalar as the order of "
+                           "norm.")
     if x.dtype.kind not in "fc" and x.dtype.name != "bfloat16":
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
                            f"as input. Got {title_name(x)}")

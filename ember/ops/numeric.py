@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 
+from .. import _dtype as dt
 from .. import return_types
-from .._dtype import bool_ as _bool
+from .._dtype import _FLOAT, bool_ as _bool
 from .._tensor import Tensor, wrap
 from .. import _signatures
 from . import _refusals
@@ -125,6 +126,12 @@ def ldexp(input, other):
     if isinstance(other, Tensor) and other.dtype is _bool and isinstance(input, Tensor) and \
             input.is_floating_point():
         raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+    if isinstance(other, Tensor) and other.dtype.category < _FLOAT:
+        # integer exponents count in the result's precision (an int64 `other` with a float64
+        # 0-d `input` gives float64, as PyTorch's promotion says)
+        target = dt.result_dtype([input, other])
+        target = dt.get_default_dtype() if target.category < _FLOAT else target
+        other = other.to(target.to_real())
     return input * (other.exp2() if isinstance(other, Tensor) else 2.0 ** other)
 
 

@@ -6,6 +6,7 @@ cropping's is padding with zeros), so derivatives of any order come from this on
 from __future__ import annotations
 
 from ._op import op
+from .pointwise import in_type
 
 
 def pad_pairs(pad, ndim: int) -> list:
@@ -40,10 +41,12 @@ def constant_pad_nd(xp, input, pad, value=0):
                                f"resulted in a negative output size, which is invalid. Check "
                                f"dimension {d} of your input.")
         shape.append(size)
-        kept = max(n - max(-lo, 0) - max(-hi, 0), 0)
+        kept = n - max(-lo, 0) - max(-hi, 0)
         src.append(slice(max(-lo, 0), max(-lo, 0) + kept))
         dst.append(slice(max(lo, 0), max(lo, 0) + kept))
-    out = xp.full(shape, value, dtype=input.dtype)
+    if any(s.stop < s.start for s in src):  # PyTorch narrows the input before padding it
+        raise RuntimeError("narrow(): length must be non-negative.")
+    out = xp.full(shape, in_type(value, input.dtype), dtype=input.dtype)  # -1 wraps in uint8
     out[tuple(dst)] = input[tuple(src)]
     return out
 

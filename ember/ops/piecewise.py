@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype as dt
+from ..autograd.grad_mode import STATE
+from ..kernels import activation as _activation_kernels, select as _select_kernels
 from .._tensor import Tensor, wrap
 from . import _inplace
 from ._op import apply, composite, op
@@ -126,12 +128,20 @@ def masked_fill(xp, input, mask, value):
     if getattr(value, "ndim", 0):
         raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                            f"tensor with {value.ndim} dimension(s).")
-    if xp is np:  # a copy and a masked write: two thirds of the time of `where`'s select
+    if xp is np:
+        if mask.ndim <= input.ndim and mask.size >= _MASK_KERNEL_FROM:
+            out = _select_kernels.masked_fill(input, mask, value)
+            if out is not None:
+                return out
+        # a copy and a masked write: two thirds of the time of `where`'s select
         out = np.empty(np.broadcast(input, mask).shape, input.dtype)
         out[...] = input
         np.copyto(out, value, where=mask)
         return out
     return xp.where(mask, value, input)
+
+
+_MASK_KERNEL_FROM = 1024  # mask elements; below, the kernel's call costs more than it saves
 
 
 @masked_fill.derivative
@@ -158,7 +168,10 @@ def _relu(xp, x):
         if x.dtype == bool:
             raise RuntimeError("Boolean inputs not supported for relu")
         refuse("relu", "c", x)
-    if xp is np:  # a 0-d zero of x's dtype: NumPy converts a Python 0 anew on every call
+    if xp is np:
+        if x.size >= _RELU_KERNEL_FROM and x.dtype in _KERNEL_DTYPES:
+            return _activation_kernels.elementwise(_activation_kernels.relu_forward, x)
+        # a 0-d zero of x's dtype: NumPy converts a Python 0 anew on every call
         zero = _ZEROS.get(x.dtype)
         if zero is None:
             zero = _ZEROS[x.dtype] = np.zeros((), x.dtype)
@@ -167,10 +180,23 @@ def _relu(xp, x):
 
 
 _ZEROS: dict = {}
+# From this size one compiled pass beats NumPy's maximum (25 us on 128x512 float32, 6 us as a
+# kernel: NumPy's NaN-propagating maximum doesn't vectorize) and the select of the backward.
+_RELU_KERNEL_FROM = 8192
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-# (the gradient passes where the output isn't <= 0: a NaN output passes it on, as PyTorch's)
-relu = unary("relu", _relu, lambda g, x, y: where_op(y <= 0, 0, g), saves="y", promote="common",
+def _relu_grad(g, x, y):
+    # (the gradient passes where the output isn't <= 0: a NaN output passes it, as PyTorch's)
+    gd, yd = g._data, y._data
+    if (not STATE.grad_enabled and type(gd) is np.ndarray and type(yd) is np.ndarray
+            and gd.size >= _RELU_KERNEL_FROM and gd.dtype is yd.dtype
+            and gd.dtype in _KERNEL_DTYPES and gd.shape == yd.shape):  # first order: one pass
+        return wrap(_activation_kernels.elementwise(_activation_kernels.relu_backward, gd, yd))
+    return where_op(y <= 0, 0, g)
+
+
+relu = unary("relu", _relu, _relu_grad, saves="y", promote="common",
              doc="``max(input, 0)`` elementwise; its gradient at 0 is 0, as PyTorch's.")
 
 
@@ -363,6 +389,12 @@ def round(g, x, *, decimals=None):
 
 
 def _nan_to_num(xp, x, nan=0.0, posinf=None, neginf=None):
+    if x.dtype.name == "bfloat16":  # NumPy's nan_to_num doesn't know ml_dtypes' type
+        largest = float(x.dtype.type(np.finfo(x.dtype).max))
+        y = xp.nan_to_num(x.astype(np.float32), nan=0.0 if nan is None else nan,
+                          posinf=largest if posinf is None else posinf,
+                          neginf=-largest if neginf is None else neginf)
+        return y.astype(x.dtype)
     if x.dtype.kind not in "fc":
         return x.copy()
     return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)

@@ -140,6 +140,10 @@ def tensors_only(name: str, to_float: bool = False):
 
 
 def _reject_float_alpha(a, b, alpha) -> None:
+    if type(alpha) is bool:
+        if array_of(a, b).dtype.kind != "b":
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+        return
     if type(alpha) not in (float, complex):
         return
     kind = array_of(a, b).dtype.kind
@@ -173,16 +177,19 @@ def _subtraction_types(name):
     return promote
 
 
-def _scaled(xp, x, alpha):
-    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result)."""
+def _scaled(xp, x, alpha, like=None):
+    """``alpha * x``; a Python number stays one (a NumPy scalar would promote the result),
+    cast as PyTorch casts it to the type of the array ``like``."""
     if not hasattr(x, "dtype"):
-        return x * alpha
+        return in_type(x * alpha, like.dtype) if hasattr(like, "dtype") else x * alpha
     return xp.multiply(x, in_type(alpha, x.dtype))
 
 
 def in_type(number, dtype):
     """A Python int as PyTorch casts it to an integer ``dtype``: wrapped (-1 is 255 for
-    uint8), where NumPy would refuse it."""
+    uint8), where NumPy would refuse it; to bool, whether it is nonzero."""
+    if type(number) in (int, bool) and dtype.kind == "b":
+        return bool(number)
     if type(number) is int and dtype.kind in "iu":
         info = np.iinfo(dtype)
         if not info.min <= number <= info.max:
@@ -209,10 +216,10 @@ def add(xp, input, other, *, alpha=1):
     >>> ember.add(ember.tensor([1., 2.]), 10, alpha=2)
     tensor([21., 22.])
     """
-    if alpha == 1:
+    if alpha == 1 and alpha is not True:
         return xp.add(input, other)
     _reject_float_alpha(input, other, alpha)
-    return xp.add(input, _scaled(xp, other, alpha))
+    return xp.add(input, _scaled(xp, other, alpha, input))
 
 
 @add.derivative
@@ -233,10 +240,10 @@ add.fuses(lambda a, b, alpha=1: f"({a} + {b})" if alpha == 1 else f"({a} + {alph
     aliases=("subtract",))
 def sub(xp, input, other, alpha=1):  # alpha by position: subtract(x, 2, 3)
     """``input - alpha * other``, broadcasting."""
-    if alpha == 1:
+    if alpha == 1 and alpha is not True:
         return xp.subtract(input, other)
     _reject_float_alpha(input, other, alpha)
-    return xp.subtract(input, _scaled(xp, other, alpha))
+    return xp.subtract(input, _scaled(xp, other, alpha, input))
 
 
 @sub.derivative
@@ -256,9 +263,9 @@ sub.fuses(lambda a, b, alpha=1: f"({a} - {b})" if alpha == 1 else f"({a} - {alph
     method=False)
 def rsub(xp, input, other, alpha=1):
     """``other - alpha * input`` (subtraction with the operands swapped)."""
-    if alpha != 1:
+    if alpha != 1 or alpha is True:
         _reject_float_alpha(input, other, alpha)
-        input = _scaled(xp, input, alpha)
+        input = _scaled(xp, input, alpha, other)
     return xp.subtract(other, input)
 
 
@@ -318,7 +325,7 @@ def _true_divide(xp, a, b):
     return xp.true_divide(a, b)
 
 
-@op(nin=2, promote="common", save=(0, 1), broadcasts=True, elementwise=True, inplace=True,
+@op(nin=2, promote="divide", save=(0, 1), broadcasts=True, elementwise=True, inplace=True,
     aliases=("divide", "true_divide"))
 def div(xp, input, other, *, rounding_mode=None):
     """``input / other``; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient.
@@ -604,6 +611,8 @@ def _sign(xp, x):
                                   "numbers. Please use torch.sgn instead.")
     if x.dtype.kind in "biu":
         return x.copy() if x.dtype == bool else xp.sign(x)
+    if x.dtype.name == "bfloat16":  # (NumPy's nan_to_num doesn't know ml_dtypes' type)
+        return xp.where(xp.isnan(x), x.dtype.type(0), xp.sign(x))
     return xp.nan_to_num(xp.sign(x), nan=0)  # PyTorch's sign of NaN is 0, NumPy's NaN
 
 

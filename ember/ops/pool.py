@@ -10,8 +10,9 @@ import math
 
 import numpy as np
 
+from ..kernels import pool as _kernels
 from ._op import op
-from .conv import conv_transpose, output_size
+from .conv import _as_5d, _in_3d, conv_transpose, output_size
 
 
 def _windows(xp, x, kernel, stride, dilation):
@@ -53,10 +54,9 @@ def pooled_size(size, kernel, stride, pad_lo, pad_hi, dilation, ceil_mode):
     function=False)
 def max_pool(xp, x, kernel, stride, padding, dilation):
     """Max over each window; also the flat index (within each channel) of the maximum."""
-    if x.dtype.kind == "f":
-        fill = -np.inf
-    else:
-        fill = np.iinfo(x.dtype).min
+    if xp is np:
+        return _max_pool_compiled(x, kernel, stride, padding, dilation)
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     padded = x if not any(lo or hi for lo, hi in padding) else xp.pad(
         x, ((0, 0), (0, 0)) + tuple(padding), constant_values=fill)
     view, out = _windows(xp, padded, kernel, stride, dilation)
@@ -77,6 +77,24 @@ def max_pool(xp, x, kernel, stride, padding, dilation):
         step = sum(k * dil * s for k, dil, s in zip(offset, dilation, dim_strides))
         shift += (step - shift) * wins  # arithmetic: copyto(where=) is many times slower
     return values, shift + _window_origins(xp, spatial, stride, out, padding)
+
+
+def _max_pool_compiled(x, kernel, stride, padding, dilation):
+    """`max_pool` on the CPU: one compiled pass over the windows."""
+    if x.dtype == np.float16 or x.dtype.kind == "V":   # exact: a maximum rounds nothing
+        values, index = _max_pool_compiled(x.astype(np.float32), kernel, stride, padding,
+                                           dilation)
+        return values.astype(x.dtype), index
+    out = output_size(x.shape[2:], kernel, stride, padding, dilation)
+    values = np.empty(x.shape[:2] + out, dtype=x.dtype)
+    index = np.empty(values.shape, dtype=np.int64)
+    if (kernel, stride, dilation) == ((2, 2), (2, 2), (1, 1)) and padding == ((0, 0), (0, 0)):
+        _kernels.max_pool_2x2(x, values, index)
+    else:
+        _kernels.max_pool(_as_5d(x), _as_5d(values), _as_5d(index), _in_3d(kernel, 1),
+                          _in_3d(stride, 1), _in_3d(dilation, 1),
+                          _in_3d(tuple(lo for lo, _ in padding), 0))
+    return values, index
 
 
 def _window_origins(xp, spatial, stride, out, padding):
@@ -154,6 +172,10 @@ def _max_pool_grad(xp, grad, index, input_shape):
     """Send each window's gradient to the input position its maximum came from."""
     n, c = input_shape[:2]
     size = math.prod(input_shape[2:])
+    if xp is np and grad.dtype in (np.float32, np.float64):
+        out = np.empty((n * c, size), dtype=grad.dtype)
+        _kernels.scatter_max(grad.reshape(n * c, -1), index.reshape(n * c, -1), out)
+        return out.reshape(input_shape)
     rows = xp.arange(n * c).reshape(n, c, *([1] * (index.ndim - 2))) * size
     flat = (index + rows).ravel()
     summed = xp.bincount(flat, weights=grad.ravel(), minlength=n * c * size)

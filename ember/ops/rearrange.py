@@ -113,14 +113,22 @@ def repeat(xp, x, *sizes):
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
-    if any(s < 0 for s in sizes):
-        raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    target = [n * s for n, s in zip(shape, sizes)]  # PyTorch's: -1 copies of nothing is empty
+    negative = [n for n in target if n < 0]
+    if negative:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative[0]}: "
+                           f"{target}")
+    if 0 in target:
+        return xp.zeros(target, dtype=x.dtype)
     return xp.tile(x, sizes) if sizes else x.copy()
 
 
 @repeat.derivative
 def repeat(ctx, grad, *sizes):
     sizes = tuple(size_arg(sizes))
+    if not grad.numel():
+        return grad.new_zeros(ctx.shapes[0])
     shape = (1,) * (len(sizes) - len(ctx.shapes[0])) + ctx.shapes[0]
     # Entry k * n + j of a repeated dimension of size n is copy k of entry j.
     split = tuple(v for r, n in zip(sizes, shape) for v in (r, n))

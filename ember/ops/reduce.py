@@ -157,6 +157,15 @@ def acc_dtype(x, dtype):
     return "int64" if x.dtype.kind in "biu" else None
 
 
+def readable(x, dtype):
+    """``x``, read as float32 where it is bfloat16 going into an integer ``dtype``: ml_dtypes
+    saturates there (-1.5 to uint8 is 0), where PyTorch truncates and wraps (255)."""
+    if dtype is not None and x.dtype.name == "bfloat16" and dt.as_dtype(dtype).category == \
+            dt._INT:
+        return x.astype(np.float32)
+    return x
+
+
 # ----------------------------------------------------------------------------- sums
 
 @op()
@@ -166,8 +175,31 @@ def sum(xp, x, dim=None, keepdim=False, *, dtype=None):
     >>> ember.tensor([[1, 2], [3, 4]]).sum(1)
     tensor([3, 7])
     """
+    axes = _axes(dim, x.ndim)
+    if axes == (0,) and x.ndim == 2 and dtype is None and type(x) is np.ndarray \
+            and x.dtype in _BLAS_FLOATS:
+        y = column_sum(x)
+        return y[None] if keepdim else y
     # The array's own method: NumPy's function form costs microseconds more per call.
-    return x.sum(axis=_axes(dim, x.ndim), keepdims=keepdim, dtype=acc_dtype(x, dtype))
+    if dtype is not None:
+        x = readable(x, dtype)
+    return x.sum(axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
+
+
+def column_sum(x: np.ndarray) -> np.ndarray:
+    """The sum over the rows of a float32/float64 matrix; a large C-ordered one as
+    ``ones @ x``.
+
+    BLAS reads the rows on every core where NumPy's sum runs on one (a bias gradient over
+    700 x 10000 rows: 0.23 ms against 1.5 ms). The bias gradients of linear and recurrent
+    layers call this too, so eager and graph mode sum alike, bit for bit.
+    """
+    if x.size >= 1 << 16 and x.flags.c_contiguous:
+        return np.ones(x.shape[0], x.dtype) @ x
+    return x.sum(0)
+
+
+_BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 @sum.derivative
@@ -196,6 +228,8 @@ def nansum(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Sum over ``dim`` treating NaN as zero."""
     _complex_nansum(x, dtype)
     axes = dims_of(dim, x.ndim, "nansum")
+    if x.dtype.name == "bfloat16":  # NumPy's nansum doesn't know ml_dtypes' NaN
+        x = readable(xp.where(xp.isnan(x), x.dtype.type(0), x), dtype)
     return xp.nansum(x, axis=axes, keepdims=keepdim, dtype=acc_dtype(x, dtype))
 
 
@@ -278,7 +312,7 @@ def nanmean(ctx, grad, dim=None, keepdim=False, *, dtype=None):
 def prod(xp, x, dim=None, keepdim=False, *, dtype=None):
     """Product over one ``dim`` (all elements by default); integers multiply in int64."""
     axis = None if dim is None else one_dim(dim, x.ndim)
-    return xp.prod(x, axis=axis if x.ndim else None, keepdims=keepdim,
+    return xp.prod(readable(x, dtype), axis=axis if x.ndim else None, keepdims=keepdim,
                    dtype=acc_dtype(x, dtype))
 
 

@@ -5,7 +5,7 @@ from .. import _dtype as dt
 from .. import return_types
 from .._creation import zeros
 from ._op import op
-from .reduce import acc_dtype, one_dim, returning
+from .reduce import acc_dtype, one_dim, readable, returning
 
 
 def along(xp, x, dim):
@@ -21,6 +21,11 @@ def scan_dtype(x, dtype, name: str):
     return acc_dtype(x, dtype)
 
 
+def _along_in(xp, x, dim, dtype):
+    """`along`, reading bfloat16 as PyTorch converts it to an integer ``dtype``."""
+    return along(xp, readable(x, dtype), dim)
+
+
 def reverse_cumsum(t, dim: int):
     """``sum_{j >= i} t_j`` along ``dim``: the derivative of a cumulative sum."""
     return t.flip(dim).cumsum(dim).flip(dim) if t.ndim else t
@@ -33,7 +38,7 @@ def cumsum(xp, x, dim, *, dtype=None):
     >>> ember.tensor([1, 2, 3]).cumsum(0)
     tensor([1, 3, 6])
     """
-    flat, d = along(xp, x, dim)
+    flat, d = _along_in(xp, x, dim, dtype)
     return xp.reshape(xp.cumsum(flat, axis=d, dtype=scan_dtype(x, dtype, "cumsum")), x.shape)
 
 
@@ -45,7 +50,7 @@ def cumsum(ctx, grad, dim, *, dtype=None):
 @op(save=(0,), save_output=True, inplace=True)
 def cumprod(xp, x, dim, *, dtype=None):
     """Running product along ``dim``; integers multiply in int64."""
-    flat, d = along(xp, x, dim)
+    flat, d = _along_in(xp, x, dim, dtype)
     return xp.reshape(xp.cumprod(flat, axis=d, dtype=scan_dtype(x, dtype, "cumprod")),
                       x.shape)
 

@@ -6,6 +6,7 @@ written from them, so they need no derivative of their own.
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -131,12 +132,14 @@ def _view_dtype(xp, x, dtype):
         if x.ndim == 0:
             raise RuntimeError(f"self.dim() cannot be 0 to view {names} (different element "
                                f"sizes)")
-        if x.shape[-1] != 1 and x.strides[-1] != item:
+        if x.shape[-1] != 1 and x.strides[-1] != item and x.size:
             raise RuntimeError(f"self.stride(-1) must be 1 to view {names} (different element "
                                f"sizes), but got {x.strides[-1] // item}")
         if new > item and x.shape[-1] % (new // item):
             raise RuntimeError(f"self.size(-1) must be divisible by {new // item} to view "
                                f"{names} (different element sizes), but got {x.shape[-1]}")
+        if not x.size:  # NumPy's empty arrays have zero strides, which its view refuses
+            return xp.empty(x.shape[:-1] + (x.shape[-1] * item // new,), dtype.np)
     return x.view(dtype.np)
 
 
@@ -560,7 +563,8 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return reshape(input, (1,))
     if start == end:
         return input
-    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+    merged = math.prod(shape[start:end + 1])  # not -1: that is ambiguous when a size is 0
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
 
 
 @composite()
@@ -578,6 +582,8 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
             known == 0 or shape[dim] % known)):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
                            f"size of dim {dim} ({shape[dim]}) in the input tensor")
+    # the -1 worked out here: a view of a zero-size tensor can't infer it
+    sizes = tuple(shape[dim] // known if s == -1 else s for s in sizes)
     return view(input, shape[:dim] + sizes + shape[dim + 1:])
 
 
@@ -632,7 +638,7 @@ def _contiguous_strides(shape) -> tuple:
 def _windows(shape, strides, dim: int, size: int, step: int):
     """Shape and strides of the windows `unfold` takes from a layout."""
     if not shape:
-        return (1,), (1,)
+        return (size,), (1,)
     count = (shape[dim] - size) // step + 1
     return (shape[:dim] + (count,) + shape[dim + 1:] + (size,),
             strides[:dim] + (strides[dim] * step,) + strides[dim + 1:] + (strides[dim],))

@@ -271,6 +271,8 @@ def bincount(xp, x, weights=None, minlength=0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
         raise RuntimeError("minlength should be >= 0")
+    if not x.size:  # PyTorch's early answer, whatever the weights
+        return xp.zeros(minlength, dtype=xp.int64)
     if weights is None:
         return xp.bincount(x, minlength=minlength).astype(xp.int64)
     weights = weights._data
@@ -293,6 +295,7 @@ def histc(xp, x, bins=100, min=0, max=0):
     range when min == max); elements outside are ignored."""
     if x.dtype.kind != "f":
         _not_implemented("histogram_cpu", x)
+    _check_histogram(x, bins, None)
     low, high = float(min), float(max)
     if low == high and x.size:
         low, high = float(x.min()), float(x.max())
@@ -300,10 +303,90 @@ def histc(xp, x, bins=100, min=0, max=0):
         low, high = low - 1, high + 1
     if low > high:
         raise RuntimeError("max must be larger than min")
-    _check_histogram(x, bins, None)
     if not (math.isfinite(low) and math.isfinite(high)):
         raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
-    return xp.histogram(x, bins=bins, range=(low, high))[0].astype(x.dtype)
+    return _counts(xp, x, _edges(xp, low, high, bins, x.dtype), None, "linear")
+
+
+def _outer_edges(x, range) -> tuple:
+    """The first and last bin edges of `histogram`: ``range``, or the data's; widened by a
+    half on both sides when they are equal."""
+    if range is not None:
+        low, high = (float(v) for v in range)
+    elif x.size:
+        low, high = float(x.min()), float(x.max())
+    else:
+        low, high = 0.0, 1.0
+    if low > high:
+        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min {low} "
+                           f"max {high} for dimension 0")
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{low}, {high}] is not "
+                           f"finite")
+    return (low - 0.5, high + 0.5) if low == high else (low, high)
+
+
+def _rounder(dtype):
+    """The type PyTorch computes a histogram's positions of ``dtype`` in, and a function that
+    rounds a step to ``dtype`` as its half-precision arithmetic does."""
+    compute = np.float64 if dtype == np.float64 else np.float32
+    if dtype.itemsize == 2:
+        return compute, lambda v: v.astype(dtype).astype(compute)
+    return compute, lambda v: v
+
+
+def _edges(xp, low: float, high: float, bins: int, dtype):
+    """``bins + 1`` edges from ``low`` to ``high`` as PyTorch's linspace makes them in
+    ``dtype``: the first half up from ``low``, the second half down from ``high``."""
+    compute, rounded = _rounder(dtype)
+    start, end = (xp.asarray(v).astype(dtype).astype(compute) for v in (low, high))
+    step = rounded((end - start) / compute(bins))
+    index = xp.arange(bins + 1, dtype=compute)
+    return xp.where(index < (bins + 1) // 2, rounded(start + rounded(step * index)),
+                    rounded(end - rounded(step * (bins - index)))).astype(dtype)
+
+
+def _counts(xp, x, edges, weight, algorithm: str):
+    """PyTorch's histogram counts of ``x`` (weighted) over the bin ``edges``, placed its way:
+    "linear" (histc) interpolates the bin from the outer edges, "local" then looks at the
+    neighbouring edges, "search" does a binary search (which PyTorch doesn't check the edges
+    are sorted for). The interpolation rounds each step to ``x``'s dtype as PyTorch's does:
+    NumPy's formula puts values on a bin edge into another bin."""
+    n = edges.shape[0] - 1
+    compute, rounded = _rounder(x.dtype)
+    values = x.reshape(-1).astype(compute)
+    wide = edges.astype(compute)
+    low, high = wide[0], wide[-1]
+    inside = (values >= low) & (values <= high)
+    if algorithm == "search":
+        position = _upper_bound(xp, wide, values) - 1
+    else:
+        offset = rounded(rounded(values - low) * compute(n))
+        position = xp.trunc(rounded(offset / rounded(high - low)))
+        position = xp.clip(xp.nan_to_num(position), 0, n).astype(np.int64)
+        if algorithm == "local":
+            start = xp.maximum(position - 1, 0)
+            stop = xp.minimum(position + 2, n + 1)
+            below = sum(((start + j < stop) & (wide[xp.minimum(start + j, n)] <= values))
+                        for j in range(3))
+            position = start + below - 1
+    position = xp.clip(xp.where(position == n, n - 1, position), 0, n - 1)
+    weights = None if weight is None else weight.reshape(-1).astype(np.float64)[inside]
+    counts = xp.bincount(position[inside], weights=weights, minlength=n)
+    return counts.astype(x.dtype)
+
+
+def _upper_bound(xp, edges, values):
+    """``std::upper_bound`` of each value over ``edges`` as they are, sorted or not."""
+    first = xp.zeros(values.shape, np.int64)
+    count = xp.full(values.shape, edges.shape[0], np.int64)
+    while bool(count.any()):
+        step = count // 2
+        probe = first + step
+        right = (count > 0) & ~(values < edges[xp.minimum(probe, edges.shape[0] - 1)])
+        first = xp.where(right, probe + 1, first)
+        count = xp.where(right, count - step - 1, step)
+    return first
 
 
 def _check_histogram(x, bins, weight) -> None:
@@ -343,11 +426,15 @@ def histogram(xp, x, bins=100, *, range=None, weight=None, density=False):
     _check_histogram(x, edges, weight)
     if weight is not None:  # PyTorch pairs the weights with the inputs by position
         weight = weight.reshape(x.shape)
-    try:
-        hist, edges = xp.histogram(x, bins=edges, range=range, weights=weight, density=density)
-    except (ValueError, TypeError) as e:  # NumPy's own checks (edges out of order...)
-        raise RuntimeError(str(e)) from None
-    return hist.astype(x.dtype), edges.astype(x.dtype)
+    if isinstance(edges, int):
+        edges = _edges(xp, *_outer_edges(x, range), edges, x.dtype)
+        hist = _counts(xp, x, edges, weight, "local")
+    else:
+        hist = _counts(xp, x, edges, weight, "search")
+    if density:
+        widths = xp.diff(edges.astype(np.float64))
+        hist = (hist.astype(np.float64) / hist.astype(np.float64).sum() / widths).astype(x.dtype)
+    return hist, edges.astype(x.dtype)
 
 
 returning(histogram, return_types.histogram)

@@ -83,7 +83,7 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         if name == "aweights" and not w.is_floating_point():
             raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
                                f"aweights with {w.dtype} dtype")
-        if bool((w < 0).any()):
+        if not bool((w >= 0).all()):  # NaN weights too
             raise RuntimeError(f"cov(): {name} cannot be negative")
         weights = w if weights is None else weights * w
     if weights is None:
@@ -94,12 +94,12 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,
         total = weights.sum()
         if bool(total == 0):
             raise RuntimeError("cov(): weights sum to zero, can't be normalized")
-        mean = (x * weights).sum(1) / total
+        mean = (x * (weights / total)).sum(1)  # (PyTorch's order: one observation is exact)
     if weights is not None and aweights is not None and correction != 0:
         norm = total - correction * (weights * aweights).sum() / total
     else:
         norm = total - correction
-    if bool(norm <= 0):
+    if bool((norm.real if isinstance(norm, Tensor) and norm.is_complex() else norm) <= 0):
         warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less "
                       "than the number of observations.")
         norm = norm * 0 if isinstance(norm, Tensor) else 0

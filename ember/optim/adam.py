@@ -104,17 +104,18 @@ def _adam_kernel(p, g, state, group, lr, beta1, beta2, step, decoupled) -> None:
     """The update of one CPU parameter, in one compiled pass (`ember.kernels.optim`).
     Scalars are combined in double precision, then rounded to the parameter's dtype, as
     PyTorch's are."""
-    m = state["exp_avg"]._data
-    v = state["exp_avg_sq"]._data
-    amsgrad = group["amsgrad"]
-    top = state["max_exp_avg_sq"]._data if amsgrad else v
+    moments = [state["exp_avg"]._data, state["exp_avg_sq"]._data]
+    kernel = kernels.adam_step
+    if group["amsgrad"]:
+        moments.append(state["max_exp_avg_sq"]._data)
+        kernel = kernels.amsgrad_step
     decay = group["weight_decay"]
     t = p.dtype.type
-    kernels.update(kernels.adam_step, p, g, m, v, top,
+    kernels.update(kernel, p, g, *moments,
                    t(1.0 - lr * decay if decoupled else 1.0), t(0.0 if decoupled else decay),
                    t(1.0 - beta1), t(beta2), t(1.0 - beta2), t(group["eps"]),
                    t(lr / (1.0 - beta1 ** step)), t(math.sqrt(1.0 - beta2 ** step)),
-                   bool(amsgrad), bool(group["maximize"]))
+                   bool(group["maximize"]))
 
 
 def _init(p, state) -> None:

@@ -9,8 +9,9 @@ from ember.ops import TABLE
 from . import OpInfo, Sample
 from . import samples as S
 
-# (spatial dims, stride, padding, dilation, groups)
-CONFIGS = [(1, 1, 0, 1, 1), (2, 1, 1, 1, 1), (2, 2, 1, 1, 2), (2, 2, 0, 2, 1), (3, 1, 1, 1, 1)]
+# (spatial dims, stride, padding, dilation, groups); 2-d stride-1 ones build wide columns
+CONFIGS = [(1, 1, 0, 1, 1), (2, 1, 1, 1, 1), (2, 2, 1, 1, 2), (2, 2, 0, 2, 1), (3, 1, 1, 1, 1),
+           (2, 1, 2, 2, 2)]
 TORCH_CONV = {1: TF.conv1d, 2: TF.conv2d, 3: TF.conv3d}
 TORCH_CONV_T = {1: TF.conv_transpose1d, 2: TF.conv_transpose2d, 3: TF.conv_transpose3d}
 
@@ -19,8 +20,8 @@ def _spatial(d):
     return {1: (7,), 2: (6, 5), 3: (4, 5, 3)}[d]
 
 
-# 3x3 stride-1 2-d convolutions with 16 channels take the Winograd path by default
-# (ember.backends.winograd.min_channels); odd sizes leave partial edge tiles.
+# 3x3 stride-1 2-d convolutions with 16 channels, which take the Winograd path when it is
+# enabled (tests/test_winograd.py runs both paths); odd sizes leave partial edge tiles.
 WINOGRAD = [((2, 16, 7, 5), 16, 1), ((1, 16, 4, 9), 17, 0), ((3, 16, 1, 3), 16, 2)]
 
 

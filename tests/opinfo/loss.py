@@ -34,7 +34,7 @@ def _samples(smoothing):
 def _torch_cross_entropy(x, t, w, ignore, eps, reduction):
     loss = TF.cross_entropy(x, t, w, ignore_index=ignore, label_smoothing=eps,
                             reduction=reduction)
-    return loss, torch.log_softmax(x, 1 if x.dim() > 1 else 0)
+    return loss, torch.softmax(x, 1 if x.dim() > 1 else 0)
 
 
 def _torch_nll(x, t, w, ignore, reduction):

@@ -36,47 +36,11 @@ def _torch_gru_cell(gi, gh, h):
     return n + rz[:, size:] * (h - n), rz, n
 
 
-def _steps(count, reverse):
-    return range(count - 1, -1, -1) if reverse else range(count)
-
-
-def _lstm_layer_samples(rng, dtype):
-    return [Sample((S.randn(rng, (4, 3, 8), dtype), S.randn(rng, (3, 2), dtype),
-                    S.randn(rng, (3, 2), dtype), S.randn(rng, (8, 2), dtype)), {"reverse": r})
-            for r in (False, True)]
-
-
-def _torch_lstm_layer(gi, h, c, w_hh, reverse=False):
-    outs = [None] * gi.shape[0]
-    for t in _steps(gi.shape[0], reverse):
-        h, c, _ = _torch_lstm_cell(gi[t] + h @ w_hh.T, c)
-        outs[t] = h
-    return torch.stack(outs), h, c
-
-
-def _gru_layer_samples(rng, dtype):
-    return [Sample((S.randn(rng, (4, 3, 6), dtype), S.randn(rng, (3, 2), dtype),
-                    S.randn(rng, (6, 2), dtype), S.randn(rng, (6,), dtype)), {"reverse": r})
-            for r in (False, True)]
-
-
-def _torch_gru_layer(gi, h, w_hh, b_hh, reverse=False):
-    outs = [None] * gi.shape[0]
-    for t in _steps(gi.shape[0], reverse):
-        h, _, _ = _torch_gru_cell(gi[t], h @ w_hh.T + b_hh, h)
-        outs[t] = h
-    return torch.stack(outs), h
-
-
 OPINFOS = [
     OpInfo("lstm_cell", _lstm_cell_samples, ember_fn=ember.ops.TABLE["lstm_cell"].fn,
            torch_fn=_torch_lstm_cell, gradgradcheck=True),
     OpInfo("gru_cell", _gru_cell_samples, ember_fn=ember.ops.TABLE["gru_cell"].fn,
            torch_fn=_torch_gru_cell, gradgradcheck=True),
-    OpInfo("lstm_layer", _lstm_layer_samples, ember_fn=ember.ops.TABLE["lstm_layer"].fn,
-           torch_fn=_torch_lstm_layer, gradgradcheck=True),
-    OpInfo("gru_layer", _gru_layer_samples, ember_fn=ember.ops.TABLE["gru_layer"].fn,
-           torch_fn=_torch_gru_layer, gradgradcheck=True),
 ]
 
 
@@ -84,14 +48,15 @@ def _lstm_layer_samples(rng, dtype):
     def sample(steps, batch, size, **kwargs):
         return Sample((S.randn(rng, (steps, batch, 4 * size), dtype),
                        S.randn(rng, (batch, size), dtype), S.randn(rng, (batch, size), dtype),
-                       S.randn(rng, (4 * size, size), dtype)), kwargs)
+                       S.randn(rng, (4 * size, size), dtype), S.randn(rng, (4 * size,), dtype)),
+                      kwargs)
     return [sample(4, 3, 2), sample(3, 2, 3, reverse=True), sample(1, 1, 1)]
 
 
-def _torch_lstm_layer(gi, h, c, w_hh, reverse=False):
+def _torch_lstm_layer(gi, h, c, w_hh, bias, reverse=False):
     outs = []
     for t in (reversed(range(gi.shape[0])) if reverse else range(gi.shape[0])):
-        h, c, _ = _torch_lstm_cell(gi[t] + h @ w_hh.T, c)
+        h, c, _ = _torch_lstm_cell(gi[t] + h @ w_hh.T + bias, c)
         outs.append(h)
     return torch.stack(outs[::-1] if reverse else outs), h, c
 

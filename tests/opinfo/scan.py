@@ -41,5 +41,8 @@ OPINFOS = [
     OpInfo("cumprod", _cumprod_samples),
     OpInfo("cummax", _ties_samples),
     OpInfo("cummin", _ties_samples),
-    OpInfo("logcumsumexp", _logcumsumexp_samples),
+    # The x * 300 sample's gradient cancels positive and negative parts: float32 gets about
+    # 3e-4 absolute error on either side (both measured against float64), so the two can
+    # differ by more than the default 1e-4; float64 is held exactly by gradcheck.
+    OpInfo("logcumsumexp", _logcumsumexp_samples, atol=1e-3),
 ]

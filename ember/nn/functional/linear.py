@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ...ops import TABLE
+from ...ops._op import _AUTOCAST, _PROFILER, _TRACER
 
 __all__ = ["linear", "bilinear"]
 
@@ -19,9 +20,11 @@ def linear(input, weight, bias=None):
     if bias is None:
         return _matmul(input, weight.mT)
     x, w, b = (getattr(t, "_data", None) for t in (input, weight, bias))
-    # A batch of rows is PyTorch's addmm (its profiler and graph show that name); other
-    # shapes take one op and one graph node, where the composition records three or four.
-    if (x is not None and w is not None and b is not None and x.ndim != 2 and x.ndim >= 1
+    # One op and one graph node, where the composition records three or four. Profiled,
+    # traced and autocast, a batch of rows is PyTorch's addmm (its profiler and graph show
+    # that name, and graph mode knows it).
+    if (x is not None and w is not None and b is not None and x.ndim >= 1
+            and (x.ndim != 2 or not (_PROFILER or _TRACER or _AUTOCAST))
             and w.ndim == 2 and b.ndim == 1 and x.shape[-1] == w.shape[1]
             and b.shape[0] == w.shape[0] and x.dtype == w.dtype == b.dtype):
         return _linear(input, weight, bias)
@@ -86,5 +89,6 @@ def bilinear(input1, input2, weight, bias=None):
                            f"expected (*, {in1}) and (*, {in2}) with the same leading dims")
     # one BLAS call: input1 against every (in1, in2) slice at once, then a dot with input2
     left = _matmul(input1, weight.permute(1, 0, 2).reshape(in1, out * in2))
-    y = (left.reshape(*input1.shape[:-1], out, in2) * input2.unsqueeze(-2)).sum(-1)
+    y = (left.reshape(*input1.shape[:-1], out, in2) * input2.unsqueeze(-2)).sum(
+        -1, dtype=left.dtype)  # (an integer sum stays in its type, as PyTorch's product does)
     return y if bias is None else y + bias

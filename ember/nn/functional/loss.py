@@ -321,7 +321,7 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
     if log_input:
         loss = input.exp() - target * input
     else:
-        loss = input - target * (input + eps).log()
+        loss = input - target * (input + float(eps)).log()  # (an int eps wraps in uint8)
     if full:
         stirling = (target * target.log() - target + 0.5 * (2 * math.pi * target).log())
         # added into the loss in place: the loss keeps its dtype

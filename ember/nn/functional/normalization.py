@@ -172,7 +172,7 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):
         eps = dt.finfo(input.dtype).eps
     dims = tuple(range(input.dim() - len(shape), input.dim()))
     y = input * (input.square().mean(dims, keepdim=True) + eps).rsqrt()
-    return y if weight is None else y * weight
+    return y if weight is None else (y * weight).to(input.dtype)  # (PyTorch's type_as)
 
 
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):

@@ -126,6 +126,14 @@ def _averaging_matrix(size, out, like):
     return inside.to(like.dtype) / (ends - starts)[:, None].to(like.dtype)
 
 
+def _window_means(y, axis: int, size: int, out: int):
+    """PyTorch's adaptive windows along ``axis`` averaged one by one (no product that spreads
+    a NaN or an infinity into the other windows)."""
+    bounds = [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+    return TABLE["cat"].fn([y.narrow(axis, a, b - a).mean(axis, keepdim=True)
+                            for a, b in bounds], axis)
+
+
 def _adaptive_avg_poolnd(n, fn):
     def adaptive_avg_pool(input, output_size):
         x, unbatched = batched(input, n, fn)
@@ -142,9 +150,12 @@ def _adaptive_avg_poolnd(n, fn):
             y = _avg_pool(x, kernel, kernel, ((0, 0),) * n, (0,) * n, True, None)
         else:  # windows of varying width: one small averaging product per dim
             y = x
+            finite = bool(x.isfinite().all())  # (else 0 * inf in the product spreads NaN)
             for axis, (s, o) in enumerate(zip(spatial, out), start=2):
-                if s != o:
+                if s != o and finite:
                     y = (y.movedim(axis, -1) @ _averaging_matrix(s, o, x).mT).movedim(-1, axis)
+                elif s != o:
+                    y = _window_means(y, axis, s, o)
         return y.squeeze(0) if unbatched else y
     adaptive_avg_pool.__name__ = adaptive_avg_pool.__qualname__ = fn
     adaptive_avg_pool.__doc__ = (f"{n}-d average pooling to ``output_size`` cells per dim, "

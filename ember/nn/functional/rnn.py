@@ -55,12 +55,19 @@ def _gru_step(gi, state, w_hh_t, b_hh, w_hr_t):
     return (_gru_cell(gi, gh, h)[0],)
 
 
-def _lstm_layer_op(gi, state, w: Weights, reverse: bool):
-    out, h, c = _lstm_layer(gi, state[0], state[1], w.w_hh, reverse)
+def _lstm_layer_op(x, state, w: Weights, reverse: bool):
+    # the biases go to the layer, which adds them as each step sums its gates
+    rows = _mm(x.reshape(-1, x.shape[-1]), w.w_ih.mT)
+    gi = rows.view(x.shape[0], x.shape[1], rows.shape[-1])
+    bias = _folded_bias(w)
+    if bias is None:
+        bias = gi.new_zeros(gi.shape[-1])
+    out, h, c = _lstm_layer(gi, state[0], state[1], w.w_hh, bias, reverse)
     return out, (h, c)
 
 
-def _gru_layer_op(gi, state, w: Weights, reverse: bool):
+def _gru_layer_op(x, state, w: Weights, reverse: bool):
+    gi = linear(x, w.w_ih, w.b_ih)
     b_hh = w.b_hh if w.b_hh is not None else gi.new_zeros(gi.shape[-1])
     out, h = _gru_layer(gi, state[0], w.w_hh, b_hh, reverse)
     return out, (h,)
@@ -70,7 +77,8 @@ class Recurrence(NamedTuple):
     step: Callable
     gates: int             # blocks of hidden_size rows in weight_ih / weight_hh
     fold_hidden_bias: bool  # b_hh may be added to the input projection once, before the loop
-    layer: Callable | None = None  # the whole layer as one op (CPU, unpacked, no projection)
+    layer: Callable | None = None  # the whole layer, projection included, as one op (CPU,
+    # unpacked, no projection of the state)
 
 
 RECURRENCES = {
@@ -83,10 +91,11 @@ RECURRENCES = {
 
 def project_input(recurrence: Recurrence, x, w: Weights):
     """The input's share of every gate, for all time steps in one product."""
-    bias = w.b_ih
-    if recurrence.fold_hidden_bias and bias is not None:
-        bias = bias + w.b_hh
-    return linear(x, w.w_ih, bias)
+    return linear(x, w.w_ih, _folded_bias(w) if recurrence.fold_hidden_bias else w.b_ih)
+
+
+def _folded_bias(w: Weights):
+    return w.b_ih if w.b_ih is None else w.b_ih + w.b_hh
 
 
 def cell(recurrence: Recurrence, x, state: tuple, w: Weights) -> tuple:
@@ -139,13 +148,13 @@ def run_layers(recurrence: Recurrence, x, batch_sizes, states: list, weights: li
         outputs = []
         for direction in range(num_directions):
             k = layer * num_directions + direction
-            gi = project_input(recurrence, x, weights[k])
             if (recurrence.layer is not None and batch_sizes is None
-                    and weights[k].w_hr is None and gi.device.type == "cpu"):
-                out, final = recurrence.layer(gi, states[k], weights[k], direction == 1)
+                    and weights[k].w_hr is None and x.device.type == "cpu"):
+                out, final = recurrence.layer(x, states[k], weights[k], direction == 1)
                 outputs.append(out)
                 finals.append(final)
                 continue
+            gi = project_input(recurrence, x, weights[k])
             steps = gi.unbind(0) if batch_sizes is None else gi.split(batch_sizes, 0)
             out, final = run_direction(recurrence, steps, states[k], weights[k],
                                        reverse=direction == 1)

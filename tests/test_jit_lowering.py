@@ -77,3 +77,21 @@ def test_weighted_or_smoothed_cross_entropy_keeps_the_op_table_call(rng):
     eager = ember.nn.functional.cross_entropy(x, t, weight=w, label_smoothing=0.1)
     np.testing.assert_allclose(loss.detach().numpy(), eager.detach().numpy(), rtol=1e-6)
     assert all("low" not in source for source in _lowered(compiled))
+
+
+def test_relu_gradient_runs_the_eager_kernel_on_arrays(rng):
+    w = ember.tensor(rng.standard_normal((64, 512)).astype(np.float32), requires_grad=True)
+    x = ember.tensor(rng.standard_normal((256, 64)).astype(np.float32))  # the kernel's size
+    compiled = ember.compile(lambda x: (x @ w).relu().sum())
+    grads = []
+    for _ in range(2):
+        compiled(x).backward()
+        grads.append(w.grad.numpy().copy())
+        w.grad = None
+    (x @ w).relu().sum().backward()
+    np.testing.assert_array_equal(grads[1], w.grad.numpy())
+    xt, wt = torch.tensor(x.numpy()), torch.tensor(w.detach().numpy(), requires_grad=True)
+    (xt @ wt).relu().sum().backward()
+    np.testing.assert_allclose(grads[1], wt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    _, backward = _lowered(compiled)
+    assert "run_derivative('relu'" not in backward and "low" in backward

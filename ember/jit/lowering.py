@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import wrap
+from ..kernels import activation
 from ..kernels.loss import cross_entropy_backward, softmax_lse
 from ..ops.loss import _nll
 from .ir import Node, Value
@@ -23,6 +24,8 @@ _FLOATS = ("float32", "float64")
 def lower(node: Node):
     """``(fn, extra)``: call ``fn(*operands, *extra)`` in place of ``node``'s op (its operands
     as in the graph; ``extra``, `Value`s or literals, replaces its plain arguments); or None."""
+    if node.op == "relu" and node.kind == "derivative":
+        return _lower_relu_grad(node)
     if node.op != "cross_entropy_loss":
         return None
     if node.kind == "op":
@@ -43,6 +46,24 @@ def lower(node: Node):
              and weight is None and type(ignore_index) is int and smoothing == 0.0
              and reduction in ("mean", "sum"))
     return (fn, (target, ignore_index, reduction == "mean")) if plain else None
+
+
+def _lower_relu_grad(node: Node):
+    # The eager derivative's first-order kernel, called on arrays: a derivative computed
+    # outside the op table is a node the replayer would otherwise run through the engine.
+    if len(node.inputs) != 2:
+        return None
+    output, grad = node.inputs
+    if (isinstance(output, Value) and isinstance(grad, Value) and output.shape == grad.shape
+            and output.dtype is not None and output.dtype == grad.dtype
+            and output.dtype.name in _FLOATS):
+        return relu_grad, ()
+    return None
+
+
+def relu_grad(output: np.ndarray, grad: np.ndarray) -> tuple:
+    """ReLU's gradient from its output: ``grad`` where the output isn't <= 0, else 0."""
+    return (activation.elementwise(activation.relu_backward, grad, output),)
 
 
 def cross_entropy(logits: np.ndarray, target: np.ndarray, ignore_index: int, mean: bool):

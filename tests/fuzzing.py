@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 import warnings
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -116,11 +116,13 @@ _NOT_COMPUTATIONS = {
 class Difference(NamedTuple):
     """A deliberate or known difference from PyTorch, explained under ``key`` in
     docs/differences.md; it covers a failing case that names one of ``names`` (None: any),
-    has a tensor of one of ``dtypes`` (None: any) and whose report matches ``pattern``."""
+    has a tensor of one of ``dtypes`` (None: any), whose report matches ``pattern`` and,
+    where ``when`` is given, for which ``when(case)`` holds."""
     key: str
     names: frozenset | None = None
     dtypes: frozenset | None = None
     pattern: str | None = None
+    when: Callable | None = None
 
 
 def _set(*items):
@@ -144,6 +146,13 @@ _HALF_ROUNDING = _set("cosine_similarity", "pairwise_distance", "dist", "cdist",
                       "triplet_margin_loss", "binary_cross_entropy_with_logits", "ldexp",
                       "ldexp_", "renorm", "renorm_", "poisson_nll_loss", "histc", "round",
                       "round_")
+
+def _zero_d_mask_among_indices(case) -> bool:
+    """The case's index list holds a 0-d bool tensor."""
+    return any(isinstance(v, list) and any(isinstance(i, np.ndarray) and i.ndim == 0
+                                           and i.dtype == np.bool_ for i in v)
+               for v in list(case.args) + list(case.kwargs.values()))
+
 
 DIFFERENCES = [
     Difference("bfloat16", _BF16_GAPS, _set("bfloat16")),
@@ -235,23 +244,27 @@ DIFFERENCES = [
                r"(?s)^output 0: values differ"),
     Difference("degenerate covariance", _set("cov"), None,
                r"values differ:\s*\S+\s*torch:\s*nan$"),
+    Difference("a 0-d mask in index_put", _set("index_put", "index_put_"),
+               when=_zero_d_mask_among_indices),
+    Difference("addbmm_ that resizes", _set("addbmm_"), None,
+               r"^ember raised RuntimeError: addbmm_\(\): output with shape \[[^\]]*\] doesn't "
+               r"match the broadcast shape \[[^\]]*\]; torch returned$"),
 ]
 
 
 # Names where the campaigns (make fuzz) still find failures that no difference above explains:
 # open bugs (each listed in docs/differences.md, "open"), reported as expected failures by
-# tests/test_fuzz.py until fixed. index_put: a 0-d bool index among index tensors.
-OPEN = frozenset({
-    'index_put', 'index_put_',
-})
+# tests/test_fuzz.py until fixed.
+OPEN: frozenset = frozenset()
 
 
-def explained(name: str, dtypes, problem: str) -> str | None:
-    """The key of the known difference that explains ``problem``, or None."""
+def explained(name: str, dtypes, problem: str, case=None) -> str | None:
+    """The key of the known difference that explains ``problem`` (of ``case``), or None."""
     for d in DIFFERENCES:
         if (d.names is None or name in d.names) and \
                 (d.dtypes is None or d.dtypes & set(dtypes)) and \
-                (d.pattern is None or re.search(d.pattern, problem)):
+                (d.pattern is None or re.search(d.pattern, problem)) and \
+                (d.when is None or (case is not None and d.when(case))):
             return d.key
     return None
 
@@ -694,7 +707,7 @@ def _loop(cases, everything, master, failures, known, progress, start) -> int:
                   f"{time.time() - start:.0f} s", flush=True)
         if problem is None:
             continue
-        reason = explained(name, case_dtypes(case), problem)
+        reason = explained(name, case_dtypes(case), problem, case)
         if reason is not None:
             known[reason] += 1
         else:

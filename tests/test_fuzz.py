@@ -46,7 +46,7 @@ def test_matches_torch(name, method, data):
     except _Skip:
         return
     problem = run(case)
-    if problem is not None and explained(name, case_dtypes(case), problem) is None:
+    if problem is not None and explained(name, case_dtypes(case), problem, case) is None:
         label = ("Tensor." if method else "") + name
         if label in OPEN:
             pytest.xfail(f"open (docs/differences.md): {case!r}\n{problem}")

@@ -417,3 +417,21 @@ def test_third_campaign_corner_cases():
     _same(lambda lib: lib.nanmean(_t(lib, [[0.042], [-3.92], [math.nan]], "bfloat16"),
                                   keepdim=True).float())
     _same(lambda lib: lib.unflatten(lib.zeros(2, 6, 0), 1, (-1, -1)))
+
+
+@pytest.mark.parametrize("left", [True, False])
+def test_triangular_solves_broadcast_a_matrix_right_side_against_batched_factors(left, rng):
+    # B has A's shape without the last dim: linalg.solve would read it as a batch of vectors,
+    # a triangular solve (and cholesky_solve) as one matrix for every factor in the batch
+    L = np.tril(rng.standard_normal((3, 2, 2))) + 3 * np.eye(2)
+    b = rng.standard_normal((3, 2))
+    results = []
+    for T in (ember, torch):
+        factors, rhs = T.tensor(L, requires_grad=True), T.tensor(b, requires_grad=True)
+        x = T.linalg.solve_triangular(factors, rhs.T[:2].T if not left else rhs[:2],
+                                      upper=False, left=left)
+        x.square().sum().backward()
+        y = T.cholesky_solve(rhs[:2].detach(), factors.detach())
+        results.append((x, y, factors.grad, rhs.grad))
+    for ours, theirs in zip(*results):
+        assert_close(ours, theirs)

@@ -16,6 +16,7 @@ from .decompositions import (LinAlgError, linalg_cholesky, linalg_det, linalg_ei
                              linalg_inv, linalg_matrix_rank, linalg_pinv, linalg_qr,
                              linalg_slogdet, linalg_solve, linalg_svd, linalg_svdvals, triangle)
 from .linalg import adjoint, matmul, mm
+from .shape import broadcast_shapes
 
 
 def _result_type(name: str, fields: str):
@@ -206,7 +207,10 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
     T = triangle(A, upper, diagonal=0.0 if unitriangular else 1.0)
     if unitriangular:
         T = T + eye(A.shape[-1], dtype=A.dtype, device=A.device)
-    return linalg_solve(T, B, left=left)
+    # B is always a matrix here, never linalg.solve's batch of vectors: batches broadcast
+    batch = tuple(broadcast_shapes(T.shape[:-2], B.shape[:-2]))
+    return linalg_solve(T.expand(*batch, *T.shape[-2:]), B.expand(*batch, *B.shape[-2:]),
+                        left=left)
 
 
 @composite()

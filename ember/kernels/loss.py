@@ -11,31 +11,9 @@ import math
 
 import numpy as np
 
-from . import kernel, prange, threaded
+from . import prange, threaded
 from ._math import exp
-from .softmax import SUMS
-
-
-@kernel(inline="always")
-def _row_max(x, r):
-    # Eight running maxima: one chain of compares does not vectorize (each waits for the
-    # last), eight do, 4x faster. A NaN needs no care: it reaches the row's sum of exps.
-    n = x.shape[1]
-    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = x[r, 0]
-    full = n - n % 8
-    for j in range(0, full, 8):
-        m0 = max(m0, x[r, j])
-        m1 = max(m1, x[r, j + 1])
-        m2 = max(m2, x[r, j + 2])
-        m3 = max(m3, x[r, j + 3])
-        m4 = max(m4, x[r, j + 4])
-        m5 = max(m5, x[r, j + 5])
-        m6 = max(m6, x[r, j + 6])
-        m7 = max(m7, x[r, j + 7])
-    m = max(max(max(m0, m1), max(m2, m3)), max(max(m4, m5), max(m6, m7)))
-    for j in range(full, n):
-        m = max(m, x[r, j])
-    return m
+from .softmax import SUMS, row_max
 
 
 @threaded(fastmath=SUMS)
@@ -43,7 +21,7 @@ def softmax_lse_rows(x, p, lse, precise):
     """``p[r] = softmax(x[r])`` and ``lse[r] = log(sum(exp(x[r])))``."""
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r)
+        m = row_max(x, r)
         total = x.dtype.type(0)
         for j in range(n):
             e = exp(x[r, j] - m, precise)

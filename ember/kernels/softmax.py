@@ -20,7 +20,7 @@ def _larger(v, m):
 
 
 @kernel()
-def _row_max(x, r):
+def row_max(x, r):
     """The largest entry of row ``r`` (NaN aside: it reaches the result through ``exp``),
     over eight running maxima: one maximum waits for the last each step, which made this
     pass a fifth of softmax's time (GPT's 4096 x 64 scores: 345 -> 299 us, one thread)."""
@@ -42,7 +42,7 @@ def softmax_rows(x, out, log, precise):
     """``softmax`` (or ``log_softmax`` with ``log``) of each row of ``x`` into ``out``."""
     rows, n = x.shape
     for r in prange(rows):
-        m = _row_max(x, r)
+        m = row_max(x, r)
         total = x.dtype.type(0)
         if log:
             for j in range(n):
